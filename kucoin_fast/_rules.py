@@ -1,0 +1,382 @@
+"""Protocol facts shared by the client and the emulator: one table, two users.
+
+Everything here comes from ``kucoin-wsapi-protocol.md`` (op names, error codes and
+their texts, order-field rules, batch limits, rate-limit weights, contract specs).
+The client rejects bad params with these rules *before* anything reaches the socket;
+the emulator answers the same violations with KuCoin's codes. Keeping the rules in
+one module is what guarantees the two agree.
+
+The validators return ``None`` for valid input or the first :class:`Violation` found,
+in the order KuCoin's checklist gives (protocol §11.6). They never raise for bad
+input of any type.
+"""
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any, Final, NamedTuple
+
+# --------------------------------------------------------------------------- ops
+OP_ORDER: Final = "futures.order"
+OP_CANCEL: Final = "futures.cancel"
+OP_MULTI_ORDER: Final = "futures.multi_order"
+OP_MULTI_CANCEL: Final = "futures.multi_cancel"
+OP_PING: Final = "ping"
+OP_PONG: Final = "pong"
+FUTURES_OPS: Final = frozenset({OP_ORDER, OP_CANCEL, OP_MULTI_ORDER, OP_MULTI_CANCEL})
+
+SUCCESS_CODE: Final = "200000"
+#: futures.multi_cancel items report success with "200", not "200000" (protocol §6.2).
+BATCH_CANCEL_ITEM_SUCCESS_CODE: Final = "200"
+
+DEFAULT_URL: Final = "wss://wsapi.kucoin.com/v1/private"
+WS_PATH: Final = "/v1/private"
+
+MULTI_ORDER_MAX: Final = 20
+MULTI_CANCEL_MAX: Final = 10
+CLIENT_OID_MAX: Final = 40
+REMARK_MAX: Final = 100
+#: Requests per 30 s window in the per-UID futures pool at VIP0 (protocol §8).
+DEFAULT_RATE_LIMIT: Final = 2000
+RATE_LIMIT_WINDOW_MS: Final = 30_000
+#: REST weights of the equivalent endpoints (protocol §5.5, §8.1).
+WEIGHTS: Final = {OP_ORDER: 2, OP_MULTI_ORDER: 20, OP_CANCEL: 1, OP_MULTI_CANCEL: 20}
+#: Open-order caps per contract per UID (protocol §5.3).
+MAX_OPEN_LIMIT_ORDERS: Final = 100
+MAX_OPEN_STOP_ORDERS: Final = 200
+
+# ------------------------------------------------------------------ error codes
+#: KuCoin code -> message text. Exact texts where the protocol doc has them.
+ERRORS: Final[dict[str, str]] = {
+    # handshake / auth (envelope C)
+    "400001": "Please check the URL of your request.",
+    "400002": "Invalid KC-API-TIMESTAMP.",
+    "400003": "KC-API-KEY not exists.",
+    "400004": "Invalid KC-API-PASSPHRASE.",
+    "400005": "Invalid KC-API-SIGN.",
+    "400006": "Invalid request IP, the current client IP is: %s.",
+    "400007": "Access denied, requires more permission.",
+    "400008": "V1 & V2 API keys are no longer supported by this API. Please create a V3 API key.",
+    "400009": "Invalid KC-API-KEY-VERSION.",
+    "400010": "UID access denied, requires more permission.",
+    "400011": "Session verification failed.",
+    "400012": "Session verification has timed out.",
+    "400200": "Unknown partner.",
+    "400201": "Invalid KC-API-PARTNER-SIGN.",
+    "400202": "Invalid request IP.",
+    # request data
+    "400101": "Invalid request data.",
+    "400102": "Please check the parameters of your request.",
+    "4001002": "Please check the param of your request: Field 'id' must be a non-empty string.",
+    "400100": "Parameter Error",
+    # disconnecting errors
+    "420001": "Too many errors, disconnected. Please try again later.",
+    "420002": "Error receiving data.",
+    # rate limits
+    "429000": "Too many requests in a short period. Please retry later.(UID LIMIT)",
+    "429001": "Too many total requests. Please retry later.(SYSTEM LIMIT)",
+    "429002": "Too many requests in a short period. Please retry later.(MULTY LIMIT PER CONNECTION)",
+    # server
+    "500000": "Internal Server Error",
+    "501000": "The service has stopped running. Please disconnect: exiting",
+    "503000": "Server is busy.",
+    "504000": "Gateway timeout.",
+    "505000": "Unknown error.",
+    # futures business
+    "100001": "There are invalid parameters",
+    "100003": "Contract parameter invalid",
+    "100004": "The order cannot be canceled.",
+    "200003": "symbol invalid",
+    "300000": "Request parameter illegal",
+    "300001": "Active order quantity limit exceeded (limit: %s, current: %s)",
+    "300003": "Balance not enough, please first deposit at least 2 USDT before you start the battle",
+    "300004": "Stop order quantity limit exceeded (limit: %s, current: %s)",
+    "300018": "clientOid parameter repeated",
+    "330008": "Order quantity is too high, insufficient available margin.",
+    "330011": "Set and confirm the position mode before trading",
+    "411100": "User is frozen",
+}
+
+# ---------------------------------------------------------------- order fields
+SIDES: Final = ("buy", "sell")
+ORDER_TYPES: Final = ("limit", "market")
+MARGIN_MODES: Final = ("ISOLATED", "CROSS")
+POSITION_SIDES: Final = ("BOTH", "LONG", "SHORT")
+TIME_IN_FORCE: Final = ("GTC", "IOC", "RPI")
+STOP_DIRECTIONS: Final = ("down", "up")
+STOP_PRICE_TYPES: Final = ("TP", "MP", "IP")
+STP_VALUES: Final = ("CN", "CO", "CB")
+
+# Field kinds: "str" plain string, "enum" string from a tuple, "dec" positive decimal
+# (string, or a JSON number), "int" positive integer (int, or an all-digit string),
+# "bool" JSON boolean.
+ORDER_FIELDS: Final[dict[str, tuple[str, tuple[str, ...]]]] = {
+    "clientOid": ("str", ()),
+    "side": ("enum", SIDES),
+    "symbol": ("str", ()),
+    "leverage": ("int", ()),
+    "type": ("enum", ORDER_TYPES),
+    "price": ("dec", ()),
+    "size": ("int", ()),
+    "qty": ("dec", ()),
+    "valueQty": ("dec", ()),
+    "marginMode": ("enum", MARGIN_MODES),
+    "positionSide": ("enum", POSITION_SIDES),
+    "timeInForce": ("enum", TIME_IN_FORCE),
+    "postOnly": ("bool", ()),
+    "hidden": ("bool", ()),
+    "iceberg": ("bool", ()),
+    "visibleSize": ("dec", ()),
+    "reduceOnly": ("bool", ()),
+    "closeOrder": ("bool", ()),
+    "forceHold": ("bool", ()),
+    "stop": ("enum", STOP_DIRECTIONS),
+    "stopPriceType": ("enum", STOP_PRICE_TYPES),
+    "stopPrice": ("dec", ()),
+    "stp": ("enum", STP_VALUES),
+    "remark": ("str", ()),
+}
+SIZE_FIELDS: Final = ("size", "qty", "valueQty")
+
+_CLIENT_OID_RE: Final = re.compile(r"[A-Za-z0-9_-]{1,40}\Z")
+_DECIMAL_RE: Final = re.compile(r"[0-9]+(\.[0-9]+)?\Z")
+_INT_RE: Final = re.compile(r"[0-9]+\Z")
+
+
+class Violation(NamedTuple):
+    """One broken rule: the KuCoin code the gateway answers with, the field, the rule."""
+
+    code: str
+    field: str
+    rule: str
+
+    @property
+    def msg(self) -> str:
+        """The message text the emulator sends and the client's ``ValueError`` carries."""
+        return f"Parameter Error: {self.field}: {self.rule}"
+
+
+def _param(field: str, rule: str) -> Violation:
+    return Violation("400100", field, rule)
+
+
+def _check_kind(field: str, kind: str, choices: tuple[str, ...], value: Any) -> Violation | None:
+    if kind == "str":
+        if type(value) is not str or not value:
+            return _param(field, "must be a non-empty string")
+    elif kind == "enum":
+        if type(value) is not str or value not in choices:
+            return _param(field, "must be one of " + ", ".join(choices))
+    elif kind == "bool":
+        if type(value) is not bool:
+            return _param(field, "must be a boolean")
+    elif kind == "int":
+        if type(value) is int:
+            if value <= 0:
+                return _param(field, "must be a positive integer")
+        elif type(value) is str and _INT_RE.match(value) and int(value) > 0:
+            pass
+        else:
+            return _param(field, "must be a positive integer")
+    else:  # "dec"
+        if type(value) is str:
+            if not _DECIMAL_RE.match(value) or Decimal(value) <= 0:
+                return _param(field, "must be a positive decimal string")
+        elif type(value) in (int, float):
+            if not value > 0 or value != value or value == float("inf"):
+                return _param(field, "must be a positive decimal string")
+        else:
+            return _param(field, "must be a positive decimal string")
+    return None
+
+
+def validate_order(order: Any, *, strict_keys: bool = True, where: str = "") -> Violation | None:
+    """Check one ``futures.order`` args object (protocol §5.3, §11.6).
+
+    ``strict_keys`` rejects field names KuCoin does not know (the client's default,
+    so a typo such as ``clientOID`` fails before sending); the emulator, like the
+    gateway, ignores unknown keys. ``where`` prefixes field names (``"[3]."`` for
+    batch items).
+    """
+    if not isinstance(order, dict):
+        return _param(where.rstrip(".") or "args", "must be an object")
+    get = order.get
+    close_order = get("closeOrder") is True
+    for req in ("clientOid", "symbol") if close_order else ("clientOid", "side", "symbol"):
+        if req not in order:
+            return _param(where + req, "is required")
+    for key, value in order.items():
+        spec = ORDER_FIELDS.get(key)
+        if spec is None:
+            if strict_keys:
+                return _param(where + str(key), "is not a futures order field")
+            continue
+        bad = _check_kind(where + key, spec[0], spec[1], value)
+        if bad is not None:
+            return bad
+    if not _CLIENT_OID_RE.match(order["clientOid"]):
+        return _param(
+            where + "clientOid", f"must be 1-{CLIENT_OID_MAX} characters of [A-Za-z0-9_-]"
+        )
+    n_sizes = ("size" in order) + ("qty" in order) + ("valueQty" in order)
+    if n_sizes != 1 and not (close_order and n_sizes == 0):
+        return _param(where + "size", "exactly one of size, qty, valueQty is required")
+    order_type = get("type", "limit")
+    if order_type == "limit" and "price" not in order:
+        return _param(where + "price", "is required for limit orders")
+    if "stop" in order:
+        if "stopPrice" not in order:
+            return _param(where + "stopPrice", "is required when stop is set")
+        if "stopPriceType" not in order:
+            return _param(where + "stopPriceType", "is required when stop is set")
+    if get("postOnly") is True:
+        if get("hidden") is True:
+            return _param(where + "postOnly", "cannot be combined with hidden")
+        if get("iceberg") is True:
+            return _param(where + "postOnly", "cannot be combined with iceberg")
+        if get("timeInForce") == "IOC":
+            return _param(where + "postOnly", "cannot be combined with timeInForce IOC")
+    if get("iceberg") is True and "visibleSize" not in order:
+        return _param(where + "visibleSize", "is required for iceberg orders")
+    remark = get("remark")
+    if remark is not None and len(remark) > REMARK_MAX:
+        return _param(where + "remark", f"must be at most {REMARK_MAX} characters")
+    return None
+
+
+def validate_cancel(args: Any, *, strict_keys: bool = True) -> Violation | None:
+    """Check ``futures.cancel`` args: ``{orderId}`` or ``{clientOid, symbol}`` (§5.4)."""
+    if not isinstance(args, dict):
+        return _param("args", "must be an object")
+    if strict_keys:
+        for key in args:
+            if key not in ("orderId", "clientOid", "symbol"):
+                return _param(str(key), "is not a futures cancel field")
+    if "orderId" in args:
+        oid = args["orderId"]
+        if type(oid) is not str or not oid:
+            return _param("orderId", "must be a non-empty string")
+        sym = args.get("symbol")
+        if sym is not None and (type(sym) is not str or not sym):
+            return _param("symbol", "must be a non-empty string")
+        return None
+    if "clientOid" in args:
+        coid = args["clientOid"]
+        if type(coid) is not str or not coid:
+            return _param("clientOid", "must be a non-empty string")
+        sym = args.get("symbol")
+        if type(sym) is not str or not sym:
+            return _param("symbol", "is required when cancelling by clientOid")
+        return None
+    return Violation("400102", "orderId", "clientOid or orderId is required")
+
+
+def validate_multi_order(args: Any) -> Violation | None:
+    """Check the ``futures.multi_order`` envelope: a JSON array of 1-20 orders (§5.5).
+
+    Items are checked one by one with :func:`validate_order`; the gateway answers an
+    invalid item inside a successful batch reply, so the envelope check is separate.
+    """
+    if not isinstance(args, list):
+        return _param("args", "must be an array of orders")
+    if not args:
+        return _param("args", "must contain at least one order")
+    if len(args) > MULTI_ORDER_MAX:
+        return _param("args", f"must contain at most {MULTI_ORDER_MAX} orders")
+    return None
+
+
+def validate_multi_cancel(args: Any, *, strict_keys: bool = True) -> Violation | None:
+    """Check ``futures.multi_cancel`` args (§5.5). ``orderIdsList`` wins over
+    ``clientOidsList`` when both are given, as on the gateway."""
+    if not isinstance(args, dict):
+        return _param("args", "must be an object")
+    if strict_keys:
+        for key in args:
+            if key not in ("orderIdsList", "clientOidsList"):
+                return _param(str(key), "is not a futures batch-cancel field")
+    if "orderIdsList" in args:
+        ids = args["orderIdsList"]
+        if not isinstance(ids, list) or not ids:
+            return _param("orderIdsList", "must be a non-empty array of order ids")
+        if len(ids) > MULTI_CANCEL_MAX:
+            return _param("orderIdsList", f"must contain at most {MULTI_CANCEL_MAX} ids")
+        for i, oid in enumerate(ids):
+            if type(oid) is not str or not oid:
+                return _param(f"orderIdsList[{i}]", "must be a non-empty string")
+        return None
+    if "clientOidsList" in args:
+        items = args["clientOidsList"]
+        if not isinstance(items, list) or not items:
+            return _param("clientOidsList", "must be a non-empty array of {symbol, clientOid}")
+        if len(items) > MULTI_CANCEL_MAX:
+            return _param("clientOidsList", f"must contain at most {MULTI_CANCEL_MAX} items")
+        for i, item in enumerate(items):
+            if not isinstance(item, dict):
+                return _param(f"clientOidsList[{i}]", "must be an object {symbol, clientOid}")
+            for key in ("symbol", "clientOid"):
+                v = item.get(key)
+                if type(v) is not str or not v:
+                    return _param(f"clientOidsList[{i}].{key}", "must be a non-empty string")
+        return None
+    return Violation("400102", "orderIdsList", "orderIdsList or clientOidsList is required")
+
+
+def validate_request(op: str, args: Any, *, strict_keys: bool = True) -> Violation | None:
+    """Validate ``args`` for a futures ``op``; for ``futures.multi_order`` the items too
+    (the first bad item is reported with its index, e.g. ``[3].price``)."""
+    if op == OP_ORDER:
+        return validate_order(args, strict_keys=strict_keys)
+    if op == OP_CANCEL:
+        return validate_cancel(args, strict_keys=strict_keys)
+    if op == OP_MULTI_ORDER:
+        bad = validate_multi_order(args)
+        if bad is not None:
+            return bad
+        for i, item in enumerate(args):
+            bad = validate_order(item, strict_keys=strict_keys, where=f"[{i}].")
+            if bad is not None:
+                return bad
+        return None
+    if op == OP_MULTI_CANCEL:
+        return validate_multi_cancel(args, strict_keys=strict_keys)
+    return _param("op", "must be one of " + ", ".join(sorted(FUTURES_OPS)))
+
+
+# -------------------------------------------------------------------- contracts
+class ContractSpec(NamedTuple):
+    """Static contract facts the gateway checks orders against (fixtures: REST
+    ``/api/v1/contracts/active``)."""
+
+    symbol: str
+    tick_size: Decimal
+    lot_size: int
+    multiplier: Decimal
+    max_order_qty: int
+    max_price: Decimal
+    is_inverse: bool
+    mark_price: Decimal
+
+    def check_price(self, price: Any) -> bool:
+        """True when ``price`` is a positive multiple of the tick size, <= max price."""
+        try:
+            p = Decimal(str(price))
+        except InvalidOperation:
+            return False
+        return Decimal(0) < p <= self.max_price and (p % self.tick_size) == 0
+
+
+CONTRACTS: Final[dict[str, ContractSpec]] = {
+    c.symbol: c
+    for c in (
+        ContractSpec("XBTUSDTM", Decimal("0.1"), 1, Decimal("0.001"), 1_000_000,
+                     Decimal("1000000"), False, Decimal("110205.37")),
+        ContractSpec("ETHUSDTM", Decimal("0.01"), 1, Decimal("0.01"), 1_000_000,
+                     Decimal("1000000"), False, Decimal("4430.34")),
+        ContractSpec("ZRXUSDTM", Decimal("0.0001"), 1, Decimal("10"), 1_000_000,
+                     Decimal("1000000"), False, Decimal("0.2376")),
+        # Coin-margined (inverse): size in lots only; multiplier -1 as KuCoin lists it.
+        ContractSpec("XBTUSDM", Decimal("1"), 1, Decimal("-1"), 10_000_000,
+                     Decimal("10000000"), True, Decimal("110210")),
+    )
+}

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Quick start, tests: sets up .venv, builds the extensions, runs the test suite.
+# Extra arguments go to pytest. pytest's exit code 5 (no tests collected) is a failure.
+KF_EXTRAS=test source "$(dirname "$0")/_venv.sh"
+set +e
+.venv/bin/python -m pytest "$@"
+rc=$?
+set -e
+if [ "$rc" -eq 5 ]; then
+    echo "scripts/test.sh: pytest collected no tests; treating as a failure" >&2
+    exit 1
+fi
+exit "$rc"
