@@ -1,0 +1,1 @@
+"""kucoin_fast latency benchmark suite: ``python -m benchmarks`` (see benchmarks/README.md)."""

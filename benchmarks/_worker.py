@@ -1,0 +1,153 @@
+"""One benchmark client in its own process: ``python -m benchmarks._worker SPEC_JSON OUT_JSON``.
+
+The runner pins this process to a core, so the client's CPU time (``time.process_time``
+over each measured window only) is its own. The result is one JSON object in OUT_JSON.
+"""
+from __future__ import annotations
+
+import asyncio
+import gc
+import json
+import sys
+import traceback
+from collections.abc import Callable
+from time import perf_counter, perf_counter_ns, process_time
+from typing import Any
+
+from ._kucoin import Credentials, Workload
+from ._stats import summarize_ns
+from .clients import BenchClient, ClientUnavailable, load
+
+
+def _quiesce() -> None:
+    """Collect garbage before a measured window so earlier phases' litter is not billed."""
+    gc.collect()
+
+
+class Worker:
+    """Runs the phases named in the spec against one client and collects the numbers."""
+
+    def __init__(self, spec: dict[str, Any], cls: type[BenchClient]) -> None:
+        self.spec = spec
+        self.cls = cls
+        self.workload = Workload()
+        self.creds = Credentials(*spec["creds"])
+        self.n = 0  # next request number (clientOids stay unique within the process)
+        self.result: dict[str, Any] = {}
+
+    def _client(self) -> BenchClient:
+        return self.cls(self.spec["url"], self.creds, self.workload, self.spec.get("busy_poll", False))
+
+    def _numbers(self, n: int) -> int:
+        start, self.n = self.n, self.n + n
+        return start
+
+    async def run(self) -> None:
+        spec = self.spec
+        phases = spec["phases"]
+        timeout = spec.get("phase_timeout", 300.0)
+        if "connect" in phases:
+            await asyncio.wait_for(self.connect_phase(spec["n_connect"]), timeout)
+        client = self._client()
+        await asyncio.wait_for(client.connect(), timeout)
+        try:
+            await asyncio.wait_for(self.warmup(client), timeout)
+            for phase in ("seq", "pipe", "batch"):
+                if phase in phases:
+                    await asyncio.wait_for(getattr(self, f"{phase}_phase")(client), timeout)
+        finally:
+            await asyncio.wait_for(client.close(), 10)
+
+    async def connect_phase(self, n: int) -> None:
+        """Fresh connection + handshake (signed URL, challenge, welcome), ``n`` times."""
+        samples: list[int] = []
+        for _ in range(n):
+            client = self._client()
+            t0 = perf_counter_ns()
+            await client.connect()
+            samples.append(perf_counter_ns() - t0)
+            await client.close()
+        self.result["connect"] = summarize_ns(samples)
+
+    async def warmup(self, client: BenchClient) -> None:
+        """Sequential and pipelined traffic before anything is measured."""
+        n = self.spec["n_warmup"]
+        errors = await client.run_sequential(self._numbers(n), n, [])
+        errors += await client.run_pipelined(self._numbers(n), n, self.spec["depth"])
+        if "batch" in self.spec["phases"]:
+            errors += await client.run_batches(self._numbers(10), 10, self.spec["batch_size"], [])
+        self.result["warmup_errors"] = errors
+
+    async def _measured(self, name: str, requests: int, run: Callable[[], Any]) -> None:
+        _quiesce()
+        cpu0, wall0 = process_time(), perf_counter()
+        errors = await run()
+        cpu, wall = process_time() - cpu0, perf_counter() - wall0
+        self.result[name] = {
+            "requests": requests,
+            "errors": errors,
+            "wall_s": wall,
+            "rps": requests / wall,
+            "cpu_us_per_req": cpu / requests * 1e6,
+        }
+
+    async def seq_phase(self, client: BenchClient) -> None:
+        """Round trips one at a time: latency percentiles."""
+        n = self.spec["n_seq"]
+        lat: list[int] = []
+        await self._measured("seq", n, lambda: client.run_sequential(self._numbers(n), n, lat))
+        self.result["seq"].update(summarize_ns(lat))
+
+    async def pipe_phase(self, client: BenchClient) -> None:
+        """``depth`` requests in flight: throughput and client CPU per request."""
+        n = self.spec["n_pipe"]
+        await self._measured(
+            "pipe", n, lambda: client.run_pipelined(self._numbers(n), n, self.spec["depth"])
+        )
+
+    async def batch_phase(self, client: BenchClient) -> None:
+        """``futures.multi_order`` of ``batch_size`` orders, one batch at a time."""
+        n, size = self.spec["n_batch"], self.spec["batch_size"]
+        lat: list[int] = []
+        await self._measured("batch", n, lambda: client.run_batches(self._numbers(n), n, size, lat))
+        self.result["batch"].update(summarize_ns(lat))
+
+
+def _new_loop(name: str) -> Callable[[], asyncio.AbstractEventLoop]:
+    if name == "uvloop":
+        import uvloop
+
+        return uvloop.new_event_loop
+    if name == "asyncio":
+        return asyncio.new_event_loop
+    raise ValueError(f"unknown loop {name!r}")
+
+
+def main(argv: list[str]) -> int:
+    """Entry point: run the spec in ``argv[0]``, write the result JSON to ``argv[1]``."""
+    spec = json.loads(argv[0])
+    result: dict[str, Any] = {"client": spec["client"], "loop": spec["loop"], "available": True}
+    rc = 0
+    try:
+        cls = load(spec["client"])
+        if spec.get("busy_poll") and not cls.supports_busy_poll:
+            raise ClientUnavailable("no busy-poll mode")
+        worker = Worker(spec, cls)
+        with asyncio.Runner(loop_factory=_new_loop(spec["loop"])) as runner:
+            try:
+                runner.run(worker.run())
+            finally:
+                result.update(worker.result)
+    except ClientUnavailable as exc:
+        result.update(available=False, note=str(exc))
+    except Exception as exc:  # noqa: BLE001 -- reported in the table, never hidden
+        result["failed"] = f"{type(exc).__name__}: {exc}"
+        traceback.print_exc()
+        rc = 1
+    with open(argv[1], "w") as fh:
+        json.dump(result, fh)
+    return rc
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

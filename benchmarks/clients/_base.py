@@ -1,0 +1,158 @@
+"""The small interface every benchmark client implements, plus shared correlation code.
+
+A client provides four coroutines: :meth:`BenchClient.connect` (including KuCoin's
+handshake), :meth:`~BenchClient.order` (one ``futures.order`` round trip),
+:meth:`~BenchClient.multi_order` (one ``futures.multi_order`` round trip) and
+:meth:`~BenchClient.close`. The measurement loops :meth:`~BenchClient.run_sequential`
+and :meth:`~BenchClient.run_pipelined` have awaitable defaults built on ``order``;
+callback-driven clients (the floor, kucoin_fast's low-level path) override them so no
+coroutine or future sits on their hot path.
+"""
+from __future__ import annotations
+
+import abc
+import asyncio
+from collections.abc import Awaitable
+from time import perf_counter_ns
+from typing import Any, ClassVar
+
+from .._kucoin import SUCCESS, Credentials, Workload
+
+
+class ClientUnavailable(RuntimeError):
+    """The client cannot run here (missing package or API); the message goes in the table."""
+
+
+class BenchClient(abc.ABC):
+    """One way of talking to the KuCoin WS API gateway, driven by the benchmark worker."""
+
+    #: Short stable name (the module name).
+    name: ClassVar[str]
+    #: One line for the table / README: what the client does per request.
+    description: ClassVar[str]
+    #: True if the client implements an opt-in busy-poll receive mode (``busy_poll=True``).
+    supports_busy_poll: ClassVar[bool] = False
+
+    def __init__(self, url: str, creds: Credentials, workload: Workload, busy_poll: bool = False):
+        if busy_poll and not self.supports_busy_poll:
+            raise ClientUnavailable(f"{self.name} has no busy-poll mode")
+        self.url = url
+        self.creds = creds
+        self.workload = workload
+        self.busy_poll = busy_poll
+
+    @classmethod
+    def check_available(cls) -> None:
+        """Raise :class:`ClientUnavailable` if this client cannot run (default: it can)."""
+
+    @abc.abstractmethod
+    async def connect(self) -> None:
+        """Open the socket and finish the handshake (challenge signed, welcome received)."""
+
+    @abc.abstractmethod
+    async def close(self) -> None:
+        """Close the connection."""
+
+    @abc.abstractmethod
+    async def order(self, i: int) -> bool:
+        """Send order ``i`` of the workload and wait for its response; True on code 200000."""
+
+    @abc.abstractmethod
+    async def multi_order(self, i: int, size: int) -> bool:
+        """Send batch ``i`` of ``size`` orders; True if the frame and every item succeeded."""
+
+    async def run_sequential(self, start: int, n: int, latencies_ns: list[int]) -> int:
+        """Orders ``start..start+n-1`` one at a time; append each round trip; return errors."""
+        errors = 0
+        order = self.order
+        append = latencies_ns.append
+        for i in range(start, start + n):
+            t0 = perf_counter_ns()
+            ok = await order(i)
+            append(perf_counter_ns() - t0)
+            if not ok:
+                errors += 1
+        return errors
+
+    async def run_batches(self, start: int, n: int, size: int, latencies_ns: list[int]) -> int:
+        """Batches ``start..start+n-1`` of ``size`` orders, one at a time; return errors."""
+        errors = 0
+        multi_order = self.multi_order
+        append = latencies_ns.append
+        for i in range(start, start + n):
+            t0 = perf_counter_ns()
+            ok = await multi_order(i, size)
+            append(perf_counter_ns() - t0)
+            if not ok:
+                errors += 1
+        return errors
+
+    async def run_pipelined(self, start: int, n: int, depth: int) -> int:
+        """Orders ``start..start+n-1`` with ``depth`` in flight (``depth`` tasks awaiting
+        one order each, as an asyncio user would); return the number of errors."""
+        numbers = iter(range(start, start + n))
+        order = self.order
+
+        async def worker() -> int:
+            errors = 0
+            for i in numbers:  # shared iterator: no await between next() calls
+                if not await order(i):
+                    errors += 1
+            return errors
+
+        return sum(await asyncio.gather(*(worker() for _ in range(depth))))
+
+
+def batch_ok(msg: dict[str, Any]) -> bool:
+    """True when a ``futures.multi_order`` response and all its items succeeded."""
+    data = msg.get("data")
+    return (
+        msg.get("code") == SUCCESS
+        and isinstance(data, list)
+        and all(item.get("code") == SUCCESS for item in data)
+    )
+
+
+class FutureClient(BenchClient):
+    """The textbook asyncio client: ``id -> asyncio.Future`` table, JSON dicts both ways.
+
+    Subclasses provide the transport: :meth:`_send` (sync or returning an awaitable) and
+    a receive path that calls :meth:`_on_message` with each decoded response.
+    """
+
+    def __init__(self, url: str, creds: Credentials, workload: Workload, busy_poll: bool = False):
+        super().__init__(url, creds, workload, busy_poll)
+        self._pending: dict[str, asyncio.Future[dict[str, Any]]] = {}
+        self._next_id = 0
+
+    @abc.abstractmethod
+    def _send(self, request: dict[str, Any]) -> Awaitable[Any] | None:
+        """Encode and send one request object."""
+
+    async def _request(self, op: str, args: Any) -> dict[str, Any]:
+        self._next_id += 1
+        rid = str(self._next_id)
+        fut: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self._pending[rid] = fut
+        pending_send = self._send({"id": rid, "op": op, "args": args})
+        if pending_send is not None:
+            await pending_send
+        return await fut
+
+    def _on_message(self, msg: dict[str, Any]) -> None:
+        fut = self._pending.pop(msg.get("id"), None)  # type: ignore[arg-type]
+        if fut is not None and not fut.done():
+            fut.set_result(msg)
+
+    def _fail_pending(self, exc: BaseException) -> None:
+        pending, self._pending = self._pending, {}
+        for fut in pending.values():
+            if not fut.done():
+                fut.set_exception(exc)
+
+    async def order(self, i: int) -> bool:
+        msg = await self._request("futures.order", self.workload.order(i))
+        return msg.get("code") == SUCCESS
+
+    async def multi_order(self, i: int, size: int) -> bool:
+        return batch_ok(await self._request("futures.multi_order", self.workload.batch(i, size)))
