@@ -1,0 +1,47 @@
+"""Static-ish configuration of the emulator (mutable at runtime where it makes sense)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .._rules import DEFAULT_RATE_LIMIT, RATE_LIMIT_WINDOW_MS, WEIGHTS
+
+
+@dataclass
+class EmulatorConfig:
+    """Gateway behaviour that is not a fault. Every field is also an ``Emulator`` keyword."""
+
+    #: Accepted |server time - URL timestamp| in ms (400002 outside it).
+    timestamp_window_ms: int = 5000
+    #: Decode a raw ``+`` in the URL query as a space (form rules), like a strict server.
+    strict_plus: bool = False
+    #: Seconds to wait for the challenge signature before 400012 and close.
+    handshake_timeout_s: float = 30.0
+    #: Announced in the welcome frame.
+    ping_interval_ms: int = 18_000
+    ping_timeout_ms: int = 10_000
+    #: Close a session silent for this long; None = ping_interval_ms + ping_timeout_ms.
+    idle_timeout_ms: int | None = None
+    #: Per-account request weight allowed per window; None disables rate limiting.
+    rate_limit: int | None = DEFAULT_RATE_LIMIT
+    rate_limit_window_ms: int = RATE_LIMIT_WINDOW_MS
+    weights: dict[str, int] = field(default_factory=lambda: dict(WEIGHTS))
+    #: Attach ``userRateLimit`` to futures.order / multi_order replies too (KuCoin does not).
+    rate_limit_on_orders: bool = False
+    #: Per-connection cap of futures requests per ``connection_rate_window_ms`` (429002).
+    connection_rate_limit: int | None = None
+    connection_rate_window_ms: int = 1000
+    #: Close a connection with 420001 after this many error replies (None = never).
+    max_errors: int | None = None
+    #: Reject request ids longer than this (None = no limit).
+    id_max_len: int | None = None
+    #: Finished orders remembered per account (bounded; 0 keeps none).
+    history_size: int = 10_000
+    #: Largest inbound frame accepted (picows closes the connection above it).
+    max_frame_size: int = 1024 * 1024
+
+    @property
+    def effective_idle_timeout_ms(self) -> int:
+        """The idle timeout actually enforced."""
+        if self.idle_timeout_ms is not None:
+            return self.idle_timeout_ms
+        return self.ping_interval_ms + self.ping_timeout_ms

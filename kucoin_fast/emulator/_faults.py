@@ -1,0 +1,131 @@
+"""Fault switches of the emulator: a mutable dataclass, read on every reply.
+
+Every switch may be changed at runtime (``ex.faults.drop_fraction = 0.5``). The
+random draws come from ``faults.rng``; set ``seed`` for reproducible runs.
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field, fields
+from typing import Any, Final
+
+#: Kinds of malformed server frame the emulator can produce (failure scenarios 10-12).
+MALFORMED_KINDS: Final = (
+    "non_json",  # a text frame that is not JSON
+    "truncated_json",  # the reply cut in half
+    "binary",  # the reply sent as a binary frame
+    "fragmented",  # the reply split into a text frame plus continuation frames
+    "wrong_types",  # the reply with "code" as a JSON number and inTime as a string
+    "unknown_id",  # the reply with an id no request used
+    "missing_id",  # the reply without its "id" key
+    "numeric_id",  # the reply with "id" as a JSON number
+    "oversized",  # a valid JSON frame larger than ``oversized_bytes``
+)
+MALFORMED_MODES: Final = ("inject", "replace")
+REORDER_MODES: Final = ("reverse", "random")
+CLOSE_MODES: Final = ("close", "fin", "rst")
+REFUSE_MODES: Final = ("http", "tcp")
+
+_FRACTIONS: Final = frozenset(
+    {"drop_fraction", "duplicate_fraction", "malformed_fraction", "rate_limit_fraction"}
+)
+# Switches that touch the reply path; when all are off the emulator takes its fast path.
+_REPLY_PATH: Final = (
+    "latency_ms", "jitter_ms", "drop_fraction", "duplicate_fraction", "reorder_window",
+    "close_after", "malformed", "rate_limit_fraction",
+)
+
+
+@dataclass
+class Faults:
+    """Runtime fault switches (all off by default). See the field comments."""
+
+    #: Fixed delay added to every reply, in ms.
+    latency_ms: float = 0.0
+    #: Extra uniform random delay in [0, jitter_ms) per reply (may reorder replies).
+    jitter_ms: float = 0.0
+    #: Fraction of replies silently dropped (the request is still executed).
+    drop_fraction: float = 0.0
+    #: Fraction of replies sent twice.
+    duplicate_fraction: float = 0.0
+    #: Hold replies in windows of this many and release each window reordered (0 = off).
+    reorder_window: int = 0
+    #: "reverse" or "random" (shuffled with ``rng``).
+    reorder_mode: str = "reverse"
+    #: A partly filled reorder window is released after this many ms.
+    reorder_flush_ms: float = 50.0
+    #: Close each connection when it has received this many futures requests (None = off).
+    close_after: int | None = None
+    #: Whether those requests are answered before the close (default: left unanswered).
+    close_answer: bool = False
+    #: How to close: "close" (close frame 1001, then FIN), "fin" (no close frame), "rst".
+    close_mode: str = "close"
+    #: Never send the challenge after the upgrade.
+    stall_before_challenge: bool = False
+    #: Verify the challenge signature but never send the welcome.
+    stall_before_welcome: bool = False
+    #: Send the challenge with spaces (``{"sessionId":"…", "timestamp": 123}``).
+    spaced_challenge: bool = False
+    #: One of MALFORMED_KINDS, or None.
+    malformed: str | None = None
+    #: Fraction of replies affected by ``malformed``.
+    malformed_fraction: float = 1.0
+    #: "inject" sends the malformed frame before the real reply; "replace" sends it instead.
+    malformed_mode: str = "inject"
+    #: Payload size of the "oversized" frame.
+    oversized_bytes: int = 11 * 1024 * 1024
+    #: Fraction of futures requests answered with 429000 (not executed).
+    rate_limit_fraction: float = 0.0
+    #: Refuse the next N connection attempts.
+    refuse_connections: int = 0
+    #: "http" (HTTP 503 to the upgrade) or "tcp" (TCP closed before any HTTP reply).
+    refuse_mode: str = "http"
+    #: Close authenticated sessions older than this many seconds (forced expiry).
+    session_max_age_s: float | None = None
+    #: Seed for ``rng``; setting it reseeds.
+    seed: int | None = None
+    rng: random.Random = field(default_factory=random.Random, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self.rng.seed(self.seed)
+        self._refresh()
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _FRACTIONS and not 0.0 <= float(value) <= 1.0:
+            raise ValueError(f"{name} must be within [0, 1]")
+        if name == "malformed" and value is not None and value not in MALFORMED_KINDS:
+            raise ValueError(f"malformed must be one of {', '.join(MALFORMED_KINDS)}")
+        for fname, choices in (("malformed_mode", MALFORMED_MODES),
+                               ("reorder_mode", REORDER_MODES),
+                               ("close_mode", CLOSE_MODES), ("refuse_mode", REFUSE_MODES)):
+            if name == fname and value not in choices:
+                raise ValueError(f"{name} must be one of {', '.join(choices)}")
+        if name in ("latency_ms", "jitter_ms", "reorder_flush_ms", "reorder_window",
+                    "refuse_connections", "oversized_bytes") and value < 0:
+            raise ValueError(f"{name} must be >= 0")
+        if name == "close_after" and value is not None and value < 1:
+            raise ValueError("close_after must be >= 1 or None")
+        object.__setattr__(self, name, value)
+        if name == "seed" and "rng" in self.__dict__:
+            self.rng.seed(value)
+        if name in _REPLY_PATH and "_plain" in self.__dict__:
+            self._refresh()
+
+    def _refresh(self) -> None:
+        plain = not (
+            self.latency_ms or self.jitter_ms or self.drop_fraction or self.duplicate_fraction
+            or self.reorder_window or self.close_after is not None or self.malformed is not None
+            or self.rate_limit_fraction
+        )
+        object.__setattr__(self, "_plain", plain)
+
+    @property
+    def reply_path_plain(self) -> bool:
+        """True when no switch affects replies (the emulator's fast path)."""
+        return bool(self.__dict__["_plain"])
+
+    def reset(self) -> None:
+        """Turn every switch off again (the RNG keeps its state)."""
+        for f in fields(self):
+            if f.name not in ("rng", "seed"):
+                setattr(self, f.name, f.default)

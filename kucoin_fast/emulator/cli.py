@@ -1,0 +1,172 @@
+"""Command line of the emulator: ``kucoin-fast emulator …`` / ``python -m kucoin_fast.emulator``."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import ssl
+import sys
+from dataclasses import fields
+from typing import Sequence
+
+from ._auth import Account
+from ._faults import CLOSE_MODES, MALFORMED_KINDS, MALFORMED_MODES, REFUSE_MODES, REORDER_MODES, Faults
+from ._server import Emulator
+
+# Demo credentials for local use only; never printed.
+DEMO_API_KEY = "emulator-key"
+DEMO_API_SECRET = "emulator-secret"
+DEMO_API_PASSPHRASE = "emulator-passphrase"
+
+_CHOICES: dict[str, Sequence[str]] = {
+    "reorder_mode": REORDER_MODES, "close_mode": CLOSE_MODES, "malformed": MALFORMED_KINDS,
+    "malformed_mode": MALFORMED_MODES, "refuse_mode": REFUSE_MODES,
+}
+_OPTIONAL_INT = {"close_after", "seed"}
+_OPTIONAL_FLOAT = {"session_max_age_s"}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the emulator's options to ``parser`` (used by ``kucoin_fast.__main__``)."""
+    g = parser.add_argument_group("server")
+    g.add_argument("--host", default="127.0.0.1", help="bind address (default loopback)")
+    g.add_argument("--port", type=int, default=8765, help="TCP port; 0 picks a free one")
+    g.add_argument("--api-key", default=DEMO_API_KEY)
+    g.add_argument("--api-secret", default=DEMO_API_SECRET)
+    g.add_argument("--api-passphrase", default=DEMO_API_PASSPHRASE)
+    g.add_argument("--account", action="append", default=[], metavar="KEY:SECRET:PASSPHRASE",
+                   help="an extra account (repeatable)")
+    g.add_argument("--broker", action="append", default=[], metavar="PARTNER=BROKER_KEY",
+                   help="a broker partner and its key (repeatable)")
+    g.add_argument("--certfile", help="TLS certificate (PEM): serve wss://")
+    g.add_argument("--keyfile", help="TLS private key (PEM)")
+    g.add_argument("--mark-price", action="append", default=[], metavar="SYMBOL=PRICE",
+                   help="mark price a limit order must cross to fill (repeatable)")
+    g.add_argument("--no-uvloop", action="store_true", help="use the stock asyncio loop")
+    g.add_argument("--log-level", default="WARNING")
+
+    c = parser.add_argument_group("gateway behaviour")
+    c.add_argument("--timestamp-window-ms", type=int, default=5000)
+    c.add_argument("--strict-plus", action="store_true",
+                   help="decode a raw '+' in the URL query as a space")
+    c.add_argument("--handshake-timeout", type=float, default=30.0, metavar="SECONDS")
+    c.add_argument("--ping-interval-ms", type=int, default=18_000)
+    c.add_argument("--ping-timeout-ms", type=int, default=10_000)
+    c.add_argument("--idle-timeout-ms", type=int, default=None)
+    rl = c.add_mutually_exclusive_group()
+    rl.add_argument("--rate-limit", type=int, default=2000, metavar="N",
+                    help="request weight per account per window (default 2000)")
+    rl.add_argument("--no-rate-limit", action="store_true", help="disable rate limiting")
+    c.add_argument("--rate-limit-window-ms", type=int, default=30_000)
+    c.add_argument("--rate-limit-on-orders", action="store_true",
+                   help="attach userRateLimit to order replies too")
+    c.add_argument("--connection-rate-limit", type=int, default=None, metavar="N",
+                   help="per-connection requests per window (429002)")
+    c.add_argument("--connection-rate-window-ms", type=int, default=1000)
+    c.add_argument("--max-errors", type=int, default=None,
+                   help="close with 420001 after this many error replies")
+    c.add_argument("--id-max-len", type=int, default=None)
+    c.add_argument("--history-size", type=int, default=10_000)
+    c.add_argument("--max-frame-size", type=int, default=1024 * 1024)
+
+    f = parser.add_argument_group("fault switches (see kucoin_fast.emulator.Faults)")
+    for fld in fields(Faults):
+        if fld.name == "rng":
+            continue
+        flag = "--" + fld.name.replace("_", "-")
+        if fld.name in _CHOICES:
+            f.add_argument(flag, choices=list(_CHOICES[fld.name]), default=fld.default)
+        elif isinstance(fld.default, bool):
+            f.add_argument(flag, action="store_true")
+        elif fld.name in _OPTIONAL_INT:
+            f.add_argument(flag, type=int, default=None)
+        elif fld.name in _OPTIONAL_FLOAT:
+            f.add_argument(flag, type=float, default=None)
+        elif isinstance(fld.default, int):
+            f.add_argument(flag, type=int, default=fld.default)
+        else:
+            f.add_argument(flag, type=float, default=fld.default)
+
+
+def build_emulator(args: argparse.Namespace) -> Emulator:
+    """Create (not start) an :class:`Emulator` from parsed arguments."""
+    accounts = [Account(args.api_key, args.api_secret, args.api_passphrase)]
+    for spec in args.account:
+        parts = spec.split(":")
+        if len(parts) != 3:
+            raise SystemExit("--account must be KEY:SECRET:PASSPHRASE")
+        accounts.append(Account(*parts))
+    brokers = {}
+    for spec in args.broker:
+        partner, sep, key = spec.partition("=")
+        if not sep:
+            raise SystemExit("--broker must be PARTNER=BROKER_KEY")
+        brokers[partner] = key
+    ctx = None
+    if args.certfile:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(args.certfile, args.keyfile)
+    faults = Faults(**{fld.name: getattr(args, fld.name) for fld in fields(Faults)
+                       if fld.name != "rng"})
+    em = Emulator(
+        accounts, host=args.host, port=args.port, ssl_context=ctx, brokers=brokers,
+        faults=faults,
+        timestamp_window_ms=args.timestamp_window_ms, strict_plus=args.strict_plus,
+        handshake_timeout_s=args.handshake_timeout, ping_interval_ms=args.ping_interval_ms,
+        ping_timeout_ms=args.ping_timeout_ms, idle_timeout_ms=args.idle_timeout_ms,
+        rate_limit=None if args.no_rate_limit else args.rate_limit,
+        rate_limit_window_ms=args.rate_limit_window_ms,
+        rate_limit_on_orders=args.rate_limit_on_orders,
+        connection_rate_limit=args.connection_rate_limit,
+        connection_rate_window_ms=args.connection_rate_window_ms,
+        max_errors=args.max_errors, id_max_len=args.id_max_len,
+        history_size=args.history_size, max_frame_size=args.max_frame_size)
+    for spec in args.mark_price:
+        symbol, sep, price = spec.partition("=")
+        if not sep:
+            raise SystemExit("--mark-price must be SYMBOL=PRICE")
+        em.set_mark_price(symbol, price)
+    return em
+
+
+async def _serve(em: Emulator) -> None:
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await em.start()
+    # Benchmarks parse the URL from this exact line.
+    print(f"kucoin_fast emulator listening on {em.url}", flush=True)
+    try:
+        await stop.wait()
+    finally:
+        await em.stop()
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the emulator until SIGINT/SIGTERM; return the exit code."""
+    logging.basicConfig(level=args.log_level.upper(),
+                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    em = build_emulator(args)
+    if not args.no_uvloop:
+        try:
+            import uvloop
+        except ImportError:
+            pass
+        else:
+            uvloop.run(_serve(em))
+            return 0
+    asyncio.run(_serve(em))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m kucoin_fast.emulator [emulator] [options]``."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "emulator":
+        argv = argv[1:]
+    parser = argparse.ArgumentParser(prog="kucoin-fast emulator",
+                                     description="Local KuCoin WS API gateway emulator")
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
