@@ -133,11 +133,14 @@ def main(argv: list[str]) -> int:
         if spec.get("busy_poll") and not cls.supports_busy_poll:
             raise ClientUnavailable("no busy-poll mode")
         worker = Worker(spec, cls)
-        with asyncio.Runner(loop_factory=_new_loop(spec["loop"])) as runner:
-            try:
-                runner.run(worker.run())
-            finally:
-                result.update(worker.result)
+        loop = _new_loop(spec["loop"])()
+        asyncio.set_event_loop(loop)  # asyncio.Runner(loop_factory=...) needs Python 3.11
+        try:
+            loop.run_until_complete(worker.run())
+        finally:
+            result.update(worker.result)
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.close()
     except ClientUnavailable as exc:
         result.update(available=False, note=str(exc))
     except Exception as exc:  # noqa: BLE001 -- reported in the table, never hidden
