@@ -88,7 +88,8 @@ class Emulator:
         self.core = core
         base = command or [sys.executable, "-m", "kucoin_fast.emulator"]
         cmd = [*_pin_prefix(core), *base, "--host", "127.0.0.1", "--port", "0",
-               "--no-rate-limit", *extra_args]
+               "--no-rate-limit", "--api-key", creds.api_key, "--api-secret", creds.api_secret,
+               "--api-passphrase", creds.passphrase, *extra_args]
         self.proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                      text=True, bufsize=1)
         self.output: deque[str] = deque(maxlen=50)
