@@ -36,6 +36,9 @@ class EmulatorConfig:
     id_max_len: int | None = None
     #: Finished orders remembered per account (bounded; 0 keeps none).
     history_size: int = 10_000
+    #: Use the compiled fast path for futures.order when it is built (and
+    #: KUCOIN_FAST_NO_EXTENSIONS is not set); replies are identical either way.
+    fast_path: bool = True
     #: Largest inbound frame accepted (picows closes the connection above it).
     max_frame_size: int = 1024 * 1024
 

@@ -88,6 +88,20 @@ class Book:
         self.rl_used = 0
 
 
+class IdGen:
+    """Strictly increasing numeric order ids (the compiled fast path has a twin)."""
+
+    __slots__ = ("last",)
+
+    def __init__(self, start: int) -> None:
+        self.last = start
+
+    def next_str(self) -> str:
+        """The next order id as a decimal string."""
+        self.last += 1
+        return str(self.last)
+
+
 class Rejected(NamedTuple):
     """A business rejection: KuCoin code and message text."""
 
@@ -103,8 +117,11 @@ def _param(field: str, rule: str) -> Rejected:
 class Engine:
     """Contracts, mark prices and per-account books (see the module docstring)."""
 
+    history_entry = HistoryEntry
+
     def __init__(self, history_size: int = 10_000,
-                 contracts: dict[str, ContractSpec] | None = None) -> None:
+                 contracts: dict[str, ContractSpec] | None = None,
+                 ids: Any = None) -> None:
         self.contracts: dict[str, ContractSpec] = dict(CONTRACTS if contracts is None
                                                        else contracts)
         self.mark_prices: dict[str, Decimal] = {s: c.mark_price
@@ -112,7 +129,8 @@ class Engine:
         self.history_size = history_size
         self.books: dict[str, Book] = {}
         # Unique, ~18-digit, increasing; time-seeded so restarts rarely reuse ids.
-        self._next_id = 400_000_000_000_000_000 + (time.time_ns() // 1000) % 10**14
+        start = 400_000_000_000_000_000 + (time.time_ns() // 1000) % 10**14
+        self.ids = ids(start) if ids is not None else IdGen(start)
         # (symbol, type, value) -> Decimal price (None = invalid); bounded.
         self._price_cache: dict[tuple[str, type, Any], Decimal | None] = {}
 
@@ -132,8 +150,7 @@ class Engine:
 
     def new_order_id(self) -> str:
         """A fresh unique numeric order id."""
-        self._next_id += 1
-        return str(self._next_id)
+        return self.ids.next_str()  # type: ignore[no-any-return]
 
     # ------------------------------------------------------------------ checks
     def _price(self, contract: ContractSpec, value: Any) -> Decimal | None:

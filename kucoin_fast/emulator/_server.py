@@ -11,6 +11,7 @@ import asyncio
 import hmac
 import json
 import logging
+import os
 import re
 import socket
 import ssl
@@ -32,6 +33,15 @@ from ._auth import Account, AuthError, authenticate, parse_query, sign, split_ta
 from ._config import EmulatorConfig
 from ._engine import Book, Engine, OrderInfo, Rejected
 from ._faults import Faults
+
+_fast: Any
+if os.environ.get("KUCOIN_FAST_NO_EXTENSIONS") == "1":
+    _fast = None
+else:
+    try:
+        from . import _fastpath as _fast
+    except ImportError:  # not built: the pure-Python path serves everything
+        _fast = None
 
 try:  # orjson is optional (bench extra); simdjson is a hard dependency.
     from orjson import loads as _loads
@@ -787,7 +797,8 @@ class Emulator:
             setattr(self.config, key, value)
         self.faults = faults if faults is not None else Faults()
         self.counters = Counters()
-        self.engine = Engine(history_size=self.config.history_size)
+        self.engine = Engine(history_size=self.config.history_size,
+                             ids=_fast.IdGen if _fast is not None else None)
         #: partner id -> broker key (for partner/partner_sign).
         self.brokers: dict[str, str] = dict(brokers or {})
         self._accounts: dict[str, Account] = {}
@@ -796,6 +807,7 @@ class Emulator:
         self._sessions: set[_Session] = set()
         self._server: asyncio.AbstractServer | None = None
         self._check_cache: dict[Any, Rejected | ContractSpec] = {}
+        self._shapes: dict[bytes, Any] = {}
 
     def __repr__(self) -> str:
         return f"Emulator(url={self.url if self._server else None!r}, " \
@@ -946,7 +958,41 @@ class Emulator:
             err = None
         except AuthError as e:
             account, err = None, e.code
-        return _Session(self, account, err, enable_ns)
+        session = _Session(self, account, err, enable_ns)
+        if _fast is not None and self.config.fast_path and account is not None:
+            return _fast.FastListener(session, self._shapes, self.engine.ids, self._plan_for)
+        return session
+
+    @property
+    def fast_path_available(self) -> bool:
+        """Whether the compiled fast path is built and enabled."""
+        return _fast is not None and self.config.fast_path
+
+    def _plan_for(self, args_json: bytes, shape: bytes) -> Any:
+        """Memo entry of the compiled path for an order shape: a Plan when such orders
+        may fill on the fast path, False when the Python path must decide."""
+        assert _fast is not None
+        try:
+            args = _loads(args_json)
+        except ValueError:
+            return False
+        plan: Any = False
+        checked = self._check_order(args)
+        if type(checked) is ContractSpec and "stop" not in args:
+            order_type = args.get("type", "limit")
+            side = args.get("side")
+            if order_type == "market":
+                plan = _fast.Plan(checked, checked.symbol, True, side == "buy", None, False)
+            elif side in ("buy", "sell"):
+                price = self.engine._price(checked, args["price"])
+                maker_only = args.get("postOnly") is True or args.get("timeInForce") == "RPI"
+                plan = _fast.Plan(checked, checked.symbol, False, side == "buy", price,
+                                  maker_only)
+        shapes = self._shapes
+        if len(shapes) >= _CHECK_CACHE_MAX:
+            shapes.clear()
+        shapes[shape] = plan
+        return plan
 
     def _check_order(self, args: Any) -> Rejected | ContractSpec:
         """Rule checks plus contract checks, memoised on the order's shape.
@@ -984,6 +1030,7 @@ class Emulator:
     def clear_caches(self) -> None:
         """Forget memoised order checks (call after changing ``engine.contracts``)."""
         self._check_cache.clear()
+        self._shapes.clear()
         self.engine._price_cache.clear()
 
 

@@ -1,0 +1,27 @@
+"""Compiled fast path of the emulator (see _fastpath.pyx)."""
+from typing import Any, Callable
+
+from picows import WSFrame, WSListener, WSTransport
+
+class IdGen:
+    last: int
+    def __init__(self, start: int) -> None: ...
+    def next_str(self) -> str: ...
+
+class Plan:
+    contract: Any
+    symbol: str
+    is_market: bool
+    is_buy: bool
+    price: Any
+    maker_only: bool
+    def __init__(self, contract: Any, symbol: str, is_market: bool, is_buy: bool,
+                 price: Any, maker_only: bool) -> None: ...
+
+class FastListener(WSListener):
+    session: Any
+    def __init__(self, session: Any, shapes: dict[bytes, Any], ids: IdGen,
+                 plan_for: Callable[[bytes, bytes], Any]) -> None: ...
+    def on_ws_connected(self, transport: WSTransport) -> None: ...
+    def on_ws_frame(self, transport: WSTransport, frame: WSFrame) -> None: ...
+    def on_ws_disconnected(self, transport: WSTransport) -> None: ...
