@@ -199,6 +199,9 @@ cdef class FastListener(WSListener):
         cdef Py_ssize_t coid_s = -1, coid_e = -1, key_s, key_e
         cdef bint op_ok = False
         cdef char c
+        cfg = self.cfg
+        if cfg.id_max_len is not None or cfg.connection_rate_limit is not None:
+            return False  # rare per-request checks live in the Python path only
         i = _skip_ws(p, 0, n)
         if i >= n or p[i] != b'{':
             return False

@@ -810,7 +810,7 @@ class Emulator:
         self._shapes: dict[bytes, Any] = {}
 
     def __repr__(self) -> str:
-        return f"Emulator(url={self.url if self._server else None!r}, " \
+        return f"Emulator(url={self.url if self._server is not None else None!r}, " \
                f"accounts={len(self._accounts)})"
 
     # ------------------------------------------------------------ accounts & state

@@ -106,6 +106,23 @@ def resting(**kw: Any) -> dict[str, Any]:
     return order(**kw)
 
 
-@pytest.fixture
-def emu_kwargs() -> dict[str, Any]:
-    return {}
+
+
+def with_emu(fn: Callable[[Emulator], Awaitable[T]], *, accounts: list[Account] | None = None,
+             timeout: float = 20, **kw: Any) -> T:
+    """Run ``fn(ex)`` against a fresh in-process emulator."""
+    async def main() -> T:
+        async with Emulator([ACCOUNT] if accounts is None else accounts, **kw) as ex:
+            return await fn(ex)
+    return run(main(), timeout)
+
+
+@pytest.fixture(params=[True, False], ids=["fast", "python"])
+def fast_path(request: pytest.FixtureRequest) -> bool:
+    """Run a test on the compiled fast path (when built) and on the pure-Python path."""
+    return bool(request.param)
+
+
+async def closed(ws: ClientConnection, timeout: float = 2.0) -> None:
+    """Wait until the server has closed the connection."""
+    await asyncio.wait_for(ws.wait_closed(), timeout)
