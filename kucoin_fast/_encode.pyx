@@ -1,0 +1,709 @@
+# cython: language_level=3
+"""Request frames written straight into a reusable buffer, with fused validation.
+
+``encode_request`` writes ``{"id":"<n>","op":"<op>","args":<args>}`` into a
+:class:`FrameBuffer` that keeps ``FRAME_HEADROOM`` free bytes in front, so picows'
+``send_reuse_external_buffer`` can put the WebSocket header there and mask the
+payload in place (no copy). Because picows masks in place, a buffer's content is
+garbage after a send: every send rebuilds the frame from scratch.
+
+Validation is fused into the walk over the params dict for the hot ops
+(``futures.order``, ``futures.cancel``, ``futures.multi_order``): the fast check is
+*conservative*, it only accepts what :func:`kucoin_fast._rules.validate_request`
+accepts. Whenever it is not sure, the exact verdict is taken from ``_rules``
+itself (slow path, only for bad or unusual params), so the client's verdicts are
+``_rules``' verdicts by construction; the property tests check the fast accept.
+
+JSON output: compact, keys in dict order, strings UTF-8 with ``"``/``\\``/control
+characters escaped (``\\b\\f\\n\\r\\t`` short forms, others ``\\u00XX``), lone
+surrogates as ``\\udXXX``, ints in decimal, floats as ``repr``. Pure-Python twin:
+:mod:`kucoin_fast._reference` (byte-identical output).
+"""
+from cpython.dict cimport PyDict_Next, PyDict_GetItem
+from cpython.list cimport PyList_GET_ITEM, PyList_GET_SIZE
+from cpython.object cimport PyObject
+from cpython.float cimport PyFloat_AS_DOUBLE
+from libc.stdlib cimport free, realloc
+from libc.string cimport memcpy
+
+from kucoin_fast import _rules
+from kucoin_fast._rules import Violation
+from kucoin_fast.errors import InvalidParamsError
+
+cdef extern from "Python.h":
+    bint PyUnicode_IS_ASCII(object)
+    int PyUnicode_KIND(object)
+    void* PyUnicode_DATA(object)
+    Py_ssize_t PyUnicode_GET_LENGTH(object)
+    unsigned int PyUnicode_READ(int kind, void* data, Py_ssize_t index)
+    long long PyLong_AsLongLongAndOverflow(object, int*) except? -1
+
+
+cdef enum:
+    _MAX_DEPTH = 32
+    # field kinds, from _rules.ORDER_FIELDS
+    _K_STR = 0
+    _K_ENUM = 1
+    _K_BOOL = 2
+    _K_INT = 3
+    _K_DEC = 4
+
+cdef str _OP_ORDER = _rules.OP_ORDER
+cdef str _OP_CANCEL = _rules.OP_CANCEL
+cdef str _OP_MULTI_ORDER = _rules.OP_MULTI_ORDER
+cdef str _OP_MULTI_CANCEL = _rules.OP_MULTI_CANCEL
+cdef Py_ssize_t _MULTI_ORDER_MAX = _rules.MULTI_ORDER_MAX
+cdef Py_ssize_t _CLIENT_OID_MAX = _rules.CLIENT_OID_MAX
+cdef Py_ssize_t _REMARK_MAX = _rules.REMARK_MAX
+
+# Field table derived from _rules.ORDER_FIELDS (one source of truth): name -> index,
+# and per index its kind and enum choices.
+cdef dict _FIELD_INDEX = {}
+cdef int _FIELD_KIND[32]
+cdef list _FIELD_CHOICES = []
+_kind_codes = {"str": _K_STR, "enum": _K_ENUM, "bool": _K_BOOL, "int": _K_INT, "dec": _K_DEC}
+for _i, (_name, (_kind, _choices)) in enumerate(_rules.ORDER_FIELDS.items()):
+    if _i >= 32:
+        raise RuntimeError("ORDER_FIELDS grew past 32 fields; widen the presence mask")
+    _FIELD_INDEX[_name] = _i
+    _FIELD_KIND[_i] = _kind_codes[_kind]
+    _FIELD_CHOICES.append(_choices)
+
+cdef int _I_CLIENT_OID = _FIELD_INDEX["clientOid"]
+cdef int _I_SIDE = _FIELD_INDEX["side"]
+cdef int _I_SYMBOL = _FIELD_INDEX["symbol"]
+cdef int _I_TYPE = _FIELD_INDEX["type"]
+cdef int _I_PRICE = _FIELD_INDEX["price"]
+cdef int _I_SIZE = _FIELD_INDEX["size"]
+cdef int _I_QTY = _FIELD_INDEX["qty"]
+cdef int _I_VALUE_QTY = _FIELD_INDEX["valueQty"]
+cdef int _I_TIF = _FIELD_INDEX["timeInForce"]
+cdef int _I_POST_ONLY = _FIELD_INDEX["postOnly"]
+cdef int _I_HIDDEN = _FIELD_INDEX["hidden"]
+cdef int _I_ICEBERG = _FIELD_INDEX["iceberg"]
+cdef int _I_VISIBLE_SIZE = _FIELD_INDEX["visibleSize"]
+cdef int _I_CLOSE_ORDER = _FIELD_INDEX["closeOrder"]
+cdef int _I_STOP = _FIELD_INDEX["stop"]
+cdef int _I_STOP_PRICE_TYPE = _FIELD_INDEX["stopPriceType"]
+cdef int _I_STOP_PRICE = _FIELD_INDEX["stopPrice"]
+cdef int _I_REMARK = _FIELD_INDEX["remark"]
+
+cdef unsigned int _SIZE_BITS = (1u << _I_SIZE) | (1u << _I_QTY) | (1u << _I_VALUE_QTY)
+
+cdef frozenset _CANCEL_KEYS = frozenset(("orderId", "clientOid", "symbol"))
+
+# 1 where an ASCII byte needs a JSON escape.
+cdef unsigned char _NEEDS_ESCAPE[128]
+for _i in range(128):
+    _NEEDS_ESCAPE[_i] = 1 if (_i < 0x20 or _i == 0x22 or _i == 0x5C) else 0
+# 1 for [A-Za-z0-9_-] (clientOid charset).
+cdef unsigned char _OID_CHAR[128]
+for _i in range(128):
+    _OID_CHAR[_i] = 1 if (chr(_i).isascii() and (chr(_i).isalnum() or chr(_i) in "_-")) else 0
+
+cdef const char* _HEX = b"0123456789abcdef"
+
+
+class _NotJSONError(Exception):
+    """A value the encoder cannot represent in JSON (internal; becomes InvalidParamsError)."""
+
+
+cdef class FrameBuffer:
+    """A growable byte buffer with ``FRAME_HEADROOM`` bytes reserved in front of the
+    payload (one per connection, reused for every frame)."""
+
+    def __cinit__(self, Py_ssize_t initial_capacity=512):
+        if initial_capacity < FRAME_HEADROOM + 64:
+            initial_capacity = FRAME_HEADROOM + 64
+        self.mem = <char*>realloc(NULL, initial_capacity)
+        if self.mem == NULL:
+            raise MemoryError()
+        self.capacity = initial_capacity
+        self.pos = FRAME_HEADROOM
+
+    def __dealloc__(self):
+        free(self.mem)
+        self.mem = NULL
+
+    cdef int reserve(self, Py_ssize_t extra) except -1:
+        cdef Py_ssize_t need = self.pos + extra
+        cdef Py_ssize_t cap
+        cdef char* grown
+        if need <= self.capacity:
+            return 0
+        cap = self.capacity * 2
+        while cap < need:
+            cap *= 2
+        grown = <char*>realloc(self.mem, cap)
+        if grown == NULL:
+            raise MemoryError()
+        self.mem = grown
+        self.capacity = cap
+        return 0
+
+    cdef int put(self, const char* data, Py_ssize_t size) except -1:
+        if self.pos + size > self.capacity:
+            self.reserve(size)
+        memcpy(self.mem + self.pos, data, size)
+        self.pos += size
+        return 0
+
+    def getvalue(self) -> bytes:
+        """The current payload (a copy; for tests and debugging - not the hot path)."""
+        return self.mem[FRAME_HEADROOM:self.pos]
+
+    @property
+    def headroom(self) -> int:
+        """Bytes reserved in front of the payload for the WebSocket header."""
+        return FRAME_HEADROOM
+
+
+# ------------------------------------------------------------------ JSON writers
+cdef inline int _put_char(FrameBuffer buf, char c) except -1:
+    if buf.pos + 1 > buf.capacity:
+        buf.reserve(1)
+    buf.mem[buf.pos] = c
+    buf.pos += 1
+    return 0
+
+
+cdef int _write_u_escape(char* out, unsigned int ch) noexcept:
+    out[0] = 92  # backslash
+    out[1] = 117  # 'u'
+    out[2] = _HEX[(ch >> 12) & 15]
+    out[3] = _HEX[(ch >> 8) & 15]
+    out[4] = _HEX[(ch >> 4) & 15]
+    out[5] = _HEX[ch & 15]
+    return 6
+
+
+cdef inline int _escape_ascii(char* out, unsigned char c) noexcept:
+    out[0] = 92
+    if c == 0x22:
+        out[1] = 0x22
+    elif c == 0x5C:
+        out[1] = 0x5C
+    elif c == 0x08:
+        out[1] = 98   # b
+    elif c == 0x0C:
+        out[1] = 102  # f
+    elif c == 0x0A:
+        out[1] = 110  # n
+    elif c == 0x0D:
+        out[1] = 114  # r
+    elif c == 0x09:
+        out[1] = 116  # t
+    else:
+        return _write_u_escape(out, c)
+    return 2
+
+
+cdef int _write_str(FrameBuffer buf, object s) except -1:
+    """A JSON string literal (quotes included) for the str ``s``."""
+    cdef Py_ssize_t n = PyUnicode_GET_LENGTH(s)
+    cdef Py_ssize_t i
+    cdef char* out
+    cdef const unsigned char* src
+    cdef unsigned char c
+    cdef int kind
+    cdef void* data
+    cdef unsigned int ch
+    buf.reserve(n * 6 + 2)
+    out = buf.mem + buf.pos
+    out[0] = 0x22
+    out += 1
+    if PyUnicode_IS_ASCII(s):
+        src = <const unsigned char*>PyUnicode_DATA(s)
+        for i in range(n):
+            c = src[i]
+            if _NEEDS_ESCAPE[c]:
+                out += _escape_ascii(out, c)
+            else:
+                out[0] = <char>c
+                out += 1
+    else:
+        kind = PyUnicode_KIND(s)
+        data = PyUnicode_DATA(s)
+        for i in range(n):
+            ch = PyUnicode_READ(kind, data, i)
+            if ch < 0x80:
+                if _NEEDS_ESCAPE[ch]:
+                    out += _escape_ascii(out, <unsigned char>ch)
+                else:
+                    out[0] = <char>ch
+                    out += 1
+            elif ch < 0x800:
+                out[0] = <char>(0xC0 | (ch >> 6))
+                out[1] = <char>(0x80 | (ch & 0x3F))
+                out += 2
+            elif 0xD800 <= ch <= 0xDFFF:
+                # A lone surrogate has no UTF-8 form; JSON allows the escape.
+                out += _write_u_escape(out, ch)
+            elif ch < 0x10000:
+                out[0] = <char>(0xE0 | (ch >> 12))
+                out[1] = <char>(0x80 | ((ch >> 6) & 0x3F))
+                out[2] = <char>(0x80 | (ch & 0x3F))
+                out += 3
+            else:
+                out[0] = <char>(0xF0 | (ch >> 18))
+                out[1] = <char>(0x80 | ((ch >> 12) & 0x3F))
+                out[2] = <char>(0x80 | ((ch >> 6) & 0x3F))
+                out[3] = <char>(0x80 | (ch & 0x3F))
+                out += 4
+    out[0] = 0x22
+    out += 1
+    buf.pos = out - buf.mem
+    return 0
+
+
+cdef int _write_long(FrameBuffer buf, long long value) except -1:
+    cdef char tmp[24]
+    cdef int n = 0
+    cdef unsigned long long u
+    cdef bint negative = value < 0
+    if negative:
+        u = <unsigned long long>(-(value + 1)) + 1
+    else:
+        u = <unsigned long long>value
+    while True:
+        tmp[23 - n] = <char>(48 + u % 10)
+        n += 1
+        u //= 10
+        if u == 0:
+            break
+    if negative:
+        tmp[23 - n] = 45  # '-'
+        n += 1
+    buf.put(&tmp[24 - n], n)
+    return 0
+
+
+cdef int _write_ascii_text(FrameBuffer buf, str text) except -1:
+    cdef bytes raw = text.encode("ascii")
+    buf.put(raw, len(raw))
+    return 0
+
+
+cdef int _write_int(FrameBuffer buf, object value) except -1:
+    cdef int overflow = 0
+    cdef long long v = PyLong_AsLongLongAndOverflow(value, &overflow)
+    if overflow == 0:
+        return _write_long(buf, v)
+    return _write_ascii_text(buf, int.__repr__(value))
+
+
+cdef int _write_float(FrameBuffer buf, object value) except -1:
+    cdef double d = value
+    if d != d or d == float("inf") or d == float("-inf"):
+        raise _NotJSONError("non-finite float")
+    return _write_ascii_text(buf, float.__repr__(value))
+
+
+cdef int _write_value(FrameBuffer buf, object value, int depth) except -1:
+    cdef object t = type(value)
+    cdef Py_ssize_t i, n
+    cdef PyObject* k
+    cdef PyObject* v
+    cdef Py_ssize_t pos = 0
+    cdef bint first = True
+    if t is str:
+        return _write_str(buf, value)
+    if t is bool:
+        if value:
+            return buf.put(b"true", 4)
+        return buf.put(b"false", 5)
+    if t is int:
+        return _write_int(buf, value)
+    if t is float:
+        return _write_float(buf, value)
+    if value is None:
+        return buf.put(b"null", 4)
+    if depth >= _MAX_DEPTH:
+        raise _NotJSONError("nested too deeply")
+    if isinstance(value, dict):
+        _put_char(buf, 123)
+        while PyDict_Next(value, &pos, &k, &v):
+            if not isinstance(<object>k, str):
+                raise _NotJSONError("object keys must be strings")
+            if not first:
+                _put_char(buf, 44)
+            first = False
+            _write_str(buf, <object>k)
+            _put_char(buf, 58)
+            _write_value(buf, <object>v, depth + 1)
+        return _put_char(buf, 125)
+    if isinstance(value, (list, tuple)):
+        _put_char(buf, 91)
+        n = len(value)
+        for i in range(n):
+            if i:
+                _put_char(buf, 44)
+            _write_value(buf, value[i], depth + 1)
+        return _put_char(buf, 93)
+    if isinstance(value, str):
+        return _write_str(buf, value)
+    if isinstance(value, int):
+        return _write_int(buf, value)
+    if isinstance(value, float):
+        return _write_float(buf, value)
+    raise _NotJSONError(f"{type(value).__name__} is not JSON-serialisable")
+
+
+cdef int _write_generic_args(FrameBuffer buf, object args, str op) except -1:
+    try:
+        _write_value(buf, args, 0)
+    except _NotJSONError as exc:
+        raise InvalidParamsError(Violation(
+            "400100", "args", "must contain only JSON values (" + str(exc) + ")"), op) from exc
+    return 0
+
+
+# ---------------------------------------------------------- fused validation
+cdef inline bint _is_positive_int(object value) noexcept:
+    cdef int overflow = 0
+    cdef long long v = PyLong_AsLongLongAndOverflow(value, &overflow)
+    return overflow > 0 or (overflow == 0 and v > 0)
+
+
+cdef bint _digits_positive(object s, bint allow_fraction) noexcept:
+    """``[0-9]+`` (or ``[0-9]+(\\.[0-9]+)?``) with at least one non-zero digit."""
+    cdef Py_ssize_t n, i
+    cdef const unsigned char* src
+    cdef unsigned char c
+    cdef bint nonzero = False
+    cdef bint seen_dot = False
+    cdef Py_ssize_t digits_in_part = 0
+    if not PyUnicode_IS_ASCII(s):
+        return False
+    n = PyUnicode_GET_LENGTH(s)
+    src = <const unsigned char*>PyUnicode_DATA(s)
+    for i in range(n):
+        c = src[i]
+        if 48 <= c <= 57:
+            digits_in_part += 1
+            if c != 48:
+                nonzero = True
+        elif c == 46 and allow_fraction and not seen_dot and digits_in_part > 0:
+            seen_dot = True
+            digits_in_part = 0
+        else:
+            return False
+    return digits_in_part > 0 and nonzero
+
+
+cdef bint _value_ok(int kind, int index, object value):
+    """Same verdict as ``_rules._check_kind`` for one field (True: valid)."""
+    cdef object t = type(value)
+    cdef double d
+    if kind == _K_STR:
+        return t is str and PyUnicode_GET_LENGTH(value) > 0
+    if kind == _K_ENUM:
+        return t is str and value in <tuple>_FIELD_CHOICES[index]
+    if kind == _K_BOOL:
+        return t is bool
+    if kind == _K_INT:
+        if t is int:
+            return _is_positive_int(value)
+        return t is str and _digits_positive(value, False)
+    # _K_DEC
+    if t is str:
+        return _digits_positive(value, True)
+    if t is int:
+        return _is_positive_int(value)
+    if t is float:
+        d = PyFloat_AS_DOUBLE(value)
+        return d > 0 and d != float("inf")
+    return False
+
+
+cdef bint _client_oid_ok(object value) noexcept:
+    cdef Py_ssize_t n, i
+    cdef const unsigned char* src
+    if type(value) is not str or not PyUnicode_IS_ASCII(value):
+        return False
+    n = PyUnicode_GET_LENGTH(value)
+    if n < 1 or n > _CLIENT_OID_MAX:
+        return False
+    src = <const unsigned char*>PyUnicode_DATA(value)
+    for i in range(n):
+        if not _OID_CHAR[src[i]]:
+            return False
+    return True
+
+
+cdef bint _encode_order_fast(FrameBuffer buf, object order) except -1:
+    """Write one order object if it is certainly valid; False means "ask _rules"."""
+    cdef Py_ssize_t pos = 0
+    cdef PyObject* k
+    cdef PyObject* v
+    cdef PyObject* found
+    cdef object key, value
+    cdef int index, kind
+    cdef unsigned int present = 0
+    cdef unsigned int sizes
+    cdef bint first = True
+    cdef bint close_order = False, post_only = False, hidden = False, iceberg = False
+    cdef bint tif_ioc = False, is_limit = True
+    cdef object client_oid = None
+    cdef object remark = None
+    if type(order) is not dict:
+        return False
+    _put_char(buf, 123)
+    while PyDict_Next(order, &pos, &k, &v):
+        key = <object>k
+        value = <object>v
+        if type(key) is not str:
+            return False
+        found = PyDict_GetItem(_FIELD_INDEX, key)
+        if found == NULL:
+            return False
+        index = <int><object>found
+        kind = _FIELD_KIND[index]
+        if not _value_ok(kind, index, value):
+            return False
+        present |= 1u << index
+        if kind == _K_BOOL:
+            if value is True:
+                if index == _I_CLOSE_ORDER:
+                    close_order = True
+                elif index == _I_POST_ONLY:
+                    post_only = True
+                elif index == _I_HIDDEN:
+                    hidden = True
+                elif index == _I_ICEBERG:
+                    iceberg = True
+        elif index == _I_TYPE:
+            is_limit = value == "limit"
+        elif index == _I_TIF:
+            tif_ioc = value == "IOC"
+        elif index == _I_CLIENT_OID:
+            client_oid = value
+        elif index == _I_REMARK:
+            remark = value
+        if not first:
+            _put_char(buf, 44)
+        first = False
+        _write_str(buf, key)
+        _put_char(buf, 58)
+        _write_value(buf, value, 1)
+    _put_char(buf, 125)
+    # Cross-field rules, as in _rules.validate_order.
+    if not (present & (1u << _I_CLIENT_OID)) or not (present & (1u << _I_SYMBOL)):
+        return False
+    if not close_order and not (present & (1u << _I_SIDE)):
+        return False
+    if not _client_oid_ok(client_oid):
+        return False
+    sizes = present & _SIZE_BITS
+    if sizes == 0:
+        if not close_order:
+            return False
+    elif sizes & (sizes - 1):
+        return False  # more than one of size/qty/valueQty
+    if is_limit and not (present & (1u << _I_PRICE)):
+        return False
+    if present & (1u << _I_STOP):
+        if not (present & (1u << _I_STOP_PRICE)) or not (present & (1u << _I_STOP_PRICE_TYPE)):
+            return False
+    if post_only and (hidden or iceberg or tif_ioc):
+        return False
+    if iceberg and not (present & (1u << _I_VISIBLE_SIZE)):
+        return False
+    if remark is not None and PyUnicode_GET_LENGTH(remark) > _REMARK_MAX:
+        return False
+    return True
+
+
+cdef inline bint _non_empty_str(object value) noexcept:
+    return type(value) is str and PyUnicode_GET_LENGTH(value) > 0
+
+
+cdef bint _encode_cancel_fast(FrameBuffer buf, object args) except -1:
+    cdef Py_ssize_t pos = 0
+    cdef PyObject* k
+    cdef PyObject* v
+    cdef object symbol
+    if type(args) is not dict:
+        return False
+    while PyDict_Next(args, &pos, &k, &v):
+        if type(<object>k) is not str or <object>k not in _CANCEL_KEYS:
+            return False
+    if "orderId" in args:
+        if not _non_empty_str(args["orderId"]):
+            return False
+        symbol = args.get("symbol")
+        if symbol is not None and not _non_empty_str(symbol):
+            return False
+    elif "clientOid" in args:
+        if not _non_empty_str(args["clientOid"]) or not _non_empty_str(args.get("symbol")):
+            return False
+    else:
+        return False
+    _write_value(buf, args, 0)
+    return True
+
+
+cdef bint _encode_multi_order_fast(FrameBuffer buf, object args) except -1:
+    cdef Py_ssize_t n, i
+    if type(args) is not list:
+        return False
+    n = PyList_GET_SIZE(args)
+    if n < 1 or n > _MULTI_ORDER_MAX:
+        return False
+    _put_char(buf, 91)
+    for i in range(n):
+        if i:
+            _put_char(buf, 44)
+        if not _encode_order_fast(buf, <object>PyList_GET_ITEM(args, i)):
+            return False
+    _put_char(buf, 93)
+    return True
+
+
+cdef bytes _ID_OPEN = b'{"id":"'
+cdef bytes _OP_OPEN = b'","op":'
+cdef bytes _ARGS_OPEN = b',"args":'
+cdef bytes _PING_OPEN = b'{"id":"ping-'
+cdef bytes _PING_CLOSE = b'","op":"ping"}'
+cdef bytes _PREPARED_OPEN = b'","op":"futures.order","args":{"clientOid":'
+cdef bytes _PRICE_OPEN = b',"price":'
+
+
+cdef inline int _put_bytes(FrameBuffer buf, bytes data) except -1:
+    return buf.put(data, len(data))
+
+
+cdef int _write_envelope_head(FrameBuffer buf, long long request_id, str op) except -1:
+    buf.pos = FRAME_HEADROOM
+    _put_bytes(buf, _ID_OPEN)
+    _write_long(buf, request_id)
+    _put_bytes(buf, _OP_OPEN)
+    _write_str(buf, op)
+    _put_bytes(buf, _ARGS_OPEN)
+    return 0
+
+
+cpdef Py_ssize_t encode_request(FrameBuffer buf, long long request_id, str op, object args) except -1:
+    """Validate ``args`` for ``op`` and write the request frame; returns the payload size.
+
+    Raises :class:`~kucoin_fast.errors.InvalidParamsError` with ``_rules``' exact
+    verdict when the params are invalid (nothing is written to the socket).
+    """
+    cdef bint ok
+    cdef Py_ssize_t args_start
+    _write_envelope_head(buf, request_id, op)
+    args_start = buf.pos
+    if op is _OP_ORDER or op == _OP_ORDER:
+        ok = _encode_order_fast(buf, args)
+    elif op is _OP_CANCEL or op == _OP_CANCEL:
+        ok = _encode_cancel_fast(buf, args)
+    elif op is _OP_MULTI_ORDER or op == _OP_MULTI_ORDER:
+        ok = _encode_multi_order_fast(buf, args)
+    else:
+        ok = False
+    if not ok:
+        violation = _rules.validate_request(op, args, strict_keys=True)
+        if violation is not None:
+            raise InvalidParamsError(violation, op)
+        buf.pos = args_start
+        _write_generic_args(buf, args, op)
+    _put_char(buf, 125)
+    return buf.pos - FRAME_HEADROOM
+
+
+cpdef Py_ssize_t encode_ping(FrameBuffer buf, long long ping_number) except -1:
+    """Write the keepalive ``{"id":"ping-<n>","op":"ping"}`` (protocol §4.1)."""
+    buf.pos = FRAME_HEADROOM
+    _put_bytes(buf, _PING_OPEN)
+    _write_long(buf, ping_number)
+    _put_bytes(buf, _PING_CLOSE)
+    return buf.pos - FRAME_HEADROOM
+
+
+def validate_request(str op, object args):
+    """The client's verdict for ``op``/``args``: None or the ``_rules`` Violation
+    (fast fused check first; ``_rules`` decides whenever the fast check is unsure)."""
+    cdef FrameBuffer scratch = FrameBuffer()
+    try:
+        encode_request(scratch, 1, op, args)
+    except InvalidParamsError as exc:
+        return exc.violation
+    return None
+
+
+# ------------------------------------------------------------ prepared orders
+cdef class OrderTemplate:
+    """A validated order whose static fields are pre-encoded; per send only
+    ``clientOid``, ``price`` and the size field (``size``/``qty``/``valueQty``) change.
+
+    The template is a complete valid order (its clientOid/price/size values are
+    placeholders that are never sent).
+    """
+
+    def __init__(self, dict template not None):
+        cdef FrameBuffer scratch
+        cdef list size_fields
+        violation = _rules.validate_order(template, strict_keys=True)
+        if violation is not None:
+            raise InvalidParamsError(violation, _OP_ORDER)
+        size_fields = [name for name in _rules.SIZE_FIELDS if name in template]
+        if len(size_fields) != 1:
+            raise InvalidParamsError(Violation(
+                "400100", "size", "a prepared order needs exactly one of size, qty, valueQty"),
+                _OP_ORDER)
+        self.size_field = size_fields[0]
+        self._size_kind = _FIELD_KIND[<int>_FIELD_INDEX[self.size_field]]
+        self.price_required = template.get("type", "limit") == "limit"
+        self._template = dict(template)
+        scratch = FrameBuffer()
+        for name, value in template.items():
+            if name in ("clientOid", "price", self.size_field):
+                continue
+            scratch.put(b",", 1)
+            _write_str(scratch, name)
+            scratch.put(b":", 1)
+            _write_generic_args(scratch, value, _OP_ORDER)
+        self._static_args = scratch.getvalue()
+
+    def as_order(self, price, size, client_oid) -> dict:
+        """The full order dict a send with these values stands for."""
+        order = dict(self._template)
+        order["clientOid"] = client_oid
+        if price is None:
+            order.pop("price", None)
+        else:
+            order["price"] = price
+        order[self.size_field] = size
+        return order
+
+
+cpdef Py_ssize_t encode_prepared_order(FrameBuffer buf, long long request_id, OrderTemplate template,
+                                       object price, object size, object client_oid) except -1:
+    """Write a ``futures.order`` frame from ``template`` and the three per-order
+    values, validated with the same verdicts as ``_rules``; returns the payload size."""
+    cdef bint ok = _client_oid_ok(client_oid) and _value_ok(template._size_kind, 0, size)
+    if ok:
+        if price is None:
+            ok = not template.price_required
+        else:
+            ok = _value_ok(_K_DEC, 0, price)
+    if not ok:
+        violation = _rules.validate_order(template.as_order(price, size, client_oid),
+                                          strict_keys=True)
+        if violation is not None:
+            raise InvalidParamsError(violation, _OP_ORDER)
+    buf.pos = FRAME_HEADROOM
+    _put_bytes(buf, _ID_OPEN)
+    _write_long(buf, request_id)
+    _put_bytes(buf, _PREPARED_OPEN)
+    _write_generic_args(buf, client_oid, _OP_ORDER)
+    if price is not None:
+        _put_bytes(buf, _PRICE_OPEN)
+        _write_generic_args(buf, price, _OP_ORDER)
+    _put_char(buf, 44)
+    _write_str(buf, template.size_field)
+    _put_char(buf, 58)
+    _write_generic_args(buf, size, _OP_ORDER)
+    _put_bytes(buf, template._static_args)
+    buf.put(b"}}", 2)
+    return buf.pos - FRAME_HEADROOM

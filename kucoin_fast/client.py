@@ -1,0 +1,440 @@
+"""The asyncio facade: :class:`WebsocketAPIClient` (Node SDK ``WebsocketAPIClient`` names).
+
+The facade owns policy (when to connect, which connection a call uses, what to
+do after a loss); the per-connection mechanics live in the dispatcher's
+:class:`~kucoin_fast._dispatch.Connection`, one object per WebSocket. A lost
+connection is never revived: the next call opens a new one (fresh timestamp and
+signature) and the old object is dropped. Order ops are never re-sent.
+
+Failure semantics (see ``failure-scenarios.md``):
+
+* invalid params -> :class:`InvalidParamsError` before anything is sent;
+* a request written to the socket whose reply never came fails with
+  ``outcome_unknown=True`` (:class:`RequestTimeoutError` at its deadline, or
+  :class:`ConnectionLostError` the moment the connection dies), with
+  ``client_oids`` for reconciliation;
+* KuCoin's non-success codes raise the :class:`KucoinAPIError` subclass of
+  :data:`kucoin_fast.errors.ERROR_CLASSES`; batch calls return per-item results.
+"""
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import logging
+import sys
+import time
+import traceback
+from ssl import SSLContext
+from typing import Any, Callable, Final, Mapping, MutableMapping, Sequence
+from urllib.parse import urlsplit
+
+from picows import WSError, ws_connect
+
+from . import _rules
+from ._impl import Connection, OrderTemplate, WSAPIResponse, build_signed_query
+from .errors import (
+    ConfigurationError,
+    ConnectError,
+    ConnectionLostError,
+    ConnectTimeoutError,
+    KucoinError,
+)
+from .types import WS_KEY_MAP, BatchResult, Credentials
+
+__all__ = ["WebsocketAPIClient", "PreparedOrder", "OrderCallback"]
+
+#: ``callback(result)``: result is a :class:`WSAPIResponse` or a :class:`KucoinError`.
+OrderCallback = Callable[[Any], None]
+
+_DEFAULT_KEY: Final = WS_KEY_MAP.wsApiFuturesV1
+_OP_ORDER: Final = _rules.OP_ORDER
+_OP_CANCEL: Final = _rules.OP_CANCEL
+_OP_MULTI_ORDER: Final = _rules.OP_MULTI_ORDER
+_OP_MULTI_CANCEL: Final = _rules.OP_MULTI_CANCEL
+_REDACTED: Final = "***"
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+class _RedactingLogger(logging.LoggerAdapter):  # type: ignore[type-arg]
+    """Logger handed to picows: formats each record itself and blanks every secret
+    (picows logs the upgrade request, i.e. the signed URL, at its debug level, and
+    tracebacks on errors). Secrets are registered per connection attempt."""
+
+    def __init__(self, logger: logging.Logger) -> None:
+        super().__init__(logger, {})
+        self._secrets: list[str] = []
+
+    def add_secrets(self, *values: str) -> None:
+        """Blank these strings (and their percent-encoded forms) from now on."""
+        from urllib.parse import quote
+
+        for value in values:
+            for form in (value, quote(value, safe=""), quote(value)):
+                if form and form not in self._secrets:
+                    self._secrets.append(form)
+        self._secrets.sort(key=len, reverse=True)
+
+    def redact(self, text: str) -> str:
+        """``text`` with every registered secret replaced by ``***``."""
+        for secret in self._secrets:
+            if secret in text:
+                text = text.replace(secret, _REDACTED)
+        return text
+
+    def log(self, level: int, msg: object, *args: object, **kwargs: Any) -> None:
+        if not self.isEnabledFor(level):
+            return
+        text = str(msg) % args if args else str(msg)
+        exc_info = kwargs.pop("exc_info", None)
+        if exc_info:
+            info = sys.exc_info() if exc_info is True else exc_info
+            if isinstance(info, BaseException):
+                info = (type(info), info, info.__traceback__)
+            if isinstance(info, tuple) and info[0] is not None:
+                text += "\n" + "".join(traceback.format_exception(*info))
+        kwargs.pop("stack_info", None)
+        self.logger.log(level, "%s", self.redact(text), **kwargs)
+
+
+class PreparedOrder:
+    """Low-level hot-loop path: a pre-validated, pre-encoded ``futures.order``.
+
+    Made by :meth:`WebsocketAPIClient.prepare_order`. Each :meth:`send` changes
+    only the price, the size field (``size``/``qty``/``valueQty``, as in the
+    template) and the clientOid; it is synchronous, creates no future, and calls
+    ``callback(result)`` from the frame callback with the :class:`WSAPIResponse`
+    or the error (:class:`KucoinAPIError`, :class:`RequestTimeoutError`,
+    :class:`ConnectionLostError`). Requires an open connection (``await
+    client.connect()`` first). Exceptions raised by the callback are passed to the
+    loop's exception handler.
+    """
+
+    __slots__ = ("_client", "_template", "ws_key")
+
+    def __init__(self, client: WebsocketAPIClient, template: Any, ws_key: str) -> None:
+        self._client = client
+        self._template = template
+        self.ws_key = ws_key
+
+    @property
+    def size_field(self) -> str:
+        """The template's size field name: ``size``, ``qty`` or ``valueQty``."""
+        return str(self._template.size_field)
+
+    def send(self, price: Any, size: Any, client_oid: str, callback: OrderCallback) -> int:
+        """Send one order now; returns its request id.
+
+        ``price`` may be None for market templates. Raises
+        :class:`InvalidParamsError` (same verdicts as ``_rules``) or
+        :class:`ConnectionLostError` (``sent=False``) when nothing was sent.
+        """
+        conn = self._client._connections.get(self.ws_key)
+        if conn is None:
+            raise ConnectionLostError(
+                "not connected: await client.connect() before using a prepared order",
+                op=_OP_ORDER, ws_key=self.ws_key, sent=False, client_oids=(client_oid,))
+        return int(conn.send_prepared(self._template, price, size, client_oid, callback))
+
+
+class WebsocketAPIClient:
+    """Client for KuCoin's futures WebSocket trading API (the "WS API").
+
+    ``ws_url`` is the *base* URL (default ``wss://wsapi.kucoin.com/v1/private``);
+    the client appends the signed query itself. Plain ``ws://`` is accepted for
+    loopback hosts (the emulator) and elsewhere only with ``allow_insecure_ws``.
+    ``testnet=True`` is refused: KuCoin has no testnet for this API; use
+    :mod:`kucoin_fast.emulator`.
+
+    Use ``async with client:`` or ``await client.connect()``/``await
+    client.close()``; the first request connects lazily. Every method takes an
+    optional ``ws_key`` (default ``WS_KEY_MAP.wsApiFuturesV1``); each key is one
+    connection.
+    """
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        api_secret: str | None = None,
+        api_passphrase: str | None = None,
+        *,
+        credentials: Credentials | None = None,
+        ws_url: str | None = None,
+        request_timeout: float = 10.0,
+        connect_timeout: float = 10.0,
+        enable_ns: bool = False,
+        partner: str | None = None,
+        partner_key: str | None = None,
+        logger_name: str = "kucoin_fast",
+        testnet: bool = False,
+        allow_insecure_ws: bool = False,
+        ssl_context: SSLContext | None = None,
+        ping_interval: float | None = None,
+        ping_timeout: float | None = None,
+        max_frame_size: int = 1 << 20,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        """See the class docstring. ``ping_interval``/``ping_timeout`` (seconds)
+        override the welcome's values; ``clock`` (seconds since the epoch) is the
+        source of the URL timestamp (a test hook for clock-skew scenarios)."""
+        if testnet:
+            raise ConfigurationError(
+                "KuCoin offers no testnet for the WebSocket trading API. Run the local "
+                "emulator instead (`kucoin-fast emulator` or kucoin_fast.emulator.Emulator) "
+                "and pass its ws_url.")
+        if credentials is None:
+            credentials = Credentials(api_key or "", api_secret or "", api_passphrase or "")
+        elif api_key or api_secret or api_passphrase:
+            raise ConfigurationError("pass either credentials or api_key/api_secret/api_passphrase")
+        if (partner is None) != (partner_key is None):
+            raise ConfigurationError("partner and partner_key go together")
+        if not request_timeout > 0 or not connect_timeout > 0:
+            raise ConfigurationError("request_timeout and connect_timeout must be positive")
+        self._credentials: Final = credentials
+        self.ws_url: Final = self._check_url(ws_url or _rules.DEFAULT_URL, allow_insecure_ws)
+        self.request_timeout: Final = float(request_timeout)
+        self.connect_timeout: Final = float(connect_timeout)
+        self.enable_ns: Final = enable_ns
+        self._partner = partner
+        self._partner_key = partner_key
+        self._ssl_context = ssl_context
+        self._ping_interval = ping_interval
+        self._ping_timeout = ping_timeout
+        self._max_frame_size = max_frame_size
+        self._clock = clock
+        self._logger = logging.getLogger(logger_name)
+        self._transport_logger = _RedactingLogger(logging.getLogger(logger_name + ".transport"))
+        self._transport_logger.add_secrets(
+            credentials.api_key, credentials.api_secret, credentials.api_passphrase)
+        if partner_key:
+            self._transport_logger.add_secrets(partner_key)
+        self._connections: dict[str, Any] = {}
+        self._connecting: dict[str, asyncio.Task[Any]] = {}
+        self._closed = False
+
+    @staticmethod
+    def _check_url(url: str, allow_insecure_ws: bool) -> str:
+        parts = urlsplit(url)
+        if parts.scheme not in ("ws", "wss") or not parts.hostname:
+            raise ConfigurationError(f"ws_url must be a ws:// or wss:// URL, got {url!r}")
+        if parts.query or parts.fragment:
+            raise ConfigurationError(
+                "ws_url is the base URL (e.g. wss://wsapi.kucoin.com/v1/private); "
+                "the client adds the signed query itself")
+        if parts.scheme == "ws" and not allow_insecure_ws and not _is_loopback(parts.hostname):
+            raise ConfigurationError(
+                "plain ws:// is only accepted for loopback hosts (the emulator); "
+                "pass allow_insecure_ws=True to use it elsewhere")
+        return url
+
+    def __repr__(self) -> str:
+        return (f"WebsocketAPIClient(ws_url={self.ws_url!r}, "
+                f"connections={sorted(k for k, c in self._connections.items() if c.is_ready)})")
+
+    # ----------------------------------------------------------- lifecycle
+    async def __aenter__(self) -> WebsocketAPIClient:
+        await self.connect()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    async def connect(self, ws_key: str = _DEFAULT_KEY) -> None:
+        """Open (and authenticate) the connection for ``ws_key`` if it is not open."""
+        await self._get_connection(ws_key)
+
+    async def close(self) -> None:
+        """Close every connection. Pending requests fail with ``ClientClosedError``."""
+        self._closed = True
+        for task in list(self._connecting.values()):
+            task.cancel()
+        connections = list(self._connections.values())
+        self._connections.clear()
+        for conn in connections:
+            conn.close()
+        for conn in connections:
+            transport = conn.transport
+            if transport is not None:
+                try:
+                    await asyncio.wait_for(transport.wait_disconnected(), 5.0)
+                except (asyncio.TimeoutError, WSError, OSError) as exc:
+                    self._logger.debug("close of %s did not finish cleanly: %r", conn.ws_key,
+                                       type(exc).__name__)
+
+    def connection(self, ws_key: str = _DEFAULT_KEY) -> Any:
+        """The current connection object for ``ws_key`` (None before the first connect)."""
+        return self._connections.get(ws_key)
+
+    def stats(self, ws_key: str = _DEFAULT_KEY) -> dict[str, int]:
+        """Counters of the current connection for ``ws_key`` (replies, dropped late/
+        unknown/duplicate replies, malformed frames, pongs, pending)."""
+        conn = self._connections.get(ws_key)
+        return {} if conn is None else dict(conn.stats())
+
+    async def _get_connection(self, ws_key: str) -> Any:
+        conn = self._connections.get(ws_key)
+        if conn is not None and conn.is_ready:
+            return conn
+        if self._closed:
+            raise ConnectionLostError("the client is closed", ws_key=ws_key, sent=False)
+        if ws_key not in WS_KEY_MAP:
+            raise ConfigurationError(f"unknown ws_key {ws_key!r}; use WS_KEY_MAP.wsApiFuturesV1")
+        task = self._connecting.get(ws_key)
+        if task is None:
+            task = asyncio.get_running_loop().create_task(self._open(ws_key))
+            self._connecting[ws_key] = task
+        # shield: one caller giving up must not abort a connect others wait for.
+        return await asyncio.shield(task)
+
+    async def _open(self, ws_key: str) -> Any:
+        try:
+            return await asyncio.wait_for(self._open_unguarded(ws_key), self.connect_timeout)
+        except asyncio.TimeoutError:
+            raise ConnectTimeoutError(
+                f"connecting to {self.ws_url} took longer than {self.connect_timeout:g}s"
+            ) from None
+        finally:
+            self._connecting.pop(ws_key, None)
+
+    async def _open_unguarded(self, ws_key: str) -> Any:
+        loop = asyncio.get_running_loop()
+        creds = self._credentials
+        timestamp_ms = int(self._clock() * 1000)
+        query = build_signed_query(creds.api_key, creds.api_secret, creds.api_passphrase,
+                                   timestamp_ms, self._partner, self._partner_key, self.enable_ns)
+        for pair in query.split("&"):
+            name, _, value = pair.partition("=")
+            if name in ("sign", "passphrase", "partner_sign"):
+                self._transport_logger.add_secrets(value)
+        self._transport_logger.add_secrets(query)
+        conn = Connection(
+            loop, ws_key=ws_key, secret=creds.api_secret.encode(),
+            request_timeout=self.request_timeout, url_timestamp_ms=timestamp_ms,
+            on_lost=self._on_connection_lost, logger=self._logger,
+            ping_interval=self._ping_interval, ping_timeout=self._ping_timeout)
+        try:
+            await ws_connect(
+                lambda: conn, self.ws_url + "?" + query,
+                ssl_context=self._ssl_context,
+                websocket_handshake_timeout=self.connect_timeout,
+                logger_name=self._transport_logger,
+                max_redirects=0,  # never send the signed URL anywhere else
+                max_frame_size=self._max_frame_size,
+                enable_auto_ping=False,
+            )
+            await conn.handshake_done
+        except asyncio.CancelledError:
+            conn.abort("connect cancelled")
+            raise
+        except KucoinError:
+            conn.abort("handshake failed")
+            raise
+        except (OSError, WSError, ValueError) as exc:
+            conn.abort("connect failed")
+            text = self._transport_logger.redact(f"{type(exc).__name__}: {exc}")
+            error = ConnectError(f"cannot connect to {self.ws_url}: {text}")
+            if text != f"{type(exc).__name__}: {exc}":
+                raise error from None  # the original text carried a secret
+            raise error from exc
+        if self._closed:
+            conn.close()
+            raise ConnectionLostError("the client was closed while connecting", ws_key=ws_key,
+                                      sent=False)
+        self._connections[ws_key] = conn
+        return conn
+
+    def _on_connection_lost(self, conn: Any, reason: str | None) -> None:
+        if not self._closed:
+            self._logger.warning("connection %s ended: %s", conn.ws_key, reason)
+
+    # ----------------------------------------------------- request methods
+    async def submit_futures_order(
+        self, params: Mapping[str, Any], ws_key: str = _DEFAULT_KEY
+    ) -> WSAPIResponse:
+        """``futures.order``: place one order (params are KuCoin's camelCase fields)."""
+        conn = self._connections.get(ws_key)
+        if conn is None or not conn.is_ready:
+            conn = await self._get_connection(ws_key)
+        waiter = conn.request(_OP_ORDER, params)
+        request_id = conn.last_request_id
+        try:
+            return await waiter  # type: ignore[no-any-return]
+        except asyncio.CancelledError:
+            conn.forget(request_id)
+            raise
+
+    async def cancel_futures_order(
+        self, params: Mapping[str, Any], ws_key: str = _DEFAULT_KEY
+    ) -> WSAPIResponse:
+        """``futures.cancel``: ``{"orderId"}`` or ``{"clientOid", "symbol"}``."""
+        conn = self._connections.get(ws_key)
+        if conn is None or not conn.is_ready:
+            conn = await self._get_connection(ws_key)
+        waiter = conn.request(_OP_CANCEL, params)
+        request_id = conn.last_request_id
+        try:
+            return await waiter  # type: ignore[no-any-return]
+        except asyncio.CancelledError:
+            conn.forget(request_id)
+            raise
+
+    async def submit_multiple_futures_orders(
+        self, orders: Sequence[Mapping[str, Any]], ws_key: str = _DEFAULT_KEY
+    ) -> BatchResult:
+        """``futures.multi_order``: up to 20 orders. Returns per-item results
+        (``.items``, ``.failed``, ``.succeeded``); a partial failure does not raise."""
+        return BatchResult.from_response(await self._batch(_OP_MULTI_ORDER, orders, ws_key))
+
+    async def cancel_multiple_futures_orders(
+        self, params: Mapping[str, Any], ws_key: str = _DEFAULT_KEY
+    ) -> BatchResult:
+        """``futures.multi_cancel``: ``{"orderIdsList": [...]}`` or
+        ``{"clientOidsList": [{"symbol", "clientOid"}, ...]}`` (up to 10)."""
+        return BatchResult.from_response(await self._batch(_OP_MULTI_CANCEL, params, ws_key))
+
+    async def _batch(self, op: str, args: Any, ws_key: str) -> Any:
+        conn = self._connections.get(ws_key)
+        if conn is None or not conn.is_ready:
+            conn = await self._get_connection(ws_key)
+        waiter = conn.request(op, args)
+        request_id = conn.last_request_id
+        try:
+            return await waiter
+        except asyncio.CancelledError:
+            conn.forget(request_id)
+            raise
+
+    # Node SDK names.
+    submitFuturesOrder = submit_futures_order
+    cancelFuturesOrder = cancel_futures_order
+    submitMultipleFuturesOrders = submit_multiple_futures_orders
+    cancelMultipleFuturesOrders = cancel_multiple_futures_orders
+
+    # ------------------------------------------------------ low-level path
+    def prepare_order(self, template: MutableMapping[str, Any] | Mapping[str, Any],
+                      ws_key: str = _DEFAULT_KEY) -> PreparedOrder:
+        """Validate a complete order once and pre-encode its static fields.
+
+        ``template`` is a valid order (its ``clientOid``, ``price`` and size values
+        are placeholders). See :class:`PreparedOrder`.
+        """
+        return PreparedOrder(self, OrderTemplate(dict(template)), ws_key)
+
+    def request_with_callback(self, op: str, params: Any, callback: OrderCallback,
+                              ws_key: str = _DEFAULT_KEY) -> int:
+        """Send any futures op now and get ``callback(result)`` instead of a future.
+
+        Synchronous; requires an open connection. Returns the request id.
+        """
+        conn = self._connections.get(ws_key)
+        if conn is None:
+            raise ConnectionLostError(
+                "not connected: await client.connect() first", op=op, ws_key=ws_key, sent=False)
+        return int(conn.request_with_callback(op, params, callback))

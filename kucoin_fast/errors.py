@@ -1,0 +1,329 @@
+"""The one exception hierarchy of kucoin_fast, and the KuCoin code -> class table.
+
+Everything the client raises derives from :class:`KucoinError`::
+
+    KucoinError
+    +-- InvalidParamsError (also ValueError)      bad params, rejected before sending
+    +-- ConfigurationError (also ValueError)      bad client options (e.g. testnet=True)
+    +-- ConnectError                              could not open/authenticate a connection
+    |   +-- ConnectTimeoutError                   ... within ``connect_timeout``
+    +-- ConnectionLostError                       the connection died with the request pending
+    |   +-- ClientClosedError                     ... because the client was closed
+    +-- RequestTimeoutError                       no reply within ``request_timeout``
+    +-- KucoinAPIError                            KuCoin answered with a non-success code
+        +-- AuthenticationError                   400001-400012, 400200-400202, 411100
+        |   +-- ClockSkewError                    400002 (timestamp outside the window)
+        +-- RateLimitError                        429000, 429001, 429002 (carries the reset)
+        +-- InvalidOrderError                     400100, 400101, 400102, 300000, 100001, ...
+        |   +-- DuplicateClientOidError           300018
+        +-- OrderNotCancelableError               100004
+        +-- InsufficientMarginError               300003, 330008
+        +-- ServerError                           5xxxxx
+            +-- ServiceShuttingDownError          501000
+
+Request-level errors carry ``request_id``, ``op``, ``ws_key``, ``sent``,
+``outcome_unknown`` and ``client_oids`` (the clientOids of the orders/cancels the
+request carried), so a caller can reconcile orders whose outcome is unknown.
+No error text ever contains credentials: messages are built from KuCoin's code and
+text, op names and ids only.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Final, Sequence
+
+from ._rules import ERRORS, Violation
+
+if TYPE_CHECKING:
+    from .types import RateLimit
+
+__all__ = [
+    "KucoinError",
+    "InvalidParamsError",
+    "ConfigurationError",
+    "ConnectError",
+    "ConnectTimeoutError",
+    "ConnectionLostError",
+    "ClientClosedError",
+    "RequestTimeoutError",
+    "KucoinAPIError",
+    "AuthenticationError",
+    "ClockSkewError",
+    "RateLimitError",
+    "InvalidOrderError",
+    "DuplicateClientOidError",
+    "OrderNotCancelableError",
+    "InsufficientMarginError",
+    "ServerError",
+    "ServiceShuttingDownError",
+    "ERROR_CLASSES",
+    "api_error",
+    "handshake_error",
+    "client_oids_of",
+]
+
+
+class KucoinError(Exception):
+    """Base class of every error raised by kucoin_fast."""
+
+
+class InvalidParamsError(KucoinError, ValueError):
+    """Request params broke a protocol rule; nothing was sent.
+
+    The verdict is exactly the one of :func:`kucoin_fast._rules.validate_request`
+    (the emulator answers the same :class:`~kucoin_fast._rules.Violation` with
+    KuCoin's code), so ``code``/``field``/``rule`` match what the gateway would say.
+    """
+
+    sent: bool = False
+    outcome_unknown: bool = False
+
+    def __init__(self, violation: Violation, op: str | None = None) -> None:
+        self.violation: Final = violation
+        self.code: Final = violation.code
+        self.field: Final = violation.field
+        self.rule: Final = violation.rule
+        self.op: Final = op
+        prefix = f"{op}: " if op else ""
+        super().__init__(f"{prefix}{violation.msg} (code {violation.code})")
+
+
+class ConfigurationError(KucoinError, ValueError):
+    """An invalid client option (bad URL, insecure scheme, ``testnet=True``...)."""
+
+
+class ConnectError(KucoinError):
+    """The connection could not be opened or authenticated (not a KuCoin error code)."""
+
+
+class ConnectTimeoutError(ConnectError):
+    """Connecting (TCP, TLS, upgrade, challenge, welcome) took longer than allowed."""
+
+
+class _RequestFailure(KucoinError):
+    """Common fields of errors that belong to one request."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        request_id: str | None = None,
+        op: str | None = None,
+        ws_key: str | None = None,
+        sent: bool = True,
+        outcome_unknown: bool = False,
+        client_oids: Sequence[str] = (),
+    ) -> None:
+        super().__init__(message)
+        self.request_id = request_id
+        self.op = op
+        self.ws_key = ws_key
+        self.sent = sent
+        self.outcome_unknown = outcome_unknown
+        self.client_oids: tuple[str, ...] = tuple(client_oids)
+
+
+class ConnectionLostError(_RequestFailure):
+    """The connection died while the request was pending (or before it was written).
+
+    ``sent=True`` means the frame was handed to the socket: KuCoin may have acted on
+    it, so ``outcome_unknown`` is True and the client never re-sends it.
+    ``sent=False`` means it was never written: it certainly had no effect.
+    """
+
+
+class ClientClosedError(ConnectionLostError):
+    """The client was closed while the request was pending."""
+
+
+class RequestTimeoutError(_RequestFailure):
+    """No reply within the request deadline. The outcome is unknown (``outcome_unknown``)."""
+
+
+class KucoinAPIError(_RequestFailure):
+    """KuCoin answered with a code other than ``"200000"``.
+
+    ``code`` and ``msg`` are KuCoin's; ``response`` is the whole reply (a
+    :class:`~kucoin_fast.WSAPIResponse`, or None for a handshake error frame).
+    The gateway decided, so the outcome is known (``outcome_unknown`` False).
+    """
+
+    def __init__(
+        self,
+        code: str,
+        msg: str,
+        *,
+        response: Any = None,
+        request_id: str | None = None,
+        op: str | None = None,
+        ws_key: str | None = None,
+        client_oids: Sequence[str] = (),
+        rate_limit: RateLimit | None = None,
+        detail: str = "",
+    ) -> None:
+        where = f" (op={op}, id={request_id})" if op or request_id else ""
+        super().__init__(
+            f"KuCoin error {code}: {msg}{where}{detail}",
+            request_id=request_id,
+            op=op,
+            ws_key=ws_key,
+            sent=True,
+            outcome_unknown=False,
+            client_oids=client_oids,
+        )
+        self.code = code
+        self.msg = msg
+        self.response = response
+        self.rate_limit = rate_limit
+
+
+class AuthenticationError(KucoinAPIError):
+    """The gateway refused the credentials or the session signature."""
+
+
+class ClockSkewError(AuthenticationError):
+    """``400002``: the URL timestamp is outside the gateway's window.
+
+    ``clock_offset_ms`` is local time minus the server's (from the error frame's
+    ``inTime``), when it could be estimated.
+    """
+
+    clock_offset_ms: int | None = None
+
+
+class RateLimitError(KucoinAPIError):
+    """A rate-limit rejection. Order ops are never retried automatically.
+
+    ``reset_ms`` is the time until the window resets, as KuCoin reported it in the
+    reply's ``userRateLimit``/``rateLimit`` (None when the reply carried none).
+    """
+
+    @property
+    def reset_ms(self) -> int | None:
+        """Milliseconds until the rate-limit window resets, if KuCoin said."""
+        return None if self.rate_limit is None else self.rate_limit.reset
+
+
+class InvalidOrderError(KucoinAPIError):
+    """KuCoin rejected the request's parameters or the order itself."""
+
+
+class DuplicateClientOidError(InvalidOrderError):
+    """``300018``: an active order already uses this clientOid."""
+
+
+class OrderNotCancelableError(KucoinAPIError):
+    """``100004``: the order is filled, cancelled or unknown."""
+
+
+class InsufficientMarginError(KucoinAPIError):
+    """``300003``/``330008``: not enough balance or margin for the order."""
+
+
+class ServerError(KucoinAPIError):
+    """A 5xxxxx server-side error."""
+
+
+class ServiceShuttingDownError(ServerError):
+    """``501000``: the gateway is going away; reconnect (elsewhere)."""
+
+
+#: KuCoin code -> exception class. The only place the mapping lives.
+ERROR_CLASSES: Final[dict[str, type[KucoinAPIError]]] = {
+    **{f"4000{n:02d}": AuthenticationError for n in range(1, 13)},
+    "400002": ClockSkewError,
+    "400200": AuthenticationError,
+    "400201": AuthenticationError,
+    "400202": AuthenticationError,
+    "411100": AuthenticationError,
+    "429000": RateLimitError,
+    "429001": RateLimitError,
+    "429002": RateLimitError,
+    "400100": InvalidOrderError,
+    "400101": InvalidOrderError,
+    "400102": InvalidOrderError,
+    "4001002": InvalidOrderError,
+    "100001": InvalidOrderError,
+    "100003": InvalidOrderError,
+    "200003": InvalidOrderError,
+    "300000": InvalidOrderError,
+    "300001": InvalidOrderError,
+    "300004": InvalidOrderError,
+    "330011": InvalidOrderError,
+    "300018": DuplicateClientOidError,
+    "100004": OrderNotCancelableError,
+    "300003": InsufficientMarginError,
+    "330008": InsufficientMarginError,
+    "500000": ServerError,
+    "501000": ServiceShuttingDownError,
+    "503000": ServerError,
+    "504000": ServerError,
+    "505000": ServerError,
+}
+
+
+def api_error(
+    code: str,
+    msg: str | None,
+    *,
+    response: Any = None,
+    request_id: str | None = None,
+    op: str | None = None,
+    ws_key: str | None = None,
+    client_oids: Sequence[str] = (),
+    rate_limit: RateLimit | None = None,
+) -> KucoinAPIError:
+    """Build the :class:`KucoinAPIError` subclass for KuCoin's ``code``."""
+    cls = ERROR_CLASSES.get(code)
+    if cls is None:
+        cls = ServerError if code[:1] == "5" else KucoinAPIError
+    text = msg if msg is not None else ERRORS.get(code, "")
+    return cls(
+        code,
+        text,
+        response=response,
+        request_id=request_id,
+        op=op,
+        ws_key=ws_key,
+        client_oids=client_oids,
+        rate_limit=rate_limit,
+    )
+
+
+def handshake_error(
+    code: str, msg: str | None, server_time_ms: int | None, url_timestamp_ms: int
+) -> KucoinAPIError:
+    """The error for a KuCoin error frame received instead of the challenge/welcome.
+
+    For ``400002`` the local-vs-server clock offset is estimated from the frame's
+    ``inTime`` and named in the message.
+    """
+    exc = api_error(code, msg)
+    if isinstance(exc, ClockSkewError) and server_time_ms and url_timestamp_ms:
+        offset = url_timestamp_ms - server_time_ms
+        exc.clock_offset_ms = offset
+        exc.args = (
+            f"{exc.args[0]}; the local clock is about {offset} ms "
+            f"{'ahead of' if offset >= 0 else 'behind'} the server's",
+        )
+    return exc
+
+
+def client_oids_of(op: str | None, args: Any) -> tuple[str, ...]:
+    """The clientOids a request carried (for reconciling an unknown outcome)."""
+    out: list[str] = []
+    try:
+        if isinstance(args, str):
+            out.append(args)
+        elif isinstance(args, dict):
+            if isinstance(args.get("clientOid"), str):
+                out.append(args["clientOid"])
+            for item in args.get("clientOidsList") or ():
+                if isinstance(item, dict) and isinstance(item.get("clientOid"), str):
+                    out.append(item["clientOid"])
+        elif isinstance(args, list):
+            for item in args:
+                if isinstance(item, dict) and isinstance(item.get("clientOid"), str):
+                    out.append(item["clientOid"])
+    except TypeError:  # clientOidsList of a wrong type: the request was rejected anyway
+        pass
+    return tuple(out)

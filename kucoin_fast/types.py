@@ -1,0 +1,164 @@
+"""Small public value types: credentials, WS keys, rate-limit info, batch results.
+
+:class:`~kucoin_fast.WSAPIResponse` itself lives in the dispatcher (compiled, or its
+pure-Python twin) because the frame callback builds one per reply.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any, Final, NamedTuple
+
+from ._rules import BATCH_CANCEL_ITEM_SUCCESS_CODE, SUCCESS_CODE
+
+__all__ = ["Credentials", "WS_KEY_MAP", "WsKey", "RateLimit", "BatchItem", "BatchResult"]
+
+WsKey = str
+
+
+class _WsKeyMap:
+    """The Node SDK's ``WS_KEY_MAP`` names for the WS API connections.
+
+    Each key is one connection. Futures methods default to ``wsApiFuturesV1``.
+    """
+
+    __slots__ = ()
+    wsApiSpotV1: Final = "wsApiSpotV1"
+    wsApiFuturesV1: Final = "wsApiFuturesV1"
+
+    def __iter__(self) -> Any:
+        return iter((self.wsApiSpotV1, self.wsApiFuturesV1))
+
+    def __contains__(self, key: object) -> bool:
+        return key in (self.wsApiSpotV1, self.wsApiFuturesV1)
+
+    def __repr__(self) -> str:
+        return "WS_KEY_MAP(wsApiSpotV1='wsApiSpotV1', wsApiFuturesV1='wsApiFuturesV1')"
+
+
+WS_KEY_MAP: Final = _WsKeyMap()
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """API key, secret and passphrase. ``repr`` and ``str`` never show them."""
+
+    api_key: str = field(repr=False)
+    api_secret: str = field(repr=False)
+    api_passphrase: str = field(repr=False)
+
+    def __post_init__(self) -> None:
+        for name in ("api_key", "api_secret", "api_passphrase"):
+            value = getattr(self, name)
+            if not isinstance(value, str) or not value:
+                raise ValueError(f"{name} must be a non-empty string")
+
+    def __repr__(self) -> str:
+        return "Credentials(api_key=***, api_secret=***, api_passphrase=***)"
+
+    __str__ = __repr__
+
+    @classmethod
+    def from_env(cls, prefix: str = "KUCOIN_") -> Credentials:
+        """Read ``KUCOIN_API_KEY``, ``KUCOIN_API_SECRET``, ``KUCOIN_API_PASSPHRASE``.
+
+        Only read when called; a missing or empty variable raises ``ValueError``
+        naming the variable (never its value).
+        """
+        values = []
+        for suffix in ("API_KEY", "API_SECRET", "API_PASSPHRASE"):
+            name = prefix + suffix
+            value = os.environ.get(name, "")
+            if not value:
+                raise ValueError(f"environment variable {name} is missing or empty")
+            values.append(value)
+        return cls(*values)
+
+
+class RateLimit(NamedTuple):
+    """KuCoin's ``userRateLimit``/``rateLimit`` object: quota, what is left, and
+    milliseconds until the window resets."""
+
+    limit: int | None
+    remaining: int | None
+    reset: int | None
+
+
+class BatchItem(NamedTuple):
+    """One item of a ``futures.multi_order``/``futures.multi_cancel`` reply."""
+
+    position: int
+    code: str | None
+    msg: str | None
+    order_id: str | None
+    client_oid: str | None
+    symbol: str | None
+    raw: Any
+
+    @property
+    def ok(self) -> bool:
+        """True when KuCoin accepted this item (``200000``, or ``200`` for batch cancel)."""
+        return self.code == SUCCESS_CODE or self.code == BATCH_CANCEL_ITEM_SUCCESS_CODE
+
+
+class BatchResult:
+    """Per-item outcome of a batch call. A partial failure does not raise.
+
+    ``items`` is in request order; ``failed``/``succeeded`` filter it; ``response``
+    is the whole :class:`~kucoin_fast.WSAPIResponse`.
+    """
+
+    __slots__ = ("items", "response")
+
+    def __init__(self, items: list[BatchItem], response: Any) -> None:
+        self.items = items
+        self.response = response
+
+    @classmethod
+    def from_response(cls, response: Any) -> BatchResult:
+        """Split a batch reply's ``data`` array into :class:`BatchItem` s."""
+        data = response.data
+        items: list[BatchItem] = []
+        if isinstance(data, list):
+            for i, raw in enumerate(data):
+                get = raw.get if isinstance(raw, dict) else {}.get
+                code = get("code")
+                items.append(
+                    BatchItem(
+                        i,
+                        None if code is None else str(code),
+                        get("msg"),
+                        get("orderId"),
+                        get("clientOid"),
+                        get("symbol"),
+                        raw,
+                    )
+                )
+        return cls(items, response)
+
+    @property
+    def failed(self) -> list[BatchItem]:
+        """Items KuCoin rejected."""
+        return [item for item in self.items if not item.ok]
+
+    @property
+    def succeeded(self) -> list[BatchItem]:
+        """Items KuCoin accepted."""
+        return [item for item in self.items if item.ok]
+
+    @property
+    def ok(self) -> bool:
+        """True when every item succeeded."""
+        return all(item.ok for item in self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __iter__(self) -> Any:
+        return iter(self.items)
+
+    def __getitem__(self, index: int) -> BatchItem:
+        return self.items[index]
+
+    def __repr__(self) -> str:
+        return f"BatchResult(items={len(self.items)}, failed={len(self.failed)})"
