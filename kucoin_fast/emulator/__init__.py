@@ -12,13 +12,32 @@ from __future__ import annotations
 
 from ._auth import Account, sign
 from ._config import EmulatorConfig
-from ._engine import (POST_ONLY_CROSS_CODE, POST_ONLY_CROSS_MSG, Engine, HistoryEntry,
-                      OrderInfo)
-from ._faults import CLOSE_MODES, MALFORMED_KINDS, MALFORMED_MODES, REFUSE_MODES, REORDER_MODES, Faults
+from ._engine import POST_ONLY_CROSS_CODE, POST_ONLY_CROSS_MSG, Engine, HistoryEntry, OrderInfo
+from ._faults import (
+                      CLOSE_MODES,
+                      MALFORMED_KINDS,
+                      MALFORMED_MODES,
+                      REFUSE_MODES,
+                      REORDER_MODES,
+                      Faults,
+)
 from ._server import Counters, Emulator
 
 __all__ = [
-    "Account", "CLOSE_MODES", "Counters", "Emulator", "EmulatorConfig", "Engine", "Faults",
-    "HistoryEntry", "MALFORMED_KINDS", "MALFORMED_MODES", "OrderInfo", "POST_ONLY_CROSS_CODE",
-    "POST_ONLY_CROSS_MSG", "REFUSE_MODES", "REORDER_MODES", "sign",
+                      "CLOSE_MODES",
+                      "MALFORMED_KINDS",
+                      "MALFORMED_MODES",
+                      "POST_ONLY_CROSS_CODE",
+                      "POST_ONLY_CROSS_MSG",
+                      "REFUSE_MODES",
+                      "REORDER_MODES",
+                      "Account",
+                      "Counters",
+                      "Emulator",
+                      "EmulatorConfig",
+                      "Engine",
+                      "Faults",
+                      "HistoryEntry",
+                      "OrderInfo",
+                      "sign",
 ]

@@ -39,8 +39,18 @@ _CACHE_MAX: Final = 4096
 class OrderInfo:
     """An open (resting) order as the engine holds it. Read-only by convention."""
 
-    __slots__ = ("order_id", "client_oid", "symbol", "side", "type", "price", "size",
-                 "is_stop", "created_ms", "args")
+    __slots__ = (
+        "args",
+        "client_oid",
+        "created_ms",
+        "is_stop",
+        "order_id",
+        "price",
+        "side",
+        "size",
+        "symbol",
+        "type",
+    )
 
     def __init__(self, order_id: str, client_oid: str, symbol: str, side: str, type_: str,
                  price: Decimal | None, size: Any, is_stop: bool, created_ms: int,
@@ -74,8 +84,16 @@ class HistoryEntry(NamedTuple):
 class Book:
     """Per-account state: open orders, the rate-limit window, recent history."""
 
-    __slots__ = ("account_id", "open", "by_client_oid", "limit_count", "stop_count",
-                 "history", "rl_start_ms", "rl_used")
+    __slots__ = (
+        "account_id",
+        "by_client_oid",
+        "history",
+        "limit_count",
+        "open",
+        "rl_start_ms",
+        "rl_used",
+        "stop_count",
+    )
 
     def __init__(self, account_id: str, history_size: int) -> None:
         self.account_id = account_id
@@ -150,7 +168,7 @@ class Engine:
 
     def new_order_id(self) -> str:
         """A fresh unique numeric order id."""
-        return self.ids.next_str()  # type: ignore[no-any-return]
+        return str(self.ids.next_str())
 
     # ------------------------------------------------------------------ checks
     def _price(self, contract: ContractSpec, value: Any) -> Decimal | None:

@@ -1,5 +1,6 @@
 """Compiled fast path of the emulator (see _fastpath.pyx)."""
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from picows import WSFrame, WSListener, WSTransport
 

@@ -85,6 +85,8 @@ class Faults:
     #: Seed for ``rng``; setting it reseeds.
     seed: int | None = None
     rng: random.Random = field(default_factory=random.Random, repr=False, compare=False)
+    #: Derived: True when no switch touches replies (kept last: see __setattr__).
+    _plain: bool = field(default=True, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.rng.seed(self.seed)
@@ -122,10 +124,10 @@ class Faults:
     @property
     def reply_path_plain(self) -> bool:
         """True when no switch affects replies (the emulator's fast path)."""
-        return bool(self.__dict__["_plain"])
+        return self._plain
 
     def reset(self) -> None:
         """Turn every switch off again (the RNG keeps its state)."""
         for f in fields(self):
-            if f.name not in ("rng", "seed"):
+            if f.init and f.name not in ("rng", "seed"):
                 setattr(self, f.name, f.default)

@@ -18,17 +18,35 @@ import ssl
 import struct
 import time
 import uuid
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, fields
-from typing import Any, Callable, Final, Iterable, Sequence
+from typing import Any, Final
 
-from picows import (WSAutoPingStrategy, WSCloseCode, WSFrame, WSListener, WSMsgType,
-                    WSTransport, WSUpgradeRequest, WSUpgradeResponse,
-                    WSUpgradeResponseWithListener)
-from picows.picows import WSProtocol
+from picows import (
+    WSAutoPingStrategy,
+    WSCloseCode,
+    WSFrame,
+    WSListener,
+    WSMsgType,
+    WSTransport,
+    WSUpgradeRequest,
+    WSUpgradeResponse,
+    WSUpgradeResponseWithListener,
+)
+from picows.picows import WSProtocol  # type: ignore[attr-defined]  # picows internal
 
 from .. import _rules
-from .._rules import (ERRORS, OP_CANCEL, OP_MULTI_CANCEL, OP_MULTI_ORDER, OP_ORDER, OP_PING,
-                      SUCCESS_CODE, ContractSpec, WS_PATH)
+from .._rules import (
+    ERRORS,
+    OP_CANCEL,
+    OP_MULTI_CANCEL,
+    OP_MULTI_ORDER,
+    OP_ORDER,
+    OP_PING,
+    SUCCESS_CODE,
+    WS_PATH,
+    ContractSpec,
+)
 from ._auth import Account, AuthError, authenticate, parse_query, sign, split_target
 from ._config import EmulatorConfig
 from ._engine import Book, Engine, OrderInfo, Rejected
@@ -43,16 +61,19 @@ else:
     except ImportError:  # not built: the pure-Python path serves everything
         _fast = None
 
+_loads: Callable[[bytes], Any]
 try:  # orjson is optional (bench extra); simdjson is a hard dependency.
-    from orjson import loads as _loads
+    import orjson
+    _loads = orjson.loads
 except ImportError:  # pragma: no cover - depends on the environment
-    from simdjson import loads as _loads
+    import simdjson
+    _loads = simdjson.loads
 
 logger = logging.getLogger("kucoin_fast.emulator")
 
 _time_ns: Final = time.time_ns
 _monotonic: Final = time.monotonic
-_enc: Final[Callable[[str], str]] = json.encoder.encode_basestring_ascii  # type: ignore[attr-defined]
+_enc: Final[Callable[[str], str]] = json.encoder.encode_basestring_ascii
 _dumps: Final = json.JSONEncoder(separators=(",", ":")).encode
 _TEXT: Final = WSMsgType.TEXT
 _BINARY: Final = WSMsgType.BINARY
@@ -128,7 +149,7 @@ _ST_CLOSED: Final = 4
 _ST_CLOSING: Final = 5  # a fault close is scheduled: further input is ignored
 
 
-class _Session(WSListener):  # type: ignore[misc]
+class _Session(WSListener):
     """One client connection (picows listener)."""
 
     def __init__(self, em: Emulator, account: Account | None, auth_error: str | None,
@@ -287,7 +308,7 @@ class _Session(WSListener):  # type: ignore[misc]
         self._send_now(_c_frame(code, ERRORS[code] if msg is None else msg, t, t))
 
     def _emit(self, payload: bytes, futures: bool = True) -> None:
-        if self.faults._plain:  # type: ignore[attr-defined]
+        if self.faults._plain:
             n = len(payload)
             self.out.append(_HDR_TEXT[n] + payload if n < 126 else _text_frame(payload))
         else:
@@ -447,13 +468,13 @@ class _Session(WSListener):  # type: ignore[misc]
         em.counters.requests += 1
         cfg = self.cfg
         faults = self.faults
-        if not faults._plain:  # type: ignore[attr-defined]
-            if faults.rate_limit_fraction and faults.rng.random() < faults.rate_limit_fraction:
-                em.counters.rate_limited += 1
-                limit = cfg.rate_limit or _rules.DEFAULT_RATE_LIMIT
-                self._error_b(rid, op, "429000", ERRORS["429000"], t_in,
-                              (0, limit, cfg.rate_limit_window_ms))
-                return False
+        if not faults._plain and faults.rate_limit_fraction \
+                and faults.rng.random() < faults.rate_limit_fraction:
+            em.counters.rate_limited += 1
+            nominal = cfg.rate_limit or _rules.DEFAULT_RATE_LIMIT
+            self._error_b(rid, op, "429000", ERRORS["429000"], t_in,
+                          (0, nominal, cfg.rate_limit_window_ms))
+            return False
         if cfg.id_max_len is not None and len(rid) > cfg.id_max_len:
             self._error_b(rid, op, "400102",
                           "Please check the param of your request: Field 'id' is too long.",
@@ -469,9 +490,10 @@ class _Session(WSListener):  # type: ignore[misc]
                 self._error_b(rid, op, "429002", ERRORS["429002"], t_in, None)
                 return False
             self.conn_window_count += 1
-        limit = cfg.rate_limit
-        if limit is None:
+        rate_limit = cfg.rate_limit
+        if rate_limit is None:
             return None
+        limit: int = rate_limit
         book = self.book
         assert book is not None
         now_ms = t_in // 1_000_000
@@ -491,7 +513,7 @@ class _Session(WSListener):  # type: ignore[misc]
     def _after(self) -> None:
         faults = self.faults
         if not faults._plain and faults.close_after is not None \
-                and self.n_requests >= faults.close_after:  # type: ignore[attr-defined]
+                and self.n_requests >= faults.close_after:
             self.em.counters.fault_closes += 1
             asyncio.get_running_loop().call_soon(self._fault_close)
             # Ignore further requests of this read: they arrive "after" the close.
@@ -902,7 +924,7 @@ class Emulator:
                     s.transport.disconnect(False)
         await server.wait_closed()
 
-    async def __aenter__(self) -> Emulator:
+    async def __aenter__(self) -> Emulator:  # noqa: PYI034 (Self needs 3.11)
         await self.start()
         return self
 
@@ -1034,4 +1056,4 @@ class Emulator:
         self.engine._price_cache.clear()
 
 
-__all__: Sequence[str] = ("Emulator", "Counters")
+__all__: Sequence[str] = ("Counters", "Emulator")

@@ -7,11 +7,18 @@ import logging
 import signal
 import ssl
 import sys
+from collections.abc import Sequence
 from dataclasses import fields
-from typing import Sequence
 
 from ._auth import Account
-from ._faults import CLOSE_MODES, MALFORMED_KINDS, MALFORMED_MODES, REFUSE_MODES, REORDER_MODES, Faults
+from ._faults import (
+    CLOSE_MODES,
+    MALFORMED_KINDS,
+    MALFORMED_MODES,
+    REFUSE_MODES,
+    REORDER_MODES,
+    Faults,
+)
 from ._server import Emulator
 
 # Demo credentials for local use only; never printed.
@@ -72,7 +79,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
     f = parser.add_argument_group("fault switches (see kucoin_fast.emulator.Faults)")
     for fld in fields(Faults):
-        if fld.name == "rng":
+        if fld.name == "rng" or not fld.init:
             continue
         flag = "--" + fld.name.replace("_", "-")
         if fld.name in _CHOICES:
@@ -108,7 +115,7 @@ def build_emulator(args: argparse.Namespace) -> Emulator:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(args.certfile, args.keyfile)
     faults = Faults(**{fld.name: getattr(args, fld.name) for fld in fields(Faults)
-                       if fld.name != "rng"})
+                       if fld.name != "rng" and fld.init})
     em = Emulator(
         accounts, host=args.host, port=args.port, ssl_context=ctx, brokers=brokers,
         faults=faults,

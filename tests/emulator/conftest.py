@@ -7,13 +7,13 @@ import base64
 import hashlib
 import hmac
 import json
-import time
-from typing import Any, AsyncIterator, Awaitable, Callable, TypeVar
-from contextlib import asynccontextmanager
-from urllib.parse import quote
-
 import os
 import sys
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any, TypeVar
+from urllib.parse import quote
 
 import pytest
 import websockets
@@ -23,7 +23,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 if ROOT not in sys.path:  # run from a checkout without installing the package
     sys.path.insert(0, ROOT)
 
-from kucoin_fast.emulator import Account, Emulator  # noqa: E402
+from kucoin_fast.emulator import Account, Emulator
 
 KEY = "67b0d1c8e4b0a10001a2b3c4"
 SECRET = "b7a8f3e2-1c4d-4e5f-9a8b-7c6d5e4f3a2b"

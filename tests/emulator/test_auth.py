@@ -9,12 +9,23 @@ from urllib.parse import quote
 
 import pytest
 import websockets
+from conftest import (
+    ACCOUNT,
+    KEY,
+    PASSPHRASE,
+    SECRET,
+    closed,
+    handshake,
+    hsign,
+    order,
+    recv_json,
+    request,
+    signed_url,
+    with_emu,
+)
 
 from kucoin_fast.emulator import Account, Emulator, sign
 from kucoin_fast.emulator._auth import parse_query
-
-from conftest import (ACCOUNT, KEY, PASSPHRASE, SECRET, closed, handshake, hsign, recv_json,
-                      request, order, signed_url, with_emu)
 
 
 # ---------------------------------------------------------------- §2.2 vectors
@@ -214,7 +225,7 @@ def test_raw_plus_strict_mode() -> None:
         t = int(time.time() * 1000)
         while "+" not in hsign(KEY + str(t), SECRET):
             t -= 1
-        raw_plus = lambda s: quote(s, safe="/+")  # noqa: E731
+        raw_plus = lambda s: quote(s, safe="/+")
         # Lenient default: raw '+' is kept.
         async with websockets.connect(signed_url(ex.url, ts=t, encode=raw_plus)) as ws:
             await handshake(ws)

@@ -6,12 +6,10 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-import websockets
+from conftest import order, recv_json, request, resting, session, with_emu
 
 from kucoin_fast import _rules
 from kucoin_fast.emulator import POST_ONLY_CROSS_CODE, Emulator
-
-from conftest import order, recv_json, request, resting, session, with_emu
 
 # Real production frames (fixtures/kucoin-real-frames.json, roq-trading, Jan 2026).
 REAL_ORDER_OK = json.loads(
@@ -565,5 +563,3 @@ def test_websockets_third_party_close_is_clean() -> None:
         assert ex.counters.connections_active == 0 and ex.sessions == 0
     with_emu(body)
 
-
-_ = websockets

@@ -1,0 +1,109 @@
+"""The command line: start in a subprocess, read the URL line, trade, SIGINT."""
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+
+import pytest
+import websockets
+from conftest import ROOT, handshake, order, request, run, signed_url
+
+from kucoin_fast.emulator import cli
+
+KEY, SECRET, PASS = "cli-key", "cli-secret-value", "cli-passphrase-value"
+
+
+def _start(module: str, *extra: str) -> tuple[subprocess.Popen[str], str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
+    cmd = [sys.executable, "-m", module, "emulator", "--port", "0", "--api-key", KEY,
+           "--api-secret", SECRET, "--api-passphrase", PASS, *extra]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=env)
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    m = re.fullmatch(r"kucoin_fast emulator listening on (wss?://\S+)\n", line)
+    if m is None:
+        proc.kill()
+        pytest.fail(f"unexpected first line {line!r}; stderr: {proc.stderr.read()!r}")  # type: ignore[union-attr]
+    return proc, m.group(1)
+
+
+@pytest.mark.parametrize("module", ["kucoin_fast.emulator", "kucoin_fast"])
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_cli_serves_and_stops_cleanly(module: str, sig: signal.Signals) -> None:
+    proc, url = _start(module, "--rate-limit", "7", "--latency-ms", "1")
+    try:
+        assert re.fullmatch(r"ws://127\.0\.0\.1:\d+/v1/private", url)
+        assert not url.endswith(":0/v1/private")
+
+        async def body() -> None:
+            u = signed_url(url, key=KEY, secret=SECRET, passphrase=PASS)
+            async with websockets.connect(u) as ws:
+                await handshake(ws, secret=SECRET)
+                r = await request(ws, "futures.order", order())
+                assert r["code"] == "200000"
+                r = await request(ws, "futures.cancel", {"orderId": "1"})
+                assert r["userRateLimit"]["limit"] == 7
+        run(body())
+    finally:
+        proc.send_signal(sig)
+        out, err = proc.communicate(timeout=10)
+    assert proc.returncode == 0, err
+    assert SECRET not in out + err and PASS not in out + err
+
+
+def test_cli_flags_cover_every_fault_switch() -> None:
+    import argparse
+    from dataclasses import fields
+
+    from kucoin_fast.emulator import Faults
+    parser = argparse.ArgumentParser()
+    cli.add_arguments(parser)
+    args = parser.parse_args(["--no-rate-limit", "--drop-fraction", "0.25", "--close-after", "5",
+                              "--close-mode", "rst", "--malformed", "numeric_id", "--seed", "9",
+                              "--stall-before-welcome", "--mark-price", "XBTUSDTM=50000",
+                              "--broker", "B=k", "--session-max-age-s", "2"])
+    em = cli.build_emulator(args)
+    assert em.config.rate_limit is None
+    f = em.faults
+    assert (f.drop_fraction, f.close_after, f.close_mode, f.malformed, f.seed) == \
+        (0.25, 5, "rst", "numeric_id", 9)
+    assert f.stall_before_welcome and f.session_max_age_s == 2.0
+    assert str(em.engine.mark_prices["XBTUSDTM"]) == "50000"
+    assert em.brokers == {"B": "k"}
+    flags = {a.dest for a in parser._actions}
+    for fld in fields(Faults):
+        if fld.name != "rng" and fld.init:
+            assert fld.name in flags
+
+
+def test_cli_tls(tmp_path: object) -> None:
+    trustme = pytest.importorskip("trustme")
+    import ssl
+    ca = trustme.CA()
+    cert = ca.issue_cert("127.0.0.1")
+    d = str(tmp_path)
+    certfile, keyfile = os.path.join(d, "c.pem"), os.path.join(d, "k.pem")
+    cert.cert_chain_pems[0].write_to_path(certfile)
+    cert.private_key_pem.write_to_path(keyfile)
+    proc, url = _start("kucoin_fast.emulator", "--certfile", certfile, "--keyfile", keyfile)
+    try:
+        assert url.startswith("wss://")
+        ctx = ssl.create_default_context()
+        ca.configure_trust(ctx)
+
+        async def body() -> None:
+            u = signed_url(url, key=KEY, secret=SECRET, passphrase=PASS)
+            async with websockets.connect(u, ssl=ctx) as ws:
+                await handshake(ws, secret=SECRET)
+                assert (await request(ws, "ping", None))["op"] == "pong"
+        run(body())
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=10)
+    assert proc.returncode == 0
+
