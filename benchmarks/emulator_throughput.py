@@ -101,6 +101,14 @@ class _Client(WSListener):  # type: ignore[misc]
                 self._pump()
 
 
+def _rss_mib(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def _cpu_seconds(pid: int) -> float:
     with open(f"/proc/{pid}/stat") as f:
         parts = f.read().rsplit(")", 1)[1].split()
@@ -128,15 +136,16 @@ async def _drive(url: str, pid: int, seconds: float, window: int, kind: str) -> 
     # Warm-up, then measure.
     client._pump()
     await asyncio.sleep(1.0)
-    r0, c0, t0 = client.received, _cpu_seconds(pid), time.perf_counter()
+    r0, c0, t0, m0 = client.received, _cpu_seconds(pid), time.perf_counter(), _rss_mib(pid)
     await asyncio.sleep(seconds)
-    r1, c1, t1 = client.received, _cpu_seconds(pid), time.perf_counter()
+    r1, c1, t1, m1 = client.received, _cpu_seconds(pid), time.perf_counter(), _rss_mib(pid)
     client.running = False
     transport.disconnect()
     n = r1 - r0
     return {"requests": n, "seconds": t1 - t0, "rps": n / (t1 - t0),
             "cpu_us_per_request": (c1 - c0) / n * 1e6 if n else float("nan"),
-            "emulator_cpu_share": (c1 - c0) / (t1 - t0)}
+            "emulator_cpu_share": (c1 - c0) / (t1 - t0), "rss_start": m0, "rss_end": m1,
+            "total": r1}
 
 
 def main() -> int:
@@ -184,6 +193,8 @@ def main() -> int:
     print(f"  {res['rps']:,.0f} requests/s over {res['seconds']:.1f}s ({res['requests']:,} replies)")
     print(f"  emulator CPU {res['cpu_us_per_request']:.2f} us/request "
           f"({res['emulator_cpu_share'] * 100:.0f}% of one core)")
+    print(f"  emulator RSS {res['rss_start']:.1f} -> {res['rss_end']:.1f} MiB "
+          f"after {res['total']:,} filled orders")
     return 0
 
 

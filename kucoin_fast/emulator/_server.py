@@ -32,8 +32,13 @@ from picows import (
     WSUpgradeRequest,
     WSUpgradeResponse,
     WSUpgradeResponseWithListener,
+    ws_create_server,
 )
-from picows.picows import WSProtocol  # type: ignore[attr-defined]  # picows internal
+
+try:  # picows internal: lets us see a TCP connection before its HTTP request
+    from picows.picows import WSProtocol  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - other picows versions
+    WSProtocol = None
 
 from .. import _rules
 from .._rules import (
@@ -138,6 +143,13 @@ class _RefusedProtocol(asyncio.Protocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         transport.close()
+
+
+class _AbortingListener(WSListener):
+    """Drops the TCP connection right after the upgrade (fallback of refuse_mode tcp)."""
+
+    def on_ws_connected(self, transport: WSTransport) -> None:
+        transport.disconnect(False)
 
 
 # Connection states
@@ -262,9 +274,11 @@ class _Session(WSListener):
 
     def _later(self, delay: float, cb: Callable[[], None]) -> None:
         timers = self._timers
+        loop = asyncio.get_running_loop()
         if len(timers) > 16:  # keep the list short: drop handles that already ran
-            timers[:] = [t for t in timers if not t.cancelled() and t.when() > _monotonic()]
-        timers.append(asyncio.get_running_loop().call_later(delay, cb))
+            now = loop.time()
+            timers[:] = [t for t in timers if not t.cancelled() and t.when() > now]
+        timers.append(loop.call_later(delay, cb))
 
     def close(self, code: WSCloseCode = WSCloseCode.GOING_AWAY, reason: str = "",
               mode: str = "close") -> None:
@@ -888,21 +902,30 @@ class Emulator:
         picows_logger = logging.getLogger("picows.server")
         cfg = self.config
 
-        def protocol_factory() -> asyncio.BaseProtocol:
-            f = self.faults
-            if f.refuse_connections > 0 and f.refuse_mode == "tcp":
-                f.refuse_connections -= 1
-                self.counters.connections_refused += 1
-                return _RefusedProtocol()
-            # Mirrors picows.ws_create_server, which has no hook before the HTTP request.
-            return WSProtocol(  # type: ignore[no-any-return]
-                None, None, False, self._listener_factory, picows_logger, True, 10.0,
-                False, 20, 20, WSAutoPingStrategy.PING_WHEN_IDLE,
-                False,  # auto-pong off: we answer pings so they count as activity
-                cfg.max_frame_size, None, 16 * 1024)
+        if WSProtocol is None:
+            # Public API only; refuse_mode "tcp" then degrades to closing right after
+            # the upgrade (see _listener_factory).
+            self._server = await ws_create_server(
+                self._listener_factory, self.host, self.port, ssl=self.ssl_context,
+                websocket_handshake_timeout=10.0, logger_name=picows_logger,
+                enable_auto_pong=False, max_frame_size=cfg.max_frame_size)
+        else:
+            def protocol_factory() -> asyncio.BaseProtocol:
+                f = self.faults
+                if f.refuse_connections > 0 and f.refuse_mode == "tcp":
+                    f.refuse_connections -= 1
+                    self.counters.connections_refused += 1
+                    return _RefusedProtocol()
+                # Exactly what picows.ws_create_server builds per connection; it offers
+                # no hook before the HTTP request, which "tcp" refusal needs.
+                return WSProtocol(  # type: ignore[no-any-return]
+                    None, None, False, self._listener_factory, picows_logger, True, 10.0,
+                    False, 20, 20, WSAutoPingStrategy.PING_WHEN_IDLE,
+                    False,  # auto-pong off: we answer pings so they count as activity
+                    cfg.max_frame_size, None, 16 * 1024)
 
-        self._server = await loop.create_server(protocol_factory, self.host, self.port,
-                                                ssl=self.ssl_context)
+            self._server = await loop.create_server(protocol_factory, self.host, self.port,
+                                                    ssl=self.ssl_context)
         sock = self._server.sockets[0]
         self.port = sock.getsockname()[1]
         logger.info("emulator listening on %s", self.url)
@@ -969,6 +992,8 @@ class Emulator:
         if f.refuse_connections > 0:
             f.refuse_connections -= 1
             self.counters.connections_refused += 1
+            if f.refuse_mode == "tcp":  # only reached without the picows internal hook
+                return _AbortingListener()
             return WSUpgradeResponseWithListener(
                 WSUpgradeResponse.create_error_response(503, b"503 Service Unavailable"), None)
         query = parse_query(raw_query, plus_is_space=self.config.strict_plus)

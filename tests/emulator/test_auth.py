@@ -311,3 +311,22 @@ def test_multiple_accounts_are_isolated() -> None:
         assert len(ex.open_orders(ACCOUNT)) == 1
         assert ex.open_orders("key-2") == []
     with_emu(body, accounts=[ACCOUNT, other])
+
+
+def test_tls_in_process() -> None:
+    trustme = pytest.importorskip("trustme")
+    import ssl
+    ca = trustme.CA()
+    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(server_ctx)
+    client_ctx = ssl.create_default_context()
+    ca.configure_trust(client_ctx)
+
+    async def body(ex: Emulator) -> None:
+        assert ex.url.startswith("wss://127.0.0.1:")
+        async with websockets.connect(signed_url(ex.url), ssl=client_ctx) as ws:
+            await handshake(ws)
+            assert (await request(ws, "futures.order", order()))["code"] == "200000"
+            await ws.send(json.dumps({"id": "p", "op": "ping"}))
+            assert (await recv_json(ws))["op"] == "pong"
+    with_emu(body, ssl_context=server_ctx)

@@ -339,3 +339,24 @@ def test_expire_sessions() -> None:
             await closed(ws)
             assert ws.close_code == 1001 and time.monotonic() - t0 >= 0.15
     with_emu(body)
+
+
+def test_public_ws_create_server_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without picows' internal protocol class the emulator runs on ws_create_server;
+    "tcp" refusal then drops the connection right after the upgrade."""
+    from kucoin_fast.emulator import _server
+    monkeypatch.setattr(_server, "WSProtocol", None)
+
+    async def body(ex: Emulator) -> None:
+        async with session(ex) as ws:
+            assert (await request(ws, "futures.order", order()))["code"] == "200000"
+            await ws.ping()
+        ex.faults.refuse_connections = 1
+        ex.faults.refuse_mode = "tcp"
+        with pytest.raises((InvalidMessage, ConnectionError, EOFError, ConnectionClosed,
+                            asyncio.TimeoutError)):
+            async with websockets.connect(signed_url(ex.url), open_timeout=2) as ws:
+                await asyncio.wait_for(ws.recv(), 2)
+        async with session(ex) as ws:
+            assert (await request(ws, "ping", None))["op"] == "pong"
+    with_emu(body)
