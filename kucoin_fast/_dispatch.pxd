@@ -92,6 +92,8 @@ cdef class _Pending:
 cdef class Connection(WSListener):
     cdef readonly WSTransport transport
     cdef object _loop
+    cdef object _time                 # loop.time, bound once
+    cdef object _create_future        # loop.create_future, bound once
     cdef FrameBuffer _buf
     cdef simd_parser* _parser
     cdef dict _pending

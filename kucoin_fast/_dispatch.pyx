@@ -39,6 +39,8 @@ from kucoin_fast._encode cimport (FrameBuffer, OrderTemplate, FRAME_HEADROOM, en
                                   encode_prepared_order, encode_ping)
 from kucoin_fast._sign cimport sign_challenge
 
+from asyncio import CancelledError
+
 from kucoin_fast import _rules
 from kucoin_fast.errors import (
     ClientClosedError,
@@ -239,6 +241,8 @@ cdef class Connection(WSListener):
                  ping_interval=None, ping_timeout=None):
         import logging
         self._loop = loop
+        self._time = loop.time
+        self._create_future = loop.create_future
         self.ws_key = ws_key
         self._secret = secret
         self._request_timeout = request_timeout
@@ -312,7 +316,7 @@ cdef class Connection(WSListener):
     cdef object _register(self, long long request_id, str op, object args, object waiter,
                           bint is_callback):
         cdef _Pending entry = _Pending.__new__(_Pending)
-        cdef double deadline = self._loop.time() + self._request_timeout
+        cdef double deadline = self._time() + self._request_timeout
         entry.waiter = waiter
         entry.is_callback = is_callback
         entry.op = op
@@ -339,9 +343,29 @@ cdef class Connection(WSListener):
         size = encode_request(self._buf, request_id, op, args)
         self._next_id = request_id + 1
         self._send_payload(size)
-        waiter = self._loop.create_future()
+        waiter = self._create_future()
         self._register(request_id, op, args, waiter, False)
         return waiter
+
+    async def call(self, str op, object args):
+        """Coroutine: send one request and return its :class:`WSAPIResponse`.
+
+        Raises what :meth:`request` raises or its future fails with. If the awaiting
+        task is cancelled, the request is forgotten (a later reply counts as late).
+        """
+        cdef long long request_id = self._next_id
+        cdef Py_ssize_t size
+        self._check_sendable(op, args)
+        size = encode_request(self._buf, request_id, op, args)
+        self._next_id = request_id + 1
+        self._send_payload(size)
+        waiter = self._create_future()
+        self._register(request_id, op, args, waiter, False)
+        try:
+            return await waiter
+        except CancelledError:
+            self.forget(request_id)
+            raise
 
     def request_with_callback(self, str op, object args, callback):
         """Like :meth:`request`, but ``callback(result)`` is called with the

@@ -6,6 +6,7 @@ test against both; ``KUCOIN_FAST_NO_EXTENSIONS=1`` runs the whole client on thes
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -485,6 +486,21 @@ class Connection(WSListener):
         waiter = self._loop.create_future()
         self._register(request_id, op, args, waiter, False)
         return waiter
+
+    async def call(self, op: str, args: Any) -> WSAPIResponse:
+        """Coroutine: send one request and return its reply (see the compiled twin)."""
+        request_id = self._next_id
+        self._check_sendable(op, args)
+        size = encode_request(self._buf, request_id, op, args)
+        self._next_id = request_id + 1
+        self._send_payload(size)
+        waiter = self._loop.create_future()
+        self._register(request_id, op, args, waiter, False)
+        try:
+            return await waiter  # type: ignore[no-any-return]
+        except asyncio.CancelledError:
+            self.forget(request_id)
+            raise
 
     def request_with_callback(self, op: str, args: Any, callback: Callable[[Any], None]) -> int:
         """Like :meth:`request` with ``callback(result)`` instead of a future."""

@@ -25,7 +25,7 @@ import sys
 import time
 import traceback
 from ssl import SSLContext
-from typing import Any, Callable, Final, Mapping, MutableMapping, Sequence
+from typing import Any, Callable, Coroutine, Final, Mapping, MutableMapping, Sequence
 from urllib.parse import urlsplit
 
 from picows import WSError, ws_connect
@@ -215,7 +215,10 @@ class WebsocketAPIClient:
             credentials.api_key, credentials.api_secret, credentials.api_passphrase)
         if partner_key:
             self._transport_logger.add_secrets(partner_key)
+        #: Live (authenticated, not lost) connections only.
         self._connections: dict[str, Any] = {}
+        #: The most recent connection per key, live or not (for stats after a loss).
+        self._last_connection: dict[str, Any] = {}
         self._connecting: dict[str, asyncio.Task[Any]] = {}
         self._closed = False
 
@@ -269,18 +272,19 @@ class WebsocketAPIClient:
                                        type(exc).__name__)
 
     def connection(self, ws_key: str = _DEFAULT_KEY) -> Any:
-        """The current connection object for ``ws_key`` (None before the first connect)."""
-        return self._connections.get(ws_key)
+        """The most recent connection object for ``ws_key`` (None before the first
+        connect); it may be closed (``.is_ready`` False, ``.lost_reason`` says why)."""
+        return self._last_connection.get(ws_key)
 
     def stats(self, ws_key: str = _DEFAULT_KEY) -> dict[str, int]:
-        """Counters of the current connection for ``ws_key`` (replies, dropped late/
-        unknown/duplicate replies, malformed frames, pongs, pending)."""
-        conn = self._connections.get(ws_key)
+        """Counters of the most recent connection for ``ws_key`` (replies, dropped late/
+        unknown/duplicate replies, malformed frames, unsolicited errors, pongs, pending)."""
+        conn = self._last_connection.get(ws_key)
         return {} if conn is None else dict(conn.stats())
 
     async def _get_connection(self, ws_key: str) -> Any:
         conn = self._connections.get(ws_key)
-        if conn is not None and conn.is_ready:
+        if conn is not None:
             return conn
         if self._closed:
             raise ConnectionLostError("the client is closed", ws_key=ws_key, sent=False)
@@ -347,69 +351,68 @@ class WebsocketAPIClient:
             conn.close()
             raise ConnectionLostError("the client was closed while connecting", ws_key=ws_key,
                                       sent=False)
+        if not conn.is_ready:  # lost between the welcome and here
+            raise ConnectionLostError(f"connection lost right after the handshake: "
+                                      f"{conn.lost_reason}", ws_key=ws_key, sent=False)
         self._connections[ws_key] = conn
+        self._last_connection[ws_key] = conn
         return conn
 
     def _on_connection_lost(self, conn: Any, reason: str | None) -> None:
+        # Only live connections stay in _connections: the next call opens a new one.
+        if self._connections.get(conn.ws_key) is conn:
+            del self._connections[conn.ws_key]
         if not self._closed:
             self._logger.warning("connection %s ended: %s", conn.ws_key, reason)
 
     # ----------------------------------------------------- request methods
-    async def submit_futures_order(
+    # The four methods are plain functions returning a coroutine: on an open
+    # connection that is the compiled ``Connection.call`` coroutine itself (no
+    # Python coroutine frame in between); otherwise a coroutine that connects first.
+    def submit_futures_order(
         self, params: Mapping[str, Any], ws_key: str = _DEFAULT_KEY
-    ) -> WSAPIResponse:
-        """``futures.order``: place one order (params are KuCoin's camelCase fields)."""
-        conn = self._connections.get(ws_key)
-        if conn is None or not conn.is_ready:
-            conn = await self._get_connection(ws_key)
-        waiter = conn.request(_OP_ORDER, params)
-        request_id = conn.last_request_id
-        try:
-            return await waiter  # type: ignore[no-any-return]
-        except asyncio.CancelledError:
-            conn.forget(request_id)
-            raise
+    ) -> Coroutine[Any, Any, WSAPIResponse]:
+        """``futures.order``: place one order (params are KuCoin's camelCase fields).
 
-    async def cancel_futures_order(
+        Returns a coroutine resolving to the :class:`WSAPIResponse`.
+        """
+        conn = self._connections.get(ws_key)
+        if conn is not None:
+            return conn.call(_OP_ORDER, params)  # type: ignore[no-any-return]
+        return self._call_after_connect(_OP_ORDER, params, ws_key)
+
+    def cancel_futures_order(
         self, params: Mapping[str, Any], ws_key: str = _DEFAULT_KEY
-    ) -> WSAPIResponse:
+    ) -> Coroutine[Any, Any, WSAPIResponse]:
         """``futures.cancel``: ``{"orderId"}`` or ``{"clientOid", "symbol"}``."""
         conn = self._connections.get(ws_key)
-        if conn is None or not conn.is_ready:
-            conn = await self._get_connection(ws_key)
-        waiter = conn.request(_OP_CANCEL, params)
-        request_id = conn.last_request_id
-        try:
-            return await waiter  # type: ignore[no-any-return]
-        except asyncio.CancelledError:
-            conn.forget(request_id)
-            raise
+        if conn is not None:
+            return conn.call(_OP_CANCEL, params)  # type: ignore[no-any-return]
+        return self._call_after_connect(_OP_CANCEL, params, ws_key)
 
     async def submit_multiple_futures_orders(
         self, orders: Sequence[Mapping[str, Any]], ws_key: str = _DEFAULT_KEY
     ) -> BatchResult:
         """``futures.multi_order``: up to 20 orders. Returns per-item results
         (``.items``, ``.failed``, ``.succeeded``); a partial failure does not raise."""
-        return BatchResult.from_response(await self._batch(_OP_MULTI_ORDER, orders, ws_key))
+        conn = self._connections.get(ws_key)
+        if conn is None:
+            conn = await self._get_connection(ws_key)
+        return BatchResult.from_response(await conn.call(_OP_MULTI_ORDER, orders))
 
     async def cancel_multiple_futures_orders(
         self, params: Mapping[str, Any], ws_key: str = _DEFAULT_KEY
     ) -> BatchResult:
         """``futures.multi_cancel``: ``{"orderIdsList": [...]}`` or
         ``{"clientOidsList": [{"symbol", "clientOid"}, ...]}`` (up to 10)."""
-        return BatchResult.from_response(await self._batch(_OP_MULTI_CANCEL, params, ws_key))
-
-    async def _batch(self, op: str, args: Any, ws_key: str) -> Any:
         conn = self._connections.get(ws_key)
-        if conn is None or not conn.is_ready:
+        if conn is None:
             conn = await self._get_connection(ws_key)
-        waiter = conn.request(op, args)
-        request_id = conn.last_request_id
-        try:
-            return await waiter
-        except asyncio.CancelledError:
-            conn.forget(request_id)
-            raise
+        return BatchResult.from_response(await conn.call(_OP_MULTI_CANCEL, params))
+
+    async def _call_after_connect(self, op: str, args: Any, ws_key: str) -> WSAPIResponse:
+        conn = await self._get_connection(ws_key)
+        return await conn.call(op, args)  # type: ignore[no-any-return]
 
     # Node SDK names.
     submitFuturesOrder = submit_futures_order
