@@ -51,6 +51,11 @@ def _masked_frame(payload: bytes) -> bytes:
 
 
 def _order_frame(i: int, kind: str) -> bytes:
+    if kind == "multi":  # futures.multi_order of 10 market orders
+        items = ",".join(f'{{"clientOid":"bench-{i}-{k}","side":"buy","symbol":"XBTUSDTM",'
+                         f'"type":"market","size":1}}' for k in range(10))
+        return _masked_frame(f'{{"id":"{i}","op":"futures.multi_order","args":[{items}]}}'
+                             .encode())
     if kind == "market":
         args = (f'{{"clientOid":"bench-{i}","side":"buy","symbol":"XBTUSDTM",'
                 f'"type":"market","size":1,"marginMode":"ISOLATED"}}')
@@ -152,7 +157,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=float, default=5.0)
     ap.add_argument("--window", type=int, default=2000, help="requests in flight")
-    ap.add_argument("--order", choices=("market", "limit"), default="market")
+    ap.add_argument("--order", choices=("market", "limit", "multi"), default="market",
+                    help="market/limit: futures.order; multi: futures.multi_order of 10")
     ap.add_argument("--no-pin", action="store_true", help="do not use taskset/affinity")
     ap.add_argument("--no-uvloop", action="store_true")
     args = ap.parse_args()

@@ -36,6 +36,20 @@ cdef const char* _REPLY_C = _C
 cdef const char* _REPLY_D = _D
 cdef const char* _REPLY_E = _E
 cdef Py_ssize_t _LA = len(_A), _LB = len(_B), _LC = len(_C), _LD = len(_D), _LE = len(_E)
+cdef bytes _OP_MULTI_B = b"futures.multi_order"
+cdef const char* _OP_MULTI = _OP_MULTI_B
+cdef bytes _MH = b'","op":"futures.multi_order","code":"200000","data":['
+cdef bytes _IA = b'{"orderId":"'
+cdef bytes _IB = b'","symbol":"'
+cdef bytes _IC = b'","code":"200000","msg":"success"}'
+cdef const char* _MULTI_HEAD = _MH
+cdef const char* _ITEM_A = _IA
+cdef const char* _ITEM_B = _IB
+cdef const char* _ITEM_C = _IC
+cdef Py_ssize_t _LMH = len(_MH), _LIA = len(_IA), _LIB = len(_IB), _LIC = len(_IC)
+# futures.multi_order accepts at most 20 orders (protocol §5.5); more go to the Python path.
+cdef enum:
+    _MAX_ITEMS = 20
 
 
 cdef class IdGen:
@@ -61,6 +75,7 @@ cdef class Plan:
     cdef public bint is_buy
     cdef public object price         # Decimal or None
     cdef public bint maker_only      # postOnly or timeInForce RPI
+    cdef public bytes symbol_b
 
     def __init__(self, contract, str symbol, bint is_market, bint is_buy, price,
                  bint maker_only):
@@ -70,6 +85,7 @@ cdef class Plan:
         self.is_buy = is_buy
         self.price = price
         self.maker_only = maker_only
+        self.symbol_b = symbol.encode("ascii")
 
 
 cdef inline int64_t _now_ns() noexcept nogil:
@@ -148,8 +164,15 @@ cdef class FastListener(WSListener):
     cdef IdGen ids
     cdef object plan_for             # callable(args_bytes) -> Plan | None
     cdef list out
-    cdef Py_ssize_t pending          # fast-path orders not yet added to the counters
+    cdef Py_ssize_t pending          # fast-path requests not yet added to the counters
+    cdef Py_ssize_t pending_orders   # fast-path orders not yet added to the counters
+    cdef public bint ns              # inTime/outTime in ns (enable_ns)
     cdef char buf[1024]
+    cdef char mbuf[8192]             # 20 items x < 200 bytes + id <= 700 + envelope
+    cdef Py_ssize_t item_s[_MAX_ITEMS]
+    cdef Py_ssize_t item_e[_MAX_ITEMS]
+    cdef Py_ssize_t coid_s[_MAX_ITEMS]
+    cdef Py_ssize_t coid_e[_MAX_ITEMS]
 
     def __init__(self, session, dict shapes, IdGen ids, plan_for):
         self.session = session
@@ -163,6 +186,8 @@ cdef class FastListener(WSListener):
         self.plan_for = plan_for
         self.out = session.out
         self.pending = 0
+        self.pending_orders = 0
+        self.ns = session.enable_ns
 
     cpdef on_ws_connected(self, WSTransport transport):
         self.session.on_ws_connected(transport)
@@ -177,7 +202,9 @@ cdef class FastListener(WSListener):
             self.pending = 0
             c = self.counters
             c.requests += n
-            c.orders_accepted += n
+            c.fast_path_requests += n
+            c.orders_accepted += self.pending_orders
+            self.pending_orders = 0
             self.session.n_requests += n
 
     cpdef on_ws_frame(self, WSTransport transport, WSFrame frame):
@@ -194,11 +221,69 @@ cdef class FastListener(WSListener):
         self._commit()
         session.on_ws_frame(transport, frame)
 
+    cdef Py_ssize_t _scan_flat(self, const char* p, Py_ssize_t i, Py_ssize_t n,
+                               Py_ssize_t* coid_s, Py_ssize_t* coid_e) except -2:
+        """Scan a flat object of scalars at ``p[i] == '{'``; return the index after its
+        ``}`` (or -1 when it is not flat, or the clientOid is missing, duplicated or not
+        1-40 of [A-Za-z0-9_-]), with the clientOid value span in coid_s/coid_e."""
+        cdef Py_ssize_t j, key_s, key_e
+        cdef char c
+        coid_s[0] = -1
+        i = _skip_ws(p, i + 1, n)
+        if i < n and p[i] == b'}':
+            return -1
+        while True:
+            i = _skip_ws(p, i, n)
+            if i >= n or p[i] != b'"':
+                return -1
+            key_s = i + 1
+            key_e = _scan_string(p, i, n)
+            if key_e < 0:
+                return -1
+            i = _skip_ws(p, key_e + 1, n)
+            if i >= n or p[i] != b':':
+                return -1
+            i = _skip_ws(p, i + 1, n)
+            if i >= n:
+                return -1
+            if p[i] == b'"':
+                j = _scan_string(p, i, n)
+                if j < 0:
+                    return -1
+                if key_e - key_s == 9 and memcmp(p + key_s, b"clientOid", 9) == 0:
+                    if coid_s[0] >= 0:
+                        return -1  # duplicate key: let the JSON parser decide
+                    coid_s[0] = i + 1
+                    coid_e[0] = j
+                i = j + 1
+            else:
+                j = _scan_scalar(p, i, n)
+                if j < 0:
+                    return -1
+                i = j
+            i = _skip_ws(p, i, n)
+            if i >= n:
+                return -1
+            if p[i] == b',':
+                i += 1
+                continue
+            if p[i] == b'}':
+                break
+            return -1
+        if coid_s[0] < 0 or coid_e[0] - coid_s[0] < 1 or coid_e[0] - coid_s[0] > 40:
+            return -1
+        for j in range(coid_s[0], coid_e[0]):
+            c = p[j]
+            if not ((b'a' <= c <= b'z') or (b'A' <= c <= b'Z') or (b'0' <= c <= b'9')
+                    or c == b'-' or c == b'_'):
+                return -1
+        return i + 1
+
     cdef bint _try_order(self, const char* p, Py_ssize_t n) except -1:
         cdef Py_ssize_t i, j, k, id_s = -1, id_e = -1, args_s = -1, args_e = -1
-        cdef Py_ssize_t coid_s = -1, coid_e = -1, key_s, key_e
-        cdef bint op_ok = False
-        cdef char c
+        cdef Py_ssize_t key_s, key_e
+        cdef int op = 0  # 1 futures.order, 2 futures.multi_order
+        cdef int count = 0
         cfg = self.cfg
         if cfg.id_max_len is not None or cfg.connection_rate_limit is not None:
             return False  # rare per-request checks live in the Python path only
@@ -228,59 +313,50 @@ cdef class FastListener(WSListener):
                     return False
                 id_s, id_e = i + 1, j
                 i = j + 1
-            elif k == 2 and memcmp(p + key_s, b"op", 2) == 0 and p[i] == b'"' and not op_ok:
+            elif k == 2 and memcmp(p + key_s, b"op", 2) == 0 and p[i] == b'"' and op == 0:
                 j = _scan_string(p, i, n)
-                if j != i + 14 or memcmp(p + i + 1, _OP_ORDER, 13) != 0:
+                if j == i + 14 and memcmp(p + i + 1, _OP_ORDER, 13) == 0:
+                    op = 1
+                elif j == i + 20 and memcmp(p + i + 1, _OP_MULTI, 19) == 0:
+                    op = 2
+                else:
                     return False
-                op_ok = True
                 i = j + 1
-            elif k == 4 and memcmp(p + key_s, b"args", 4) == 0 and p[i] == b'{' \
-                    and args_s < 0:
+            elif k == 4 and memcmp(p + key_s, b"args", 4) == 0 and args_s < 0:
                 args_s = i
-                i += 1
-                # ---- args: a flat object of scalars
-                i = _skip_ws(p, i, n)
-                if i < n and p[i] == b'}':
-                    return False
-                while True:
-                    i = _skip_ws(p, i, n)
-                    if i >= n or p[i] != b'"':
+                if p[i] == b'{':
+                    j = self._scan_flat(p, i, n, &self.coid_s[0], &self.coid_e[0])
+                    if j < 0:
                         return False
-                    key_s = i + 1
-                    key_e = _scan_string(p, i, n)
-                    if key_e < 0:
-                        return False
-                    i = _skip_ws(p, key_e + 1, n)
-                    if i >= n or p[i] != b':':
-                        return False
-                    i = _skip_ws(p, i + 1, n)
-                    if i >= n:
-                        return False
-                    if p[i] == b'"':
-                        j = _scan_string(p, i, n)
+                    self.item_s[0] = i
+                    self.item_e[0] = j
+                    count = -1  # an object, not an array
+                    i = j
+                elif p[i] == b'[':
+                    i += 1
+                    while True:
+                        i = _skip_ws(p, i, n)
+                        if i >= n or p[i] != b'{' or count >= _MAX_ITEMS:
+                            return False
+                        j = self._scan_flat(p, i, n, &self.coid_s[count], &self.coid_e[count])
                         if j < 0:
                             return False
-                        if key_e - key_s == 9 and memcmp(p + key_s, b"clientOid", 9) == 0:
-                            if coid_s >= 0:
-                                return False  # duplicate key: let the JSON parser decide
-                            coid_s, coid_e = i + 1, j
-                        i = j + 1
-                    else:
-                        j = _scan_scalar(p, i, n)
-                        if j < 0:
+                        self.item_s[count] = i
+                        self.item_e[count] = j
+                        count += 1
+                        i = _skip_ws(p, j, n)
+                        if i >= n:
                             return False
-                        i = j
-                    i = _skip_ws(p, i, n)
-                    if i >= n:
+                        if p[i] == b',':
+                            i += 1
+                            continue
+                        if p[i] == b']':
+                            i += 1
+                            break
                         return False
-                    if p[i] == b',':
-                        i += 1
-                        continue
-                    if p[i] == b'}':
-                        args_e = i + 1
-                        i += 1
-                        break
+                else:
                     return False
+                args_e = i
             else:
                 return False
             i = _skip_ws(p, i, n)
@@ -292,93 +368,73 @@ cdef class FastListener(WSListener):
             if p[i] == b'}':
                 break
             return False
-        if _skip_ws(p, i + 1, n) != n or not op_ok or id_s < 0 or args_s < 0 or coid_s < 0:
+        if _skip_ws(p, i + 1, n) != n or id_s < 0 or args_s < 0:
             return False
-        # ---- clientOid: 1-40 of [A-Za-z0-9_-]
-        k = coid_e - coid_s
-        if k < 1 or k > 40:
-            return False
-        for j in range(coid_s, coid_e):
-            c = p[j]
-            if not ((b'a' <= c <= b'z') or (b'A' <= c <= b'Z') or (b'0' <= c <= b'9')
-                    or c == b'-' or c == b'_'):
-                return False
-        return self._place(p, id_s, id_e, args_s, args_e, coid_s, coid_e)
+        if op == 1 and count == -1:
+            return self._place(p, id_s, id_e, self.item_s[0], self.item_e[0],
+                               self.coid_s[0], self.coid_e[0])
+        if op == 2 and count > 0:
+            return self._place_multi(p, id_s, id_e, count)
+        return False
 
-    cdef bint _place(self, const char* p, Py_ssize_t id_s, Py_ssize_t id_e, Py_ssize_t args_s,
-                     Py_ssize_t args_e, Py_ssize_t coid_s, Py_ssize_t coid_e) except -1:
-        cdef bytes shape = PyBytes_FromStringAndSize(NULL, (args_e - args_s) - (coid_e - coid_s))
+    cdef object _plan(self, const char* p, Py_ssize_t item_s, Py_ssize_t item_e,
+                      Py_ssize_t coid_s, Py_ssize_t coid_e):
+        """The memo entry (Plan or False) of one order object."""
+        cdef bytes shape = PyBytes_FromStringAndSize(NULL, (item_e - item_s) - (coid_e - coid_s))
         cdef char* sp = PyBytes_AS_STRING(shape)
-        memcpy(sp, p + args_s, coid_s - args_s)
-        memcpy(sp + (coid_s - args_s), p + coid_e, args_e - coid_e)
+        memcpy(sp, p + item_s, coid_s - item_s)
+        memcpy(sp + (coid_s - item_s), p + coid_e, item_e - coid_e)
         plan_obj = self.shapes.get(shape)
         if plan_obj is None:
-            plan_obj = self.plan_for(PyBytes_FromStringAndSize(p + args_s, args_e - args_s),
+            plan_obj = self.plan_for(PyBytes_FromStringAndSize(p + item_s, item_e - item_s),
                                      shape)
-        if plan_obj is False:
-            return False  # rejected, resting kind or stop order: the Python path decides
-        cdef Plan plan = <Plan>plan_obj
-        if not plan.is_market:
-            mark = self.engine.mark_prices[plan.symbol]
-            if plan.is_buy:
-                crosses = plan.price >= mark
-            else:
-                crosses = plan.price <= mark
-            if not crosses or plan.maker_only:
-                return False  # rests, or is rejected: the Python path decides
-        session = self.session
-        book = session.book
-        if book.by_client_oid:
-            coid = PyUnicode_DecodeASCII(p + coid_s, coid_e - coid_s, NULL)
-            if coid in book.by_client_oid:
-                return False  # 300018 from the Python path
-        cdef int64_t t_in = _now_ns()
+        return plan_obj
+
+    cdef bint _fills(self, Plan plan) except -1:
+        if plan.is_market:
+            return True
+        mark = self.engine.mark_prices[plan.symbol]
+        if plan.is_buy:
+            crosses = plan.price >= mark
+        else:
+            crosses = plan.price <= mark
+        return crosses and not plan.maker_only
+
+    cdef bint _rate_ok(self, object book, int64_t t_in, str op) except -1:
+        """Apply the per-account pool; False (nothing consumed) when the request must go
+        to the Python path (over the limit, or userRateLimit wanted on orders)."""
+        cdef int64_t now_ms, window
         cfg = self.cfg
         limit = cfg.rate_limit
-        cdef int64_t now_ms, start, window
-        cdef long weight
-        if limit is not None:
-            if cfg.rate_limit_on_orders:
-                return False
-            now_ms = t_in // 1000000
-            window = cfg.rate_limit_window_ms
-            start = book.rl_start_ms
-            if now_ms - start >= window:
-                book.rl_start_ms = now_ms
-                book.rl_used = 0
-            weight = cfg.weights.get("futures.order", 1)
-            if book.rl_used + weight > limit:
-                return False  # 429000 from the Python path
-            book.rl_used += weight
-        # ---- fill
-        self.ids.last += 1
-        cdef uint64_t oid = self.ids.last
-        history = book.history
-        if history.maxlen:
-            history.append(self.engine.history_entry(
-                str(oid), PyUnicode_DecodeASCII(p + coid_s, coid_e - coid_s, NULL),
-                plan.symbol, "filled"))
-        cdef bint ns = session.enable_ns
+        if limit is None:
+            return True
+        if cfg.rate_limit_on_orders:
+            return False
+        now_ms = t_in // 1000000
+        window = cfg.rate_limit_window_ms
+        if now_ms - <int64_t>book.rl_start_ms >= window:
+            book.rl_start_ms = now_ms
+            book.rl_used = 0
+        weight = cfg.weights.get(op, 1)
+        if book.rl_used + weight > limit:
+            return False
+        book.rl_used += weight
+        return True
+
+    cdef Py_ssize_t _put_times(self, char* b, Py_ssize_t pos, int64_t t_in) noexcept:
         cdef int64_t t_out = _now_ns()
-        if not ns:
+        if not self.ns:
             t_in //= 1000000
             t_out //= 1000000
-        cdef char* b = self.buf
-        cdef Py_ssize_t pos = 4  # room for the longest header we use (4 bytes)
-        if (id_e - id_s) + (coid_e - coid_s) > 700:
-            return False
-        pos = _put(b, pos, _REPLY_A, _LA)
-        pos = _put(b, pos, p + id_s, id_e - id_s)
-        pos = _put(b, pos, _REPLY_B, _LB)
-        pos = _put_u64(b, pos, oid)
-        pos = _put(b, pos, _REPLY_C, _LC)
-        pos = _put(b, pos, p + coid_s, coid_e - coid_s)
-        pos = _put(b, pos, _REPLY_D, _LD)
+        pos = _put(b, pos, _REPLY_D + 2, _LD - 2)  # ',"inTime":' (skips the '"}')
         pos = _put_u64(b, pos, <uint64_t>t_in)
         pos = _put(b, pos, _REPLY_E, _LE)
         pos = _put_u64(b, pos, <uint64_t>t_out)
         b[pos] = b'}'
-        pos += 1
+        return pos + 1
+
+    cdef void _queue_frame(self, char* b, Py_ssize_t pos) except *:
+        """``b[4:pos]`` holds the payload; prepend the frame header and queue it."""
         cdef Py_ssize_t plen = pos - 4
         cdef Py_ssize_t start_at
         if plen < 126:
@@ -392,5 +448,109 @@ cdef class FastListener(WSListener):
             b[2] = <char>((plen >> 8) & 0xff)
             b[3] = <char>(plen & 0xff)
         self.out.append(PyBytes_FromStringAndSize(b + start_at, pos - start_at))
+
+    cdef bint _place_multi(self, const char* p, Py_ssize_t id_s, Py_ssize_t id_e,
+                           int count) except -1:
+        cdef int k
+        cdef Plan plan
+        cdef list plans = []
+        if (id_e - id_s) > 700:
+            return False
+        # Decide for every item before executing any: all must fill now.
+        for k in range(count):
+            plan_obj = self._plan(p, self.item_s[k], self.item_e[k], self.coid_s[k],
+                                  self.coid_e[k])
+            if plan_obj is False:
+                return False
+            plan = <Plan>plan_obj
+            if not self._fills(plan):
+                return False
+            plans.append(plan)
+        session = self.session
+        book = session.book
+        active = book.by_client_oid
+        if active:
+            for k in range(count):
+                if PyUnicode_DecodeASCII(p + self.coid_s[k], self.coid_e[k] - self.coid_s[k],
+                                         NULL) in active:
+                    return False  # that item gets 300018 from the Python path
+        cdef int64_t t_in = _now_ns()
+        if not self._rate_ok(book, t_in, "futures.multi_order"):
+            return False
+        history = book.history
+        keep = history.maxlen
+        entry = self.engine.history_entry
+        cdef char* b = self.mbuf
+        cdef Py_ssize_t pos = 4
+        cdef uint64_t oid
+        cdef bytes sym
+        pos = _put(b, pos, _REPLY_A, _LA)
+        pos = _put(b, pos, p + id_s, id_e - id_s)
+        pos = _put(b, pos, _MULTI_HEAD, _LMH)
+        for k in range(count):
+            plan = <Plan>plans[k]
+            self.ids.last += 1
+            oid = self.ids.last
+            if keep:
+                history.append(entry(str(oid), PyUnicode_DecodeASCII(
+                    p + self.coid_s[k], self.coid_e[k] - self.coid_s[k], NULL),
+                    plan.symbol, "filled"))
+            if k:
+                b[pos] = b','
+                pos += 1
+            pos = _put(b, pos, _ITEM_A, _LIA)
+            pos = _put_u64(b, pos, oid)
+            pos = _put(b, pos, _REPLY_C, _LC)
+            pos = _put(b, pos, p + self.coid_s[k], self.coid_e[k] - self.coid_s[k])
+            pos = _put(b, pos, _ITEM_B, _LIB)
+            sym = plan.symbol_b
+            pos = _put(b, pos, sym, len(sym))
+            pos = _put(b, pos, _ITEM_C, _LIC)
+        b[pos] = b']'
+        pos += 1
+        pos = self._put_times(b, pos, t_in)
+        self._queue_frame(b, pos)
         self.pending += 1
+        self.pending_orders += count
+        return True
+
+    cdef bint _place(self, const char* p, Py_ssize_t id_s, Py_ssize_t id_e, Py_ssize_t args_s,
+                     Py_ssize_t args_e, Py_ssize_t coid_s, Py_ssize_t coid_e) except -1:
+        if (id_e - id_s) > 700:
+            return False
+        plan_obj = self._plan(p, args_s, args_e, coid_s, coid_e)
+        if plan_obj is False:
+            return False  # rejected, resting kind or stop order: the Python path decides
+        cdef Plan plan = <Plan>plan_obj
+        if not self._fills(plan):
+            return False  # rests, or is rejected: the Python path decides
+        session = self.session
+        book = session.book
+        if book.by_client_oid:
+            if PyUnicode_DecodeASCII(p + coid_s, coid_e - coid_s, NULL) in book.by_client_oid:
+                return False  # 300018 from the Python path
+        cdef int64_t t_in = _now_ns()
+        if not self._rate_ok(book, t_in, "futures.order"):
+            return False  # 429000 from the Python path
+        self.ids.last += 1
+        cdef uint64_t oid = self.ids.last
+        history = book.history
+        if history.maxlen:
+            history.append(self.engine.history_entry(
+                str(oid), PyUnicode_DecodeASCII(p + coid_s, coid_e - coid_s, NULL),
+                plan.symbol, "filled"))
+        cdef char* b = self.buf
+        cdef Py_ssize_t pos = 4  # room for the longest header we use (4 bytes)
+        pos = _put(b, pos, _REPLY_A, _LA)
+        pos = _put(b, pos, p + id_s, id_e - id_s)
+        pos = _put(b, pos, _REPLY_B, _LB)
+        pos = _put_u64(b, pos, oid)
+        pos = _put(b, pos, _REPLY_C, _LC)
+        pos = _put(b, pos, p + coid_s, coid_e - coid_s)
+        b[pos] = b'"'
+        b[pos + 1] = b'}'
+        pos = self._put_times(b, pos + 2, t_in)
+        self._queue_frame(b, pos)
+        self.pending += 1
+        self.pending_orders += 1
         return True

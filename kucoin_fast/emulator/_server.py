@@ -120,6 +120,7 @@ class Counters:
     auth_failures: int = 0
     sessions_authenticated: int = 0
     requests: int = 0  # futures requests received on authenticated sessions
+    fast_path_requests: int = 0  # of which answered by the compiled fast path
     pings: int = 0
     error_replies: int = 0
     rate_limited: int = 0

@@ -82,6 +82,25 @@ def test_fast_and_python_paths_agree_byte_for_byte() -> None:
         {"id": "d\u00e9", "op": "futures.order", "args": {"clientOid": "x4", "side": "buy",
                                                           "symbol": "ETHUSDTM", "type": "market",
                                                           "qty": "0.01"}},
+        {"id": "m1", "op": "futures.multi_order", "args": [
+            {"clientOid": f"m1-{k}", "side": "buy" if k % 2 else "sell", "symbol": "XBTUSDTM",
+             "type": "market", "size": 1, "leverage": 10} for k in range(20)]},
+        {"op": "futures.multi_order", "id": "m2", "args": [
+            {"clientOid": "m2-a", "side": "buy", "symbol": "ETHUSDTM", "price": "9999",
+             "size": 1},
+            {"clientOid": "m2-b", "side": "buy", "symbol": "XBTUSDTM", "price": "1000",
+             "size": 1}]},
+        {"id": "m3", "op": "futures.multi_order", "args": [
+            {"clientOid": "x3", "side": "buy", "symbol": "XBTUSDTM", "type": "market",
+             "size": 1},
+            {"clientOid": "m2-b", "side": "buy", "symbol": "XBTUSDTM", "type": "market",
+             "size": 1}]},
+        {"id": "m4", "op": "futures.multi_order", "args": [
+            {"clientOid": "m4-a", "side": "buy", "symbol": "XBTUSDTM", "type": "market",
+             "size": 1}, {"clientOid": "m4-b", "side": "up", "symbol": "XBTUSDTM"}]},
+        {"id": "m5", "op": "futures.multi_order", "args": [
+            {"clientOid": f"m5-{k}", "side": "buy", "symbol": "XBTUSDTM", "type": "market",
+             "size": 1} for k in range(21)]},
     ]
 
     def norm(raw: str) -> str:
@@ -90,21 +109,34 @@ def test_fast_and_python_paths_agree_byte_for_byte() -> None:
             d.pop(k, None)
         if isinstance(d.get("data"), dict):
             d["data"].pop("orderId", None)
+        if isinstance(d.get("data"), list):
+            for item in d["data"]:
+                assert item["orderId"] is None or item["orderId"].isdigit()
+                item["orderId"] = item["orderId"] is not None
         return json.dumps(d)
 
     out: dict[bool, list[str]] = {}
+    fast_hits: dict[bool, int] = {}
     for fp in (True, False):
         async def body(ex: Emulator) -> list[str]:
             async with session(ex) as ws:
                 res = []
                 for f in frames:
-                    await ws.send(json.dumps(f, separators=(",", ":")))
-                    raw = await ws.recv()
-                    assert isinstance(raw, str)
-                    res.append(norm(raw))
+                    for seps in ((",", ":"), (", ", ": ")):
+                        await ws.send(json.dumps(f, separators=seps))
+                        raw = await ws.recv()
+                        assert isinstance(raw, str)
+                        res.append(norm(raw))
+                fast_hits[fp] = ex.counters.fast_path_requests
                 return res
         out[fp] = with_emu(body, fast_path=fp)
     assert out[True] == out[False]
+    assert '"code": "300018"' in "".join(out[True])  # m3's second item: m2-b rests
+    assert fast_hits[False] == 0
+    from kucoin_fast.emulator import _server
+    if _server._fast is not None:
+        # x1, x2 (sell crossing), d (id escaped: no), m1: each in two spacings
+        assert fast_hits[True] == 6
 
 
 def test_cancel_by_order_id_shape() -> None:
