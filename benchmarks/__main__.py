@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from . import _report, _runner
+from . import _calibrate, _report, _runner
 from ._kucoin import Credentials
 from .clients import CLIENT_MODULES
 
@@ -114,6 +114,7 @@ def main(argv: list[str] | None = None) -> int:
         print("note: taskset or two cores unavailable; running unpinned", file=sys.stderr)
     creds = Credentials()
 
+    calibration = _calibrate.calibrate(pin)
     results, facts = _runner.execute(
         settings, clients, loops, pin=pin, busy_poll=args.busy_poll, creds=creds,
         emulator_args=args.emulator_arg,
@@ -129,6 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         "cpu": _cpu_model(), "cpus": os.cpu_count(), "versions": _versions(),
         "placement": ("emulator on core 0, client on core 1; same-core rows: both on core 1"
                       if pin else "unpinned"),
+        "calibration": calibration,
         **facts,
     }
     subtitle = (f"{meta['cpu']}, {meta['cpus']} cores, Python {meta['python']}, "
@@ -138,6 +140,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"kucoin_fast benchmark suite ({profile}: {settings.runs} run(s); medians"
           f"{', [min-max] over runs' if settings.runs > 1 else ''}; µs unless noted)")
     print(subtitle)
+    print("bare wake-up cost, 1-byte pipe ping-pong between two processes (µs): "
+          + ", ".join(f"{k[9:-3]} {v:.1f}" for k, v in calibration.items()))
     print()
     print(_report.table(rows))
     print()

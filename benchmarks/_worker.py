@@ -11,6 +11,7 @@ import json
 import sys
 import traceback
 from collections.abc import Callable
+from resource import RUSAGE_SELF, getrusage
 from time import perf_counter, perf_counter_ns, process_time
 from typing import Any
 
@@ -80,15 +81,22 @@ class Worker:
 
     async def _measured(self, name: str, requests: int, run: Callable[[], Any]) -> None:
         _quiesce()
+        ru0 = getrusage(RUSAGE_SELF)
         cpu0, wall0 = process_time(), perf_counter()
         errors = await run()
         cpu, wall = process_time() - cpu0, perf_counter() - wall0
+        ru1 = getrusage(RUSAGE_SELF)
         self.result[name] = {
             "requests": requests,
             "errors": errors,
             "wall_s": wall,
             "rps": requests / wall,
             "cpu_us_per_req": cpu / requests * 1e6,
+            # The split shows how much of the CPU is the kernel (socket syscalls).
+            "user_us_per_req": (ru1.ru_utime - ru0.ru_utime) / requests * 1e6,
+            "sys_us_per_req": (ru1.ru_stime - ru0.ru_stime) / requests * 1e6,
+            "ctx_switches_per_req": (ru1.ru_nvcsw + ru1.ru_nivcsw - ru0.ru_nvcsw - ru0.ru_nivcsw)
+            / requests,
         }
 
     async def seq_phase(self, client: BenchClient) -> None:
