@@ -16,11 +16,13 @@ class Plan:
     is_buy: bool
     price: Any
     maker_only: bool
+    symbol_b: bytes
     def __init__(self, contract: Any, symbol: str, is_market: bool, is_buy: bool,
                  price: Any, maker_only: bool) -> None: ...
 
 class FastListener(WSListener):
     session: Any
+    ns: bool
     def __init__(self, session: Any, shapes: dict[bytes, Any], ids: IdGen,
                  plan_for: Callable[[bytes, bytes], Any]) -> None: ...
     def on_ws_connected(self, transport: WSTransport) -> None: ...

@@ -118,7 +118,7 @@ def test_fast_and_python_paths_agree_byte_for_byte() -> None:
     out: dict[bool, list[str]] = {}
     fast_hits: dict[bool, int] = {}
     for fp in (True, False):
-        async def body(ex: Emulator) -> list[str]:
+        async def body(ex: Emulator, fp: bool = fp) -> list[str]:
             async with session(ex) as ws:
                 res = []
                 for f in frames:
