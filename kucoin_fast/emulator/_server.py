@@ -81,7 +81,6 @@ _monotonic: Final = time.monotonic
 _enc: Final[Callable[[str], str]] = json.encoder.encode_basestring_ascii
 _dumps: Final = json.JSONEncoder(separators=(",", ":")).encode
 _TEXT: Final = WSMsgType.TEXT
-_BINARY: Final = WSMsgType.BINARY
 _CONT: Final = WSMsgType.CONTINUATION
 _PING: Final = WSMsgType.PING
 _CLOSE: Final = WSMsgType.CLOSE
@@ -91,7 +90,7 @@ _HDR_TEXT: Final = [bytes((0x81, n)) for n in range(126)]
 _ID_RE: Final = re.compile(rb'"id"\s*:\s*"((?:[^"\\]|\\.){1,256})"')
 _OP_RE: Final = re.compile(rb'"op"\s*:\s*"((?:[^"\\]|\\.){1,64})"')
 _CHECK_CACHE_MAX: Final = 4096
-_FUTURES_DATA_SHAPES: Final = {OP_ORDER, OP_CANCEL, OP_MULTI_ORDER, OP_MULTI_CANCEL}
+_RL = tuple[int, int, int]  # userRateLimit: remaining, limit, reset
 
 
 def _frame_header(opcode: int, n: int, fin: bool = True) -> bytes:
@@ -180,13 +179,11 @@ class _Session(WSListener):
         self.session_id = str(uuid.uuid4())
         self.expected_sig = b""
         self.last_rx = _monotonic()
-        self.connected_at = self.last_rx
         self.n_requests = 0
         self.n_errors = 0
         self.conn_window_start = -1e18
         self.conn_window_count = 0
         self.frag: list[bytes] | None = None
-        self.frag_type = _TEXT
         self._timers: list[asyncio.TimerHandle] = []
         self._reorder: list[bytes] = []
         self._reorder_timer: asyncio.TimerHandle | None = None
@@ -234,7 +231,7 @@ class _Session(WSListener):
         self._send_now(
             f'{{"sessionId":"{self.session_id}","data":"welcome",'
             f'"pingInterval":{cfg.ping_interval_ms},"pingTimeout":{cfg.ping_timeout_ms}}}'.encode())
-        self.last_rx = self.connected_at = _monotonic()
+        self.last_rx = _monotonic()
         self._later(cfg.effective_idle_timeout_ms / 1000.0, self._check_idle)
         if self.faults.session_max_age_s is not None:
             self._later(self.faults.session_max_age_s, self.expire)
@@ -358,7 +355,10 @@ class _Session(WSListener):
                 self.state = _ST_CLOSED
                 self._cancel_timers()
                 assert self.transport is not None
-                self.transport.send_close(frame.get_close_code(), b"")
+                code = frame.get_close_code()
+                # Echo the peer's code; an empty close frame (no code) is answered with 1000.
+                self.transport.send_close(code if code != WSCloseCode.NO_INFO
+                                          else WSCloseCode.OK, b"")
                 self.transport.disconnect(True)
             return
         if mt == WSMsgType.PONG:
@@ -366,7 +366,7 @@ class _Session(WSListener):
         # Fragmented client messages are reassembled; binary is treated as text.
         if mt == _CONT:
             if self.frag is None:
-                self._protocol_error(b"")
+                self._protocol_error()
                 return
             self.frag.append(frame.get_payload_as_bytes())
             if not frame.fin:
@@ -400,7 +400,7 @@ class _Session(WSListener):
             self._send_c("400011")
             self.close(WSCloseCode.POLICY_VIOLATION, "400011")
 
-    def _protocol_error(self, payload: bytes) -> None:
+    def _protocol_error(self) -> None:
         self._count_error()
         t = self._now()
         self._emit(_c_frame("400101", ERRORS["400101"], t, t), False)
@@ -470,14 +470,14 @@ class _Session(WSListener):
         self._emit(_c_frame("400101", ERRORS["400101"], self._t(t_in), self._now()), False)
 
     def _error_b(self, rid: str, op: Any, code: str, msg: str, t_in: int,
-                 rl: tuple[int, int, int] | None) -> None:
+                 rl: _RL | None) -> None:
         self._count_error()
         self._emit(_b_frame(rid, op, code, msg, self._t(t_in), self._now(), rl))
 
     # ------------------------------------------------------------ futures ops
-    def _prelude(self, rid: str, op: str, t_in: int) -> tuple[int, int, int] | None | bool:
-        """Count the request and apply limits. Returns False when an error reply was
-        sent, else the userRateLimit triple (or None when rate limiting is off)."""
+    def _prelude(self, rid: str, op: str, t_in: int) -> tuple[bool, _RL | None]:
+        """Count the request and apply limits. Returns (False, None) when an error
+        reply was sent, else (True, userRateLimit triple or None when limits are off)."""
         self.n_requests += 1
         em = self.em
         em.counters.requests += 1
@@ -489,12 +489,12 @@ class _Session(WSListener):
             nominal = cfg.rate_limit or _rules.DEFAULT_RATE_LIMIT
             self._error_b(rid, op, "429000", ERRORS["429000"], t_in,
                           (0, nominal, cfg.rate_limit_window_ms))
-            return False
+            return False, None
         if cfg.id_max_len is not None and len(rid) > cfg.id_max_len:
             self._error_b(rid, op, "400102",
                           "Please check the param of your request: Field 'id' is too long.",
                           t_in, None)
-            return False
+            return False, None
         if cfg.connection_rate_limit is not None:
             now = t_in / 1e6
             if now - self.conn_window_start >= cfg.connection_rate_window_ms:
@@ -503,12 +503,11 @@ class _Session(WSListener):
             if self.conn_window_count >= cfg.connection_rate_limit:
                 em.counters.rate_limited += 1
                 self._error_b(rid, op, "429002", ERRORS["429002"], t_in, None)
-                return False
+                return False, None
             self.conn_window_count += 1
-        rate_limit = cfg.rate_limit
-        if rate_limit is None:
-            return None
-        limit: int = rate_limit
+        limit = cfg.rate_limit
+        if limit is None:
+            return True, None
         book = self.book
         assert book is not None
         now_ms = t_in // 1_000_000
@@ -521,9 +520,9 @@ class _Session(WSListener):
         if book.rl_used + weight > limit:
             em.counters.rate_limited += 1
             self._error_b(rid, op, "429000", ERRORS["429000"], t_in, (0, limit, reset))
-            return False
+            return False, None
         book.rl_used += weight
-        return (limit - book.rl_used, limit, reset)
+        return True, (limit - book.rl_used, limit, reset)
 
     def _after(self) -> None:
         faults = self.faults
@@ -538,27 +537,28 @@ class _Session(WSListener):
         self.close(WSCloseCode.GOING_AWAY, "closed by fault switch", self.faults.close_mode)
 
     def _op_order(self, rid: str, args: Any, t_in: int) -> None:
-        rl = self._prelude(rid, OP_ORDER, t_in)
-        if rl is False:
+        ok, rl = self._prelude(rid, OP_ORDER, t_in)
+        if not ok:
             self._after()
             return
+        if not self.cfg.rate_limit_on_orders:
+            rl = None
         em = self.em
         checked = em._check_order(args)
-        if type(checked) is not ContractSpec:
+        if isinstance(checked, Rejected):
             em.counters.orders_rejected += 1
-            self._error_b(rid, OP_ORDER, checked.code, checked.msg, t_in,  # type: ignore[union-attr]
-                          rl if self.cfg.rate_limit_on_orders else None)  # type: ignore[arg-type]
+            self._error_b(rid, OP_ORDER, checked.code, checked.msg, t_in, rl)
             self._after()
             return
         assert self.book is not None
         res = em.engine.place_checked(self.book, args, checked, t_in // 1_000_000)
-        if type(res) is str:
+        if isinstance(res, str):
             em.counters.orders_accepted += 1
             if self.enable_ns:
                 tin, tout = t_in, _time_ns()
             else:
                 tin, tout = t_in // 1_000_000, _time_ns() // 1_000_000
-            if rl is None or not self.cfg.rate_limit_on_orders:
+            if rl is None:
                 self._emit(
                     f'{{"id":{_enc(rid)},"op":"futures.order","code":"200000","data":'
                     f'{{"orderId":"{res}","clientOid":"{args["clientOid"]}"}},'
@@ -567,19 +567,17 @@ class _Session(WSListener):
                 self._emit(
                     f'{{"id":{_enc(rid)},"op":"futures.order","code":"200000","data":'
                     f'{{"orderId":"{res}","clientOid":"{args["clientOid"]}"}},'
-                    f'"inTime":{tin},"outTime":{tout},{_url(rl)}}}'.encode())  # type: ignore[arg-type]
+                    f'"inTime":{tin},"outTime":{tout},{_url(rl)}}}'.encode())
         else:
             em.counters.orders_rejected += 1
-            self._error_b(rid, OP_ORDER, res.code, res.msg, t_in,  # type: ignore[union-attr]
-                          rl if self.cfg.rate_limit_on_orders else None)  # type: ignore[arg-type]
+            self._error_b(rid, OP_ORDER, res.code, res.msg, t_in, rl)
         self._after()
 
     def _op_cancel(self, rid: str, args: Any, t_in: int) -> None:
-        rl = self._prelude(rid, OP_CANCEL, t_in)
-        if rl is False:
+        ok, rlt = self._prelude(rid, OP_CANCEL, t_in)
+        if not ok:
             self._after()
             return
-        rlt: tuple[int, int, int] | None = rl  # type: ignore[assignment]
         em = self.em
         bad = _rules.validate_cancel(args, strict_keys=False)
         if bad is not None:
@@ -608,11 +606,10 @@ class _Session(WSListener):
         self._after()
 
     def _op_multi_order(self, rid: str, args: Any, t_in: int) -> None:
-        rl = self._prelude(rid, OP_MULTI_ORDER, t_in)
-        if rl is False:
+        ok, rlt = self._prelude(rid, OP_MULTI_ORDER, t_in)
+        if not ok:
             self._after()
             return
-        rlt: tuple[int, int, int] | None = rl  # type: ignore[assignment]
         if not self.cfg.rate_limit_on_orders:
             rlt = None
         em = self.em
@@ -629,28 +626,25 @@ class _Session(WSListener):
             coid = item.get("clientOid") if isinstance(item, dict) else None
             sym = item.get("symbol") if isinstance(item, dict) else None
             checked = em._check_order(item)
-            if type(checked) is ContractSpec:
-                res: Rejected | str = em.engine.place_checked(book, item, checked, now_ms)
-            else:
-                res = checked  # type: ignore[assignment]
-            if type(res) is str:
+            res: Rejected | str = checked if isinstance(checked, Rejected) \
+                else em.engine.place_checked(book, item, checked, now_ms)
+            if isinstance(res, str):
                 em.counters.orders_accepted += 1
                 items.append({"orderId": res, "clientOid": coid, "symbol": sym,
                               "code": SUCCESS_CODE, "msg": "success"})
             else:
                 em.counters.orders_rejected += 1
                 items.append({"orderId": None, "clientOid": coid, "symbol": sym,
-                              "code": res.code, "msg": res.msg})  # type: ignore[union-attr]
+                              "code": res.code, "msg": res.msg})
         self._emit(_a_frame(rid, OP_MULTI_ORDER, _dumps(items), self._t(t_in), self._now(),
                             rlt))
         self._after()
 
     def _op_multi_cancel(self, rid: str, args: Any, t_in: int) -> None:
-        rl = self._prelude(rid, OP_MULTI_CANCEL, t_in)
-        if rl is False:
+        ok, rlt = self._prelude(rid, OP_MULTI_CANCEL, t_in)
+        if not ok:
             self._after()
             return
-        rlt: tuple[int, int, int] | None = rl  # type: ignore[assignment]
         em = self.em
         bad = _rules.validate_multi_cancel(args, strict_keys=False)
         if bad is not None:
@@ -748,7 +742,7 @@ class _Session(WSListener):
             self.write(data)
 
 
-def _url(rl: tuple[int, int, int]) -> str:
+def _url(rl: _RL) -> str:
     return f'"userRateLimit":{{"remaining":{rl[0]},"limit":{rl[1]},"reset":{rl[2]}}}'
 
 
@@ -761,14 +755,14 @@ def _op_json(op: Any) -> str:
 
 
 def _b_frame(rid: str, op: Any, code: str, msg: str, tin: int, tout: int,
-             rl: tuple[int, int, int] | None) -> bytes:
+             rl: _RL | None) -> bytes:
     s = (f'{{"id":{_enc(rid)},"op":{_op_json(op)},"code":"{code}","msg":{_enc(msg)},'
          f'"inTime":{tin},"outTime":{tout}')
     return (s + ("," + _url(rl) + "}" if rl is not None else "}")).encode()
 
 
 def _a_frame(rid: str, op: str, data: str, tin: int, tout: int,
-             rl: tuple[int, int, int] | None) -> bytes:
+             rl: _RL | None) -> bytes:
     s = (f'{{"id":{_enc(rid)},"op":"{op}","code":"200000","data":{data},'
          f'"inTime":{tin},"outTime":{tout}')
     return (s + ("," + _url(rl) + "}" if rl is not None else "}")).encode()
