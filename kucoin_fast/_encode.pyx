@@ -539,7 +539,9 @@ cdef bint _encode_cancel_fast(FrameBuffer buf, object args) except -1:
             return False
     else:
         return False
-    _write_value(buf, args, 0)
+    # Other keys' values are not checked by the rules (e.g. clientOid next to orderId),
+    # so they may still be non-JSON: the generic writer turns that into InvalidParamsError.
+    _write_generic_args(buf, args, _OP_CANCEL)
     return True
 
 

@@ -1,0 +1,51 @@
+"""Signing against the worked test vectors of protocol §2.2, on both implementations."""
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qsl
+
+from kf_helpers import KEY, PASSPHRASE, SECRET
+
+TS = 1742175983882
+COMPACT = b'{"sessionId":"92f2aec4-d87e-47cc-917d-4e7c93911bdc","timestamp":1742175983882}'
+SPACED = b'{"sessionId":"92f2aec4-d87e-47cc-917d-4e7c93911bdc", "timestamp": 1742175983882}'
+
+
+def test_url_query_vector(impl: Any) -> None:
+    query = impl.sign.build_signed_query(KEY, SECRET, PASSPHRASE, TS)
+    assert query == (
+        "apikey=67b0d1c8e4b0a10001a2b3c4&timestamp=1742175983882"
+        "&sign=29247O7FGjhbBUN54Y64J4sIw%2FZkGh3KHhb0PgjPzfs%3D"
+        "&passphrase=O5MWYWd2JVnWrPdYqGnekGzfuVQvIVwLz7Hqjy2ePPc%3D")
+
+
+def test_plus_is_percent_encoded(impl: Any) -> None:
+    query = impl.sign.build_signed_query(KEY, SECRET, PASSPHRASE, 1742175983884)
+    assert "sign=TRxqkx616OOlbvkQKgab4pciVnKpjDDwjYB%2BFPeuJzU%3D" in query
+    assert "+" not in query
+    assert dict(parse_qsl(query))["sign"] == "TRxqkx616OOlbvkQKgab4pciVnKpjDDwjYB+FPeuJzU="
+
+
+def test_session_signature_is_over_exact_bytes(impl: Any) -> None:
+    assert impl.sign.sign_challenge(SECRET.encode(), COMPACT) == \
+        b"YlyXaeOLNkRhkySA8tCko4XNIXl+F5Zh1/NHdIuYcT0="
+    # The spaced challenge must be signed as received, not re-serialised (§2.1).
+    assert impl.sign.sign_challenge(SECRET.encode(), SPACED) == \
+        b"RJ+RnuI2oLJBWseh+pF6rjROH03VL0Aop69RThyzHvE="
+
+
+def test_partner_and_enable_ns(impl: Any) -> None:
+    query = impl.sign.build_signed_query(KEY, SECRET, PASSPHRASE, TS, "MYBROKER",
+                                         "00000000-1111-2222-3333-444444444444", True)
+    params = dict(parse_qsl(query))
+    assert params["partner"] == "MYBROKER"
+    assert params["partner_sign"] == "K/RGoLb8TcCV2WQ9J8LYrd1cbYNySv3m7mAKu4f9IL8="
+    assert params["enable_ns"] == "true"
+    assert list(params) == ["apikey", "timestamp", "sign", "passphrase", "partner",
+                            "partner_sign", "enable_ns"]
+
+
+def test_partner_needs_key(impl: Any) -> None:
+    import pytest
+    with pytest.raises(ValueError):
+        impl.sign.build_signed_query(KEY, SECRET, PASSPHRASE, TS, "MYBROKER", None)
