@@ -68,12 +68,15 @@ def summarize(results: list[dict[str, Any]], order: list[str], loops: list[str])
     """One row per (client variant, loop): median/min/max of each metric over the runs."""
     per_run: dict[tuple[str, str], dict[int, dict[str, float]]] = defaultdict(lambda: defaultdict(dict))
     status: dict[tuple[str, str], list[str]] = defaultdict(list)
+    notes: dict[tuple[str, str], list[str]] = defaultdict(list)
     errors: dict[tuple[str, str], int] = defaultdict(int)
     for r in results:
         key = (r["variant"], r["loop"])
         if not r.get("available", True):
             status[key].append("skipped: " + r.get("note", "unavailable"))
             continue
+        if r.get("note"):
+            notes[key].append(r["note"])
         if "failed" in r:
             status[key].append(f"failed ({r['placement']}): {r['failed']}")
         for m in METRICS:
@@ -96,7 +99,8 @@ def summarize(results: list[dict[str, Any]], order: list[str], loops: list[str])
             floor_runs = per_run.get((FLOOR, loop), {})
             row: dict[str, Any] = {"client": variant, "loop": loop, "runs": len(runs),
                                    "errors": errors[key],
-                                   "status": "; ".join(dict.fromkeys(status[key])) or "ok"}
+                                   "status": "; ".join(dict.fromkeys(status[key])) or "ok",
+                                   "note": "; ".join(dict.fromkeys(notes[key]))}
             for m in METRICS:
                 row[m.key] = _spread([rv[m.key] for rv in runs.values() if m.key in rv])
             for rkey, mkey, _ in RATIOS:
@@ -161,7 +165,7 @@ def table(rows: list[dict[str, Any]]) -> str:
     for row in rows:
         cells = [row["client"], row["loop"]]
         cells += [_fmt(row.get(k), d, rng) for k, _, d, rng in TABLE_COLUMNS]
-        cells += [str(row["errors"]), "" if row["status"] == "ok" else row["status"][:70]]
+        cells += [str(row["errors"]), (row["note"] if row["status"] == "ok" else row["status"])[:70]]
         body.append(cells)
     widths = [max(len(r[i]) for r in [header, *body]) for i in range(len(header))]
     fmt_row = lambda cells: "  ".join(

@@ -140,6 +140,8 @@ def main(argv: list[str]) -> int:
         cls = load(spec["client"])
         if spec.get("busy_poll") and not cls.supports_busy_poll:
             raise ClientUnavailable("no busy-poll mode")
+        if cls.note():
+            result["note"] = cls.note()
         worker = Worker(spec, cls)
         loop = _new_loop(spec["loop"])()
         asyncio.set_event_loop(loop)  # asyncio.Runner(loop_factory=...) needs Python 3.11

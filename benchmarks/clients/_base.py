@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import abc
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from time import perf_counter_ns
 from typing import Any, ClassVar
 
@@ -44,6 +44,11 @@ class BenchClient(abc.ABC):
     @classmethod
     def check_available(cls) -> None:
         """Raise :class:`ClientUnavailable` if this client cannot run (default: it can)."""
+
+    @classmethod
+    def note(cls) -> str:
+        """A caveat for the table about the build being measured (default: none)."""
+        return ""
 
     @abc.abstractmethod
     async def connect(self) -> None:
@@ -156,3 +161,73 @@ class FutureClient(BenchClient):
 
     async def multi_order(self, i: int, size: int) -> bool:
         return batch_ok(await self._request("futures.multi_order", self.workload.batch(i, size)))
+
+
+class CallbackDriver:
+    """Closed-loop driver for callback-completion clients: keeps ``depth`` requests in
+    flight and sends the next one from inside the completion callback, so no coroutine,
+    task or future sits between a response and the next request.
+
+    ``send(i)`` sends request ``i``; the client's response callback calls
+    :meth:`completed`. The round trip is timed from just before ``send`` (frame building
+    included, as for the awaitable clients) to the start of :meth:`completed`.
+    """
+
+    __slots__ = ("_send", "done", "end", "errors", "latencies", "next", "outstanding", "sent_at")
+
+    def __init__(self, send: Callable[[int], None]) -> None:
+        self._send = send
+        self.done: asyncio.Future[None] | None = None
+        self.next = self.end = self.outstanding = self.errors = self.sent_at = 0
+        self.latencies: list[int] | None = None
+
+    async def run(self, start: int, n: int, depth: int, latencies: list[int] | None) -> int:
+        """Requests ``start..start+n-1``, ``depth`` in flight; return the error count.
+        ``latencies`` (sequential runs, ``depth`` 1) receives each round trip in ns."""
+        self.done = asyncio.get_running_loop().create_future()
+        self.next, self.end, self.latencies, self.errors = start, start + n, latencies, 0
+        for _ in range(min(depth, n)):
+            self._send_next()
+        await self.done
+        return self.errors
+
+    def _send_next(self) -> None:
+        i = self.next
+        self.next = i + 1
+        self.outstanding += 1
+        self.sent_at = perf_counter_ns()
+        self._send(i)
+
+    def completed(self, ok: bool) -> None:
+        """One response arrived (``ok``: it was the expected success)."""
+        now = perf_counter_ns()
+        self.outstanding -= 1
+        if not ok:
+            self.errors += 1
+        if self.latencies is not None:
+            self.latencies.append(now - self.sent_at)
+        if self.next < self.end:
+            self._send_next()
+        elif not self.outstanding and self.done is not None and not self.done.done():
+            self.done.set_result(None)
+
+    def fail(self, exc: BaseException) -> None:
+        """The connection died: end the current run with ``exc``."""
+        if self.done is not None and not self.done.done():
+            self.done.set_exception(exc)
+
+
+class CallbackClient(BenchClient):
+    """Base of clients whose hot path is a :class:`CallbackDriver` (the floor and
+    kucoin_fast's low-level path): subclasses set ``self.driver`` in ``connect``."""
+
+    driver: CallbackDriver
+
+    async def order(self, i: int) -> bool:
+        return not await self.driver.run(i, 1, 1, None)
+
+    async def run_sequential(self, start: int, n: int, latencies_ns: list[int]) -> int:
+        return await self.driver.run(start, n, 1, latencies_ns)
+
+    async def run_pipelined(self, start: int, n: int, depth: int) -> int:
+        return await self.driver.run(start, n, depth, None)
