@@ -32,7 +32,7 @@ _FRACTIONS: Final = frozenset(
 # Switches that touch the reply path; when all are off the emulator takes its fast path.
 _REPLY_PATH: Final = (
     "latency_ms", "jitter_ms", "drop_fraction", "duplicate_fraction", "reorder_window",
-    "close_after", "malformed", "rate_limit_fraction",
+    "close_after", "malformed", "rate_limit_fraction", "blackhole",
 )
 
 
@@ -66,6 +66,11 @@ class Faults:
     stall_before_welcome: bool = False
     #: Send the challenge with spaces (``{"sessionId":"…", "timestamp": 123}``).
     spaced_challenge: bool = False
+    #: Send the challenge keys in the other order (``{"timestamp":…,"sessionId":"…"}``).
+    reversed_challenge: bool = False
+    #: Half-open peer: authenticated sessions read and discard everything (requests,
+    #: pings, protocol pings, close frames) and send nothing, without closing.
+    blackhole: bool = False
     #: One of MALFORMED_KINDS, or None.
     malformed: str | None = None
     #: Fraction of replies affected by ``malformed``.
@@ -117,7 +122,7 @@ class Faults:
         plain = not (
             self.latency_ms or self.jitter_ms or self.drop_fraction or self.duplicate_fraction
             or self.reorder_window or self.close_after is not None or self.malformed is not None
-            or self.rate_limit_fraction
+            or self.rate_limit_fraction or self.blackhole
         )
         object.__setattr__(self, "_plain", plain)
 

@@ -208,10 +208,12 @@ class _Session(WSListener):
 
     def _send_challenge(self) -> None:
         ts = self._now()
-        if self.faults.spaced_challenge:
-            challenge = f'{{"sessionId":"{self.session_id}", "timestamp": {ts}}}'.encode()
-        else:
-            challenge = f'{{"sessionId":"{self.session_id}","timestamp":{ts}}}'.encode()
+        sep = ", " if self.faults.spaced_challenge else ","
+        colon = ": " if self.faults.spaced_challenge else ":"
+        sid = f'"sessionId":"{self.session_id}"'  # no space: the doc's typesetting
+        stamp = f'"timestamp"{colon}{ts}'
+        parts = (stamp, sid) if self.faults.reversed_challenge else (sid, stamp)
+        challenge = ("{" + sep.join(parts) + "}").encode()
         assert self.account is not None
         self.expected_sig = sign(challenge, self.account.api_secret).encode()
         self.state = _ST_AWAIT_SIG
@@ -240,13 +242,15 @@ class _Session(WSListener):
         if self.state == _ST_CLOSED:
             return
         idle = self.cfg.effective_idle_timeout_ms / 1000.0
+        if self.faults.blackhole:
+            self.last_rx = _monotonic()  # a half-open peer never times out
         silent = _monotonic() - self.last_rx
         if silent >= idle:
             logger.debug("session %s: idle for %.3fs, closing", self.session_id, silent)
             self.em.counters.idle_closes += 1
             self.close(WSCloseCode.GOING_AWAY, "ping timeout")
         else:
-            self._later(idle - silent, self._check_idle)
+            self._later(max(idle - silent, idle / 10), self._check_idle)
 
     def expire(self) -> None:
         """Forced session expiry: close frame 1001 'session expired'."""
@@ -328,6 +332,8 @@ class _Session(WSListener):
 
     # ------------------------------------------------------------ input
     def on_ws_frame(self, transport: WSTransport, frame: WSFrame) -> None:
+        if self.faults.blackhole and self.state == _ST_AUTHED:
+            return  # a half-open peer: nothing is read, answered or closed
         self.last_rx = _monotonic()
         if self.state == _ST_AUTHED and frame.msg_type == _TEXT and frame.fin \
                 and self.frag is None:

@@ -360,3 +360,34 @@ def test_public_ws_create_server_fallback(monkeypatch: pytest.MonkeyPatch) -> No
         async with session(ex) as ws:
             assert (await request(ws, "ping", None))["op"] == "pong"
     with_emu(body)
+
+
+@pytest.mark.parametrize("spaced", [False, True])
+def test_reversed_challenge(spaced: bool) -> None:
+    async def body(ex: Emulator) -> None:
+        ex.faults.reversed_challenge = True
+        ex.faults.spaced_challenge = spaced
+        async with websockets.connect(signed_url(ex.url)) as ws:
+            challenge = await asyncio.wait_for(ws.recv(), 2)
+            assert isinstance(challenge, str)
+            assert list(json.loads(challenge)) == ["timestamp", "sessionId"]
+            assert (", " in challenge) is spaced
+            from conftest import SECRET, hsign
+            await ws.send(hsign(challenge, SECRET))
+            assert (await recv_json(ws))["data"] == "welcome"
+    with_emu(body)
+
+
+def test_blackhole_half_open_peer() -> None:
+    async def body(ex: Emulator) -> None:
+        async with session(ex) as ws:
+            ex.faults.blackhole = True
+            await send_orders(ws, 2, rest=True)
+            await ws.send('{"id":"p","op":"ping"}')
+            pong_waiter = await ws.ping()
+            assert await no_message(ws, 0.4)  # longer than the idle timeout, yet open
+            assert not pong_waiter.done()
+            assert ws.close_code is None and ex.open_orders() == []
+            ex.faults.blackhole = False
+            assert (await request(ws, "ping", None, rid="after"))["id"] == "after"
+    with_emu(body, ping_interval_ms=100, ping_timeout_ms=100)
