@@ -64,20 +64,149 @@ def _sign_kf(module: str) -> Callable[[], Callable[[], Any]]:
 # ------------------------------------------------------------------- encoding
 _WORKLOAD = Workload()
 _ORDER = _WORKLOAD.order(12345)
+_OID = _WORKLOAD.client_oid(12345)
 
 
 def _encode_orjson() -> Callable[[], Any]:
     dumps = orjson.dumps
-    return lambda: dumps({"id": "12345", "op": "futures.order", "args": _ORDER})
+    return lambda: dumps({"id": "12345", "op": "futures.order", "args": _WORKLOAD.order(12345)})
 
 
 def _encode_json() -> Callable[[], Any]:
     dumps = json.dumps
-    return lambda: dumps({"id": "12345", "op": "futures.order", "args": _ORDER}).encode()
+    return lambda: dumps({"id": "12345", "op": "futures.order",
+                          "args": _WORKLOAD.order(12345)}).encode()
 
 
-# ------------------------------------------------------------------- dispatch
-def _dispatch_orjson() -> Callable[[], Any]:
+def _encode_kf(module: str) -> Callable[[], Callable[[], Any]]:
+    def build() -> Callable[[], Any]:
+        encode, buf = _attr(module, "encode_request"), _attr(module, "FrameBuffer")()
+        return lambda: encode(buf, 12345, "futures.order", _WORKLOAD.order(12345))
+    return build
+
+
+def _encode_prepared_kf(module: str) -> Callable[[], Callable[[], Any]]:
+    def build() -> Callable[[], Any]:
+        from .clients._kf import order_template
+
+        encode, buf = _attr(module, "encode_prepared_order"), _attr(module, "FrameBuffer")()
+        template = _attr(module, "OrderTemplate")(order_template("buy"))
+        return lambda: encode(buf, 12345, template, None, 1, _OID)
+    return build
+
+
+# ------------------------------------------------- request cycle without a socket
+# encode -> picows framing (masked, written to a null transport) -> response frame through
+# on_ws_frame -> id lookup -> completion callback. The same picows WSTransport and the same
+# per-iteration response frame for every implementation; "frame construction only" is the
+# part they all share.
+_RESP_HEAD = b'{"id":"'
+_RESP_TAIL = (b'","op":"futures.order","code":"200000","data":{"orderId":"403371203999346688",'
+              b'"clientOid":"' + _OID.encode() + b'"},"inTime":1742175983882,"outTime":1742175983883}')
+_WELCOME = b'{"sessionId":"92f2aec4","data":"welcome","pingInterval":18000,"pingTimeout":10000}'
+
+
+class _NullTransport:
+    """The asyncio transport under picows' WSTransport: discards what is written."""
+
+    def write(self, data: Any) -> None:
+        pass
+
+    def get_write_buffer_size(self) -> int:
+        return 0
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return _NoSocket() if name == "socket" else default
+
+    def is_closing(self) -> bool:
+        return False
+
+    def close(self) -> None:
+        pass
+
+    abort = close
+
+
+class _NoSocket:
+    def fileno(self) -> int:
+        return -1  # picows' direct send() fails over to transport.write
+
+
+def _ws_transport() -> Any:
+    import asyncio
+    import logging
+
+    from picows.picows import WSTransport
+
+    loop = asyncio.new_event_loop()
+    return loop, WSTransport(True, _NullTransport(), logging.getLogger("benchmarks.micro"), loop)
+
+
+def _frame(request_id: int) -> Any:
+    from picows import WSMsgType
+    from picows.picows import _make_test_ws_frame
+
+    return _make_test_ws_frame(WSMsgType.TEXT, b"%s%d%s" % (_RESP_HEAD, request_id, _RESP_TAIL),
+                               True, False)
+
+
+def _cycle_frame_only() -> Callable[[], Any]:
+    counter = iter(range(1, 1 << 62))
+    return lambda: _frame(next(counter))
+
+
+def _cycle_python() -> Callable[[], Any]:
+    from picows import WSMsgType
+
+    _, transport = _ws_transport()
+    pending: dict[str, Callable[[Any], None]] = {}
+    counter = iter(range(1, 1 << 62))
+    dumps, loads, text = orjson.dumps, orjson.loads, WSMsgType.TEXT
+    done = []
+
+    def run() -> None:
+        n = next(counter)
+        rid = str(n)
+        pending[rid] = done.append
+        transport.send(text, dumps({"id": rid, "op": "futures.order",
+                                    "args": _WORKLOAD.order(n)}))
+        msg = loads(_frame(n).get_payload_as_bytes())
+        pending.pop(msg["id"])(msg)
+        done.clear()
+    return run
+
+
+def _cycle_kf(module: str) -> Callable[[], Callable[[], Any]]:
+    def build() -> Callable[[], Any]:
+        from picows import WSMsgType
+
+        from ._kucoin import DEFAULT_API_SECRET
+
+        loop, transport = _ws_transport()
+        conn = _attr(module, "Connection")(loop, ws_key="micro", secret=DEFAULT_API_SECRET.encode(),
+                                           request_timeout=3600.0)
+        conn.on_ws_connected(transport)
+        from picows.picows import _make_test_ws_frame
+
+        for hs in (CHALLENGE, _WELCOME):
+            conn.on_ws_frame(transport, _make_test_ws_frame(WSMsgType.TEXT, hs, True, False))
+        if not conn.is_ready:
+            raise LookupError(f"{module}.Connection did not accept the handshake")
+        send, on_frame = conn.request_with_callback, conn.on_ws_frame
+        done: list[Any] = []
+
+        def run() -> None:
+            rid = send("futures.order", _WORKLOAD.order(12345), done.append)
+            on_frame(transport, _frame(rid))
+            if not done:
+                raise RuntimeError("reply not dispatched")
+            done.clear()
+        return run
+    return build
+
+
+# ------------------------------------------------------------------- decoding
+def _decode_orjson() -> Callable[[], Any]:
     loads = orjson.loads
     pending = {"1234": None}
 
@@ -87,7 +216,7 @@ def _dispatch_orjson() -> Callable[[], Any]:
     return run
 
 
-def _dispatch_json() -> Callable[[], Any]:
+def _decode_json() -> Callable[[], Any]:
     loads = json.loads
     pending = {"1234": None}
 
@@ -97,14 +226,25 @@ def _dispatch_json() -> Callable[[], Any]:
     return run
 
 
+#: The first case of each group is the obvious Python equivalent; ratios are against it.
 CASES: list[Case] = [
     Case("sign challenge", "hmac+hashlib+base64 (Python)", _sign_python),
-    Case("sign challenge", "kucoin_fast._sign", _sign_kf("kucoin_fast._sign")),
-    Case("sign challenge", "kucoin_fast._reference", _sign_kf("kucoin_fast._reference")),
-    Case("encode futures.order", "orjson.dumps(dict)", _encode_orjson),
-    Case("encode futures.order", "json.dumps(dict)", _encode_json),
-    Case("dispatch response", "orjson.loads + dict lookup", _dispatch_orjson),
-    Case("dispatch response", "json.loads + dict lookup", _dispatch_json),
+    Case("sign challenge", "kucoin_fast._sign.sign_challenge", _sign_kf("kucoin_fast._sign")),
+    Case("sign challenge", "kucoin_fast._reference twin", _sign_kf("kucoin_fast._reference")),
+    Case("encode order", "orjson.dumps(envelope dict)", _encode_orjson),
+    Case("encode order", "json.dumps(envelope dict)", _encode_json),
+    Case("encode order", "kucoin_fast._encode.encode_request", _encode_kf("kucoin_fast._encode")),
+    Case("encode order", "kucoin_fast._reference twin", _encode_kf("kucoin_fast._reference")),
+    Case("encode order", "_encode.encode_prepared_order",
+         _encode_prepared_kf("kucoin_fast._encode")),
+    Case("encode order", "_reference.encode_prepared_order",
+         _encode_prepared_kf("kucoin_fast._reference")),
+    Case("decode response", "orjson.loads + dict lookup", _decode_orjson),
+    Case("decode response", "json.loads + dict lookup", _decode_json),
+    Case("request cycle", "picows+orjson+dict (Python)", _cycle_python),
+    Case("request cycle", "kucoin_fast._dispatch.Connection", _cycle_kf("kucoin_fast._dispatch")),
+    Case("request cycle", "kucoin_fast._reference.Connection", _cycle_kf("kucoin_fast._reference")),
+    Case("request cycle", "(response frame construction only)", _cycle_frame_only),
 ]
 
 
@@ -142,14 +282,14 @@ def run(seconds: float) -> list[dict[str, Any]]:
 
 def table(rows: list[dict[str, Any]]) -> str:
     """Plain-text table of the micro-benchmark rows."""
-    lines = [f"{'hot path':<22}  {'implementation':<44}  {'ns/call':>9}  {'vs first':>8}",
-             "-" * 90]
+    lines = [f"{'hot path':<16}  {'implementation':<38}  {'ns/call':>9}  {'vs first':>8}",
+             "-" * 78]
     for r in rows:
         if "ns_per_call" in r:
-            lines.append(f"{r['group']:<22}  {r['name']:<44}  {r['ns_per_call']:9.0f}"
+            lines.append(f"{r['group']:<16}  {r['name']:<38}  {r['ns_per_call']:9.0f}"
                          f"  {r['vs_first']:8.2f}")
         else:
-            lines.append(f"{r['group']:<22}  {r['name']:<44}  {'skipped':>9}  {r['skipped'][:60]}")
+            lines.append(f"{r['group']:<16}  {r['name']:<38}  {'skipped':>9}  {r['skipped'][:70]}")
     return "\n".join(lines)
 
 
