@@ -196,7 +196,8 @@ def main() -> int:
         proc.wait(5)
     print(f"emulator throughput ({args.order} orders, 1 connection, window {args.window}, "
           f"{'pinned' if pin else 'unpinned'}):")
-    print(f"  {res['rps']:,.0f} requests/s over {res['seconds']:.1f}s ({res['requests']:,} replies)")
+    print(f"  {res['rps']:,.0f} requests/s over {res['seconds']:.1f}s "
+          f"({res['requests']:,} replies)")
     print(f"  emulator CPU {res['cpu_us_per_request']:.2f} us/request "
           f"({res['emulator_cpu_share'] * 100:.0f}% of one core)")
     print(f"  emulator RSS {res['rss_start']:.1f} -> {res['rss_end']:.1f} MiB "

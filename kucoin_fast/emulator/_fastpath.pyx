@@ -280,7 +280,7 @@ cdef class FastListener(WSListener):
         return i + 1
 
     cdef bint _try_order(self, const char* p, Py_ssize_t n) except -1:
-        cdef Py_ssize_t i, j, k, id_s = -1, id_e = -1, args_s = -1, args_e = -1
+        cdef Py_ssize_t i, j, k, id_s = -1, id_e = -1, args_s = -1
         cdef Py_ssize_t key_s, key_e
         cdef int op = 0  # 1 futures.order, 2 futures.multi_order
         cdef int count = 0
@@ -356,7 +356,6 @@ cdef class FastListener(WSListener):
                         return False
                 else:
                     return False
-                args_e = i
             else:
                 return False
             i = _skip_ws(p, i, n)

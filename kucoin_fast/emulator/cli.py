@@ -1,4 +1,4 @@
-"""Command line of the emulator: ``kucoin-fast emulator …`` / ``python -m kucoin_fast.emulator``."""
+"""Emulator command line: ``kucoin-fast emulator …`` / ``python -m kucoin_fast.emulator``."""
 from __future__ import annotations
 
 import argparse

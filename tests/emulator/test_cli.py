@@ -28,7 +28,8 @@ def _start(module: str, *extra: str) -> tuple[subprocess.Popen[str], str]:
     m = re.fullmatch(r"kucoin_fast emulator listening on (wss?://\S+)\n", line)
     if m is None:
         proc.kill()
-        pytest.fail(f"unexpected first line {line!r}; stderr: {proc.stderr.read()!r}")  # type: ignore[union-attr]
+        err = proc.stderr.read() if proc.stderr is not None else ""
+        pytest.fail(f"unexpected first line {line!r}; stderr: {err!r}")
     return proc, m.group(1)
 
 
