@@ -62,7 +62,7 @@ class _FloorListener(HandshakeListener):
                            _template("futures.order", _order_args(oid, "buy")))
         self.tpls = self.order_tpls
         self.oks = 1  # "code":"200000" occurrences in a good response (1 + items for a batch)
-        self.expect = b""
+        self.last_sent = 0
         self.driver = CallbackDriver(self.send)
 
     def use_batch(self, prefix: str, size: int) -> None:
@@ -77,14 +77,14 @@ class _FloorListener(HandshakeListener):
         self.tpls, self.oks = self.order_tpls, 1
 
     def send(self, i: int) -> None:
+        self.last_sent = i
         buf = self.tpls[i & 1].render(i)
-        self.expect = buf[_HEADROOM + 7 : _HEADROOM + _ID_END]
         self.transport.send_reuse_external_bytearray(WSMsgType.TEXT, buf, _HEADROOM)  # type: ignore[union-attr]
 
     def on_response(self, payload: bytes) -> None:
         driver = self.driver
         ok = payload.count(_OK) == self.oks
-        if driver.latencies is not None and payload[7:_ID_END] != self.expect:
+        if driver.latencies is not None and payload[7:_ID_END] != b"%010d" % self.last_sent:
             ok = False  # sequential: exactly one in flight, so the id must match
         driver.completed(ok)
 
