@@ -1,0 +1,32 @@
+"""The examples must keep running: each is executed as a user would run it."""
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _run(*args: str) -> str:
+    env = dict(os.environ)
+    env.pop("KUCOIN_API_KEY", None)  # the examples must not need credentials
+    proc = subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+def test_market_maker_quotes_requotes_and_cancels() -> None:
+    out = _run("examples/market_maker.py", "--cycles", "6")
+    counts = dict(re.findall(r"(\w+)=(\d+)", out.splitlines()[-1]))
+    assert counts == {"placed": "12", "cancelled": "12", "rejected": "0"}, out
+
+
+def test_latency_probe_against_emulator() -> None:
+    out = _run("examples/latency_probe.py", "--emulator", "-n", "50")
+    m = re.search(r"connect\+handshake (\d+) us; 50 round trips: p50 ([\d.]+) us", out)
+    assert m is not None, out
+    assert float(m.group(2)) > 0
