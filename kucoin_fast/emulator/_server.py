@@ -20,7 +20,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, fields
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from picows import (
     WSAutoPingStrategy,
@@ -136,6 +136,21 @@ class Counters:
     def snapshot(self) -> dict[str, int]:
         """A plain dict copy."""
         return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+if TYPE_CHECKING:
+    _LoggerAdapter = logging.LoggerAdapter[logging.Logger]
+else:  # not subscriptable at runtime before Python 3.11
+    _LoggerAdapter = logging.LoggerAdapter
+
+
+class _PicowsLog(_LoggerAdapter):
+    """picows' server logger without its trace level (9): at that level picows logs the
+    raw upgrade request, whose URL carries the key, the signature and the signed
+    passphrase. Records at DEBUG and above pass through unchanged."""
+
+    def isEnabledFor(self, level: int) -> bool:
+        return level >= logging.DEBUG and self.logger.isEnabledFor(level)
 
 
 class _RefusedProtocol(asyncio.Protocol):
@@ -900,7 +915,7 @@ class Emulator:
         if self._server is not None:
             return
         loop = asyncio.get_running_loop()
-        picows_logger = logging.getLogger("picows.server")
+        picows_logger = _PicowsLog(logging.getLogger("picows.server"), {})
         cfg = self.config
 
         if WSProtocol is None:

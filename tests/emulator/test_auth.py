@@ -330,3 +330,33 @@ def test_tls_in_process() -> None:
             await ws.send(json.dumps({"id": "p", "op": "ping"}))
             assert (await recv_json(ws))["op"] == "pong"
     with_emu(body, ssl_context=server_ctx)
+
+
+def test_no_secrets_in_logs_at_the_lowest_level(caplog: pytest.LogCaptureFixture) -> None:
+    """Failure scenario 21: every logger at level 1, a handshake error, a good session."""
+    from urllib.parse import parse_qs, urlsplit
+    url_holder: list[str] = []
+
+    async def body(ex: Emulator) -> None:
+        async with websockets.connect(signed_url(ex.url, secret="bad")) as ws:
+            await recv_json(ws)
+        url = signed_url(ex.url)
+        url_holder.append(url)
+        async with websockets.connect(url) as ws:
+            challenge = await asyncio.wait_for(ws.recv(), 2)
+            assert isinstance(challenge, str)
+            await ws.send(hsign(challenge, SECRET))
+            await recv_json(ws)
+            await request(ws, "futures.order", order())
+    with caplog.at_level(1):
+        for name in ("picows", "picows.server", "kucoin_fast", "kucoin_fast.emulator"):
+            caplog.set_level(1, logger=name)
+        with_emu(body)
+    # The third-party client logs its own request line; only the emulator side counts.
+    ours = [r for r in caplog.records if r.name.startswith(("picows", "kucoin_fast"))]
+    text = "\n".join(r.getMessage() for r in ours) + repr(ACCOUNT) + repr(Emulator([ACCOUNT]))
+    q = parse_qs(urlsplit(url_holder[0]).query)
+    for secret in (SECRET, PASSPHRASE, q["sign"][0], q["passphrase"][0],
+                   quote(q["sign"][0], safe=""), quote(q["passphrase"][0], safe="")):
+        assert secret not in text
+    assert ours  # the capture did see picows/emulator records
