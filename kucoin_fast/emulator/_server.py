@@ -953,15 +953,21 @@ class Emulator:
             return
         self._server = None
         server.close()
-        for s in list(self._sessions):
+        sessions = list(self._sessions)
+        for s in sessions:
             s.close(WSCloseCode.GOING_AWAY, "server stopping")
-        for s in list(self._sessions):
-            if s.transport is not None:
-                try:
-                    await asyncio.wait_for(s.transport.wait_disconnected(), 1.0)
-                except asyncio.TimeoutError:
-                    s.transport.disconnect(False)
+        await asyncio.gather(*(self._await_gone(s) for s in sessions))
         await server.wait_closed()
+
+    @staticmethod
+    async def _await_gone(session: _Session) -> None:
+        tr = session.transport
+        if tr is None:
+            return
+        try:
+            await asyncio.wait_for(tr.wait_disconnected(), 1.0)
+        except asyncio.TimeoutError:
+            tr.disconnect(False)  # the peer did not finish the close handshake
 
     async def __aenter__(self) -> Emulator:  # noqa: PYI034 (Self needs 3.11)
         await self.start()

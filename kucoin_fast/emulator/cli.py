@@ -76,6 +76,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     c.add_argument("--id-max-len", type=int, default=None)
     c.add_argument("--history-size", type=int, default=10_000)
     c.add_argument("--max-frame-size", type=int, default=1024 * 1024)
+    c.add_argument("--weight", action="append", default=[], metavar="OP=N",
+                   help="rate-limit weight of an op, e.g. futures.order=2 (repeatable)")
+    c.add_argument("--no-fast-path", action="store_true",
+                   help="serve every request with the pure-Python path")
 
     f = parser.add_argument_group("fault switches (see kucoin_fast.emulator.Faults)")
     for fld in fields(Faults):
@@ -128,7 +132,13 @@ def build_emulator(args: argparse.Namespace) -> Emulator:
         connection_rate_limit=args.connection_rate_limit,
         connection_rate_window_ms=args.connection_rate_window_ms,
         max_errors=args.max_errors, id_max_len=args.id_max_len,
-        history_size=args.history_size, max_frame_size=args.max_frame_size)
+        history_size=args.history_size, max_frame_size=args.max_frame_size,
+        fast_path=not args.no_fast_path)
+    for spec in args.weight:
+        op, sep, weight = spec.partition("=")
+        if not sep or not weight.isdigit():
+            raise SystemExit("--weight must be OP=N")
+        em.config.weights[op] = int(weight)
     for spec in args.mark_price:
         symbol, sep, price = spec.partition("=")
         if not sep:

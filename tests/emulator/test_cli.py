@@ -67,7 +67,8 @@ def test_cli_flags_cover_every_fault_switch() -> None:
     args = parser.parse_args(["--no-rate-limit", "--drop-fraction", "0.25", "--close-after", "5",
                               "--close-mode", "rst", "--malformed", "numeric_id", "--seed", "9",
                               "--stall-before-welcome", "--mark-price", "XBTUSDTM=50000",
-                              "--broker", "B=k", "--session-max-age-s", "2"])
+                              "--broker", "B=k", "--session-max-age-s", "2",
+                              "--weight", "futures.cancel=3", "--no-fast-path"])
     em = cli.build_emulator(args)
     assert em.config.rate_limit is None
     f = em.faults
@@ -76,6 +77,8 @@ def test_cli_flags_cover_every_fault_switch() -> None:
     assert f.stall_before_welcome and f.session_max_age_s == 2.0
     assert str(em.engine.mark_prices["XBTUSDTM"]) == "50000"
     assert em.brokers == {"B": "k"}
+    assert em.config.weights["futures.cancel"] == 3 and em.config.weights["futures.order"] == 2
+    assert not em.config.fast_path and not em.fast_path_available
     flags = {a.dest for a in parser._actions}
     for fld in fields(Faults):
         if fld.name != "rng" and fld.init:

@@ -1,6 +1,7 @@
 """The four futures ops, ping, request-level errors, the order engine (protocol §4-§7)."""
 from __future__ import annotations
 
+import asyncio
 import json
 from decimal import Decimal
 from typing import Any
@@ -595,3 +596,24 @@ def test_websockets_third_party_close_is_clean() -> None:
         assert ex.counters.connections_active == 0 and ex.sessions == 0
     with_emu(body)
 
+
+
+def test_stop_closes_every_session_with_1001() -> None:
+    async def main() -> None:
+        from conftest import ACCOUNT
+        ex = Emulator([ACCOUNT])
+        await ex.start()
+        conns = []
+        for _ in range(3):
+            cm = session(ex)
+            conns.append((cm, await cm.__aenter__()))
+        assert ex.sessions == 3 and ex.counters.connections_active == 3
+        await ex.stop()
+        for cm, ws in conns:
+            await asyncio.wait_for(ws.wait_closed(), 2)
+            assert ws.close_code == 1001
+            await cm.__aexit__(None, None, None)
+        assert ex.sessions == 0
+        await ex.stop()  # idempotent
+    from conftest import run
+    run(main())
