@@ -360,10 +360,11 @@ class WebsocketAPIClient:
 
     def _on_connection_lost(self, conn: Any, reason: str | None) -> None:
         # Only live connections stay in _connections: the next call opens a new one.
-        if self._connections.get(conn.ws_key) is conn:
-            del self._connections[conn.ws_key]
+        ws_key: str = conn.ws_key
+        if self._connections.get(ws_key) is conn:
+            del self._connections[ws_key]
         if not self._closed:
-            self._logger.warning("connection %s ended: %s", conn.ws_key, reason)
+            self._logger.warning("connection %s ended: %s", ws_key, reason)
 
     # ----------------------------------------------------- request methods
     # The four methods are plain functions returning a coroutine: on an open
