@@ -30,6 +30,32 @@ _CHOICES: dict[str, Sequence[str]] = {
     "reorder_mode": REORDER_MODES, "close_mode": CLOSE_MODES, "malformed": MALFORMED_KINDS,
     "malformed_mode": MALFORMED_MODES, "refuse_mode": REFUSE_MODES,
 }
+_FAULT_HELP: dict[str, str] = {
+    "latency_ms": "delay every reply by this many ms",
+    "jitter_ms": "add a random delay in [0, N) ms per reply (may reorder)",
+    "drop_fraction": "fraction of replies dropped (the request still executes)",
+    "duplicate_fraction": "fraction of replies sent twice",
+    "reorder_window": "release replies in windows of N, reordered",
+    "reorder_mode": "order of a released window",
+    "reorder_flush_ms": "release a partly filled window after this many ms",
+    "close_after": "close each connection once it has received N futures requests",
+    "close_answer": "answer those N requests before closing (default: leave them unanswered)",
+    "close_mode": "close frame 1001 + FIN, FIN only, or RST",
+    "stall_before_challenge": "never send the challenge",
+    "stall_before_welcome": "verify the signature but never send the welcome",
+    "spaced_challenge": 'challenge as {"sessionId":"...", "timestamp": 123}',
+    "reversed_challenge": "challenge keys in the order timestamp, sessionId",
+    "blackhole": "half-open peer: read and discard everything, send nothing",
+    "malformed": "kind of malformed frame to send with (or instead of) replies",
+    "malformed_fraction": "fraction of replies affected by --malformed",
+    "malformed_mode": "inject before the real reply, or replace it",
+    "oversized_bytes": "payload size of --malformed oversized",
+    "rate_limit_fraction": "fraction of futures requests answered 429000 (not executed)",
+    "refuse_connections": "refuse the next N connection attempts",
+    "refuse_mode": "HTTP 503 to the upgrade, or TCP closed before any HTTP reply",
+    "session_max_age_s": "close authenticated sessions after this many seconds",
+    "seed": "seed of the fault RNG (reproducible runs)",
+}
 _OPTIONAL_INT = {"close_after", "seed"}
 _OPTIONAL_FLOAT = {"session_max_age_s"}
 
@@ -86,18 +112,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         if fld.name == "rng" or not fld.init:
             continue
         flag = "--" + fld.name.replace("_", "-")
+        hlp = _FAULT_HELP.get(fld.name)
         if fld.name in _CHOICES:
-            f.add_argument(flag, choices=list(_CHOICES[fld.name]), default=fld.default)
+            f.add_argument(flag, choices=list(_CHOICES[fld.name]), default=fld.default, help=hlp)
         elif isinstance(fld.default, bool):
-            f.add_argument(flag, action="store_true")
+            f.add_argument(flag, action="store_true", help=hlp)
         elif fld.name in _OPTIONAL_INT:
-            f.add_argument(flag, type=int, default=None)
+            f.add_argument(flag, type=int, default=None, help=hlp)
         elif fld.name in _OPTIONAL_FLOAT:
-            f.add_argument(flag, type=float, default=None)
+            f.add_argument(flag, type=float, default=None, help=hlp)
         elif isinstance(fld.default, int):
-            f.add_argument(flag, type=int, default=fld.default)
+            f.add_argument(flag, type=int, default=fld.default, help=hlp)
         else:
-            f.add_argument(flag, type=float, default=fld.default)
+            f.add_argument(flag, type=float, default=fld.default, help=hlp)
 
 
 def build_emulator(args: argparse.Namespace) -> Emulator:

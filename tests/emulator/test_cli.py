@@ -79,10 +79,10 @@ def test_cli_flags_cover_every_fault_switch() -> None:
     assert em.brokers == {"B": "k"}
     assert em.config.weights["futures.cancel"] == 3 and em.config.weights["futures.order"] == 2
     assert not em.config.fast_path and not em.fast_path_available
-    flags = {a.dest for a in parser._actions}
+    actions = {a.dest: a for a in parser._actions}
     for fld in fields(Faults):
         if fld.name != "rng" and fld.init:
-            assert fld.name in flags
+            assert fld.name in actions and actions[fld.name].help
 
 
 def test_cli_tls(tmp_path: object) -> None:
