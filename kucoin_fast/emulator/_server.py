@@ -1047,7 +1047,9 @@ class Emulator:
             return False
         plan: Any = False
         checked = self._check_order(args)
-        if type(checked) is ContractSpec and "stop" not in args:
+        # The compiled path's reply buffers assume short ASCII symbols (all real ones are).
+        if isinstance(checked, ContractSpec) and "stop" not in args \
+                and len(checked.symbol) <= 32 and checked.symbol.isascii():
             order_type = args.get("type", "limit")
             side = args.get("side")
             if order_type == "market":
