@@ -22,12 +22,12 @@ def test_rate_limit_429000(fast_path: bool) -> None:
             assert r["msg"] == "Too many requests in a short period. Please retry later.(UID LIMIT)"
             rl = r["userRateLimit"]
             assert list(rl) == ["remaining", "limit", "reset"]
-            assert rl["remaining"] == 0 and rl["limit"] == 10 and 0 < rl["reset"] <= 400
+            assert rl["remaining"] == 0 and rl["limit"] == 10 and 0 < rl["reset"] <= 1000
             assert ex.counters.rate_limited == 1
             # Window end: the pool refills.
             await asyncio.sleep(rl["reset"] / 1000 + 0.05)
             assert (await request(ws, "futures.order", order()))["code"] == "200000"
-    with_emu(body, rate_limit=10, rate_limit_window_ms=400, fast_path=fast_path)
+    with_emu(body, rate_limit=10, rate_limit_window_ms=1000, fast_path=fast_path)
 
 
 def test_rate_limit_weights_and_shared_pool() -> None:
@@ -108,7 +108,7 @@ def test_idle_session_closed() -> None:
 def test_activity_keeps_session_alive(how: str) -> None:
     async def body(ex: Emulator) -> None:
         async with session(ex) as ws:
-            for i in range(8):  # 8 x 100 ms > 250 ms idle timeout
+            for i in range(8):  # 8 x 100 ms > 600 ms idle timeout, with a wide margin per gap
                 await asyncio.sleep(0.1)
                 if how == "json_ping":
                     assert (await request(ws, "ping", None, rid=f"p{i}"))["op"] == "pong"
@@ -118,4 +118,4 @@ def test_activity_keeps_session_alive(how: str) -> None:
                     assert (await request(ws, "futures.order", order()))["code"] == "200000"
             assert ws.close_code is None
         assert ex.counters.idle_closes == 0
-    with_emu(body, ping_interval_ms=150, ping_timeout_ms=100, rate_limit=None)
+    with_emu(body, ping_interval_ms=300, ping_timeout_ms=300, rate_limit=None)
