@@ -384,9 +384,9 @@ def test_blackhole_half_open_peer() -> None:
             await send_orders(ws, 2, rest=True)
             await ws.send('{"id":"p","op":"ping"}')
             pong_waiter = await ws.ping()
-            assert await no_message(ws, 0.4)  # longer than the idle timeout, yet open
+            assert await no_message(ws, 0.6)  # longer than the idle timeout, yet open
             assert not pong_waiter.done()
             assert ws.close_code is None and ex.open_orders() == []
             ex.faults.blackhole = False
             assert (await request(ws, "ping", None, rid="after"))["id"] == "after"
-    with_emu(body, ping_interval_ms=100, ping_timeout_ms=100)
+    with_emu(body, ping_interval_ms=200, ping_timeout_ms=200)
