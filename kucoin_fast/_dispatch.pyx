@@ -26,6 +26,7 @@ id, wrong field types) never raise out of the callback: they are counted, logged
 DEBUG (never their content) and dropped. A pending request whose reply was
 malformed stays pending and times out with ``outcome_unknown``.
 """
+cimport cython
 from cpython.dict cimport PyDict_GetItem
 from cpython.object cimport PyObject
 from cpython.unicode cimport PyUnicode_DecodeUTF8, PyUnicode_DecodeLatin1
@@ -68,8 +69,22 @@ cdef tuple _KNOWN_OPS_B = tuple(op.encode() for op in _KNOWN_OPS)
 #: Ids of timed-out/cancelled requests remembered to tell late replies from duplicates.
 cdef Py_ssize_t _FORGOTTEN_MAX = 65536
 cdef int _MAX_ID_DIGITS = 18
+#: Keys of reply data objects, decoded once instead of per reply.
+cdef tuple _COMMON_KEYS = ("orderId", "clientOid", "symbol", "code", "msg", "cancelledOrderIds")
+cdef tuple _COMMON_KEYS_B = tuple(k.encode() for k in _COMMON_KEYS)
 
 
+cdef object _key_str(const char* ptr, Py_ssize_t size):
+    cdef Py_ssize_t i
+    cdef bytes candidate
+    for i in range(len(_COMMON_KEYS_B)):
+        candidate = <bytes>_COMMON_KEYS_B[i]
+        if len(candidate) == size and memcmp(<const char*>candidate, ptr, size) == 0:
+            return _COMMON_KEYS[i]
+    return PyUnicode_DecodeUTF8(ptr, size, NULL)
+
+
+@cython.freelist(256)
 cdef class WSAPIResponse:
     """One WS API reply (success, or the reply carried by a :class:`KucoinAPIError`).
 
@@ -117,8 +132,9 @@ cdef class WSAPIResponse:
                 f"msg={self.msg!r}, data={self.data!r}, ws_key={self.ws_key!r})")
 
 
+@cython.freelist(256)
 cdef class _Pending:
-    """One request waiting for its reply."""
+    """One request waiting for its reply (allocated per request: kept on a freelist)."""
 
 
 # ------------------------------------------------------------------ simdjson
@@ -149,7 +165,7 @@ cdef object _to_py(simd_element el):
         it = obj.begin()
         end = obj.end()
         while it != end:
-            d[PyUnicode_DecodeUTF8(it.key_c_str(), it.key_length(), NULL)] = _to_py(it.value())
+            d[_key_str(it.key_c_str(), it.key_length())] = _to_py(it.value())
             preincrement(it)
         return d
     lst = []

@@ -31,6 +31,7 @@ from kucoin_fast._rules import Violation
 from kucoin_fast.errors import InvalidParamsError
 
 cdef extern from "Python.h":
+    PyObject* PyDict_GetItemWithError(object, object) except? NULL
     bint PyUnicode_IS_ASCII(object)
     int PyUnicode_KIND(object)
     void* PyUnicode_DATA(object)
@@ -61,13 +62,16 @@ cdef Py_ssize_t _REMARK_MAX = _rules.REMARK_MAX
 cdef dict _FIELD_INDEX = {}
 cdef int _FIELD_KIND[32]
 cdef list _FIELD_CHOICES = []
+#: Per field index the pre-encoded ``,"name":`` (written without the comma when first).
+cdef list _FIELD_KEY_JSON = []
 _kind_codes = {"str": _K_STR, "enum": _K_ENUM, "bool": _K_BOOL, "int": _K_INT, "dec": _K_DEC}
 for _i, (_name, (_kind, _choices)) in enumerate(_rules.ORDER_FIELDS.items()):
     if _i >= 32:
         raise RuntimeError("ORDER_FIELDS grew past 32 fields; widen the presence mask")
     _FIELD_INDEX[_name] = _i
     _FIELD_KIND[_i] = _kind_codes[_kind]
-    _FIELD_CHOICES.append(_choices)
+    _FIELD_CHOICES.append(frozenset(_choices))
+    _FIELD_KEY_JSON.append(b',"' + _name.encode() + b'":')
 
 cdef int _I_CLIENT_OID = _FIELD_INDEX["clientOid"]
 cdef int _I_SIDE = _FIELD_INDEX["side"]
@@ -398,7 +402,7 @@ cdef bint _value_ok(int kind, int index, object value):
     if kind == _K_STR:
         return t is str and PyUnicode_GET_LENGTH(value) > 0
     if kind == _K_ENUM:
-        return t is str and value in <tuple>_FIELD_CHOICES[index]
+        return t is str and value in <frozenset>_FIELD_CHOICES[index]
     if kind == _K_BOOL:
         return t is bool
     if kind == _K_INT:
@@ -446,6 +450,7 @@ cdef bint _encode_order_fast(FrameBuffer buf, object order) except -1:
     cdef bint tif_ioc = False, is_limit = True
     cdef object client_oid = None
     cdef object remark = None
+    cdef bytes key_json
     if type(order) is not dict:
         return False
     _put_char(buf, 123)
@@ -454,7 +459,7 @@ cdef bint _encode_order_fast(FrameBuffer buf, object order) except -1:
         value = <object>v
         if type(key) is not str:
             return False
-        found = PyDict_GetItem(_FIELD_INDEX, key)
+        found = PyDict_GetItemWithError(_FIELD_INDEX, key)
         if found == NULL:
             return False
         index = <int><object>found
@@ -480,12 +485,16 @@ cdef bint _encode_order_fast(FrameBuffer buf, object order) except -1:
             client_oid = value
         elif index == _I_REMARK:
             remark = value
-        if not first:
-            _put_char(buf, 44)
-        first = False
-        _write_str(buf, key)
-        _put_char(buf, 58)
-        _write_value(buf, value, 1)
+        key_json = <bytes>_FIELD_KEY_JSON[index]
+        if first:
+            buf.put((<const char*>key_json) + 1, len(key_json) - 1)
+            first = False
+        else:
+            buf.put(<const char*>key_json, len(key_json))
+        if type(value) is str:
+            _write_str(buf, value)
+        else:
+            _write_value(buf, value, 1)
     _put_char(buf, 125)
     # Cross-field rules, as in _rules.validate_order.
     if not (present & (1u << _I_CLIENT_OID)) or not (present & (1u << _I_SYMBOL)):
