@@ -63,6 +63,14 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def _abandon(conn: Any, reason: str) -> None:
+    """Drop a connection that failed to open, without leaving an unretrieved error."""
+    conn.abort(reason)
+    done = conn.handshake_done
+    if done.done() and not done.cancelled():
+        done.exception()  # mark retrieved: the caller gets its own error
+
+
 class _RedactingLogger(logging.LoggerAdapter):  # type: ignore[type-arg]
     """Logger handed to picows: formats each record itself and blanks every secret
     (picows logs the upgrade request, i.e. the signed URL, at its debug level, and
@@ -335,13 +343,13 @@ class WebsocketAPIClient:
             )
             await conn.handshake_done
         except asyncio.CancelledError:
-            conn.abort("connect cancelled")
+            _abandon(conn, "connect cancelled")
             raise
         except KucoinError:
-            conn.abort("handshake failed")
+            _abandon(conn, "handshake failed")
             raise
         except (OSError, WSError, ValueError) as exc:
-            conn.abort("connect failed")
+            _abandon(conn, "connect failed")
             text = self._transport_logger.redact(f"{type(exc).__name__}: {exc}")
             error = ConnectError(f"cannot connect to {self.ws_url}: {text}")
             if text != f"{type(exc).__name__}: {exc}":

@@ -636,3 +636,48 @@ def test_secrets_never_leak(arun: Any) -> None:
         assert secret not in blob
         assert _reference.percent_encode(secret) not in blob
     assert "sign=" not in blob.replace("sign=***", "")
+
+
+# ----------------------------------------------------------- TLS, options, keys
+def test_tls_verified_by_default(arun: Any) -> None:
+    import ssl
+
+    import trustme
+
+    ca = trustme.CA()
+    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1", "localhost").configure_cert(server_ctx)
+    trusting = ssl.create_default_context()
+    ca.configure_trust(trusting)
+
+    async def main() -> None:
+        async with emulator(ssl_context=server_ctx) as ex:
+            assert ex.url.startswith("wss://")
+            untrusted = make_client(ex)
+            with pytest.raises(ConnectError, match="(?i)certificate"):
+                await untrusted.connect()
+            async with make_client(ex, ssl_context=trusting) as client:
+                assert (await client.submit_futures_order(MARKET)).ok
+    arun(main())
+
+
+def test_enable_ns_partner_and_second_ws_key(arun: Any) -> None:
+    broker_key = "00000000-1111-2222-3333-444444444444"
+
+    async def main() -> None:
+        async with emulator(brokers={"MYBROKER": broker_key}) as ex:
+            async with make_client(ex, enable_ns=True, partner="MYBROKER",
+                                   partner_key=broker_key) as client:
+                r = await client.submit_futures_order(MARKET)
+                assert r.in_time > 10**15  # nanoseconds
+                spot = await client.submit_futures_order(dict(MARKET, clientOid="k2"),
+                                                         ws_key=WS_KEY_MAP.wsApiSpotV1)
+                assert spot.ws_key == "wsApiSpotV1" and spot.id == "1"  # its own connection
+                assert ex.counters.sessions_authenticated == 2
+                with pytest.raises(ConfigurationError):
+                    await client.submit_futures_order(MARKET, ws_key="nope")
+            bad = make_client(ex, partner="MYBROKER", partner_key="wrong-key")
+            with pytest.raises(AuthenticationError) as info:
+                await bad.connect()
+            assert info.value.code == "400201" and "wrong-key" not in str(info.value)
+    arun(main())
