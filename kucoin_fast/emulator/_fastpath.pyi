@@ -3,12 +3,15 @@ from collections.abc import Callable
 from typing import Any
 
 from picows import WSFrame, WSListener, WSTransport
+from typing_extensions import disjoint_base
 
+@disjoint_base
 class IdGen:
     last: int
     def __init__(self, start: int) -> None: ...
     def next_str(self) -> str: ...
 
+@disjoint_base
 class Plan:
     contract: Any
     symbol: str
@@ -20,6 +23,7 @@ class Plan:
     def __init__(self, contract: Any, symbol: str, is_market: bool, is_buy: bool,
                  price: Any, maker_only: bool) -> None: ...
 
+@disjoint_base
 class FastListener(WSListener):
     session: Any
     ns: bool

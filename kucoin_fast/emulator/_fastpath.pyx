@@ -1,4 +1,4 @@
-# cython: language_level=3
+# cython: language_level=3, autotestdict=False
 """Compiled fast path of the emulator: ``futures.order`` requests that fill at once.
 
 Everything else (handshake, pings, cancels, batches, errors, resting orders, any
@@ -12,6 +12,7 @@ object whose strings carry no escapes and no non-ASCII bytes. The order's *shape
 contract-check results, so a repeated shape costs one dict lookup instead of the
 full rule walk. Anything unusual falls back to the Python path.
 """
+cimport cython
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
 from cpython.unicode cimport PyUnicode_DecodeASCII
 from libc.stdint cimport int64_t, uint64_t
@@ -52,6 +53,7 @@ cdef enum:
     _MAX_ITEMS = 20
 
 
+@cython.auto_pickle(False)
 cdef class IdGen:
     """Shared, strictly increasing numeric order-id counter."""
 
@@ -66,6 +68,7 @@ cdef class IdGen:
         return str(self.last)
 
 
+@cython.auto_pickle(False)
 cdef class Plan:
     """What the memo knows about an order shape that passed every check."""
 
@@ -151,6 +154,7 @@ cdef inline Py_ssize_t _put_u64(char* buf, Py_ssize_t pos, uint64_t v) noexcept:
     return pos
 
 
+@cython.auto_pickle(False)
 cdef class FastListener(WSListener):
     """picows listener wrapping one Python ``_Session``; see the module docstring."""
 
