@@ -113,6 +113,9 @@ def test_lazy_connect_explicit_connect_and_close(arun: Any) -> None:
             r = await client.submit_futures_order(MARKET)  # connects lazily
             assert r.ok and client.connection().is_ready
             await client.connect()  # already open: no new connection
+            # The methods return real coroutines: create_task works as for async def.
+            task = asyncio.create_task(client.submit_futures_order(dict(MARKET, clientOid="t1")))
+            assert (await task).ok
             assert ex.counters.sessions_authenticated == 1
             await client.close()
             await client.close()  # idempotent
