@@ -842,12 +842,12 @@ class Emulator:
         self.host = host
         self.port = port
         self.ssl_context = ssl_context
-        self.config = config if config is not None else EmulatorConfig()
+        self._config = config if config is not None else EmulatorConfig()
         for key, value in options.items():
-            if not hasattr(self.config, key):
+            if not hasattr(self._config, key):
                 raise TypeError(f"unknown Emulator option {key!r}")
-            setattr(self.config, key, value)
-        self.faults = faults if faults is not None else Faults()
+            setattr(self._config, key, value)
+        self._faults = faults if faults is not None else Faults()
         self.counters = Counters()
         self.engine = Engine(history_size=self.config.history_size,
                              ids=_fast.IdGen if _fast is not None else None)
@@ -864,6 +864,28 @@ class Emulator:
     def __repr__(self) -> str:
         return f"Emulator(url={self.url if self._server is not None else None!r}, " \
                f"accounts={len(self._accounts)})"
+
+    # ------------------------------------------------------------ switches
+    @property
+    def faults(self) -> Faults:
+        """The fault switches (shared by every session; change fields at runtime)."""
+        return self._faults
+
+    @faults.setter
+    def faults(self, value: Faults) -> None:
+        # Sessions hold the object itself, so assigning a new one copies it in.
+        for f in fields(Faults):
+            setattr(self._faults, f.name, getattr(value, f.name))
+
+    @property
+    def config(self) -> EmulatorConfig:
+        """Gateway behaviour (shared by every session; change fields at runtime)."""
+        return self._config
+
+    @config.setter
+    def config(self, value: EmulatorConfig) -> None:
+        for f in fields(EmulatorConfig):
+            setattr(self._config, f.name, getattr(value, f.name))
 
     # ------------------------------------------------------------ accounts & state
     @property

@@ -390,3 +390,15 @@ def test_blackhole_half_open_peer() -> None:
             ex.faults.blackhole = False
             assert (await request(ws, "ping", None, rid="after"))["id"] == "after"
     with_emu(body, ping_interval_ms=200, ping_timeout_ms=200)
+
+
+def test_assigning_new_faults_object_reaches_open_sessions() -> None:
+    async def body(ex: Emulator) -> None:
+        async with session(ex) as ws:
+            ex.faults = Faults(drop_fraction=1.0)
+            await send_orders(ws, 1)
+            assert await no_message(ws, 0.2)
+            ex.faults = Faults()
+            assert ex.faults.reply_path_plain
+            assert (await request(ws, "ping", None))["op"] == "pong"
+    with_emu(body)
