@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 import pytest
 import websockets
-from conftest import (
+from emu_helpers import (
     ACCOUNT,
     KEY,
     PASSPHRASE,
@@ -301,7 +301,7 @@ def test_multiple_accounts_are_isolated() -> None:
     other = Account("key-2", "secret-2", "pass-2")
 
     async def body(ex: Emulator) -> None:
-        from conftest import resting
+        from emu_helpers import resting
         async with websockets.connect(signed_url(ex.url)) as ws:
             await handshake(ws)
             assert (await request(ws, "futures.order", resting()))["code"] == "200000"

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 import websockets
-from conftest import ROOT, handshake, order, request, run, signed_url
+from emu_helpers import ROOT, handshake, order, request, run, signed_url
 
 from kucoin_fast.emulator import cli
 

@@ -9,7 +9,7 @@ import json
 from typing import Any
 
 import pytest
-from conftest import ACCOUNT
+from emu_helpers import ACCOUNT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from picows import WSMsgType

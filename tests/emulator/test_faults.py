@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 import websockets
-from conftest import (
+from emu_helpers import (
     closed,
     handshake,
     order,
@@ -189,7 +189,7 @@ def test_stall_before_welcome() -> None:
         ex.faults.stall_before_welcome = True
         async with websockets.connect(signed_url(ex.url)) as ws:
             challenge = await asyncio.wait_for(ws.recv(), 2)
-            from conftest import SECRET, hsign
+            from emu_helpers import SECRET, hsign
             assert isinstance(challenge, str)
             await ws.send(hsign(challenge, SECRET))
             assert await no_message(ws)
@@ -371,7 +371,7 @@ def test_reversed_challenge(spaced: bool) -> None:
             assert isinstance(challenge, str)
             assert list(json.loads(challenge)) == ["timestamp", "sessionId"]
             assert (", " in challenge) is spaced
-            from conftest import SECRET, hsign
+            from emu_helpers import SECRET, hsign
             await ws.send(hsign(challenge, SECRET))
             assert (await recv_json(ws))["data"] == "welcome"
     with_emu(body)

@@ -6,7 +6,7 @@ import json
 import time
 
 import pytest
-from conftest import closed, order, recv_json, request, resting, session, with_emu
+from emu_helpers import closed, order, recv_json, request, resting, session, with_emu
 
 from kucoin_fast.emulator import Emulator
 

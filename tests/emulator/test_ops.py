@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from conftest import order, recv_json, request, resting, session, with_emu
+from emu_helpers import order, recv_json, request, resting, session, with_emu
 
 from kucoin_fast import _rules
 from kucoin_fast.emulator import POST_ONLY_CROSS_CODE, Emulator
@@ -600,7 +600,7 @@ def test_websockets_third_party_close_is_clean() -> None:
 
 def test_stop_closes_every_session_with_1001() -> None:
     async def main() -> None:
-        from conftest import ACCOUNT
+        from emu_helpers import ACCOUNT
         ex = Emulator([ACCOUNT])
         await ex.start()
         conns = []
@@ -615,5 +615,5 @@ def test_stop_closes_every_session_with_1001() -> None:
             await cm.__aexit__(None, None, None)
         assert ex.sessions == 0
         await ex.stop()  # idempotent
-    from conftest import run
+    from emu_helpers import run
     run(main())
