@@ -1,16 +1,18 @@
 # cython: language_level=3, autotestdict=False
-"""Compiled fast path of the emulator: ``futures.order`` requests that fill at once.
+"""Compiled fast path of the emulator: ``futures.order`` requests, and
+``futures.multi_order`` batches, whose orders all fill at once.
 
-Everything else (handshake, pings, cancels, batches, errors, resting orders, any
+Everything else (handshake, pings, cancels, errors, resting or rejected orders, any
 active fault switch) goes to the pure-Python ``_Session``, which stays the reference
 implementation; this module only short-cuts the common case and must answer
-byte-for-byte what the Python path would.
+byte-for-byte what the Python path would (tests/emulator/test_fastpath_parity.py).
 
-The request is scanned in place (``frame.payload_ptr``): a flat ``{"id","op","args"}``
-object whose strings carry no escapes and no non-ASCII bytes. The order's *shape*
-(its args bytes minus the clientOid value) keys a shared memo of validation and
-contract-check results, so a repeated shape costs one dict lookup instead of the
-full rule walk. Anything unusual falls back to the Python path.
+The request is scanned in place (``frame.payload_ptr``): an ``{"id","op","args"}``
+object whose args are flat objects (or an array of them) and whose strings carry no
+escapes and no non-ASCII bytes. An order's *shape* (its bytes minus the clientOid
+value) keys a shared memo of validation and contract-check results, so a repeated
+shape costs one dict lookup instead of the full rule walk. A batch is decided for
+every item before any executes. Anything unusual falls back to the Python path.
 """
 cimport cython
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
@@ -166,7 +168,7 @@ cdef class FastListener(WSListener):
     cdef object engine
     cdef dict shapes
     cdef IdGen ids
-    cdef object plan_for             # callable(args_bytes) -> Plan | None
+    cdef object plan_for             # callable(order_json, shape) -> Plan | False
     cdef list out
     cdef Py_ssize_t pending          # fast-path requests not yet added to the counters
     cdef Py_ssize_t pending_orders   # fast-path orders not yet added to the counters
