@@ -23,6 +23,9 @@ Clients:
 ``kucoin_fast``    ``await client.submit_futures_order(order)`` in 100 worker tasks.
 ``kf_prepared``    kucoin_fast's low-level path: ``PreparedOrder.send(..., callback)``
                    from the completion callback (no future, no coroutine).
+``kf_coalesced``   as ``kucoin_fast`` with ``coalesce_writes=True`` (opt-in: frames of one
+                   loop iteration leave in one socket write). Not like-for-like with the
+                   floor, which writes once per request: reported separately.
 
 Run: ``python benchmarks/client_cpu.py [--requests 200000] [--rounds 3]``.
 """
@@ -173,9 +176,11 @@ async def _connect_baseline(cls: type, url: str) -> Any:
     return listener
 
 
-async def run_kucoin_fast(url: str, n: int, inflight: int, prepared: bool) -> Callable[..., Any]:
+async def run_kucoin_fast(url: str, n: int, inflight: int, prepared: bool,
+                          coalesce: bool = False) -> Callable[..., Any]:
     from kucoin_fast import WebsocketAPIClient
-    client = WebsocketAPIClient(KEY, SECRET, PASSPHRASE, ws_url=url, request_timeout=30)
+    client = WebsocketAPIClient(KEY, SECRET, PASSPHRASE, ws_url=url, request_timeout=30,
+                                coalesce_writes=coalesce)
     await client.connect()
     if not prepared:
         async def run(count: int) -> None:
@@ -213,11 +218,13 @@ async def measure(url: str, args: argparse.Namespace) -> dict[str, list[float]]:
     oj = await _connect_baseline(OrjsonFutureClient, url)
     kf = await run_kucoin_fast(url, args.requests, args.inflight, prepared=False)
     kfp = await run_kucoin_fast(url, args.requests, args.inflight, prepared=True)
+    kfc = await run_kucoin_fast(url, args.requests, args.inflight, prepared=False, coalesce=True)
     runners: dict[str, Callable[[int], Any]] = {
         "floor": lambda k: floor.run(k, args.inflight),
         "orjson_future": lambda k: oj.run(k, args.inflight),
         "kucoin_fast": kf,
         "kf_prepared": kfp,
+        "kf_coalesced": kfc,
     }
     wanted = set(args.clients.split(",")) | {"floor"}
     runners = {name: run for name, run in runners.items() if name in wanted}
@@ -231,6 +238,7 @@ async def measure(url: str, args: argparse.Namespace) -> dict[str, list[float]]:
             results[name].append((time.process_time() - t0) / args.requests * 1e6)
     await kf.client.close()  # type: ignore[attr-defined]
     await kfp.client.close()  # type: ignore[attr-defined]
+    await kfc.client.close()  # type: ignore[attr-defined]
     return results
 
 
@@ -242,7 +250,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--emulator-core", type=int, default=0)
     parser.add_argument("--client-core", type=int, default=1)
-    parser.add_argument("--clients", default="floor,orjson_future,kucoin_fast,kf_prepared",
+    parser.add_argument("--clients",
+                        default="floor,orjson_future,kucoin_fast,kf_prepared,kf_coalesced",
                         help="comma-separated subset to run (the floor is always run)")
     args = parser.parse_args()
 

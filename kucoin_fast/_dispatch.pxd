@@ -95,6 +95,8 @@ cdef class Connection(WSListener):
     cdef object _time                 # loop.time, bound once
     cdef object _create_future        # loop.create_future, bound once
     cdef FrameBuffer _buf
+    cdef FrameBuffer _cork            # write-coalescing buffer (None: send at once)
+    cdef bint _flush_scheduled
     cdef simd_parser* _parser
     cdef dict _pending
     cdef dict _forgotten_ids
@@ -130,6 +132,7 @@ cdef class Connection(WSListener):
     cdef readonly long long pongs
 
     cdef int _send_payload(self, Py_ssize_t size) except -1
+    cdef int _cork_frame(self, const char* payload, Py_ssize_t size) except -1
     cdef object _register(self, long long request_id, str op, object args, object waiter, bint is_callback)
     cdef int _handle_reply(self, const char* data, Py_ssize_t size, Py_ssize_t tail) except -1
     cdef int _handle_handshake(self, const char* data, Py_ssize_t size, Py_ssize_t tail) except -1

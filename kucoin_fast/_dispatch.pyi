@@ -48,6 +48,7 @@ class Connection(WSListener):
         request_timeout: float, url_timestamp_ms: int = ...,
         on_lost: Callable[[Any, Any], None] | None = ..., logger: logging.Logger | None = ...,
         ping_interval: float | None = ..., ping_timeout: float | None = ...,
+        coalesce_writes: bool = ...,
     ) -> None: ...
     @property
     def state(self) -> str: ...

@@ -32,6 +32,7 @@ from cpython.object cimport PyObject
 from cpython.unicode cimport PyUnicode_DecodeUTF8, PyUnicode_DecodeLatin1
 from cython.operator cimport dereference, preincrement
 from libc.stdint cimport uint32_t
+from libc.stdlib cimport rand
 from libc.string cimport memcmp
 
 from picows.picows cimport WSListener, WSTransport, WSFrame, WSMsgType, WSCloseCode
@@ -254,9 +255,14 @@ cdef class Connection(WSListener):
 
     def __init__(self, loop, *, str ws_key, bytes secret, double request_timeout,
                  long long url_timestamp_ms=0, on_lost=None, logger=None,
-                 ping_interval=None, ping_timeout=None):
+                 ping_interval=None, ping_timeout=None, bint coalesce_writes=False):
         import logging
         self._loop = loop
+        if coalesce_writes:
+            # Frames are framed and masked here and written once per loop iteration;
+            # mem starts at offset 0 (no headroom needed): reset pos.
+            self._cork = FrameBuffer(4096)
+            self._cork.pos = 0
         self._time = loop.time
         self._create_future = loop.create_future
         self.ws_key = ws_key
@@ -315,9 +321,60 @@ cdef class Connection(WSListener):
 
     # -------------------------------------------------------------- sending
     cdef int _send_payload(self, Py_ssize_t size) except -1:
-        self.transport.send_reuse_external_buffer(
-            WSMsgType.TEXT, self._buf.mem + FRAME_HEADROOM, size)
+        if self._cork is None:
+            self.transport.send_reuse_external_buffer(
+                WSMsgType.TEXT, self._buf.mem + FRAME_HEADROOM, size)
+        else:
+            self._cork_frame(self._buf.mem + FRAME_HEADROOM, size)
         return 0
+
+    cdef int _cork_frame(self, const char* payload, Py_ssize_t size) except -1:
+        """Append one masked client TEXT frame to the write-coalescing buffer and make
+        sure a flush runs at the end of this loop iteration."""
+        cdef FrameBuffer cork = self._cork
+        cdef unsigned char* out
+        cdef unsigned char mask[4]
+        cdef uint32_t key = <uint32_t>rand()
+        cdef Py_ssize_t i, header
+        cork.reserve(size + 14)
+        out = <unsigned char*>cork.mem + cork.pos
+        out[0] = 0x81  # FIN + TEXT
+        if size < 126:
+            out[1] = <unsigned char>(0x80 | size)
+            header = 2
+        elif size < 65536:
+            out[1] = 0x80 | 126
+            out[2] = <unsigned char>(size >> 8)
+            out[3] = <unsigned char>(size & 0xFF)
+            header = 4
+        else:
+            out[1] = 0x80 | 127
+            for i in range(8):
+                out[2 + i] = <unsigned char>((size >> (56 - 8 * i)) & 0xFF)
+            header = 10
+        for i in range(4):
+            mask[i] = <unsigned char>((key >> (8 * i)) & 0xFF)
+            out[header + i] = mask[i]
+        out += header + 4
+        for i in range(size):
+            out[i] = (<const unsigned char*>payload)[i] ^ mask[i & 3]
+        cork.pos += header + 4 + size
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            self._loop.call_soon(self._flush)
+        return 0
+
+    def _flush(self):
+        """Write every coalesced frame with one transport write."""
+        cdef FrameBuffer cork = self._cork
+        self._flush_scheduled = False
+        if cork is None or cork.pos == 0:
+            return
+        data = cork.mem[:cork.pos]
+        cork.pos = 0
+        if self.transport is not None and not self.transport.is_disconnected \
+                and not self.transport.is_close_frame_sent:
+            self.transport.underlying_transport.write(data)
 
     cdef object _check_sendable(self, str op, object args):
         if self._state != _READY or self.transport is None or self.transport.is_disconnected \
@@ -502,6 +559,7 @@ cdef class Connection(WSListener):
 
     def close(self):
         """Close from our side: pending requests fail with ``ClientClosedError``."""
+        self._flush()
         self._end("client closed the connection", True, None)
         if self.transport is not None and not self.transport.is_disconnected:
             self.transport.send_close(WSCloseCode.OK)

@@ -381,7 +381,8 @@ class Connection(WSListener):
                  url_timestamp_ms: int = 0,
                  on_lost: Callable[[Any, Any], None] | None = None,
                  logger: Any = None, ping_interval: float | None = None,
-                 ping_timeout: float | None = None) -> None:
+                 ping_timeout: float | None = None, coalesce_writes: bool = False) -> None:
+        # coalesce_writes is accepted for interface parity; the twin always sends at once.
         super().__init__()
         self._loop = loop
         self.ws_key = ws_key

@@ -187,11 +187,18 @@ class WebsocketAPIClient:
         ping_interval: float | None = None,
         ping_timeout: float | None = None,
         max_frame_size: int = 1 << 20,
+        coalesce_writes: bool = False,
         clock: Callable[[], float] = time.time,
     ) -> None:
         """See the class docstring. ``ping_interval``/``ping_timeout`` (seconds)
         override the welcome's values; ``clock`` (seconds since the epoch) is the
-        source of the URL timestamp (a test hook for clock-skew scenarios)."""
+        source of the URL timestamp (a test hook for clock-skew scenarios).
+
+        ``coalesce_writes`` (opt-in, compiled build only): frames written during one
+        event-loop iteration leave with a single socket write at its end instead of one
+        write each. Fewer syscalls when many requests are pipelined; a frame may wait
+        for the rest of the current loop iteration before it is written.
+        """
         if testnet:
             raise ConfigurationError(
                 "KuCoin offers no testnet for the WebSocket trading API. Run the local "
@@ -216,6 +223,7 @@ class WebsocketAPIClient:
         self._ping_interval = ping_interval
         self._ping_timeout = ping_timeout
         self._max_frame_size = max_frame_size
+        self._coalesce_writes = coalesce_writes
         self._clock = clock
         self._logger = logging.getLogger(logger_name)
         self._transport_logger = _RedactingLogger(logging.getLogger(logger_name + ".transport"))
@@ -330,7 +338,8 @@ class WebsocketAPIClient:
             loop, ws_key=ws_key, secret=creds.api_secret.encode(),
             request_timeout=self.request_timeout, url_timestamp_ms=timestamp_ms,
             on_lost=self._on_connection_lost, logger=self._logger,
-            ping_interval=self._ping_interval, ping_timeout=self._ping_timeout)
+            ping_interval=self._ping_interval, ping_timeout=self._ping_timeout,
+            coalesce_writes=self._coalesce_writes)
         try:
             await ws_connect(
                 lambda: conn, self.ws_url + "?" + query,

@@ -684,3 +684,20 @@ def test_enable_ns_partner_and_second_ws_key(arun: Any) -> None:
                 await bad.connect()
             assert info.value.code == "400201" and "wrong-key" not in str(info.value)
     arun(main())
+
+
+def test_coalesced_writes(arun: Any) -> None:
+    """coalesce_writes: frames of one loop iteration leave in one write, same results."""
+    async def main() -> None:
+        async with emulator() as ex, make_client(ex, coalesce_writes=True) as client:
+            coids = [f"cw-{i}" for i in range(60)]
+            results = await asyncio.gather(*(client.submit_futures_order(
+                dict(MARKET, clientOid=c, remark="é" * (1 + i))) for i, c in enumerate(coids)))
+            assert [r.data["clientOid"] for r in results] == coids
+            with pytest.raises(InvalidOrderError) as info:  # a 70 kB frame (64-bit length)
+                await client.submit_futures_order(dict(MARKET, symbol="X" * 70_000))
+            assert info.value.code == "200003"
+            batch = await client.submit_multiple_futures_orders(
+                [dict(MARKET, clientOid=f"cwb-{i}") for i in range(20)])
+            assert batch.ok and len(batch) == 20
+    arun(main())
