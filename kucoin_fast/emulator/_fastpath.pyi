@@ -5,6 +5,8 @@ from typing import Any
 from picows import WSFrame, WSListener, WSTransport
 from typing_extensions import disjoint_base
 
+ST_AUTHED: int
+
 @disjoint_base
 class IdGen:
     last: int

@@ -25,6 +25,9 @@ from posix.time cimport CLOCK_REALTIME, clock_gettime, timespec
 import time
 
 cdef object _monotonic = time.monotonic
+# _server._ST_AUTHED: the only state whose requests may take this path.
+ST_AUTHED = 3
+cdef int _ST_AUTHED = ST_AUTHED
 
 cdef bytes _OP_ORDER_B = b"futures.order"
 cdef bytes _A = b'{"id":"'
@@ -215,7 +218,7 @@ cdef class FastListener(WSListener):
 
     cpdef on_ws_frame(self, WSTransport transport, WSFrame frame):
         session = self.session
-        if frame.msg_type == WSMsgType.TEXT and frame.fin and session.state == 3 \
+        if frame.msg_type == WSMsgType.TEXT and frame.fin and session.state == _ST_AUTHED \
                 and session.frag is None and self.faults._plain \
                 and self._try_order(frame.payload_ptr, frame.payload_size):
             if frame.last_in_buffer:

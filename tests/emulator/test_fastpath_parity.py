@@ -30,7 +30,7 @@ class Pair:
             em = Emulator([ACCOUNT], fast_path=fast, rate_limit=300)
             em.set_mark_price("XBTUSDTM", "50000")
             session = _Session(em, ACCOUNT, None, False)
-            session.state = 3  # authenticated
+            session.state = _server._ST_AUTHED
             written: list[bytes] = []
             session.write = written.append
             listener: Any = session
@@ -144,6 +144,11 @@ def requests(draw: st.DrawFn) -> bytes:
     parts = [f'"id":{json.dumps(rid)}', f'"op":"{op}"', f'"args":{args}']
     parts = draw(st.permutations(parts))
     return ("{" + ",".join(parts) + "}").encode()
+
+
+def test_state_constant_agrees() -> None:
+    assert _server._fast is not None
+    assert _server._fast.ST_AUTHED == _server._ST_AUTHED
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
