@@ -65,7 +65,7 @@ def _order_frame(i: int, kind: str) -> bytes:
     return _masked_frame(f'{{"id":"{i}","op":"futures.order","args":{args}}}'.encode())
 
 
-class _Client(WSListener):  # type: ignore[misc]
+class _Client(WSListener):
     def __init__(self, batches: list[bytes], batch: int, window: int) -> None:
         self.batches = batches
         self.batch = batch
@@ -102,6 +102,9 @@ class _Client(WSListener):  # type: ignore[misc]
             self.ready.set_result(None)
         else:
             self.received += 1
+            # Only successes count as served: an error storm must not look fast.
+            if b'"code":"200000"' not in frame.get_payload_as_bytes():
+                self.errors += 1
             if frame.last_in_buffer:
                 self._pump()
 
@@ -144,6 +147,8 @@ async def _drive(url: str, pid: int, seconds: float, window: int, kind: str) -> 
     r0, c0, t0, m0 = client.received, _cpu_seconds(pid), time.perf_counter(), _rss_mib(pid)
     await asyncio.sleep(seconds)
     r1, c1, t1, m1 = client.received, _cpu_seconds(pid), time.perf_counter(), _rss_mib(pid)
+    if client.errors:
+        raise RuntimeError(f"{client.errors} replies were not successes")
     client.running = False
     transport.disconnect()
     n = r1 - r0
