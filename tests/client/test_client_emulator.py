@@ -406,6 +406,8 @@ class BlackholeProxy:
         self.target_port = target_port
         self.blackhole = False
         self.server: asyncio.AbstractServer | None = None
+        self.writers: list[asyncio.StreamWriter] = []
+        self.tasks: list[asyncio.Future[Any]] = []
 
     async def start(self) -> int:
         self.server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
@@ -421,12 +423,26 @@ class BlackholeProxy:
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
-        await asyncio.gather(self._pipe(reader, up_writer), self._pipe(up_reader, writer),
-                             return_exceptions=True)
+        self.writers += [writer, up_writer]
+        pipes = asyncio.gather(self._pipe(reader, up_writer), self._pipe(up_reader, writer),
+                               return_exceptions=True)
+        self.tasks.append(pipes)
+        await pipes
 
     async def stop(self) -> None:
+        for writer in self.writers:
+            writer.close()
+        for task in self.tasks:
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+        for writer in self.writers:
+            try:
+                await writer.wait_closed()
+            except OSError:
+                pass
         if self.server is not None:
             self.server.close()
+            await self.server.wait_closed()
 
 
 def test_half_open_connection_detected_by_keepalive(arun: Any) -> None:
