@@ -559,7 +559,9 @@ class Connection(WSListener):
         self._deadline_handle = None
         expired = []
         for entry in self._pending.values():
-            if entry.deadline > now:
+            # 1 ms slack: uvloop's timers have ms resolution and may fire a hair early;
+            # without it the timer would re-arm for the same deadline and spin.
+            if entry.deadline > now + 0.001:
                 break
             expired.append(entry)
         for entry in expired:

@@ -76,19 +76,38 @@ class _RedactingLogger(logging.LoggerAdapter):  # type: ignore[type-arg]
     (picows logs the upgrade request, i.e. the signed URL, at its debug level, and
     tracebacks on errors). Secrets are registered per connection attempt."""
 
+    #: Per-attempt secrets (signatures, signed query) kept for this many attempts.
+    _ATTEMPTS_KEPT = 8
+
     def __init__(self, logger: logging.Logger) -> None:
         super().__init__(logger, {})
+        self._static: list[str] = []
+        self._attempts: list[list[str]] = []
         self._secrets: list[str] = []
 
-    def add_secrets(self, *values: str) -> None:
-        """Blank these strings (and their percent-encoded forms) from now on."""
+    @staticmethod
+    def _forms(values: tuple[str, ...]) -> list[str]:
         from urllib.parse import quote
 
-        for value in values:
-            for form in (value, quote(value, safe=""), quote(value)):
-                if form and form not in self._secrets:
-                    self._secrets.append(form)
-        self._secrets.sort(key=len, reverse=True)
+        return [form for value in values
+                for form in (value, quote(value, safe=""), quote(value)) if form]
+
+    def _rebuild(self) -> None:
+        merged = set(self._static)
+        for attempt in self._attempts:
+            merged.update(attempt)
+        self._secrets = sorted(merged, key=len, reverse=True)
+
+    def add_secrets(self, *values: str) -> None:
+        """Blank these strings (and their percent-encoded forms) for good."""
+        self._static.extend(self._forms(values))
+        self._rebuild()
+
+    def add_attempt_secrets(self, *values: str) -> None:
+        """Blank the secrets of one connection attempt (the last few attempts are kept)."""
+        self._attempts.append(self._forms(values))
+        del self._attempts[:-self._ATTEMPTS_KEPT]
+        self._rebuild()
 
     def redact(self, text: str) -> str:
         """``text`` with every registered secret replaced by ``***``."""
@@ -329,11 +348,9 @@ class WebsocketAPIClient:
         timestamp_ms = int(self._clock() * 1000)
         query = build_signed_query(creds.api_key, creds.api_secret, creds.api_passphrase,
                                    timestamp_ms, self._partner, self._partner_key, self.enable_ns)
-        for pair in query.split("&"):
-            name, _, value = pair.partition("=")
-            if name in ("sign", "passphrase", "partner_sign"):
-                self._transport_logger.add_secrets(value)
-        self._transport_logger.add_secrets(query)
+        signed = [value for name, _, value in (p.partition("=") for p in query.split("&"))
+                  if name in ("sign", "passphrase", "partner_sign")]
+        self._transport_logger.add_attempt_secrets(query, *signed)
         conn = Connection(
             loop, ws_key=ws_key, secret=creds.api_secret.encode(),
             request_timeout=self.request_timeout, url_timestamp_ms=timestamp_ms,
