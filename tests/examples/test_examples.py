@@ -7,14 +7,18 @@ import subprocess
 import sys
 from pathlib import Path
 
+import kucoin_fast
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def _run(*args: str) -> str:
     env = dict(os.environ)
     env.pop("KUCOIN_API_KEY", None)  # the examples must not need credentials
-    # Import the package the tests run against, installed or built in place.
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    # The examples import the same kucoin_fast the tests run against (a wheel, an
+    # editable install or an in-place build).
+    pkg_parent = str(Path(kucoin_fast.__file__).resolve().parents[1])
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [pkg_parent, env.get("PYTHONPATH")]))
     proc = subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True,
                           text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
