@@ -22,6 +22,7 @@ from typing import Any
 from . import _calibrate, _report, _runner
 from ._kucoin import Credentials
 from .clients import CLIENT_MODULES
+from .clients._base import KNOWN_OPTIONS
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 LOOPS = ("uvloop", "asyncio")
@@ -86,8 +87,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                     help="comma-separated client modules (default: all)")
     ap.add_argument("--loops", default=",".join(LOOPS), help="uvloop,asyncio")
     ap.add_argument("--no-pin", action="store_true", help="do not pin processes to cores")
-    ap.add_argument("--busy-poll", action="store_true",
-                    help="also run each client's opt-in busy-poll mode where it has one")
+    ap.add_argument("--option", action="append", default=[], choices=KNOWN_OPTIONS,
+                    help="also run every client that has this opt-in mode with it, as extra "
+                         "rows <client>+<option> (repeatable)")
     ap.add_argument("--no-micro", action="store_true", help="skip the micro-benchmarks")
     ap.add_argument("--out", type=Path, default=RESULTS_DIR,
                     help="directory for results.json/.csv/.png (default: benchmarks/results)")
@@ -116,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
 
     calibration = _calibrate.calibrate(pin)
     results, facts = _runner.execute(
-        settings, clients, loops, pin=pin, busy_poll=args.busy_poll, creds=creds,
+        settings, clients, loops, pin=pin, options=args.option, creds=creds,
         emulator_args=args.emulator_arg,
         emulator_cmd=shlex.split(args.emulator_cmd) if args.emulator_cmd else None, progress=not args.no_progress)
     rows = _report.summarize(results, list(CLIENT_MODULES), loops)

@@ -88,16 +88,24 @@ def summarize(results: list[dict[str, Any]], order: list[str], loops: list[str])
         errors[key] += int(r.get("warmup_errors", 0))
 
     rows: list[dict[str, Any]] = []
-    variants = sorted({k[0] for k in set(per_run) | set(status)},
-                      key=lambda v: (order.index(v.split("+")[0]) if v.split("+")[0] in order else 99, v))
+    def rank(variant: str) -> tuple[int, int, str]:
+        base = variant.split("+")[0]
+        return ("+" in variant, order.index(base) if base in order else len(order), variant)
+
+    variants = sorted({k[0] for k in set(per_run) | set(status)}, key=rank)
     for variant in variants:
         for loop in loops:
             key = (variant, loop)
             if key not in per_run and key not in status:
                 continue
             runs = per_run.get(key, {})
-            floor_runs = per_run.get((FLOOR, loop), {})
+            # An opt-in variant is compared with the floor in the same mode when it has one.
+            floor = FLOOR + variant[len(variant.split("+")[0]):]
+            if (floor, loop) not in per_run:
+                floor = FLOOR
+            floor_runs = per_run.get((floor, loop), {})
             row: dict[str, Any] = {"client": variant, "loop": loop, "runs": len(runs),
+                                   "floor": floor,
                                    "errors": errors[key],
                                    "status": "; ".join(dict.fromkeys(status[key])) or "ok",
                                    "note": "; ".join(dict.fromkeys(notes[key]))}

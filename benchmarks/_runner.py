@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ._kucoin import Credentials
-from .clients import CLIENT_MODULES
+from .clients import CLIENT_MODULES, ClientUnavailable, load
 
 ROOT = Path(__file__).resolve().parent.parent
 URL_RE = re.compile(r"(wss?://\S+)")
@@ -62,12 +62,12 @@ class Job:
     loop: str
     placement: str  # "cross-core" (emulator core 0, client core 1) | "same-core" (both core 1)
     phases: tuple[str, ...]
-    busy_poll: bool = False
+    options: tuple[str, ...] = ()
 
     @property
     def variant(self) -> str:
         """The table row name: the client plus any opt-in mode."""
-        return self.client + ("+busy_poll" if self.busy_poll else "")
+        return "+".join((self.client, *self.options))
 
 
 def pinning_available() -> bool:
@@ -136,7 +136,21 @@ class Emulator:
                 self.proc.wait()
 
 
-def plan(settings: Settings, clients: list[str], loops: list[str], busy_poll: bool) -> list[Job]:
+def option_variants(clients: list[str], options: list[str]) -> list[tuple[str, tuple[str, ...]]]:
+    """(client, options) pairs: every client plainly, plus each client that supports an
+    opt-in option once more with it."""
+    combos: list[tuple[str, tuple[str, ...]]] = [(c, ()) for c in clients]
+    for option in options:
+        for c in clients:
+            try:
+                if option in load(c).supported_options:
+                    combos.append((c, (option,)))
+            except ClientUnavailable:
+                pass
+    return combos
+
+
+def plan(settings: Settings, clients: list[str], loops: list[str], options: list[str]) -> list[Job]:
     """All worker jobs in execution order.
 
     Each run visits every (client, loop) once cross-core (connect, sequential, pipelined,
@@ -144,17 +158,15 @@ def plan(settings: Settings, clients: list[str], loops: list[str], busy_poll: bo
     position every run so no client is always first or last (interleaved repeats: drift in
     the machine's state spreads over all clients instead of biasing one).
     """
-    combos = [(c, lp, False) for c in clients for lp in loops]
-    if busy_poll:
-        combos += [(c, lp, True) for c in clients for lp in loops]
+    combos = [(c, lp, opts) for c, opts in option_variants(clients, options) for lp in loops]
     jobs: list[Job] = []
     for run in range(settings.runs):
         shift = run % len(combos)
         order = combos[shift:] + combos[:shift]
-        for c, lp, bp in order:
-            jobs.append(Job(run, c, lp, "cross-core", ("connect", "seq", "pipe", "batch"), bp))
-        for c, lp, bp in order:
-            jobs.append(Job(run, c, lp, "same-core", ("seq",), bp))
+        for c, lp, opts in order:
+            jobs.append(Job(run, c, lp, "cross-core", ("connect", "seq", "pipe", "batch"), opts))
+        for c, lp, opts in order:
+            jobs.append(Job(run, c, lp, "same-core", ("seq",), opts))
     return jobs
 
 
@@ -194,7 +206,7 @@ def run_worker(job: Job, settings: Settings, url: str, creds: Credentials, core:
     """Run one job in a fresh interpreter; return its result dict (never raises)."""
     spec = {
         "client": job.client, "loop": job.loop, "url": url, "creds": list(creds),
-        "phases": list(job.phases), "busy_poll": job.busy_poll,
+        "phases": list(job.phases), "options": list(job.options),
         "n_connect": settings.n_connect, "n_warmup": settings.n_warmup,
         "n_seq": settings.n_same_core if job.placement == "same-core" else settings.n_seq,
         "n_pipe": settings.n_pipe, "n_batch": settings.n_batch, "depth": settings.depth,
@@ -222,13 +234,13 @@ def run_worker(job: Job, settings: Settings, url: str, creds: Credentials, core:
 
 
 def execute(settings: Settings, clients: list[str], loops: list[str], *, pin: bool,
-            busy_poll: bool, creds: Credentials, emulator_args: list[str],
+            options: list[str], creds: Credentials, emulator_args: list[str],
             emulator_cmd: list[str] | None, progress: bool) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Run the whole plan; return (every worker result, facts about the run)."""
     unknown = [c for c in clients if c not in CLIENT_MODULES]
     if unknown:
         raise SystemExit(f"unknown client(s): {', '.join(unknown)}")
-    jobs = plan(settings, clients, loops, busy_poll)
+    jobs = plan(settings, clients, loops, options)
     bar = Progress(len(jobs), progress)
     emulator = Emulator(creds, EMULATOR_CORE if pin else None, emulator_args, emulator_cmd)
     results: list[dict[str, Any]] = []

@@ -37,7 +37,8 @@ class Worker:
         self.result: dict[str, Any] = {}
 
     def _client(self) -> BenchClient:
-        return self.cls(self.spec["url"], self.creds, self.workload, self.spec.get("busy_poll", False))
+        options = frozenset(self.spec.get("options", ()))
+        return self.cls(self.spec["url"], self.creds, self.workload, options)
 
     def _numbers(self, n: int) -> int:
         start, self.n = self.n, self.n + n
@@ -138,8 +139,9 @@ def main(argv: list[str]) -> int:
     rc = 0
     try:
         cls = load(spec["client"])
-        if spec.get("busy_poll") and not cls.supports_busy_poll:
-            raise ClientUnavailable("no busy-poll mode")
+        missing = set(spec.get("options", ())) - cls.supported_options
+        if missing:
+            raise ClientUnavailable(f"no {', '.join(sorted(missing))} mode")
         if cls.note():
             result["note"] = cls.note()
         worker = Worker(spec, cls)

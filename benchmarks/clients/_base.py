@@ -18,6 +18,11 @@ from typing import Any, ClassVar
 
 from .._kucoin import SUCCESS, Credentials, Workload
 
+#: Opt-in client modes the suite knows how to request: ``busy_poll`` (spin on the socket
+#: instead of sleeping in the loop's poll) and ``coalesce_writes`` (one socket write per
+#: loop iteration instead of one per frame).
+KNOWN_OPTIONS: tuple[str, ...] = ("busy_poll", "coalesce_writes")
+
 
 class ClientUnavailable(RuntimeError):
     """The client cannot run here (missing package or API); the message goes in the table."""
@@ -30,16 +35,19 @@ class BenchClient(abc.ABC):
     name: ClassVar[str]
     #: One line for the table / README: what the client does per request.
     description: ClassVar[str]
-    #: True if the client implements an opt-in busy-poll receive mode (``busy_poll=True``).
-    supports_busy_poll: ClassVar[bool] = False
+    #: Opt-in modes this client implements (:data:`KNOWN_OPTIONS`); each becomes an extra
+    #: table row ``<name>+<option>`` when the suite runs with ``--option``.
+    supported_options: ClassVar[frozenset[str]] = frozenset()
 
-    def __init__(self, url: str, creds: Credentials, workload: Workload, busy_poll: bool = False):
-        if busy_poll and not self.supports_busy_poll:
-            raise ClientUnavailable(f"{self.name} has no busy-poll mode")
+    def __init__(self, url: str, creds: Credentials, workload: Workload,
+                 options: frozenset[str] = frozenset()) -> None:
+        unsupported = options - self.supported_options
+        if unsupported:
+            raise ClientUnavailable(f"{self.name} has no {', '.join(sorted(unsupported))} mode")
         self.url = url
         self.creds = creds
         self.workload = workload
-        self.busy_poll = busy_poll
+        self.options = options
 
     @classmethod
     def check_available(cls) -> None:
@@ -125,8 +133,9 @@ class FutureClient(BenchClient):
     a receive path that calls :meth:`_on_message` with each decoded response.
     """
 
-    def __init__(self, url: str, creds: Credentials, workload: Workload, busy_poll: bool = False):
-        super().__init__(url, creds, workload, busy_poll)
+    def __init__(self, url: str, creds: Credentials, workload: Workload,
+                 options: frozenset[str] = frozenset()) -> None:
+        super().__init__(url, creds, workload, options)
         self._pending: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self._next_id = 0
 

@@ -9,7 +9,7 @@ import inspect
 from typing import Any
 
 from .._kucoin import SYMBOL
-from ._base import BenchClient, ClientUnavailable
+from ._base import KNOWN_OPTIONS, BenchClient, ClientUnavailable
 
 
 def require(*attributes: str) -> Any:
@@ -28,13 +28,14 @@ def require(*attributes: str) -> Any:
     return kucoin_fast
 
 
-def supports_busy_poll() -> bool:
-    """True once the client offers an opt-in ``busy_poll`` constructor option."""
+def supported_options() -> frozenset[str]:
+    """The opt-in modes (``KNOWN_OPTIONS``) ``WebsocketAPIClient`` accepts as keywords."""
     try:
         kf = require()
     except ClientUnavailable:
-        return False
-    return "busy_poll" in inspect.signature(kf.WebsocketAPIClient).parameters
+        return frozenset()
+    params = inspect.signature(kf.WebsocketAPIClient).parameters
+    return frozenset(o for o in KNOWN_OPTIONS if o in params)
 
 
 def build_note() -> str:
@@ -47,8 +48,7 @@ def make_client(bench: BenchClient) -> Any:
     """A ``WebsocketAPIClient`` for the bench client's URL, credentials and options."""
     kf = require()
     options: dict[str, Any] = {"ws_url": bench.url, "request_timeout": 60.0}
-    if bench.busy_poll:
-        options["busy_poll"] = True
+    options.update(dict.fromkeys(bench.options, True))
     c = bench.creds
     return kf.WebsocketAPIClient(c.api_key, c.api_secret, c.passphrase, **options)
 

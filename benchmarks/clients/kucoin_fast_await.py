@@ -12,7 +12,7 @@ class KucoinFastAwaitClient(BenchClient):
 
     name = "kucoin_fast_await"
     description = "kucoin_fast: await client.submit_futures_order(dict)"
-    supports_busy_poll = _kf.supports_busy_poll()
+    supported_options = _kf.supported_options()
 
     _client: Any = None
 

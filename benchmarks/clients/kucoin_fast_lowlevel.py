@@ -18,7 +18,7 @@ class KucoinFastLowLevelClient(CallbackClient):
 
     name = "kucoin_fast_lowlevel"
     description = "kucoin_fast: prepare_order() + send(..., callback), callback sends next"
-    supports_busy_poll = _kf.supports_busy_poll()
+    supported_options = _kf.supported_options()
 
     _client: Any = None
 
