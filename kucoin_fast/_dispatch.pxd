@@ -133,7 +133,8 @@ cdef class Connection(WSListener):
 
     cdef int _send_payload(self, Py_ssize_t size) except -1
     cdef int _cork_frame(self, const char* payload, Py_ssize_t size) except -1
-    cdef object _register(self, long long request_id, str op, object args, object waiter, bint is_callback)
+    cdef object _register(self, long long request_id, str op, object args, object waiter,
+                          bint is_callback)
     cdef int _handle_reply(self, const char* data, Py_ssize_t size, Py_ssize_t tail) except -1
     cdef int _handle_handshake(self, const char* data, Py_ssize_t size, Py_ssize_t tail) except -1
     cdef int _complete(self, _Pending entry, object result, bint failed) except -1
@@ -144,5 +145,6 @@ cdef class Connection(WSListener):
     cdef _cancel_timers(self)
     cdef _end(self, str reason, bint by_client, object handshake_exc)
     cdef _on_pong(self, const char* ptr, Py_ssize_t size)
-    cdef int _on_unsolicited_error(self, const char* code_ptr, Py_ssize_t code_len, object msg) except -1
+    cdef int _on_unsolicited_error(self, const char* code_ptr, Py_ssize_t code_len,
+                                   object msg) except -1
     cdef int _fail_handshake(self, object exc) except -1

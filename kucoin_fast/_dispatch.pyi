@@ -1,13 +1,16 @@
 """Type stubs for the compiled :mod:`kucoin_fast._dispatch`."""
 import asyncio
 import logging
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from picows import WSListener
+from typing_extensions import disjoint_base
 
 from ._encode import OrderTemplate
 from .types import RateLimit
 
+@disjoint_base
 class WSAPIResponse:
     id: str
     op: str
@@ -27,6 +30,7 @@ class WSAPIResponse:
     def ok(self) -> bool: ...
     def to_dict(self) -> dict[str, Any]: ...
 
+@disjoint_base
 class Connection(WSListener):
     transport: Any
     ws_key: str

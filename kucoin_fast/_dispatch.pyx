@@ -1,4 +1,4 @@
-# cython: language_level=3
+# cython: language_level=3, autotestdict=False, auto_pickle=False
 # distutils: language=c++
 """The per-connection object: handshake, keepalive, request correlation, frame dispatch.
 
@@ -179,7 +179,8 @@ cdef object _to_py(simd_element el):
     return lst
 
 
-cdef inline bint _key_is(const char* key, uint32_t key_len, const char* name, uint32_t name_len) noexcept:
+cdef inline bint _key_is(const char* key, uint32_t key_len, const char* name,
+                         uint32_t name_len) noexcept:
     return key_len == name_len and memcmp(key, name, name_len) == 0
 
 
@@ -584,7 +585,8 @@ cdef class Connection(WSListener):
         self._send_payload(n)
         if self._pong_deadline_handle is None:
             self._awaited_pong = self._ping_number
-            self._pong_deadline_handle = self._loop.call_later(self.ping_timeout, self._on_pong_timeout)
+            self._pong_deadline_handle = self._loop.call_later(self.ping_timeout,
+                                                               self._on_pong_timeout)
         self._ping_handle = self._loop.call_later(self.ping_interval, self._send_ping)
 
     def _on_pong_timeout(self):
@@ -701,7 +703,8 @@ cdef class Connection(WSListener):
                 in_time = _int_or_none(value)
             elif _key_is(key, key_len, b"outTime", 7):
                 out_time = _int_or_none(value)
-            elif _key_is(key, key_len, b"userRateLimit", 13) or _key_is(key, key_len, b"rateLimit", 9):
+            elif (_key_is(key, key_len, b"userRateLimit", 13)
+                  or _key_is(key, key_len, b"rateLimit", 9)):
                 rl_el = value
                 has_rl = True
             preincrement(it)
@@ -755,7 +758,8 @@ cdef class Connection(WSListener):
             request_id=resp.id, op=entry.op, ws_key=self.ws_key,
             client_oids=client_oids_of(entry.op, entry.args), rate_limit=resp.rate_limit), True)
 
-    cdef int _on_unsolicited_error(self, const char* code_ptr, Py_ssize_t code_len, object msg) except -1:
+    cdef int _on_unsolicited_error(self, const char* code_ptr, Py_ssize_t code_len,
+                                   object msg) except -1:
         """A type-C error frame (no id) on a ready connection, e.g. 501000 shutdown."""
         code = PyUnicode_DecodeUTF8(code_ptr, code_len, NULL)
         self.unsolicited_errors += 1
@@ -778,7 +782,8 @@ cdef class Connection(WSListener):
         except Exception:
             return self._fail_handshake(ConnectError("the gateway sent a non-JSON handshake frame"))
         if root.type() != element_type.OBJECT:
-            return self._fail_handshake(ConnectError("the gateway sent a non-object handshake frame"))
+            return self._fail_handshake(
+                ConnectError("the gateway sent a non-object handshake frame"))
         obj = root.get_object()
         it = obj.begin()
         end = obj.end()
@@ -814,7 +819,8 @@ cdef class Connection(WSListener):
             self.transport.send(WSMsgType.TEXT, signature)
             return 0
         if ping_interval is None:
-            return self._fail_handshake(ConnectError("the gateway's second frame is not the welcome"))
+            return self._fail_handshake(
+                ConnectError("the gateway's second frame is not the welcome"))
         self.ping_interval = (self._ping_interval_override if self._ping_interval_override > 0
                               else ping_interval / 1000.0)
         if self._ping_timeout_override > 0:

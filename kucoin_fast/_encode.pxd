@@ -24,7 +24,9 @@ cdef class OrderTemplate:
     cdef int _size_kind
 
 
-cpdef Py_ssize_t encode_request(FrameBuffer buf, long long request_id, str op, object args) except -1
-cpdef Py_ssize_t encode_prepared_order(FrameBuffer buf, long long request_id, OrderTemplate template,
+cpdef Py_ssize_t encode_request(FrameBuffer buf, long long request_id, str op,
+                                object args) except -1
+cpdef Py_ssize_t encode_prepared_order(FrameBuffer buf, long long request_id,
+                                       OrderTemplate template,
                                        object price, object size, object client_oid) except -1
 cpdef Py_ssize_t encode_ping(FrameBuffer buf, long long ping_number) except -1

@@ -1,14 +1,20 @@
 """Type stubs for the compiled :mod:`kucoin_fast._encode`."""
 from typing import Any
 
+from typing_extensions import disjoint_base
+
 from ._rules import Violation
 
+__pyx_capi__: dict[str, Any]
+
+@disjoint_base
 class FrameBuffer:
     def __init__(self, initial_capacity: int = ...) -> None: ...
     def getvalue(self) -> bytes: ...
     @property
     def headroom(self) -> int: ...
 
+@disjoint_base
 class OrderTemplate:
     size_field: str
     price_required: bool

@@ -1,4 +1,4 @@
-# cython: language_level=3
+# cython: language_level=3, autotestdict=False, auto_pickle=False
 """Request frames written straight into a reusable buffer, with fused validation.
 
 ``encode_request`` writes ``{"id":"<n>","op":"<op>","args":<args>}`` into a
@@ -19,7 +19,7 @@ characters escaped (``\\b\\f\\n\\r\\t`` short forms, others ``\\u00XX``), lone
 surrogates as ``\\udXXX``, ints in decimal, floats as ``repr``. Pure-Python twin:
 :mod:`kucoin_fast._reference` (byte-identical output).
 """
-from cpython.dict cimport PyDict_Next, PyDict_GetItem
+from cpython.dict cimport PyDict_Next
 from cpython.list cimport PyList_GET_ITEM, PyList_GET_SIZE
 from cpython.object cimport PyObject
 from cpython.float cimport PyFloat_AS_DOUBLE
@@ -124,6 +124,9 @@ cdef class FrameBuffer:
             raise MemoryError()
         self.capacity = initial_capacity
         self.pos = FRAME_HEADROOM
+
+    def __init__(self, Py_ssize_t initial_capacity=512):
+        pass  # allocation happens in __cinit__; __init__ only documents the signature
 
     def __dealloc__(self):
         free(self.mem)
@@ -594,7 +597,8 @@ cdef int _write_envelope_head(FrameBuffer buf, long long request_id, str op) exc
     return 0
 
 
-cpdef Py_ssize_t encode_request(FrameBuffer buf, long long request_id, str op, object args) except -1:
+cpdef Py_ssize_t encode_request(FrameBuffer buf, long long request_id, str op,
+                                object args) except -1:
     """Validate ``args`` for ``op`` and write the request frame; returns the payload size.
 
     Raises :class:`~kucoin_fast.errors.InvalidParamsError` with ``_rules``' exact
@@ -688,7 +692,8 @@ cdef class OrderTemplate:
         return order
 
 
-cpdef Py_ssize_t encode_prepared_order(FrameBuffer buf, long long request_id, OrderTemplate template,
+cpdef Py_ssize_t encode_prepared_order(FrameBuffer buf, long long request_id,
+                                       OrderTemplate template,
                                        object price, object size, object client_oid) except -1:
     """Write a ``futures.order`` frame from ``template`` and the three per-order
     values, validated with the same verdicts as ``_rules``; returns the payload size."""

@@ -9,10 +9,12 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 import re
 from base64 import b64encode
+from collections.abc import Callable
 from hmac import digest as _hmac_digest
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import quote as _quote
 
 from picows import WSCloseCode, WSListener, WSMsgType
@@ -32,18 +34,18 @@ from .errors import (
 from .types import RateLimit
 
 __all__ = [
-    "hmac_sha256_b64",
-    "sign_challenge",
-    "percent_encode",
-    "build_signed_query",
+    "Connection",
     "FrameBuffer",
     "OrderTemplate",
-    "encode_request",
-    "encode_prepared_order",
-    "encode_ping",
-    "validate_request",
     "WSAPIResponse",
-    "Connection",
+    "build_signed_query",
+    "encode_ping",
+    "encode_prepared_order",
+    "encode_request",
+    "hmac_sha256_b64",
+    "percent_encode",
+    "sign_challenge",
+    "validate_request",
 ]
 
 # =================================================================== signing
@@ -129,7 +131,7 @@ class FrameBuffer:
 
 def _escape_char(match: re.Match[str]) -> str:
     ch = match.group()
-    return _SHORT_ESCAPES.get(ch) or "\\u%04x" % ord(ch)
+    return _SHORT_ESCAPES.get(ch) or f"\\u{ord(ch):04x}"
 
 
 def _json_str(value: str) -> bytes:
@@ -137,7 +139,7 @@ def _json_str(value: str) -> bytes:
 
 
 def _write_float(out: bytearray, value: float) -> None:
-    if value != value or value in (float("inf"), float("-inf")):
+    if not math.isfinite(value):
         raise _NotJSONError("non-finite float")
     out += float.__repr__(value).encode("ascii")
 
@@ -299,7 +301,7 @@ _MAX_ID_DIGITS = 18
 class WSAPIResponse:
     """One WS API reply; see :class:`kucoin_fast._dispatch.WSAPIResponse`."""
 
-    __slots__ = ("id", "op", "code", "msg", "data", "in_time", "out_time", "rate_limit", "ws_key")
+    __slots__ = ("code", "data", "id", "in_time", "msg", "op", "out_time", "rate_limit", "ws_key")
 
     def __init__(self, id: str, op: str, code: str, msg: Any = None, data: Any = None,
                  in_time: int | None = None, out_time: int | None = None,
@@ -340,7 +342,7 @@ class WSAPIResponse:
 
 
 class _Pending:
-    __slots__ = ("waiter", "is_callback", "op", "args", "deadline", "request_id")
+    __slots__ = ("args", "deadline", "is_callback", "op", "request_id", "waiter")
 
     def __init__(self, waiter: Any, is_callback: bool, op: str, args: Any, deadline: float,
                  request_id: int) -> None:
@@ -541,7 +543,7 @@ class Connection(WSListener):
         if entry.is_callback:
             try:
                 waiter(result)
-            except Exception as exc:  # user code: report, never break the dispatcher
+            except Exception as exc:  # noqa: BLE001 - user code: report, never break dispatch
                 self._loop.call_exception_handler({
                     "message": "kucoin_fast: completion callback raised",
                     "exception": exc,

@@ -1,4 +1,7 @@
 """Type stubs for the compiled :mod:`kucoin_fast._sign`."""
+from typing import Any
+
+__pyx_capi__: dict[str, Any]
 
 def hmac_sha256_b64(key: bytes, message: bytes) -> bytes: ...
 def sign_challenge(secret: bytes, challenge: bytes) -> bytes: ...

@@ -1,4 +1,4 @@
-# cython: language_level=3
+# cython: language_level=3, autotestdict=False, auto_pickle=False
 """HMAC-SHA256 signing for KuCoin's WS API (protocol §2).
 
 Signing happens once per connection, so this module is about exactness rather than

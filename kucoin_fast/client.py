@@ -24,8 +24,9 @@ import logging
 import sys
 import time
 import traceback
+from collections.abc import Callable, Coroutine, Mapping, MutableMapping, Sequence
 from ssl import SSLContext
-from typing import Any, Callable, Coroutine, Final, Mapping, MutableMapping, Sequence
+from typing import Any, Final
 from urllib.parse import urlsplit
 
 from picows import WSError, ws_connect
@@ -41,7 +42,7 @@ from .errors import (
 )
 from .types import WS_KEY_MAP, BatchResult, Credentials
 
-__all__ = ["WebsocketAPIClient", "PreparedOrder", "OrderCallback"]
+__all__ = ["OrderCallback", "PreparedOrder", "WebsocketAPIClient"]
 
 #: ``callback(result)``: result is a :class:`WSAPIResponse` or a :class:`KucoinError`.
 OrderCallback = Callable[[Any], None]
@@ -277,7 +278,7 @@ class WebsocketAPIClient:
                 f"connections={sorted(k for k, c in self._connections.items() if c.is_ready)})")
 
     # ----------------------------------------------------------- lifecycle
-    async def __aenter__(self) -> WebsocketAPIClient:
+    async def __aenter__(self) -> WebsocketAPIClient:  # noqa: PYI034 (Self needs 3.11)
         await self.connect()
         return self
 

@@ -29,7 +29,8 @@ text, op names and ids only.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Final, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Final
 
 from ._rules import ERRORS, Violation
 
@@ -37,28 +38,28 @@ if TYPE_CHECKING:
     from .types import RateLimit
 
 __all__ = [
-    "KucoinError",
-    "InvalidParamsError",
+    "ERROR_CLASSES",
+    "AuthenticationError",
+    "ClientClosedError",
+    "ClockSkewError",
     "ConfigurationError",
     "ConnectError",
     "ConnectTimeoutError",
     "ConnectionLostError",
-    "ClientClosedError",
-    "RequestTimeoutError",
-    "KucoinAPIError",
-    "AuthenticationError",
-    "ClockSkewError",
-    "RateLimitError",
-    "InvalidOrderError",
     "DuplicateClientOidError",
-    "OrderNotCancelableError",
     "InsufficientMarginError",
+    "InvalidOrderError",
+    "InvalidParamsError",
+    "KucoinAPIError",
+    "KucoinError",
+    "OrderNotCancelableError",
+    "RateLimitError",
+    "RequestTimeoutError",
     "ServerError",
     "ServiceShuttingDownError",
-    "ERROR_CLASSES",
     "api_error",
-    "handshake_error",
     "client_oids_of",
+    "handshake_error",
 ]
 
 
@@ -301,10 +302,8 @@ def handshake_error(
     if isinstance(exc, ClockSkewError) and server_time_ms and url_timestamp_ms:
         offset = url_timestamp_ms - server_time_ms
         exc.clock_offset_ms = offset
-        exc.args = (
-            f"{exc.args[0]}; the local clock is about {offset} ms "
-            f"{'ahead of' if offset >= 0 else 'behind'} the server's",
-        )
+        side = "ahead of" if offset >= 0 else "behind"
+        exc.args = (f"{exc.args[0]}; the local clock is about {offset} ms {side} the server's",)
     return exc
 
 

@@ -15,10 +15,10 @@ import random
 from typing import Any
 
 import pytest
+from kf_helpers import SECRET
 from picows import WSMsgType
 from picows.picows import WSTransport, _make_test_ws_frame
 
-from kf_helpers import SECRET
 from kucoin_fast import (
     AuthenticationError,
     ClientClosedError,
@@ -141,8 +141,8 @@ def test_handshake_signs_exact_bytes(impl: Any, arun: Any) -> None:
 
 
 @pytest.mark.parametrize("frame,cls,code", [
-    (b'{"code":"400003","msg":"KC-API-KEY not exists.","inTime":1741589088843,'
-     b'"outTime":1741589088848}', AuthenticationError, "400003"),
+    (b'{"code":"400003","msg":"KC-API-KEY not exists.","inTime":1741589088843,"outTime":1}',
+     AuthenticationError, "400003"),
     (b'{"code":"400005","msg":"Invalid KC-API-SIGN."}', AuthenticationError, "400005"),
     (b'{"code":"400002","msg":"Invalid KC-API-TIMESTAMP.","inTime":1000}', ClockSkewError,
      "400002"),
@@ -224,8 +224,8 @@ def test_replies_in_any_order(impl: Any, arun: Any) -> None:
         order = list(range(1, 61))
         random.Random(7).shuffle(order)
         for rid in order:
-            h.feed('{"id":"%d","op":"futures.order","code":"200000","data":{"orderId":"o%d",'
-                   '"clientOid":"c%d"}}' % (rid, rid, rid - 1))
+            h.feed(f'{{"id":"{rid}","op":"futures.order","code":"200000",'
+                   f'"data":{{"orderId":"o{rid}","clientOid":"c{rid - 1}"}}}}')
         for i, fut in enumerate(futures):
             assert (await fut).data["clientOid"] == f"c{i}"
         h.conn.close()
