@@ -41,14 +41,15 @@ import statistics
 import subprocess
 import sys
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
-import orjson  # noqa: E402
-from picows import WSListener, WSMsgType, WSTransport, ws_connect  # noqa: E402
+import orjson
+from picows import WSListener, WSMsgType, WSTransport, ws_connect
 
 KEY, SECRET, PASSPHRASE = "bench-key", "bench-secret", "bench-pass"
 ORDER: dict[str, Any] = {"clientOid": "bench-1", "side": "buy", "symbol": "XBTUSDTM",

@@ -11,7 +11,7 @@ from typing import Any, Final, NamedTuple
 
 from ._rules import BATCH_CANCEL_ITEM_SUCCESS_CODE, SUCCESS_CODE
 
-__all__ = ["Credentials", "WS_KEY_MAP", "WsKey", "RateLimit", "BatchItem", "BatchResult"]
+__all__ = ["WS_KEY_MAP", "BatchItem", "BatchResult", "Credentials", "RateLimit", "WsKey"]
 
 WsKey = str
 

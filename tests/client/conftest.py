@@ -10,6 +10,7 @@ import pytest
 
 from kucoin_fast import _reference
 
+
 def _compiled() -> Any:
     try:
         return SimpleNamespace(

@@ -8,13 +8,15 @@ import logging
 import socket
 import time
 import traceback
-from typing import Any, AsyncIterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import pytest
-
 from kf_helpers import KEY, PASSPHRASE, SECRET
+
 from kucoin_fast import (
+    WS_KEY_MAP,
     AuthenticationError,
     BatchResult,
     ClientClosedError,
@@ -32,7 +34,6 @@ from kucoin_fast import (
     RateLimitError,
     RequestTimeoutError,
     WebsocketAPIClient,
-    WS_KEY_MAP,
     WSAPIResponse,
 )
 from kucoin_fast.emulator import Account, Emulator

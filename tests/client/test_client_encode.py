@@ -6,10 +6,10 @@ import json
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from kf_helpers import COMPILED_OR_SKIP
+
 from kucoin_fast import InvalidParamsError, _reference, _rules
 
 PROFILE = settings(max_examples=150, deadline=None,
