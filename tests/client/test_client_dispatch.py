@@ -369,9 +369,10 @@ def test_callbacks(impl: Any, arun: Any) -> None:
 
 def test_keepalive_pings_and_dead_peer(impl: Any, arun: Any) -> None:
     async def main() -> None:
-        h = Harness(impl, ping_interval=0.02, ping_timeout=0.05)
+        h = Harness(impl, ping_interval=0.02, ping_timeout=0.2)
         h.handshake()
-        await asyncio.sleep(0.03)
+        while not h.sent():  # the first ping, after ping_interval
+            await asyncio.sleep(0.005)
         assert h.sent()[0] == {"id": "ping-1", "op": "ping"}
         h.feed(b'{"id":"ping-1","op":"pong","timestamp":1}')
         assert h.conn.stats()["pongs"] == 1
