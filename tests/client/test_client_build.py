@@ -1,0 +1,43 @@
+"""Without compiled extensions the package refuses to import, unless the pure-Python
+twins are asked for explicitly with KUCOIN_FAST_NO_EXTENSIONS=1."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import kucoin_fast
+
+PACKAGE = Path(kucoin_fast.__file__).parent
+
+
+def _source_only_copy(tmp_path: Path) -> Path:
+    target = tmp_path / "kucoin_fast"
+    shutil.copytree(PACKAGE, target, ignore=shutil.ignore_patterns(
+        "*.so", "*.pyd", "*.c", "*.cpp", "__pycache__", "emulator"))
+    return tmp_path
+
+
+def _import(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    environ = {k: v for k, v in os.environ.items() if k != "KUCOIN_FAST_NO_EXTENSIONS"}
+    environ.update(env, PYTHONPATH=str(tmp_path))
+    code = ("import kucoin_fast, sys; "
+            "sys.stdout.write(type(kucoin_fast.client.Connection).__name__ + ' ' "
+            "+ kucoin_fast.client.Connection.__module__)")
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=environ, cwd=str(tmp_path), timeout=60, check=False)
+
+
+def test_missing_build_is_a_clear_error(tmp_path: Path) -> None:
+    result = _import(_source_only_copy(tmp_path))
+    assert result.returncode != 0
+    assert "ImportError" in result.stderr
+    assert "build_ext --inplace" in result.stderr and "KUCOIN_FAST_NO_EXTENSIONS=1" in result.stderr
+
+
+def test_pure_python_twins_on_request(tmp_path: Path) -> None:
+    result = _import(_source_only_copy(tmp_path), KUCOIN_FAST_NO_EXTENSIONS="1")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.endswith("kucoin_fast._reference")
