@@ -331,7 +331,13 @@ class WebsocketAPIClient:
             task = asyncio.get_running_loop().create_task(self._open(ws_key))
             self._connecting[ws_key] = task
         # shield: one caller giving up must not abort a connect others wait for.
-        return await asyncio.shield(task)
+        try:
+            return await asyncio.shield(task)
+        except asyncio.CancelledError:
+            if task.cancelled() and self._closed:  # close() stopped the connect, not our caller
+                raise ConnectionLostError("the client was closed while connecting",
+                                          ws_key=ws_key, sent=False) from None
+            raise
 
     async def _open(self, ws_key: str) -> Any:
         try:

@@ -719,3 +719,18 @@ def test_coalesced_writes(arun: Any) -> None:
                 [dict(MARKET, clientOid=f"cwb-{i}") for i in range(20)])
             assert batch.ok and len(batch) == 20
     arun(main())
+
+
+def test_close_while_connecting(arun: Any) -> None:
+    async def main() -> None:
+        async with emulator() as ex:
+            ex.faults.stall_before_challenge = True
+            client = make_client(ex)
+            call = asyncio.ensure_future(client.submit_futures_order(MARKET))
+            await eventually(lambda: ex.counters.connections_total == 1)
+            await client.close()
+            with pytest.raises(ConnectionLostError) as info:
+                await call
+            assert info.value.sent is False
+            await eventually(lambda: ex.sessions == 0)
+    arun(main())
