@@ -27,7 +27,7 @@ DEBUG (never their content) and dropped. A pending request whose reply was
 malformed stays pending and times out with ``outcome_unknown``.
 """
 cimport cython
-from cpython.dict cimport PyDict_GetItem
+from cpython.dict cimport PyDict_DelItem, PyDict_GetItem
 from cpython.object cimport PyObject
 from cpython.unicode cimport PyUnicode_DecodeUTF8, PyUnicode_DecodeLatin1
 from cython.operator cimport dereference, preincrement
@@ -659,6 +659,7 @@ cdef class Connection(WSListener):
         cdef object msg = None, in_time = None, out_time = None
         cdef long long request_id
         cdef PyObject* found
+        cdef object id_key
         cdef _Pending entry
         cdef WSAPIResponse resp
         cdef element_type t
@@ -717,7 +718,8 @@ cdef class Connection(WSListener):
             self._on_pong(id_ptr, id_len)
             return 0
         request_id = _parse_request_id(id_ptr, id_len)
-        found = PyDict_GetItem(self._pending, request_id) if request_id > 0 else NULL
+        id_key = request_id  # one PyLong for both dict operations
+        found = PyDict_GetItem(self._pending, id_key) if request_id > 0 else NULL
         if found == NULL:
             if request_id > 0 and request_id in self._forgotten_ids:
                 self.late_replies += 1
@@ -735,7 +737,7 @@ cdef class Connection(WSListener):
         if code_kind != 1:
             return self._drop_frame("reply without a string code")
         entry = <_Pending>found
-        del self._pending[request_id]
+        PyDict_DelItem(self._pending, id_key)
         self.replies += 1
 
         resp = WSAPIResponse.__new__(WSAPIResponse)
