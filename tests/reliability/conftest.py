@@ -1,0 +1,101 @@
+"""Fixtures of the reliability tests: the transport (plain / TLS), the implementation
+(compiled / pure Python), and a guard that fails a test on asyncio's "Task was
+destroyed but it is pending", "Unclosed ..." or an unraisable ResourceWarning."""
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+from collections.abc import Iterator
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from kucoin_fast import _reference
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def _compiled() -> Any:
+    if os.environ.get("KUCOIN_FAST_NO_EXTENSIONS"):
+        return None
+    try:
+        return SimpleNamespace(
+            name="compiled",
+            sign=importlib.import_module("kucoin_fast._sign"),
+            encode=importlib.import_module("kucoin_fast._encode"),
+            dispatch=importlib.import_module("kucoin_fast._dispatch"),
+        )
+    except ImportError:
+        return None
+
+
+COMPILED = _compiled()
+PYTHON = SimpleNamespace(name="python", sign=_reference, encode=_reference, dispatch=_reference)
+IMPLS = [PYTHON] + ([COMPILED] if COMPILED is not None else [])
+IMPL_IDS = [impl.name for impl in IMPLS]
+
+
+@pytest.fixture(params=["plain", "tls"])
+def tls(request: pytest.FixtureRequest) -> bool:
+    """Run the scenario over ws:// and over wss:// (trustme certificates)."""
+    return request.param == "tls"
+
+
+@pytest.fixture(params=IMPLS, ids=IMPL_IDS)
+def impl(request: pytest.FixtureRequest) -> Any:
+    """One implementation: ``.sign``, ``.encode``, ``.dispatch`` modules."""
+    return request.param
+
+
+@pytest.fixture(params=IMPLS, ids=IMPL_IDS)
+def client_impl(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Run the facade on one implementation (patches the names client.py uses)."""
+    from kucoin_fast import client as client_module
+
+    chosen = request.param
+    monkeypatch.setattr(client_module, "Connection", chosen.dispatch.Connection)
+    monkeypatch.setattr(client_module, "OrderTemplate", chosen.encode.OrderTemplate)
+    monkeypatch.setattr(client_module, "build_signed_query", chosen.sign.build_signed_query)
+    return chosen
+
+
+class _AsyncioErrors(logging.Handler):
+    PATTERNS = ("Task was destroyed but it is pending", "Unclosed", "unclosed",
+                "Future exception was never retrieved", "Task exception was never retrieved")
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.WARNING)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = record.getMessage()
+        if any(p in text for p in self.PATTERNS):
+            self.lines.append(text)
+
+
+@pytest.fixture(autouse=True)
+def _no_asyncio_leaks() -> Iterator[None]:
+    """Fail the test if asyncio reports a destroyed pending task or an unclosed object."""
+    import gc
+
+    handler = _AsyncioErrors()
+    log = logging.getLogger("asyncio")
+    log.addHandler(handler)
+    try:
+        yield
+        gc.collect()
+    finally:
+        log.removeHandler(handler)
+    assert not handler.lines, handler.lines
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # Turn resource warnings into errors for this directory only (the rest of the suite
+    # keeps its own policy).
+    for item in items:
+        if str(item.path).startswith(_HERE):
+            item.add_marker(pytest.mark.filterwarnings("error::ResourceWarning"))
+            item.add_marker(pytest.mark.filterwarnings(
+                "error::pytest.PytestUnraisableExceptionWarning"))
