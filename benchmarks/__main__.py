@@ -16,6 +16,7 @@ import platform
 import shlex
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -61,17 +62,17 @@ def _cpu_model() -> str:
 
 def _micro(seconds: float, pin: bool) -> dict[str, Any]:
     """Run ``benchmarks.micro`` in its own process on the client core."""
-    out = RESULTS_DIR / "micro.json.tmp"
-    cmd = [sys.executable, "-m", "benchmarks.micro", "--seconds", str(seconds), "--json", str(out)]
-    if pin:
-        cmd = ["taskset", "-c", str(_runner.CLIENT_CORE), *cmd]
-    proc = subprocess.run(cmd, check=False, cwd=_runner.ROOT, capture_output=True, text=True)
-    try:
-        rows = json.loads(out.read_text())
-        out.unlink()
-        return {"rows": rows}
-    except (OSError, ValueError):
-        return {"error": (proc.stderr.strip().splitlines() or ["micro-benchmarks failed"])[-1]}
+    with tempfile.TemporaryDirectory(prefix="kf-micro-") as tmp:
+        out = Path(tmp) / "micro.json"
+        cmd = [sys.executable, "-m", "benchmarks.micro", "--seconds", str(seconds),
+               "--json", str(out)]
+        if pin:
+            cmd = ["taskset", "-c", str(_runner.CLIENT_CORE), *cmd]
+        proc = subprocess.run(cmd, check=False, cwd=_runner.ROOT, capture_output=True, text=True)
+        try:
+            return {"rows": json.loads(out.read_text())}
+        except (OSError, ValueError):
+            return {"error": (proc.stderr.strip().splitlines() or ["micro-benchmarks failed"])[-1]}
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
