@@ -80,6 +80,11 @@ class _Handshake(WSListener):  # type: ignore[misc]
     def on_ws_connected(self, transport: WSTransport) -> None:
         self.transport = transport
 
+    def on_ws_disconnected(self, transport: WSTransport) -> None:
+        # Fail loudly instead of hanging the run.
+        print(f"{type(self).__name__}: disconnected by the server", file=sys.stderr)
+        os._exit(3)
+
     def handshake_frame(self, payload: bytes) -> bool:
         if self.ready.done():
             return False
@@ -112,7 +117,7 @@ class FloorClient(_Handshake):
         self.outstanding += 1
 
     def on_ws_frame(self, transport: WSTransport, frame: Any) -> None:
-        if self.handshake_frame(frame.get_payload_as_bytes()):
+        if frame.msg_type != WSMsgType.TEXT or self.handshake_frame(frame.get_payload_as_bytes()):
             return
         self.outstanding -= 1
         if self.remaining > 0:
@@ -136,6 +141,8 @@ class OrjsonFutureClient(_Handshake):
         self.loop = asyncio.get_running_loop()
 
     def on_ws_frame(self, transport: WSTransport, frame: Any) -> None:
+        if frame.msg_type != WSMsgType.TEXT:
+            return
         payload = frame.get_payload_as_bytes()
         if self.handshake_frame(payload):
             return
@@ -257,7 +264,10 @@ def main() -> None:
     args = parser.parse_args()
 
     env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    # The baseline clients send no keepalive and may sit idle while the others run:
+    # keep the emulator from closing them for idleness.
     cmd = [sys.executable, "-m", "kucoin_fast", "emulator", "--port", "0", "--no-rate-limit",
+           "--idle-timeout-ms", str(24 * 3600 * 1000),
            "--api-key", KEY, "--api-secret", SECRET, "--api-passphrase", PASSPHRASE]
     if hasattr(os, "sched_setaffinity"):
         cmd = ["taskset", "-c", str(args.emulator_core)] + cmd
