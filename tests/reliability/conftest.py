@@ -3,38 +3,15 @@
 destroyed but it is pending", "Unclosed ..." or an unraisable ResourceWarning."""
 from __future__ import annotations
 
-import importlib
 import logging
 import os
 from collections.abc import Iterator
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
-
-from kucoin_fast import _reference
+from rel_helpers import IMPL_IDS, IMPLS
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def _compiled() -> Any:
-    if os.environ.get("KUCOIN_FAST_NO_EXTENSIONS"):
-        return None
-    try:
-        return SimpleNamespace(
-            name="compiled",
-            sign=importlib.import_module("kucoin_fast._sign"),
-            encode=importlib.import_module("kucoin_fast._encode"),
-            dispatch=importlib.import_module("kucoin_fast._dispatch"),
-        )
-    except ImportError:
-        return None
-
-
-COMPILED = _compiled()
-PYTHON = SimpleNamespace(name="python", sign=_reference, encode=_reference, dispatch=_reference)
-IMPLS = [PYTHON] + ([COMPILED] if COMPILED is not None else [])
-IMPL_IDS = [impl.name for impl in IMPLS]
 
 
 @pytest.fixture(params=["plain", "tls"])

@@ -222,7 +222,7 @@ def test_s14_event_loop_stall_no_false_disconnect(arun: Any, tls: bool) -> None:
             prepared = client.prepare_order(MARKET)
             for i in range(2000):
                 prepared.send(None, 1, f"s14-{i}", on_result)
-            time.sleep(2.0)  # the stall (deliberately blocking)
+            time.sleep(2.0)  # noqa: ASYNC251 - the stall (deliberately blocking)
             await done
             assert all(getattr(r, "ok", False) for r in results)
             assert client.connection().is_ready and client.stats()["pending"] == 0

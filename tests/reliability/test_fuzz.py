@@ -1,0 +1,215 @@
+"""Scenarios 10-12 fuzzed: hypothesis-generated malformed, truncated, oversized and
+wrongly typed frames.
+
+* fed to the dispatcher (both implementations) through picows' ``_make_test_ws_frame``
+  and a recording transport: nothing escapes ``on_ws_frame``, the request always
+  ends (reply, API error or connection loss), the pending table empties;
+* sent by a small picows server over a real socket to the real client (plain; the TLS
+  matrix of the same frames is covered by test_transport_faults): zero crashes, zero
+  hangs (every call ends within a generous bound).
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from picows import WSListener, WSMsgType, ws_create_server
+from picows.picows import WSTransport, _make_test_ws_frame
+from rel_helpers import IMPLS, KEY, MARKET, PASSPHRASE, SECRET, run_on
+
+from kucoin_fast import KucoinError, WebsocketAPIClient
+from kucoin_fast._reference import sign_challenge
+
+CHALLENGE = b'{"sessionId":"92f2aec4-d87e-47cc-917d-4e7c93911bdc","timestamp":1742175983882}'
+WELCOME = b'{"sessionId":"92f2aec4","data":"welcome","pingInterval":18000,"pingTimeout":10000}'
+OK_REPLY = ('{{"id":"{id}","op":"futures.order","code":"200000","data":{{"orderId":"1",'
+            '"clientOid":"mkt-1"}},"inTime":1,"outTime":2}}')
+
+_scalars = st.one_of(st.none(), st.booleans(), st.integers(-2**70, 2**70),
+                     st.floats(allow_nan=False), st.text(max_size=20))
+_json = st.recursive(_scalars, lambda inner: st.one_of(
+    st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=8), inner, max_size=4)),
+    max_leaves=12)
+_keys = st.sampled_from(["id", "op", "code", "msg", "data", "inTime", "outTime",
+                         "userRateLimit", "rateLimit", "sessionId", "pingInterval",
+                         "pingTimeout", "timestamp"])
+_ids = st.one_of(st.sampled_from(["1", "2", "0", "01", "-1", "ping-1", "ping-", "ping-x",
+                                  "99999999999999999999", "1 ", "\u0661"]), _json)
+_codes = st.one_of(st.sampled_from(["200000", "429000", "400100", "501000", "", "2e5"]), _json)
+_rate = st.one_of(_json, st.fixed_dictionaries(
+    {}, optional={"limit": _json, "remaining": _json, "reset": _json}))
+_docs = st.dictionaries(_keys, _json, max_size=6).flatmap(lambda base: st.fixed_dictionaries(
+    {}, optional={"id": _ids, "code": _codes, "userRateLimit": _rate, "op": _json}).map(
+    lambda extra: {**base, **extra}))
+
+
+@st.composite
+def _payloads(draw: Any) -> bytes:
+    kind = draw(st.sampled_from(["doc", "truncated", "bytes", "big", "nested", "json"]))
+    if kind == "bytes":
+        return bytes(draw(st.binary(max_size=200)))
+    if kind == "json":
+        return json.dumps(draw(_json)).encode()
+    if kind == "nested":
+        depth = draw(st.integers(1, NESTED_MAX))
+        return b"[" * depth + b"]" * draw(st.integers(0, depth))
+    text = json.dumps(draw(_docs)).encode()
+    if kind == "truncated":
+        return text[:draw(st.integers(0, max(0, len(text) - 1)))]
+    if kind == "big":
+        return text[:-1] + b',"pad":"' + b"x" * draw(st.integers(1, 300_000)) + b'"}'
+    return text
+
+
+#: Depth of the "nested" payloads (deeper than the Python twin's recursion limit).
+NESTED_MAX = int(os.environ.get("KF_FUZZ_NESTED_MAX", "3000"))
+
+_msg_types = st.sampled_from([WSMsgType.TEXT] * 6 + [WSMsgType.BINARY, WSMsgType.CONTINUATION,
+                                                     WSMsgType.PING, WSMsgType.PONG])
+_frames = st.tuples(_msg_types, _payloads(), st.sampled_from([True, True, True, False]))
+
+
+class _Sock:
+    def fileno(self) -> int:
+        return -1
+
+
+class _Recording:
+    def __init__(self) -> None:
+        self.closed = False
+
+    def write(self, data: Any) -> None:
+        pass
+
+    def get_write_buffer_size(self) -> int:
+        return 0
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return _Sock() if name == "socket" else default
+
+    def close(self) -> None:
+        self.closed = True
+
+    abort = close
+
+    def is_closing(self) -> bool:
+        return self.closed
+
+
+async def _dispatch_case(impl: Any, frames: list[tuple[Any, bytes, bool]], ready: bool) -> None:
+    loop = asyncio.get_running_loop()
+    lost: list[Any] = []
+    conn = impl.dispatch.Connection(loop, ws_key="wsApiFuturesV1", secret=SECRET.encode(),
+                                    request_timeout=30.0,
+                                    on_lost=lambda c, reason: lost.append(reason))
+    transport = WSTransport(False, _Recording(), logging.getLogger("test.fuzz"), loop)
+    conn.on_ws_connected(transport)
+    fut = None
+    if ready:
+        conn.on_ws_frame(transport, _make_test_ws_frame(WSMsgType.TEXT, CHALLENGE, True, False))
+        conn.on_ws_frame(transport, _make_test_ws_frame(WSMsgType.TEXT, WELCOME, True, False))
+        assert conn.is_ready
+        fut = conn.request("futures.order", MARKET)
+    for msg_type, payload, fin in frames:
+        conn.on_ws_frame(transport, _make_test_ws_frame(msg_type, payload, fin, False))
+    if ready:
+        if conn.is_ready:
+            conn.on_ws_frame(transport, _make_test_ws_frame(
+                WSMsgType.TEXT, OK_REPLY.format(id=1).encode(), True, False))
+            assert fut is not None and fut.done()  # by a fuzz frame or by the real reply
+        else:
+            assert fut is not None and fut.done()
+        assert conn.pending_count == 0
+        if fut.done() and not fut.cancelled() and fut.exception() is not None:
+            assert isinstance(fut.exception(), KucoinError)
+    conn.abort("fuzz case over")
+    assert conn.pending_count == 0
+    done = conn.handshake_done
+    if done.done() and not done.cancelled():
+        exc = done.exception()
+        assert exc is None or isinstance(exc, KucoinError), exc
+
+
+#: Findings still open in the client (removed when fixed): the Python twin lets a
+#: RecursionError out of json.loads for deeply nested input, and picows' disconnect
+#: exception is left unretrieved after a protocol error.
+PENDING_FIX = pytest.mark.xfail(reason="client fixes pending (see README)", strict=False)
+
+
+@PENDING_FIX
+@pytest.mark.parametrize("impl", IMPLS, ids=[i.name for i in IMPLS])
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@given(frames=st.lists(_frames, min_size=1, max_size=8), ready=st.booleans())
+def test_fuzz_dispatcher(impl: Any, loop_kind: str, frames: list[Any], ready: bool) -> None:
+    run_on(loop_kind, _dispatch_case(impl, frames, ready))
+
+
+# ---------------------------------------------------------------- real socket
+class _FuzzServer(WSListener):
+    """Handshake like KuCoin, then answer each request with the fuzz frames followed by
+    the real reply."""
+
+    def __init__(self, frames: list[tuple[Any, bytes, bool]]) -> None:
+        super().__init__()
+        self.frames = frames
+        self.state = 0
+        self.transport: Any = None
+
+    def on_ws_connected(self, transport: Any) -> None:
+        self.transport = transport
+        transport.send(WSMsgType.TEXT, CHALLENGE)
+
+    def on_ws_frame(self, transport: Any, frame: Any) -> None:
+        if frame.msg_type == WSMsgType.CLOSE:
+            transport.send_close(frame.get_close_code())
+            transport.disconnect()
+            return
+        if frame.msg_type != WSMsgType.TEXT:
+            return
+        payload = frame.get_payload_as_bytes()
+        if self.state == 0:
+            assert payload == sign_challenge(SECRET.encode(), CHALLENGE)
+            self.state = 1
+            transport.send(WSMsgType.TEXT, WELCOME)
+            return
+        doc = json.loads(payload)
+        if doc.get("op") == "ping":
+            transport.send(WSMsgType.TEXT, json.dumps({"id": doc["id"], "op": "pong"}).encode())
+            return
+        for msg_type, data, fin in self.frames:
+            transport.send(msg_type, data, fin)
+        transport.send(WSMsgType.TEXT, OK_REPLY.format(id=doc["id"]).encode())
+
+
+async def _socket_case(frames: list[tuple[Any, bytes, bool]]) -> None:
+    server = await ws_create_server(lambda request: _FuzzServer(frames), "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    client = WebsocketAPIClient(KEY, SECRET, PASSPHRASE, ws_url=f"ws://127.0.0.1:{port}/v1/private",
+                                request_timeout=5.0, connect_timeout=5.0,
+                                max_frame_size=256 * 1024)
+    try:
+        for i in range(2):
+            try:
+                result = await asyncio.wait_for(client.submit_futures_order(
+                    dict(MARKET, clientOid=f"fz-{i}")), 20)
+                assert result.code is not None
+            except KucoinError:
+                pass  # an API error from a fuzz frame, or the connection was dropped
+        assert client.stats().get("pending", 0) == 0
+    finally:
+        await client.close()
+        server.close()
+        await server.wait_closed()
+
+
+@PENDING_FIX
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(frames=st.lists(_frames, min_size=1, max_size=5))
+def test_fuzz_over_a_real_socket(loop_kind: str, frames: list[Any]) -> None:
+    run_on(loop_kind, _socket_case(frames), timeout=60)
