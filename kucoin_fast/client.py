@@ -256,6 +256,8 @@ class WebsocketAPIClient:
         #: The most recent connection per key, live or not (for stats after a loss).
         self._last_connection: dict[str, Any] = {}
         self._connecting: dict[str, asyncio.Task[Any]] = {}
+        #: Tasks collecting the transports' final state after a loss (see _reap).
+        self._reapers: set[asyncio.Task[None]] = set()
         self._closed = False
 
     @staticmethod
@@ -406,6 +408,22 @@ class WebsocketAPIClient:
             del self._connections[ws_key]
         if not self._closed:
             self._logger.warning("connection %s ended: %s", ws_key, reason)
+        transport = conn.transport
+        if transport is not None:
+            # picows stores a locally detected failure (e.g. an oversized frame) in the
+            # transport's disconnect future; retrieve it so asyncio never reports it as
+            # "exception was never retrieved" (the requests already failed with
+            # ConnectionLostError).
+            reaper = asyncio.get_running_loop().create_task(self._reap(transport, ws_key))
+            self._reapers.add(reaper)
+            reaper.add_done_callback(self._reapers.discard)
+
+    async def _reap(self, transport: Any, ws_key: str) -> None:
+        try:
+            await transport.wait_disconnected()
+        except (WSError, OSError) as exc:
+            self._logger.debug("connection %s: transport ended with %s: %s", ws_key,
+                               type(exc).__name__, self._transport_logger.redact(str(exc)))
 
     # ----------------------------------------------------- request methods
     # The four methods are plain functions returning a coroutine: on an open

@@ -369,6 +369,9 @@ def test_malformed_replacing_reply_times_out(arun: Any) -> None:
 
 def test_oversized_frame_disconnects(arun: Any) -> None:
     async def main() -> None:
+        import gc
+        reports: list[dict[str, Any]] = []
+        asyncio.get_running_loop().set_exception_handler(lambda _l, ctx: reports.append(ctx))
         async with emulator() as ex, make_client(ex, max_frame_size=64 * 1024) as client:
             ex.faults.malformed = "oversized"
             ex.faults.malformed_mode = "replace"
@@ -376,6 +379,15 @@ def test_oversized_frame_disconnects(arun: Any) -> None:
             with pytest.raises(ConnectionLostError) as info:
                 await client.submit_futures_order(MARKET)
             assert info.value.outcome_unknown
+            lost = client.connection()
+            await eventually(lambda: not client._reapers)
+            ex.faults.malformed = None
+            assert (await client.submit_futures_order(MARKET)).ok  # a new connection
+        del lost
+        gc.collect()
+        await asyncio.sleep(0)
+        # picows' disconnect error was retrieved: asyncio reported nothing.
+        assert [ctx.get("message") for ctx in reports] == []
     arun(main())
 
 
