@@ -692,7 +692,7 @@ class Connection(WSListener):
     def _handle_reply(self, payload: bytes) -> None:
         try:
             doc = _loads(payload)
-        except ValueError:  # includes JSONDecodeError and bad UTF-8
+        except (ValueError, RecursionError):  # JSONDecodeError, bad UTF-8, nested too deep
             self._drop_frame("not valid JSON")
             return
         if type(doc) is not dict:
@@ -762,7 +762,7 @@ class Connection(WSListener):
     def _handle_handshake(self, payload: bytes) -> None:
         try:
             doc = _loads(payload)
-        except ValueError:
+        except (ValueError, RecursionError):
             self._fail_handshake(ConnectError("the gateway sent a non-JSON handshake frame"))
             return
         if type(doc) is not dict:

@@ -238,6 +238,7 @@ def test_malformed_frames_are_counted_and_dropped(impl: Any, arun: Any, caplog: 
         h.handshake()
         fut = h.conn.request("futures.order", ORDER)
         for bad in [b"not json", b'{"id":"1","op":"futures.order","code":"200', b"[1,2]", b'"x"',
+                    b"[" * 100_000 + b"]" * 100_000, b'{"a":' * 50_000 + b"1" + b"}" * 50_000,
                     b'{"id":1,"code":"200000"}', b'{"code":200000,"id":"1"}',
                     b'{"id":"1","op":"futures.order"}', b'{"op":"futures.order","data":{}}',
                     b"\xff\xfe", b'{"id":null}']:
@@ -248,7 +249,7 @@ def test_malformed_frames_are_counted_and_dropped(impl: Any, arun: Any, caplog: 
         h.feed(b'{"id":"abc","op":"futures.order","code":"200000"}')  # not ours
         h.feed(b'{"id":"01","op":"futures.order","code":"200000"}')   # not our format
         stats = h.conn.stats()
-        assert stats["malformed_frames"] == 12 and stats["unknown_replies"] == 3
+        assert stats["malformed_frames"] == 14 and stats["unknown_replies"] == 3
         assert not fut.done() and h.conn.pending_count == 1
         h.feed(b'{"id":"1","op":"futures.order","code":"200000","data":{"orderId":"9"}}')
         assert (await fut).data == {"orderId": "9"}
