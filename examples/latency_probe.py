@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import statistics
 import time
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
 
 from kucoin_fast import Credentials, OrderNotCancelableError, WebsocketAPIClient
 

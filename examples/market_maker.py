@@ -19,8 +19,9 @@ import contextlib
 import itertools
 import random
 import time
+from collections.abc import AsyncIterator
 from decimal import Decimal
-from typing import Any, AsyncIterator
+from typing import Any
 
 from kucoin_fast import Credentials, KucoinAPIError, WebsocketAPIClient
 
@@ -57,33 +58,33 @@ async def run(url: str | None, cycles: int, spread_ticks: int, seed: int) -> dic
     run_tag = f"mm{int(time.time()) % 100000}"
     counts = {"placed": 0, "cancelled": 0, "rejected": 0}
     mid = START_MID
-    async with gateway(url) as (base_url, creds):
-        async with WebsocketAPIClient(credentials=creds, ws_url=base_url) as client:
-            live: list[str] = []
-            for _ in range(cycles):
-                if live:
-                    res = await client.cancel_multiple_futures_orders(
-                        {"clientOidsList": [{"symbol": SYMBOL, "clientOid": o} for o in live]})
-                    counts["cancelled"] += len(res.succeeded)
-                    live = []
-                mid += TICK * rng.randint(-5, 5)
-                half = TICK * spread_ticks
-                bid, ask = f"{run_tag}-{next(ids)}", f"{run_tag}-{next(ids)}"
-                res = await client.submit_multiple_futures_orders(
-                    [quote("buy", mid - half, bid), quote("sell", mid + half, ask)])
-                for item in res.items:
-                    if item.ok:
-                        counts["placed"] += 1
-                        live.append(item.client_oid or "")
-                    else:
-                        counts["rejected"] += 1
-                        print(f"rejected {item.client_oid}: {item.code} {item.msg}")
-            for oid in live:  # single cancels on the way out
-                try:
-                    await client.cancel_futures_order({"clientOid": oid, "symbol": SYMBOL})
-                    counts["cancelled"] += 1
-                except KucoinAPIError as exc:
-                    print(f"cancel {oid}: {exc.code} {exc.msg}")
+    async with gateway(url) as (base_url, creds), \
+            WebsocketAPIClient(credentials=creds, ws_url=base_url) as client:
+        live: list[str] = []
+        for _ in range(cycles):
+            if live:
+                res = await client.cancel_multiple_futures_orders(
+                    {"clientOidsList": [{"symbol": SYMBOL, "clientOid": o} for o in live]})
+                counts["cancelled"] += len(res.succeeded)
+                live = []
+            mid += TICK * rng.randint(-5, 5)
+            half = TICK * spread_ticks
+            bid, ask = f"{run_tag}-{next(ids)}", f"{run_tag}-{next(ids)}"
+            res = await client.submit_multiple_futures_orders(
+                [quote("buy", mid - half, bid), quote("sell", mid + half, ask)])
+            for item in res.items:
+                if item.ok:
+                    counts["placed"] += 1
+                    live.append(item.client_oid or "")
+                else:
+                    counts["rejected"] += 1
+                    print(f"rejected {item.client_oid}: {item.code} {item.msg}")
+        for oid in live:  # single cancels on the way out
+            try:
+                await client.cancel_futures_order({"clientOid": oid, "symbol": SYMBOL})
+                counts["cancelled"] += 1
+            except KucoinAPIError as exc:
+                print(f"cancel {oid}: {exc.code} {exc.msg}")
     return counts
 
 

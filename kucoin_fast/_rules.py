@@ -12,6 +12,7 @@ input of any type.
 """
 from __future__ import annotations
 
+import math
 import re
 from decimal import Decimal, InvalidOperation
 from typing import Any, Final, NamedTuple
@@ -183,7 +184,7 @@ def _check_kind(field: str, kind: str, choices: tuple[str, ...], value: Any) -> 
             if not _DECIMAL_RE.match(value) or Decimal(value) <= 0:
                 return _param(field, "must be a positive decimal string")
         elif type(value) in (int, float):
-            if not value > 0 or value != value or value == float("inf"):
+            if not (value > 0 and math.isfinite(value)):
                 return _param(field, "must be a positive decimal string")
         else:
             return _param(field, "must be a positive decimal string")
@@ -370,13 +371,13 @@ CONTRACTS: Final[dict[str, ContractSpec]] = {
     c.symbol: c
     for c in (
         ContractSpec("XBTUSDTM", Decimal("0.1"), 1, Decimal("0.001"), 1_000_000,
-                     Decimal("1000000"), False, Decimal("110205.37")),
+                     Decimal(1000000), False, Decimal("110205.37")),
         ContractSpec("ETHUSDTM", Decimal("0.01"), 1, Decimal("0.01"), 1_000_000,
-                     Decimal("1000000"), False, Decimal("4430.34")),
-        ContractSpec("ZRXUSDTM", Decimal("0.0001"), 1, Decimal("10"), 1_000_000,
-                     Decimal("1000000"), False, Decimal("0.2376")),
+                     Decimal(1000000), False, Decimal("4430.34")),
+        ContractSpec("ZRXUSDTM", Decimal("0.0001"), 1, Decimal(10), 1_000_000,
+                     Decimal(1000000), False, Decimal("0.2376")),
         # Coin-margined (inverse): size in lots only; multiplier -1 as KuCoin lists it.
-        ContractSpec("XBTUSDM", Decimal("1"), 1, Decimal("-1"), 10_000_000,
-                     Decimal("10000000"), True, Decimal("110210")),
+        ContractSpec("XBTUSDM", Decimal(1), 1, Decimal(-1), 10_000_000,
+                     Decimal(10000000), True, Decimal(110210)),
     )
 }
