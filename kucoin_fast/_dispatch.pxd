@@ -130,6 +130,11 @@ cdef class Connection(WSListener):
     cdef readonly long long malformed_frames
     cdef readonly long long unsolicited_errors
     cdef readonly long long pongs
+    cdef readonly tuple lost_client_oids   # clientOids of the requests pending at the end
+    cdef readonly long long lost_requests  # how many requests were pending at the end
+    cdef readonly bint write_paused        # picows: write buffer above its high-water mark
+    cdef public object on_write_resumed    # callable(conn) when the buffer drained again
+    cdef public object on_notice           # callable(conn, code, msg) for id-less error frames
 
     cdef int _send_payload(self, Py_ssize_t size) except -1
     cdef int _cork_frame(self, const char* payload, Py_ssize_t size) except -1

@@ -47,6 +47,11 @@ class Connection(WSListener):
     malformed_frames: int
     unsolicited_errors: int
     pongs: int
+    lost_client_oids: tuple[str, ...]
+    lost_requests: int
+    write_paused: bool
+    on_write_resumed: Callable[[Any], None] | None
+    on_notice: Callable[[Any, str, Any], None] | None
     def __init__(
         self, loop: asyncio.AbstractEventLoop, *, ws_key: str, secret: bytes,
         request_timeout: float, url_timestamp_ms: int = ...,
@@ -73,3 +78,5 @@ class Connection(WSListener):
     def forget(self, request_id: int) -> None: ...
     def close(self) -> None: ...
     def abort(self, reason: str) -> None: ...
+    def pause_writing(self) -> None: ...
+    def resume_writing(self) -> None: ...

@@ -281,6 +281,7 @@ cdef class Connection(WSListener):
         self._next_id = 1
         self._state = _AWAIT_CONNECT
         self.handshake_done = loop.create_future()
+        self.lost_client_oids = ()
 
     def __repr__(self) -> str:
         return (f"<Connection ws_key={self.ws_key!r} state={self.state} "
@@ -527,13 +528,17 @@ cdef class Connection(WSListener):
         pending = self._pending
         self._pending = {}
         cls = ClientClosedError if by_client else ConnectionLostError
+        lost = []
         for entry in pending.values():
             self._remember_forgotten(entry.request_id)
+            oids = client_oids_of(entry.op, entry.args)
+            lost.extend(oids)
             self._complete(entry, cls(
                 f"{reason}: {entry.op} id={entry.request_id} was sent, outcome unknown",
                 request_id=str(entry.request_id), op=entry.op, ws_key=self.ws_key,
-                sent=True, outcome_unknown=True,
-                client_oids=client_oids_of(entry.op, entry.args)), True)
+                sent=True, outcome_unknown=True, client_oids=oids), True)
+        self.lost_client_oids = tuple(lost)
+        self.lost_requests = len(pending)
 
     cdef _cancel_timers(self):
         if self._deadline_handle is not None:
@@ -608,6 +613,16 @@ cdef class Connection(WSListener):
         self.transport = transport
         if self._state == _AWAIT_CONNECT:
             self._state = _AWAIT_CHALLENGE
+
+    cpdef pause_writing(self):
+        """picows: the socket's write buffer crossed its high-water mark."""
+        self.write_paused = True
+
+    cpdef resume_writing(self):
+        """picows: the write buffer drained below its low-water mark."""
+        self.write_paused = False
+        if self.on_write_resumed is not None:
+            self.on_write_resumed(self)
 
     cpdef on_ws_disconnected(self, WSTransport transport):
         reason = "connection lost"
@@ -768,6 +783,12 @@ cdef class Connection(WSListener):
         self.server_notice = (code, msg)
         if self._debug:
             self._logger.debug("%s: server error frame without id: code %s", self.ws_key, code)
+        if self.on_notice is not None:
+            try:
+                self.on_notice(self, code, msg)
+            except Exception as exc:  # never break the frame handler
+                self._loop.call_exception_handler({
+                    "message": "kucoin_fast: on_notice callback raised", "exception": exc})
         return 0
 
     # ------------------------------------------------------------ handshake

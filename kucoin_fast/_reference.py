@@ -421,6 +421,11 @@ class Connection(WSListener):
         self.malformed_frames = 0
         self.unsolicited_errors = 0
         self.pongs = 0
+        self.lost_client_oids: tuple[str, ...] = ()
+        self.lost_requests = 0
+        self.write_paused = False
+        self.on_write_resumed: Callable[[Any], None] | None = None
+        self.on_notice: Callable[[Any, str, Any], None] | None = None
 
     def __repr__(self) -> str:
         return f"<Connection ws_key={self.ws_key!r} state={self.state} pending={len(self._pending)}>"
@@ -583,13 +588,17 @@ class Connection(WSListener):
         pending = self._pending
         self._pending = {}
         cls = ClientClosedError if by_client else ConnectionLostError
+        lost: list[str] = []
         for entry in pending.values():
             self._remember_forgotten(entry.request_id)
+            oids = client_oids_of(entry.op, entry.args)
+            lost.extend(oids)
             self._complete(entry, cls(
                 f"{reason}: {entry.op} id={entry.request_id} was sent, outcome unknown",
                 request_id=str(entry.request_id), op=entry.op, ws_key=self.ws_key,
-                sent=True, outcome_unknown=True,
-                client_oids=client_oids_of(entry.op, entry.args)), True)
+                sent=True, outcome_unknown=True, client_oids=oids), True)
+        self.lost_client_oids = tuple(lost)
+        self.lost_requests = len(pending)
 
     def _cancel_timers(self) -> None:
         for name in ("_deadline_handle", "_ping_handle", "_pong_deadline_handle"):
@@ -653,6 +662,16 @@ class Connection(WSListener):
             self._pong_deadline_handle = None
 
     # ------------------------------------------------------- picows callbacks
+    def pause_writing(self) -> None:
+        """picows: the socket's write buffer crossed its high-water mark."""
+        self.write_paused = True
+
+    def resume_writing(self) -> None:
+        """picows: the write buffer drained below its low-water mark."""
+        self.write_paused = False
+        if self.on_write_resumed is not None:
+            self.on_write_resumed(self)
+
     def on_ws_connected(self, transport: Any) -> None:
         self.transport = transport
         if self._state == _AWAIT_CONNECT:
@@ -758,6 +777,12 @@ class Connection(WSListener):
         self.server_notice = (code, msg)
         if self._debug:
             self._logger.debug("%s: server error frame without id: code %s", self.ws_key, code)
+        if self.on_notice is not None:
+            try:
+                self.on_notice(self, code, msg)
+            except Exception as exc:  # noqa: BLE001 - never break the frame handler
+                self._loop.call_exception_handler({
+                    "message": "kucoin_fast: on_notice callback raised", "exception": exc})
 
     def _handle_handshake(self, payload: bytes) -> None:
         try:
