@@ -10,9 +10,12 @@ from __future__ import annotations
 import logging
 
 from ._impl import USING_EXTENSIONS, WSAPIResponse
+from ._oid import new_client_oid
+from ._resilience import ConnectionState, ReconnectPolicy, UnknownOutcome
 from .client import OrderCallback, PreparedOrder, WebsocketAPIClient
 from .errors import (
     AuthenticationError,
+    BackpressureError,
     ClientClosedError,
     ClockSkewError,
     ConfigurationError,
@@ -41,6 +44,7 @@ __all__ = [
     "USING_EXTENSIONS",
     "WS_KEY_MAP",
     "AuthenticationError",
+    "BackpressureError",
     "BatchItem",
     "BatchResult",
     "ClientClosedError",
@@ -49,6 +53,7 @@ __all__ = [
     "ConnectError",
     "ConnectTimeoutError",
     "ConnectionLostError",
+    "ConnectionState",
     "Credentials",
     "DuplicateClientOidError",
     "InsufficientMarginError",
@@ -61,10 +66,13 @@ __all__ = [
     "PreparedOrder",
     "RateLimit",
     "RateLimitError",
+    "ReconnectPolicy",
     "RequestTimeoutError",
     "ServerError",
     "ServiceShuttingDownError",
+    "UnknownOutcome",
     "WSAPIResponse",
     "WebsocketAPIClient",
     "__version__",
+    "new_client_oid",
 ]

@@ -3,8 +3,11 @@
 The facade owns policy (when to connect, which connection a call uses, what to
 do after a loss); the per-connection mechanics live in the dispatcher's
 :class:`~kucoin_fast._dispatch.Connection`, one object per WebSocket. A lost
-connection is never revived: the next call opens a new one (fresh timestamp and
-signature) and the old object is dropped. Order ops are never re-sent.
+connection is never revived: the client opens a new one by itself (fresh timestamp
+and signature, exponential backoff with jitter and a cap; see
+:class:`~kucoin_fast.ReconnectPolicy`) and the old object is dropped. Order ops are
+never re-sent; the clientOids whose outcome became unknown are recorded per drop
+(:attr:`WebsocketAPIClient.unknown_outcomes`).
 
 Failure semantics (see ``failure-scenarios.md``):
 
@@ -19,8 +22,10 @@ Failure semantics (see ``failure-scenarios.md``):
 from __future__ import annotations
 
 import asyncio
+import collections
 import ipaddress
 import logging
+import ssl
 import sys
 import time
 import traceback
@@ -33,19 +38,30 @@ from picows import WSError, ws_connect
 
 from . import _rules
 from ._impl import Connection, OrderTemplate, WSAPIResponse, build_signed_query
+from ._resilience import ConnectionState, ReconnectPolicy, ThrottleState, UnknownOutcome
 from .errors import (
+    AuthenticationError,
+    BackpressureError,
+    ClientClosedError,
     ConfigurationError,
     ConnectError,
     ConnectionLostError,
     ConnectTimeoutError,
+    KucoinAPIError,
     KucoinError,
+    RateLimitError,
+    client_oids_of,
 )
 from .types import WS_KEY_MAP, BatchResult, Credentials
 
-__all__ = ["OrderCallback", "PreparedOrder", "WebsocketAPIClient"]
+__all__ = ["OrderCallback", "PreparedOrder", "StateCallback", "WebsocketAPIClient"]
 
 #: ``callback(result)``: result is a :class:`WSAPIResponse` or a :class:`KucoinError`.
 OrderCallback = Callable[[Any], None]
+#: ``callback(ws_key, state, error)``: a :class:`ConnectionState` value and the error
+#: that caused it (None when there is none).
+StateCallback = Callable[[str, str, "BaseException | None"], None]
+_UNKNOWN_KEPT: Final = 1024
 
 _DEFAULT_KEY: Final = WS_KEY_MAP.wsApiFuturesV1
 _OP_ORDER: Final = _rules.OP_ORDER
@@ -169,6 +185,8 @@ class PreparedOrder:
             raise ConnectionLostError(
                 "not connected: await client.connect() before using a prepared order",
                 op=_OP_ORDER, ws_key=self.ws_key, sent=False, client_oids=(client_oid,))
+        if conn.write_paused:
+            raise self._client._backpressure_error(_OP_ORDER, (client_oid,))
         return int(conn.send_prepared(self._template, price, size, client_oid, callback))
 
 
@@ -185,6 +203,13 @@ class WebsocketAPIClient:
     client.close()``; the first request connects lazily. Every method takes an
     optional ``ws_key`` (default ``WS_KEY_MAP.wsApiFuturesV1``); each key is one
     connection.
+
+    Reliability options (see docs/reliability.md): ``auto_reconnect`` (default True)
+    with ``reconnect_policy``; ``on_state_change(ws_key, state, error)``;
+    ``on_unknown_outcome(UnknownOutcome)``; ``throttle`` (hold requests while the last
+    reply's ``userRateLimit.remaining`` is at or below ``throttle_reserve`` until its
+    ``reset``); ``insecure_skip_tls_verify`` (turns certificate and hostname checks
+    off: for test rigs only, logs a WARNING).
     """
 
     def __init__(
@@ -209,6 +234,13 @@ class WebsocketAPIClient:
         max_frame_size: int = 1 << 20,
         coalesce_writes: bool = False,
         clock: Callable[[], float] = time.time,
+        auto_reconnect: bool = True,
+        reconnect_policy: ReconnectPolicy | None = None,
+        on_state_change: StateCallback | None = None,
+        on_unknown_outcome: Callable[[UnknownOutcome], None] | None = None,
+        throttle: bool = False,
+        throttle_reserve: int = 0,
+        insecure_skip_tls_verify: bool = False,
     ) -> None:
         """See the class docstring. ``ping_interval``/``ping_timeout`` (seconds)
         override the welcome's values; ``clock`` (seconds since the epoch) is the
@@ -239,6 +271,17 @@ class WebsocketAPIClient:
         self.enable_ns: Final = enable_ns
         self._partner = partner
         self._partner_key = partner_key
+        if throttle_reserve < 0:
+            raise ConfigurationError("throttle_reserve must be >= 0")
+        if insecure_skip_tls_verify:
+            if ssl_context is not None:
+                raise ConfigurationError("pass either ssl_context or insecure_skip_tls_verify")
+            ssl_context = ssl.create_default_context()
+            ssl_context.check_hostname = False
+            ssl_context.verify_mode = ssl.CERT_NONE
+            logging.getLogger(logger_name).warning(
+                "TLS certificate verification is OFF (insecure_skip_tls_verify=True): "
+                "anyone on the path can read and change this connection")
         self._ssl_context = ssl_context
         self._ping_interval = ping_interval
         self._ping_timeout = ping_timeout
@@ -259,6 +302,26 @@ class WebsocketAPIClient:
         #: Tasks collecting the transports' final state after a loss (see _reap).
         self._reapers: set[asyncio.Task[None]] = set()
         self._closed = False
+        self._closed_fut: asyncio.Future[None] | None = None
+        self.auto_reconnect = auto_reconnect
+        self.reconnect_policy: Final = reconnect_policy or ReconnectPolicy()
+        self._on_state_change = on_state_change
+        self._on_unknown_outcome = on_unknown_outcome
+        self._states: dict[str, str] = {}
+        self._connected_events: dict[str, asyncio.Event] = {}
+        self._reconnect_tasks: dict[str, asyncio.Task[Any]] = {}
+        self._draining: set[Any] = set()  # connections retired after a 501000 notice
+        self._bg: set[Any] = set()
+        self._writable: dict[Any, list[asyncio.Future[None]]] = {}
+        #: Requests whose outcome became unknown, one record per drop (newest last,
+        #: bounded). See :meth:`take_unknown_outcomes`.
+        self.unknown_outcomes: collections.deque[UnknownOutcome] = collections.deque(
+            maxlen=_UNKNOWN_KEPT)
+        #: The last connect / reconnect error (None after a successful connect).
+        self.last_error: BaseException | None = None
+        #: Reconnect attempts made so far (all keys).
+        self.reconnect_attempts = 0
+        self._throttle = ThrottleState(reserve=throttle_reserve) if throttle else None
 
     @staticmethod
     def _check_url(url: str, allow_insecure_ws: bool) -> str:
@@ -276,8 +339,99 @@ class WebsocketAPIClient:
         return url
 
     def __repr__(self) -> str:
-        return (f"WebsocketAPIClient(ws_url={self.ws_url!r}, "
+        return (f"WebsocketAPIClient(ws_url={self.ws_url!r}, state={self.state!r}, "
                 f"connections={sorted(k for k, c in self._connections.items() if c.is_ready)})")
+
+    # --------------------------------------------------------------- state
+    @property
+    def state(self) -> str:
+        """Connection state of the default ``ws_key`` (a :class:`ConnectionState` value)."""
+        return self.connection_state(_DEFAULT_KEY)
+
+    def connection_state(self, ws_key: str = _DEFAULT_KEY) -> str:
+        """Connection state of ``ws_key``: idle, connecting, connected, reconnecting,
+        disconnected or closed."""
+        if self._closed:
+            return ConnectionState.CLOSED
+        return self._states.get(ws_key, ConnectionState.IDLE)
+
+    @property
+    def is_connected(self) -> bool:
+        """True while the default ``ws_key`` has an authenticated connection."""
+        return _DEFAULT_KEY in self._connections
+
+    def _set_state(self, ws_key: str, state: str, error: BaseException | None = None) -> None:
+        if self._states.get(ws_key) == state:
+            return
+        self._states[ws_key] = state
+        event = self._connected_events.get(ws_key)
+        if event is not None:
+            if state == ConnectionState.CONNECTED:
+                event.set()
+            else:
+                event.clear()
+        if self._on_state_change is not None:
+            try:
+                self._on_state_change(ws_key, state, error)
+            except Exception as exc:  # noqa: BLE001 - user code must not break the client
+                asyncio.get_running_loop().call_exception_handler({
+                    "message": "kucoin_fast: on_state_change callback raised",
+                    "exception": exc})
+
+    def _event(self, ws_key: str) -> asyncio.Event:
+        event = self._connected_events.get(ws_key)
+        if event is None:
+            event = self._connected_events[ws_key] = asyncio.Event()
+            if ws_key in self._connections:
+                event.set()
+        return event
+
+    async def wait_connected(self, ws_key: str = _DEFAULT_KEY,
+                             timeout: float | None = None) -> None:
+        """Wait until ``ws_key`` has an authenticated connection.
+
+        Starts a connection when none is open or being opened (idle/disconnected);
+        while reconnecting it waits for the reconnect loop. Raises
+        :class:`ClientClosedError` (``sent=False``) when the client is or gets closed,
+        the connect error when a connect started here fails, and
+        ``asyncio.TimeoutError`` after ``timeout`` seconds.
+        """
+        if timeout is None:
+            await self._wait_connected(ws_key)
+        else:
+            await asyncio.wait_for(self._wait_connected(ws_key), timeout)
+
+    async def _wait_connected(self, ws_key: str) -> None:
+        while ws_key not in self._connections:
+            if self._closed:
+                raise ClientClosedError("the client is closed", ws_key=ws_key, sent=False)
+            if ws_key not in self._reconnect_tasks:
+                await self._get_connection(ws_key)
+                continue
+            waiter: asyncio.Future[Any] = asyncio.ensure_future(self._event(ws_key).wait())
+            closed: asyncio.Future[Any] = self._closed_future()
+            try:
+                await asyncio.wait([waiter, closed], return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                waiter.cancel()
+
+    def _closed_future(self) -> asyncio.Future[None]:
+        fut = self._closed_fut
+        if fut is None or fut.get_loop() is not asyncio.get_running_loop():
+            fut = self._closed_fut = asyncio.get_running_loop().create_future()
+            if self._closed:
+                fut.set_result(None)
+        return fut
+
+    def take_unknown_outcomes(self) -> list[UnknownOutcome]:
+        """Return and forget the recorded unknown outcomes (see :attr:`unknown_outcomes`)."""
+        out = list(self.unknown_outcomes)
+        self.unknown_outcomes.clear()
+        return out
+
+    def unknown_client_oids(self) -> list[str]:
+        """All clientOids of the recorded unknown outcomes, oldest first."""
+        return [oid for record in self.unknown_outcomes for oid in record.client_oids]
 
     # ----------------------------------------------------------- lifecycle
     async def __aenter__(self) -> WebsocketAPIClient:  # noqa: PYI034 (Self needs 3.11)
@@ -294,10 +448,23 @@ class WebsocketAPIClient:
     async def close(self) -> None:
         """Close every connection. Pending requests fail with ``ClientClosedError``."""
         self._closed = True
+        if self._closed_fut is not None and not self._closed_fut.done():
+            self._closed_fut.set_result(None)
+        reconnects = list(self._reconnect_tasks.values())
+        for task in reconnects:
+            task.cancel()
         for task in list(self._connecting.values()):
             task.cancel()
-        connections = list(self._connections.values())
+        if reconnects:
+            await asyncio.gather(*reconnects, return_exceptions=True)
+        for waiters in self._writable.values():
+            for waiter in waiters:
+                if not waiter.done():
+                    waiter.set_result(None)
+        self._writable.clear()
+        connections = list(self._connections.values()) + list(self._draining)
         self._connections.clear()
+        self._draining.clear()
         for conn in connections:
             conn.close()
         for conn in connections:
@@ -308,6 +475,8 @@ class WebsocketAPIClient:
                 except (asyncio.TimeoutError, WSError, OSError) as exc:
                     self._logger.debug("close of %s did not finish cleanly: %r", conn.ws_key,
                                        type(exc).__name__)
+        if self._bg or self._reapers:
+            await asyncio.gather(*self._bg, *self._reapers, return_exceptions=True)
 
     def connection(self, ws_key: str = _DEFAULT_KEY) -> Any:
         """The most recent connection object for ``ws_key`` (None before the first
@@ -329,7 +498,21 @@ class WebsocketAPIClient:
         if ws_key not in WS_KEY_MAP:
             raise ConfigurationError(f"unknown ws_key {ws_key!r}; use WS_KEY_MAP.wsApiFuturesV1")
         task = self._connecting.get(ws_key)
+        reconnect = self._reconnect_tasks.get(ws_key)
+        if reconnect is not None and reconnect is not asyncio.current_task():
+            # Between reconnect attempts (backoff): wait for the reconnect loop instead
+            # of connecting on our own (no connect storm from callers).
+            try:
+                await self.wait_connected(ws_key, self.connect_timeout)
+            except asyncio.TimeoutError:
+                raise ConnectionLostError(
+                    f"not connected: reconnecting to {self.ws_url} (last error: "
+                    f"{type(self.last_error).__name__ if self.last_error else 'none'})",
+                    ws_key=ws_key, sent=False) from None
+            return self._connections[ws_key]
         if task is None:
+            if ws_key not in self._reconnect_tasks:
+                self._set_state(ws_key, ConnectionState.CONNECTING)
             task = asyncio.get_running_loop().create_task(self._open(ws_key))
             self._connecting[ws_key] = task
         # shield: one caller giving up must not abort a connect others wait for.
@@ -345,11 +528,20 @@ class WebsocketAPIClient:
         try:
             return await asyncio.wait_for(self._open_unguarded(ws_key), self.connect_timeout)
         except asyncio.TimeoutError:
-            raise ConnectTimeoutError(
-                f"connecting to {self.ws_url} took longer than {self.connect_timeout:g}s"
-            ) from None
+            error = ConnectTimeoutError(
+                f"connecting to {self.ws_url} took longer than {self.connect_timeout:g}s")
+            self._connect_failed(ws_key, error)
+            raise error from None
+        except KucoinError as exc:
+            self._connect_failed(ws_key, exc)
+            raise
         finally:
             self._connecting.pop(ws_key, None)
+
+    def _connect_failed(self, ws_key: str, error: BaseException) -> None:
+        self.last_error = error
+        if not self._closed and ws_key not in self._reconnect_tasks:
+            self._set_state(ws_key, ConnectionState.DISCONNECTED, error)
 
     async def _open_unguarded(self, ws_key: str) -> Any:
         loop = asyncio.get_running_loop()
@@ -366,6 +558,8 @@ class WebsocketAPIClient:
             on_lost=self._on_connection_lost, logger=self._logger,
             ping_interval=self._ping_interval, ping_timeout=self._ping_timeout,
             coalesce_writes=self._coalesce_writes)
+        conn.on_write_resumed = self._on_write_resumed
+        conn.on_notice = self._on_notice
         try:
             await ws_connect(
                 lambda: conn, self.ws_url + "?" + query,
@@ -399,15 +593,17 @@ class WebsocketAPIClient:
                                       f"{conn.lost_reason}", ws_key=ws_key, sent=False)
         self._connections[ws_key] = conn
         self._last_connection[ws_key] = conn
+        self.last_error = None
+        self._set_state(ws_key, ConnectionState.CONNECTED)
         return conn
 
     def _on_connection_lost(self, conn: Any, reason: str | None) -> None:
-        # Only live connections stay in _connections: the next call opens a new one.
+        # Only live connections stay in _connections: a new one is opened (reconnect).
         ws_key: str = conn.ws_key
-        if self._connections.get(ws_key) is conn:
+        was_live = self._connections.get(ws_key) is conn
+        if was_live:
             del self._connections[ws_key]
-        if not self._closed:
-            self._logger.warning("connection %s ended: %s", ws_key, reason)
+        self._draining.discard(conn)
         transport = conn.transport
         if transport is not None:
             # picows stores a locally detected failure (e.g. an oversized frame) in the
@@ -417,6 +613,127 @@ class WebsocketAPIClient:
             reaper = asyncio.get_running_loop().create_task(self._reap(transport, ws_key))
             self._reapers.add(reaper)
             reaper.add_done_callback(self._reapers.discard)
+        for waiter in self._writable.pop(conn, ()):
+            if not waiter.done():
+                waiter.set_result(None)
+        if conn.lost_requests:
+            record = UnknownOutcome(ws_key, time.time(), str(reason),
+                                    tuple(conn.lost_client_oids), int(conn.lost_requests))
+            self.unknown_outcomes.append(record)
+            if self._on_unknown_outcome is not None:
+                try:
+                    self._on_unknown_outcome(record)
+                except Exception as exc:  # noqa: BLE001 - user code
+                    asyncio.get_running_loop().call_exception_handler({
+                        "message": "kucoin_fast: on_unknown_outcome callback raised",
+                        "exception": exc})
+        if self._closed or not was_live:
+            return
+        if self.auto_reconnect:
+            self._logger.warning("connection %s ended: %s; reconnecting", ws_key, reason)
+            self._start_reconnect(ws_key)
+        else:
+            self._logger.warning("connection %s ended: %s", ws_key, reason)
+            self._set_state(ws_key, ConnectionState.DISCONNECTED)
+
+    def _start_reconnect(self, ws_key: str) -> None:
+        if ws_key in self._reconnect_tasks or self._closed:
+            return
+        self._set_state(ws_key, ConnectionState.RECONNECTING)
+        task = asyncio.get_running_loop().create_task(self._reconnect_loop(ws_key))
+        self._reconnect_tasks[ws_key] = task
+
+    async def _reconnect_loop(self, ws_key: str) -> None:
+        """Open a new connection (fresh signature) with backoff; at most one WARNING
+        per failed attempt; stop on an authentication error."""
+        policy = self.reconnect_policy
+        failures = 0
+        delay = policy.delay(0)
+        try:
+            while not self._closed and ws_key not in self._connections:
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                self.reconnect_attempts += 1
+                try:
+                    await self._get_connection(ws_key)
+                except AuthenticationError as exc:
+                    self.last_error = exc
+                    self._logger.error("reconnect of %s stopped: authentication failed (%s %s)",
+                                       ws_key, exc.code, type(exc).__name__)
+                    self._set_state(ws_key, ConnectionState.DISCONNECTED, exc)
+                    return
+                except (KucoinError, OSError) as exc:
+                    failures += 1
+                    self.last_error = exc
+                    if policy.max_attempts is not None and failures >= policy.max_attempts:
+                        self._logger.error("reconnect of %s gave up after %d attempts: %s",
+                                           ws_key, failures, type(exc).__name__)
+                        self._set_state(ws_key, ConnectionState.DISCONNECTED, exc)
+                        return
+                    delay = policy.delay(failures)
+                    self._logger.warning("reconnect attempt %d of %s failed (%s); next in %.2fs",
+                                         failures, ws_key, type(exc).__name__, delay)
+        finally:
+            if self._reconnect_tasks.get(ws_key) is asyncio.current_task():
+                del self._reconnect_tasks[ws_key]
+
+    def _on_notice(self, conn: Any, code: str, msg: Any) -> None:
+        """A type-C frame without id. 501000 (service shutting down): retire the
+        connection for new requests, open a new one, close the old one once its
+        pending requests are answered (or timed out)."""
+        if code != "501000" or self._closed:
+            return
+        ws_key: str = conn.ws_key
+        if self._connections.get(ws_key) is not conn:
+            return
+        del self._connections[ws_key]
+        self._draining.add(conn)
+        if self.auto_reconnect:
+            self._logger.warning("connection %s: server shutting down (501000); reconnecting",
+                                 ws_key)
+            self._start_reconnect(ws_key)
+        else:
+            self._logger.warning("connection %s: server shutting down (501000)", ws_key)
+            self._set_state(ws_key, ConnectionState.DISCONNECTED)
+        task = asyncio.get_running_loop().create_task(self._drain_and_close(conn))
+        self._bg.add(task)
+        task.add_done_callback(self._bg.discard)
+
+    async def _drain_and_close(self, conn: Any) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.request_timeout + 1.0
+        while conn.pending_count and conn.is_ready and not self._closed \
+                and loop.time() < deadline:
+            await asyncio.sleep(0.05)
+        if conn.is_ready:
+            conn.close()
+
+    # -------------------------------------------------------- backpressure
+    def _backpressure_error(self, op: str, client_oids: Sequence[str] = ()) -> BackpressureError:
+        return BackpressureError(
+            f"{op} not sent: the socket's write buffer is full (the peer is not reading)",
+            op=op, sent=False, outcome_unknown=False, client_oids=client_oids)
+
+    def _on_write_resumed(self, conn: Any) -> None:
+        for waiter in self._writable.pop(conn, ()):
+            if not waiter.done():
+                waiter.set_result(None)
+
+    async def _wait_writable(self, conn: Any, op: str, args: Any) -> None:
+        """Hold a caller while the write buffer is above its high-water mark, at most
+        ``request_timeout`` (then :class:`BackpressureError`, nothing sent)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.request_timeout
+        while conn.write_paused and conn.is_ready and not self._closed:
+            left = deadline - loop.time()
+            if left <= 0:
+                raise self._backpressure_error(op, client_oids_of(op, args))
+            waiter = loop.create_future()
+            self._writable.setdefault(conn, []).append(waiter)
+            try:
+                await asyncio.wait_for(waiter, left)
+            except asyncio.TimeoutError:
+                raise self._backpressure_error(op, client_oids_of(op, args)) from None
 
     async def _reap(self, transport: Any, ws_key: str) -> None:
         try:
@@ -437,7 +754,7 @@ class WebsocketAPIClient:
         Returns a coroutine resolving to the :class:`WSAPIResponse`.
         """
         conn = self._connections.get(ws_key)
-        if conn is not None:
+        if conn is not None and not conn.write_paused and self._throttle is None:
             return conn.call(_OP_ORDER, params)  # type: ignore[no-any-return]
         return self._call_after_connect(_OP_ORDER, params, ws_key)
 
@@ -446,7 +763,7 @@ class WebsocketAPIClient:
     ) -> Coroutine[Any, Any, WSAPIResponse]:
         """``futures.cancel``: ``{"orderId"}`` or ``{"clientOid", "symbol"}``."""
         conn = self._connections.get(ws_key)
-        if conn is not None:
+        if conn is not None and not conn.write_paused and self._throttle is None:
             return conn.call(_OP_CANCEL, params)  # type: ignore[no-any-return]
         return self._call_after_connect(_OP_CANCEL, params, ws_key)
 
@@ -455,24 +772,52 @@ class WebsocketAPIClient:
     ) -> BatchResult:
         """``futures.multi_order``: up to 20 orders. Returns per-item results
         (``.items``, ``.failed``, ``.succeeded``); a partial failure does not raise."""
-        conn = self._connections.get(ws_key)
-        if conn is None:
-            conn = await self._get_connection(ws_key)
-        return BatchResult.from_response(await conn.call(_OP_MULTI_ORDER, orders))
+        return BatchResult.from_response(
+            await self._call_after_connect(_OP_MULTI_ORDER, orders, ws_key))
 
     async def cancel_multiple_futures_orders(
         self, params: Mapping[str, Any], ws_key: str = _DEFAULT_KEY
     ) -> BatchResult:
         """``futures.multi_cancel``: ``{"orderIdsList": [...]}`` or
         ``{"clientOidsList": [{"symbol", "clientOid"}, ...]}`` (up to 10)."""
+        return BatchResult.from_response(
+            await self._call_after_connect(_OP_MULTI_CANCEL, params, ws_key))
+
+    async def _call_after_connect(self, op: str, args: Any, ws_key: str) -> WSAPIResponse:
+        throttle = self._throttle
+        if throttle is not None:
+            wait = throttle.wait_time()
+            if wait > 0:
+                throttle.held += 1
+                await asyncio.sleep(wait)
         conn = self._connections.get(ws_key)
         if conn is None:
             conn = await self._get_connection(ws_key)
-        return BatchResult.from_response(await conn.call(_OP_MULTI_CANCEL, params))
+        if conn.write_paused:
+            await self._wait_writable(conn, op, args)
+        if throttle is None:
+            return await conn.call(op, args)  # type: ignore[no-any-return]
+        throttle.consume()
+        try:
+            response = await conn.call(op, args)
+        except RateLimitError as exc:
+            rl = exc.rate_limit
+            if rl is not None and rl.remaining is not None and rl.reset is not None:
+                throttle.update(rl)
+            elif exc.reset_ms is not None:
+                throttle.remaining = 0
+                throttle.resume_at = throttle.clock() + exc.reset_ms / 1000.0
+            raise
+        except KucoinAPIError as exc:
+            throttle.update(exc.rate_limit)
+            raise
+        throttle.update(response.rate_limit)
+        return response  # type: ignore[no-any-return]
 
-    async def _call_after_connect(self, op: str, args: Any, ws_key: str) -> WSAPIResponse:
-        conn = await self._get_connection(ws_key)
-        return await conn.call(op, args)  # type: ignore[no-any-return]
+    @property
+    def throttle(self) -> ThrottleState | None:
+        """The client-side rate-limit throttle (None unless ``throttle=True``)."""
+        return self._throttle
 
     # Node SDK names.
     submitFuturesOrder = submit_futures_order
@@ -500,4 +845,6 @@ class WebsocketAPIClient:
         if conn is None:
             raise ConnectionLostError(
                 "not connected: await client.connect() first", op=op, ws_key=ws_key, sent=False)
+        if conn.write_paused:
+            raise self._backpressure_error(op, client_oids_of(op, params))
         return int(conn.request_with_callback(op, params, callback))

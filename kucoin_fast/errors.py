@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ERROR_CLASSES",
     "AuthenticationError",
+    "BackpressureError",
     "ClientClosedError",
     "ClockSkewError",
     "ConfigurationError",
@@ -134,6 +135,12 @@ class ConnectionLostError(_RequestFailure):
 
 class ClientClosedError(ConnectionLostError):
     """The client was closed while the request was pending."""
+
+
+class BackpressureError(ConnectionLostError):
+    """The socket's write buffer stayed above its high-water mark: the request was not
+    written (``sent=False``). Async calls wait up to ``request_timeout`` for the buffer
+    to drain before raising this; the synchronous low-level paths raise it at once."""
 
 
 class RequestTimeoutError(_RequestFailure):

@@ -1,0 +1,137 @@
+"""Reconnection policy, connection state, unknown-outcome records and the optional
+client-side rate-limit throttle used by :class:`kucoin_fast.WebsocketAPIClient`.
+
+Pure Python and off the hot path: nothing here runs per request unless the throttle
+is enabled.
+"""
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Final, NamedTuple
+
+__all__ = [
+    "ConnectionState",
+    "ReconnectPolicy",
+    "ThrottleState",
+    "UnknownOutcome",
+]
+
+
+class ConnectionState:
+    """Values of :attr:`WebsocketAPIClient.state` (plain strings)."""
+
+    #: Never connected yet (the first call connects lazily).
+    IDLE: Final = "idle"
+    #: First connection attempt in progress.
+    CONNECTING: Final = "connecting"
+    #: Authenticated: requests are written at once.
+    CONNECTED: Final = "connected"
+    #: The connection dropped; the client is opening a new one (with backoff).
+    RECONNECTING: Final = "reconnecting"
+    #: Not connected and not trying: after a drop with ``auto_reconnect=False``, or
+    #: after an authentication failure while reconnecting (see ``last_error``). The
+    #: next call connects again.
+    DISCONNECTED: Final = "disconnected"
+    #: ``close()`` was called; the client stays closed.
+    CLOSED: Final = "closed"
+
+
+@dataclass(frozen=True)
+class ReconnectPolicy:
+    """Exponential backoff with jitter and a cap ("equal jitter").
+
+    After ``n`` failed attempts in a row the next one waits
+    ``c/2 + uniform(0, c/2)`` seconds with ``c = min(cap, initial * factor**(n-1))``:
+    never less than half the ceiling (so no spin, even with unlucky draws), never more
+    than ``cap``. The first attempt after a drop waits ``first_delay`` (default 0:
+    reconnect at once). An authentication failure
+    (bad key/sign/passphrase, clock skew) stops the loop (state ``disconnected``,
+    the error in ``client.last_error``); a caller's next request tries again and
+    raises that error itself.
+    """
+
+    initial: float = 0.1
+    factor: float = 2.0
+    cap: float = 30.0
+    first_delay: float = 0.0
+    #: Give up after this many failed attempts in a row (None = never).
+    max_attempts: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.initial <= 0 or self.factor < 1 or self.cap < self.initial or self.first_delay < 0:
+            raise ValueError("ReconnectPolicy needs initial > 0, factor >= 1, cap >= initial, "
+                             "first_delay >= 0")
+
+    def ceiling(self, attempt: int) -> float:
+        """Upper bound of the delay before failed-attempt number ``attempt`` (1-based)."""
+        return float(min(self.cap, self.initial * self.factor ** min(attempt - 1, 64)))
+
+    def delay(self, attempt: int, rng: Callable[[], float] = random.random) -> float:
+        """Delay before the next try after ``attempt`` failed attempts (0 = first try)."""
+        if attempt <= 0:
+            return self.first_delay
+        ceiling = self.ceiling(attempt)
+        return ceiling / 2 + rng() * ceiling / 2
+
+
+class UnknownOutcome(NamedTuple):
+    """Requests whose outcome became unknown when one connection ended.
+
+    ``client_oids``: the clientOids those requests carried (orders, cancels by
+    clientOid, batches); ``request_ids`` how many requests were affected. Reconcile
+    with KuCoin's REST ``GET /api/v1/orders/byClientOid?clientOid=...`` (futures) or
+    the private order channel; never by re-sending blindly (a resend of a clientOid
+    whose original was accepted is rejected with 300018 while that order is active).
+    """
+
+    ws_key: str
+    at: float  # time.time() of the drop
+    reason: str
+    client_oids: tuple[str, ...]
+    requests: int
+
+
+@dataclass
+class ThrottleState:
+    """Client-side rate-limit throttle fed by ``userRateLimit`` of the replies.
+
+    When the last reply said ``remaining <= reserve`` and its ``reset`` (ms until the
+    window resets) has not elapsed, :meth:`wait_time` returns the seconds to hold the
+    next request. A 429 reply (``RateLimitError``) holds until its reset as well.
+    Order ops are never retried: the throttle only delays requests before they are
+    written.
+    """
+
+    reserve: int = 0
+    remaining: int | None = None
+    resume_at: float = 0.0  # monotonic time the window resets
+    clock: Callable[[], float] = field(default=time.monotonic, repr=False)
+    held: int = 0  # requests that had to wait
+
+    def update(self, rate_limit: Any) -> None:
+        """Record the ``RateLimit(limit, remaining, reset)`` of a reply (None: ignored)."""
+        if rate_limit is None:
+            return
+        remaining, reset = rate_limit.remaining, rate_limit.reset
+        if remaining is None or reset is None:
+            return
+        self.remaining = remaining
+        self.resume_at = self.clock() + max(0, reset) / 1000.0
+
+    def wait_time(self) -> float:
+        """Seconds the next request should wait (0: send now)."""
+        if self.remaining is None or self.remaining > self.reserve:
+            return 0.0
+        left = self.resume_at - self.clock()
+        if left <= 0:
+            self.remaining = None  # window over: unknown again until the next reply
+            return 0.0
+        return left
+
+    def consume(self) -> None:
+        """Count one request against the last known ``remaining``."""
+        if self.remaining is not None:
+            self.remaining -= 1
