@@ -395,11 +395,16 @@ def test_shutdown_notice(arun: Any) -> None:
     async def main() -> None:
         async with emulator() as ex, make_client(ex) as client:
             await client.connect()
+            first = client.connection()
             await ex.send_shutdown_notice()
-            await eventually(lambda: client.connection().server_notice is not None)
-            assert client.connection().server_notice[0] == "501000"
+            await eventually(lambda: first.server_notice is not None)
+            assert first.server_notice[0] == "501000"
+            # The notice retires the connection: the client reconnects by itself and
+            # closes the old one once drained (tests/reliability/test_reconnect.py).
+            await eventually(lambda: client.is_connected and client.connection() is not first)
+            second = client.connection()
             await ex.send_shutdown_notice(close=True)
-            await eventually(lambda: not client.connection().is_ready)
+            await eventually(lambda: not second.is_ready)
             assert (await client.submit_futures_order(MARKET)).ok  # a new connection
     arun(main())
 

@@ -191,7 +191,9 @@ class FaultProxy:
     * ``chunk_size``: forward server->client bytes in chunks of this many bytes, one
       write and one ``drain`` per chunk (WebSocket frames and TLS records split across
       reads); ``up_chunk_size`` does the same client->server;
-    * ``delay_s``: sleep this long before forwarding each read.
+    * ``delay_s``: sleep this long before forwarding each read;
+    * ``pause_up()`` / ``resume_up()``: stop / restart reading from the client (its
+      socket buffers fill up and picows calls ``pause_writing`` on the client).
 
     Actions: ``rst()`` (abort with SO_LINGER 0: the client sees ECONNRESET),
     ``fin()`` (half-close towards the client: EOF without a close frame; the
@@ -209,6 +211,14 @@ class FaultProxy:
         self.connections = 0
         self.server: asyncio.AbstractServer | None = None
         self.port = 0
+        self._up_open = asyncio.Event()
+        self._up_open.set()
+
+    def pause_up(self) -> None:
+        self._up_open.clear()
+
+    def resume_up(self) -> None:
+        self._up_open.set()
 
     async def __aenter__(self) -> FaultProxy:  # noqa: PYI034 (Self needs 3.11)
         self.server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
@@ -225,6 +235,8 @@ class FaultProxy:
                     downstream: bool) -> None:
         try:
             while True:
+                if not downstream:
+                    await self._up_open.wait()
                 data = await reader.read(65536)
                 if not data:
                     break

@@ -139,13 +139,6 @@ def test_s11_malformed_over_tls(arun: Any, kind: str) -> None:
 
 
 # ------------------------------------------------------------- scenario 12
-# Until the client retrieves picows' disconnect exception, asyncio reports "Future
-# exception was never retrieved" after a 1009 close (the guard in conftest.py fails it).
-S12_XFAIL = pytest.mark.xfail(reason="unretrieved WSProtocolError after 1009 (client fix pending)",
-                              strict=False)
-
-
-@S12_XFAIL
 def test_s12_oversized_frame(arun: Any, tls: bool) -> None:
     """12: a frame above max_frame_size disconnects; pending fail; nothing is kept."""
     async def main() -> None:
@@ -274,20 +267,26 @@ def test_s17_fresh_signature_after_server_end(arun: Any) -> None:
             proxy._pipe = sniff  # type: ignore[method-assign]
             ticks = iter(range(10**6))
             client = make_client(url=proxy.url(), clock=lambda: time.time() + next(ticks) * 1e-3)
-            await client.connect()
-            await ex.send_shutdown_notice(close=True)
-            await eventually(lambda: not client.connection().is_ready)
-            assert (await client.submit_futures_order(market("s17-1"))).ok
-            ex.expire_sessions()
-            await eventually(lambda: not client.connection().is_ready)
-            assert (await client.submit_futures_order(market("s17-2"))).ok
+            try:
+                await client.connect()
+                first = client.connection()
+                await ex.send_shutdown_notice(close=True)
+                # The client reconnects by itself (auto_reconnect, the default).
+                await eventually(lambda: client.connection() is not first and client.is_connected)
+                assert first.server_notice[0] == "501000" and not first.is_ready
+                assert (await client.submit_futures_order(market("s17-1"))).ok
+                second = client.connection()
+                ex.expire_sessions()
+                await eventually(lambda: client.connection() is not second and client.is_connected)
+                assert (await client.submit_futures_order(market("s17-2"))).ok
+            finally:
+                await client.close()
             assert len(seen) == 3
             queries = [parse_qs(s.split("?", 1)[1]) for s in seen]
             for name in ("timestamp", "sign", "passphrase"):
                 assert all(len(q[name]) == 1 for q in queries)
             assert len({q["timestamp"][0] for q in queries}) == 3
             assert len({q["sign"][0] for q in queries}) == 3
-            await client.close()
     arun(main())
 
 
