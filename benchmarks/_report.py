@@ -176,9 +176,12 @@ def table(rows: list[dict[str, Any]]) -> str:
         cells += [str(row["errors"]), (row["note"] if row["status"] == "ok" else row["status"])[:70]]
         body.append(cells)
     widths = [max(len(r[i]) for r in [header, *body]) for i in range(len(header))]
-    fmt_row = lambda cells: "  ".join(
-        c.ljust(w) if i < 2 or i == len(cells) - 1 else c.rjust(w)
-        for i, (c, w) in enumerate(zip(cells, widths)))
+
+    def fmt_row(cells: list[str]) -> str:
+        # Names and the note left-aligned, numbers right-aligned.
+        return "  ".join(c.ljust(w) if i < 2 or i == len(cells) - 1 else c.rjust(w)
+                         for i, (c, w) in enumerate(zip(cells, widths)))
+
     lines = [fmt_row(header), "  ".join("-" * w for w in widths)]
     lines += [fmt_row(c) for c in body]
     return "\n".join(lines)

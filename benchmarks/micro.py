@@ -139,7 +139,8 @@ def _ws_transport() -> Any:
     from picows.picows import WSTransport
 
     loop = asyncio.new_event_loop()
-    return loop, WSTransport(True, _NullTransport(), logging.getLogger("benchmarks.micro"), loop)
+    logger = logging.getLogger("benchmarks.micro")
+    return loop, WSTransport(True, _NullTransport(), logger, loop)  # type: ignore[call-arg]
 
 
 def _frame(request_id: int) -> Any:
@@ -162,7 +163,7 @@ def _cycle_python() -> Callable[[], Any]:
     pending: dict[str, Callable[[Any], None]] = {}
     counter = iter(range(1, 1 << 62))
     dumps, loads, text = orjson.dumps, orjson.loads, WSMsgType.TEXT
-    done = []
+    done: list[Any] = []
 
     def run() -> None:
         n = next(counter)

@@ -9,7 +9,7 @@ from picows import WSFrame, WSListener, WSMsgType, WSTransport, ws_connect
 from .._kucoin import Credentials, HandshakeError, challenge_reply, check_welcome, signed_url
 
 
-class HandshakeListener(WSListener):  # type: ignore[misc]
+class HandshakeListener(WSListener):
     """Signs the challenge, waits for the welcome, then routes frames to ``on_response``."""
 
     def __init__(self, creds: Credentials) -> None:

@@ -18,7 +18,7 @@ class AiohttpOrjsonClient(FutureClient):
     description = "aiohttp ws + orjson, reader task, asyncio.Future per request"
 
     _session: aiohttp.ClientSession | None = None
-    _ws: aiohttp.ClientWebSocketResponse | None = None
+    _ws: aiohttp.ClientWebSocketResponse[bool] | None = None
     _reader: asyncio.Task[None] | None = None
 
     async def connect(self) -> None:
