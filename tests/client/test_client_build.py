@@ -23,7 +23,11 @@ def _source_only_copy(tmp_path: Path) -> Path:
 def _import(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
     environ = {k: v for k, v in os.environ.items() if k != "KUCOIN_FAST_NO_EXTENSIONS"}
     environ.update(env, PYTHONPATH=str(tmp_path))
-    code = ("import kucoin_fast, sys; "
+    # An editable install (scripts/test.sh uses `pip install -e`) adds a meta-path
+    # finder that would resolve the missing extensions from the checkout: drop it.
+    code = ("import sys; sys.meta_path[:] = [f for f in sys.meta_path "
+            "if 'editable' not in getattr(f, '__module__', '').lower()]; "
+            "import kucoin_fast; "
             "sys.stdout.write(type(kucoin_fast.client.Connection).__name__ + ' ' "
             "+ kucoin_fast.client.Connection.__module__)")
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

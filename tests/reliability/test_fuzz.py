@@ -205,3 +205,40 @@ async def _socket_case(frames: list[tuple[Any, bytes, bool]]) -> None:
 @given(frames=st.lists(_frames, min_size=1, max_size=5))
 def test_fuzz_over_a_real_socket(loop_kind: str, frames: list[Any]) -> None:
     run_on(loop_kind, _socket_case(frames), timeout=60)
+
+
+# ------------------------------------------------- scenario 8 (property test)
+async def _reorder_case(impl: Any, order: list[int], duplicates: list[int]) -> None:
+    loop = asyncio.get_running_loop()
+    conn = impl.dispatch.Connection(loop, ws_key="wsApiFuturesV1", secret=SECRET.encode(),
+                                    request_timeout=30.0)
+    transport = WSTransport(False, _Recording(), logging.getLogger("test.fuzz"), loop)
+    conn.on_ws_connected(transport)
+    conn.on_ws_frame(transport, _make_test_ws_frame(WSMsgType.TEXT, CHALLENGE, True, False))
+    conn.on_ws_frame(transport, _make_test_ws_frame(WSMsgType.TEXT, WELCOME, True, False))
+    n = len(order)
+    futures = [conn.request("futures.order", dict(MARKET, clientOid=f"c{i}")) for i in range(n)]
+    for position, index in enumerate(order):
+        frame = (f'{{"id":"{index + 1}","op":"futures.order","code":"200000",'
+                 f'"data":{{"orderId":"o{index}","clientOid":"c{index}"}}}}').encode()
+        conn.on_ws_frame(transport, _make_test_ws_frame(WSMsgType.TEXT, frame, True, False))
+        if position in duplicates:
+            conn.on_ws_frame(transport, _make_test_ws_frame(WSMsgType.TEXT, frame, True, False))
+    for i, fut in enumerate(futures):
+        assert fut.done() and fut.result().data["clientOid"] == f"c{i}"
+    assert conn.pending_count == 0
+    assert conn.stats()["duplicate_replies"] == len({d for d in duplicates if d < n})
+    conn.abort("case over")
+
+
+@pytest.mark.parametrize("impl", IMPLS, ids=[i.name for i in IMPLS])
+@settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_s08_reordered_and_duplicated_replies_property(impl: Any, loop_kind: str,
+                                                       data: Any) -> None:
+    """8/9: any permutation of the replies (with any of them duplicated) reaches the
+    right callers; duplicates are counted, never delivered."""
+    n = data.draw(st.integers(1, 60))
+    order = data.draw(st.permutations(range(n)))
+    duplicates = data.draw(st.sets(st.integers(0, n - 1), max_size=n))
+    run_on(loop_kind, _reorder_case(impl, list(order), sorted(duplicates)))

@@ -356,3 +356,76 @@ def test_s16_client_oid_hygiene() -> None:
     with pytest.raises(ValueError):
         new_client_oid("bad prefix!")
     assert new_client_oid() != new_client_oid()
+
+
+# ------------------------------------------------------------ 21: secrets
+def test_s21_no_secret_anywhere_during_reconnects(arun: Any, tls: bool) -> None:
+    """21: every logger at the lowest level (picows logs at 9) through a connect, a drop,
+    refused reconnects, an authentication failure and a keepalive death; reprs and
+    tracebacks of everything the caller can see: no key, secret, passphrase, signed
+    passphrase or signature."""
+    import time
+    import traceback
+
+    from kucoin_fast import _reference
+
+    class Capture(logging.Handler):
+        def __init__(self) -> None:
+            super().__init__(level=1)
+            self.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
+            self.lines: list[str] = []
+
+        def emit(self, record: logging.LogRecord) -> None:
+            if record.name.startswith(("picows.server", "kucoin_fast.emulator")):
+                return  # the in-process emulator's own server-side logs
+            self.lines.append(self.format(record))
+
+    capture = Capture()
+    root = logging.getLogger()
+    old_level = root.level
+    root.addHandler(capture)
+    root.setLevel(1)
+    for name in ("picows", "kucoin_fast"):
+        logging.getLogger(name).setLevel(1)
+    texts: list[str] = []
+    signatures: list[str] = []
+    offset = [0.0]
+
+    async def main() -> None:
+        async with emulator(tls=tls) as ex:
+            client = make_client(ex, reconnect_policy=FAST, clock=lambda: time.time() + offset[0])
+            async with client:
+                texts.append(repr(client))
+                ex.faults.close_after = 2
+                results = await asyncio.gather(*(client.submit_futures_order(order(f"sx-{i}"))
+                                                 for i in range(2)), return_exceptions=True)
+                texts.extend("".join(traceback.format_exception(r)) + repr(r) for r in results)
+                ex.faults.close_after = None
+                ex.faults.refuse_connections = 2
+                await client.wait_connected(timeout=20)
+                texts.extend(repr(r) for r in client.unknown_outcomes)
+                offset[0] = 60.0
+                ex.expire_sessions()
+                await eventually(lambda: client.state == ConnectionState.DISCONNECTED)
+                err = client.last_error
+                assert err is not None
+                texts.append("".join(traceback.format_exception(err)) + repr(err) + str(err))
+                offset[0] = 0.0
+                await client.wait_connected(timeout=20)
+                texts.append(repr(client) + repr(client.connection()))
+
+    try:
+        arun(main(), timeout=60)
+    finally:
+        root.removeHandler(capture)
+        root.setLevel(old_level)
+        for name in ("picows", "kucoin_fast"):
+            logging.getLogger(name).setLevel(logging.NOTSET)
+    signed_passphrase = _reference.hmac_sha256_b64(SECRET.encode(), PASSPHRASE.encode()).decode()
+    blob = "\n".join(capture.lines + texts + signatures)
+    assert capture.lines and any("upgrade" in line.lower() for line in capture.lines)
+    for secret in (KEY, SECRET, PASSPHRASE, signed_passphrase):
+        assert secret not in blob
+        assert _reference.percent_encode(secret) not in blob
+    for name in ("sign=", "passphrase=", "apikey="):
+        assert name not in blob.replace(name + "***", ""), name
