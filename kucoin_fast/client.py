@@ -37,6 +37,7 @@ from urllib.parse import urlsplit
 from picows import WSError, ws_connect
 
 from . import _rules
+from ._busypoll import DEFAULT_BUDGET_S, BusyPoller
 from ._impl import Connection, OrderTemplate, WSAPIResponse, build_signed_query
 from ._resilience import ConnectionState, ReconnectPolicy, ThrottleState, UnknownOutcome
 from .errors import (
@@ -187,6 +188,9 @@ class PreparedOrder:
                 op=_OP_ORDER, ws_key=self.ws_key, sent=False, client_oids=(client_oid,))
         if conn.write_paused:
             raise self._client._backpressure_error(_OP_ORDER, (client_oid,))
+        busy = self._client._busy
+        if busy is not None:
+            busy.kick(conn)
         return int(conn.send_prepared(self._template, price, size, client_oid, callback))
 
 
@@ -233,6 +237,7 @@ class WebsocketAPIClient:
         ping_timeout: float | None = None,
         max_frame_size: int = 1 << 20,
         coalesce_writes: bool = False,
+        busy_poll: float | bool = False,
         clock: Callable[[], float] = time.time,
         auto_reconnect: bool = True,
         reconnect_policy: ReconnectPolicy | None = None,
@@ -250,6 +255,12 @@ class WebsocketAPIClient:
         event-loop iteration leave with a single socket write at its end instead of one
         write each. Fewer syscalls when many requests are pipelined; a frame may wait
         for the rest of the current loop iteration before it is written.
+
+        ``busy_poll`` (opt-in): after each request keep the event loop polling (zero
+        timeout) until the next reply arrives, for at most ``busy_poll`` seconds
+        (``True``: 0.5 ms), instead of sleeping until the kernel wakes the thread. Cuts
+        the cross-core wake-up out of the round trip at the cost of a busy core while
+        replies are outstanding; see :mod:`kucoin_fast._busypoll`.
         """
         if testnet:
             raise ConfigurationError(
@@ -287,6 +298,9 @@ class WebsocketAPIClient:
         self._ping_timeout = ping_timeout
         self._max_frame_size = max_frame_size
         self._coalesce_writes = coalesce_writes
+        self._busy: BusyPoller | None = None
+        if busy_poll is not False:
+            self._busy = BusyPoller(DEFAULT_BUDGET_S if busy_poll is True else float(busy_poll))
         self._clock = clock
         self._logger = logging.getLogger(logger_name)
         self._transport_logger = _RedactingLogger(logging.getLogger(logger_name + ".transport"))
@@ -755,6 +769,8 @@ class WebsocketAPIClient:
         """
         conn = self._connections.get(ws_key)
         if conn is not None and not conn.write_paused and self._throttle is None:
+            if self._busy is not None:
+                self._busy.kick(conn)
             return conn.call(_OP_ORDER, params)  # type: ignore[no-any-return]
         return self._call_after_connect(_OP_ORDER, params, ws_key)
 
@@ -764,6 +780,8 @@ class WebsocketAPIClient:
         """``futures.cancel``: ``{"orderId"}`` or ``{"clientOid", "symbol"}``."""
         conn = self._connections.get(ws_key)
         if conn is not None and not conn.write_paused and self._throttle is None:
+            if self._busy is not None:
+                self._busy.kick(conn)
             return conn.call(_OP_CANCEL, params)  # type: ignore[no-any-return]
         return self._call_after_connect(_OP_CANCEL, params, ws_key)
 
@@ -795,6 +813,8 @@ class WebsocketAPIClient:
             conn = await self._get_connection(ws_key)
         if conn.write_paused:
             await self._wait_writable(conn, op, args)
+        if self._busy is not None:
+            self._busy.kick(conn)
         if throttle is None:
             return await conn.call(op, args)  # type: ignore[no-any-return]
         throttle.consume()
@@ -847,4 +867,6 @@ class WebsocketAPIClient:
                 "not connected: await client.connect() first", op=op, ws_key=ws_key, sent=False)
         if conn.write_paused:
             raise self._backpressure_error(op, client_oids_of(op, params))
+        if self._busy is not None:
+            self._busy.kick(conn)
         return int(conn.request_with_callback(op, params, callback))

@@ -6,6 +6,7 @@ loop of the parametrised kind, with an overall timeout, and closes the loop.
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import os
 import sys
 from collections.abc import Awaitable, Callable
@@ -14,7 +15,9 @@ from typing import Any, TypeVar
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-if ROOT not in sys.path:  # run from a checkout without installing the package
+# Run from a checkout without installing the package; an installed kucoin_fast (a
+# wheel under test, an editable install) wins, so wheel tests never import the sources.
+if importlib.util.find_spec("kucoin_fast") is None and ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
 T = TypeVar("T")
@@ -25,6 +28,9 @@ except ImportError:  # pragma: no cover - uvloop is a test dependency on POSIX
     uvloop = None
 
 LOOP_KINDS = ["asyncio"] + (["uvloop"] if uvloop is not None else [])
+# The CI matrix runs each loop in its own job: KUCOIN_FAST_TEST_LOOP=asyncio|uvloop.
+if os.environ.get("KUCOIN_FAST_TEST_LOOP") in LOOP_KINDS:
+    LOOP_KINDS = [os.environ["KUCOIN_FAST_TEST_LOOP"]]
 
 
 def _new_loop(kind: str) -> asyncio.AbstractEventLoop:

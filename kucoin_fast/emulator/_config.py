@@ -39,6 +39,10 @@ class EmulatorConfig:
     #: Use the compiled fast path for futures.order when it is built (and
     #: KUCOIN_FAST_NO_EXTENSIONS is not set); replies are identical either way.
     fast_path: bool = True
+    #: Never let the event loop sleep (a ready callback keeps its poll at a zero
+    #: timeout): models a production gateway that is always busy, so a benchmark's
+    #: round trip carries no wake-up on the server side. Burns one core while running.
+    busy_poll: bool = False
     #: Largest inbound frame accepted (picows closes the connection above it).
     max_frame_size: int = 1024 * 1024
 

@@ -106,6 +106,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                    help="rate-limit weight of an op, e.g. futures.order=2 (repeatable)")
     c.add_argument("--no-fast-path", action="store_true",
                    help="serve every request with the pure-Python path")
+    c.add_argument("--busy-poll", action="store_true",
+                   help="never sleep in the event loop (an always-busy gateway; burns a core)")
 
     f = parser.add_argument_group("fault switches (see kucoin_fast.emulator.Faults)")
     for fld in fields(Faults):
@@ -160,7 +162,7 @@ def build_emulator(args: argparse.Namespace) -> Emulator:
         connection_rate_window_ms=args.connection_rate_window_ms,
         max_errors=args.max_errors, id_max_len=args.id_max_len,
         history_size=args.history_size, max_frame_size=args.max_frame_size,
-        fast_path=not args.no_fast_path)
+        fast_path=not args.no_fast_path, busy_poll=args.busy_poll)
     for spec in args.weight:
         op, sep, weight = spec.partition("=")
         if not sep or not weight.isdigit():
