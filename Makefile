@@ -9,7 +9,7 @@ check: lint types stubtest workflows
 
 lint:
 	$(PY) -m ruff check kucoin_fast tests benchmarks examples
-	$(PY) -m cython_lint --max-line-length 100 $$(git ls-files '*.pyx' '*.pxd')
+	cython-lint --max-line-length 100 $$(git ls-files '*.pyx' '*.pxd')
 
 types:
 	$(PY) -m mypy --strict kucoin_fast
