@@ -1,11 +1,11 @@
-"""Shared test fixtures: an event-loop runner parametrised over asyncio and uvloop.
+"""Shared test fixtures: the event-loop kind (asyncio, uvloop) and the implementation of
+the hot paths (compiled, pure Python), for every test directory.
 
 pytest-asyncio is not used: ``arun(coro)`` runs a coroutine to completion on a fresh
 loop of the parametrised kind, with an overall timeout, and closes the loop.
 """
 from __future__ import annotations
 
-import asyncio
 import importlib.util
 import os
 import sys
@@ -20,38 +20,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if importlib.util.find_spec("kucoin_fast") is None and ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
+from kf_shared import IMPL_IDS, IMPLS, LOOP_KINDS, run_on
+
 T = TypeVar("T")
-
-try:
-    import uvloop
-except ImportError:  # pragma: no cover - uvloop is a test dependency on POSIX
-    uvloop = None
-
-LOOP_KINDS = ["asyncio"] + (["uvloop"] if uvloop is not None else [])
-# The CI matrix runs each loop in its own job: KUCOIN_FAST_TEST_LOOP=asyncio|uvloop.
-if os.environ.get("KUCOIN_FAST_TEST_LOOP") in LOOP_KINDS:
-    LOOP_KINDS = [os.environ["KUCOIN_FAST_TEST_LOOP"]]
-
-
-def _new_loop(kind: str) -> asyncio.AbstractEventLoop:
-    if kind == "uvloop":
-        assert uvloop is not None
-        return uvloop.new_event_loop()  # type: ignore[no-any-return]
-    return asyncio.new_event_loop()
-
-
-def run_on(kind: str, coro: Awaitable[T], timeout: float = 30.0) -> T:
-    """Run ``coro`` on a new loop of ``kind`` ("asyncio"/"uvloop") and close the loop."""
-    loop = _new_loop(kind)
-    try:
-        asyncio.set_event_loop(loop)
-        return loop.run_until_complete(asyncio.wait_for(coro, timeout))
-    finally:
-        try:
-            loop.run_until_complete(loop.shutdown_asyncgens())
-        finally:
-            asyncio.set_event_loop(None)
-            loop.close()
 
 
 @pytest.fixture(params=LOOP_KINDS)
@@ -66,3 +37,21 @@ def arun(loop_kind: str) -> Callable[..., Any]:
     def runner(coro: Awaitable[T], timeout: float = 30.0) -> T:
         return run_on(loop_kind, coro, timeout)
     return runner
+
+
+@pytest.fixture(params=IMPLS, ids=IMPL_IDS)
+def impl(request: pytest.FixtureRequest) -> Any:
+    """One implementation: ``.sign``, ``.encode``, ``.dispatch`` modules."""
+    return request.param
+
+
+@pytest.fixture(params=IMPLS, ids=IMPL_IDS)
+def client_impl(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Run the facade on one implementation (patches the names client.py uses)."""
+    from kucoin_fast import client as client_module
+
+    chosen = request.param
+    monkeypatch.setattr(client_module, "Connection", chosen.dispatch.Connection)
+    monkeypatch.setattr(client_module, "OrderTemplate", chosen.encode.OrderTemplate)
+    monkeypatch.setattr(client_module, "build_signed_query", chosen.sign.build_signed_query)
+    return chosen

@@ -1,8 +1,8 @@
 """Helpers for the emulator tests: a third-party WebSocket client (``websockets``)
 speaks KuCoin's handshake by hand, over real loopback sockets.
 
-A module with a unique name (not ``conftest``): tests/client has its own conftest.py,
-and ``from conftest import`` would be ambiguous across the two directories."""
+A module with a unique name, imported as a top-level module (tests/conftest.py puts
+the package and tests/ on sys.path); shared constants come from ``kf_shared``."""
 from __future__ import annotations
 
 import asyncio
@@ -11,7 +11,6 @@ import hashlib
 import hmac
 import json
 import os
-import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -19,17 +18,11 @@ from typing import Any, TypeVar
 from urllib.parse import quote
 
 import websockets
+from kf_shared import KEY, PASSPHRASE, SECRET
 from websockets.asyncio.client import ClientConnection
-
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-if ROOT not in sys.path:  # run from a checkout without installing the package
-    sys.path.insert(0, ROOT)
 
 from kucoin_fast.emulator import Account, Emulator
 
-KEY = "67b0d1c8e4b0a10001a2b3c4"
-SECRET = "b7a8f3e2-1c4d-4e5f-9a8b-7c6d5e4f3a2b"
-PASSPHRASE = "my-passphrase"
 ACCOUNT = Account(KEY, SECRET, PASSPHRASE)
 
 T = TypeVar("T")

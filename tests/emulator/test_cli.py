@@ -9,7 +9,8 @@ import sys
 
 import pytest
 import websockets
-from emu_helpers import ROOT, handshake, order, request, run, signed_url
+from emu_helpers import handshake, order, request, run, signed_url
+from kf_shared import PKG_PARENT
 
 from kucoin_fast.emulator import cli
 
@@ -18,7 +19,7 @@ KEY, SECRET, PASS = "cli-key", "cli-secret-value", "cli-passphrase-value"
 
 def _start(module: str, *extra: str) -> tuple[subprocess.Popen[str], str]:
     env = dict(os.environ)
-    env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
+    env["PYTHONPATH"] = PKG_PARENT + os.pathsep + env.get("PYTHONPATH", "")
     cmd = [sys.executable, "-m", module, "emulator", "--port", "0", "--api-key", KEY,
            "--api-secret", SECRET, "--api-passphrase", PASS, *extra]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,

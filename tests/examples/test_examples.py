@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import kucoin_fast
+from kf_shared import PKG_PARENT
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -15,10 +15,8 @@ ROOT = Path(__file__).resolve().parents[2]
 def _run(*args: str) -> str:
     env = dict(os.environ)
     env.pop("KUCOIN_API_KEY", None)  # the examples must not need credentials
-    # The examples import the same kucoin_fast the tests run against (a wheel, an
-    # editable install or an in-place build).
-    pkg_parent = str(Path(kucoin_fast.__file__).resolve().parents[1])
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [pkg_parent, env.get("PYTHONPATH")]))
+    # The examples import the same kucoin_fast the tests run against.
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [PKG_PARENT, env.get("PYTHONPATH")]))
     proc = subprocess.run([sys.executable, *args], check=False, cwd=ROOT, env=env, capture_output=True,
                           text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr

@@ -1,15 +1,12 @@
-"""Fixtures of the reliability tests: the transport (plain / TLS), the implementation
-(compiled / pure Python), and a guard that fails a test on asyncio's "Task was
+"""Fixtures of the reliability tests: the transport (plain / TLS) and a guard that fails a test on asyncio's "Task was
 destroyed but it is pending", "Unclosed ..." or an unraisable ResourceWarning."""
 from __future__ import annotations
 
 import logging
 import os
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
-from rel_helpers import IMPL_IDS, IMPLS
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -18,24 +15,6 @@ _HERE = os.path.dirname(os.path.abspath(__file__))
 def tls(request: pytest.FixtureRequest) -> bool:
     """Run the scenario over ws:// and over wss:// (trustme certificates)."""
     return request.param == "tls"
-
-
-@pytest.fixture(params=IMPLS, ids=IMPL_IDS)
-def impl(request: pytest.FixtureRequest) -> Any:
-    """One implementation: ``.sign``, ``.encode``, ``.dispatch`` modules."""
-    return request.param
-
-
-@pytest.fixture(params=IMPLS, ids=IMPL_IDS)
-def client_impl(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Any:
-    """Run the facade on one implementation (patches the names client.py uses)."""
-    from kucoin_fast import client as client_module
-
-    chosen = request.param
-    monkeypatch.setattr(client_module, "Connection", chosen.dispatch.Connection)
-    monkeypatch.setattr(client_module, "OrderTemplate", chosen.encode.OrderTemplate)
-    monkeypatch.setattr(client_module, "build_signed_query", chosen.sign.build_signed_query)
-    return chosen
 
 
 class _AsyncioErrors(logging.Handler):

@@ -20,12 +20,11 @@ from contextlib import asynccontextmanager
 from functools import lru_cache
 from typing import Any
 
-from kucoin_fast import WebsocketAPIClient, _reference
+from kf_shared import IMPL_IDS, IMPLS, KEY, PASSPHRASE, SECRET, run_on  # noqa: F401 (re-exported)
+
+from kucoin_fast import WebsocketAPIClient
 from kucoin_fast.emulator import Account, Emulator
 
-KEY = "67b0d1c8e4b0a10001a2b3c4"
-SECRET = "b7a8f3e2-1c4d-4e5f-9a8b-7c6d5e4f3a2b"
-PASSPHRASE = "my-passphrase"
 ACCOUNT = Account(KEY, SECRET, PASSPHRASE)
 
 RESTING = {"clientOid": "rest-1", "side": "buy", "symbol": "XBTUSDTM", "type": "limit",
@@ -42,56 +41,6 @@ def order(coid: str, **fields: Any) -> dict[str, Any]:
 def market(coid: str) -> dict[str, Any]:
     """A market order (fills at once) with this clientOid."""
     return dict(MARKET, clientOid=coid)
-
-
-# ----------------------------------------------------------- implementations
-def _compiled() -> Any:
-    import importlib
-    from types import SimpleNamespace
-
-    if os.environ.get("KUCOIN_FAST_NO_EXTENSIONS"):
-        return None
-    try:
-        return SimpleNamespace(
-            name="compiled",
-            sign=importlib.import_module("kucoin_fast._sign"),
-            encode=importlib.import_module("kucoin_fast._encode"),
-            dispatch=importlib.import_module("kucoin_fast._dispatch"),
-        )
-    except ImportError:
-        return None
-
-
-def _python() -> Any:
-    from types import SimpleNamespace
-
-    return SimpleNamespace(name="python", sign=_reference, encode=_reference, dispatch=_reference)
-
-
-COMPILED = _compiled()
-PYTHON = _python()
-IMPLS = [PYTHON] + ([COMPILED] if COMPILED is not None else [])
-IMPL_IDS = [impl.name for impl in IMPLS]
-
-
-def run_on(kind: str, coro: Any, timeout: float = 30.0) -> Any:
-    """Run ``coro`` on a new loop of ``kind`` (same as tests/conftest.py's runner)."""
-    loop: asyncio.AbstractEventLoop
-    if kind == "uvloop":
-        import uvloop
-
-        loop = uvloop.new_event_loop()
-    else:
-        loop = asyncio.new_event_loop()
-    try:
-        asyncio.set_event_loop(loop)
-        return loop.run_until_complete(asyncio.wait_for(coro, timeout))
-    finally:
-        try:
-            loop.run_until_complete(loop.shutdown_asyncgens())
-        finally:
-            asyncio.set_event_loop(None)
-            loop.close()
 
 
 # ------------------------------------------------------------------------ TLS

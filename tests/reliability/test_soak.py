@@ -9,7 +9,7 @@ from typing import Any
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 if ROOT not in sys.path:
-    sys.path.insert(0, ROOT)
+    sys.path.append(ROOT)  # for benchmarks.soak; never ahead of an installed kucoin_fast
 
 from rel_helpers import run_on
 

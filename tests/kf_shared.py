@@ -1,0 +1,78 @@
+"""What every test directory shares (imported as a top-level module: tests/ is on
+sys.path through tests/conftest.py): the protocol §2.2 credentials, the event-loop
+runner, and the two implementations of the hot paths (compiled, pure Python)."""
+from __future__ import annotations
+
+import asyncio
+import importlib
+import os
+from collections.abc import Awaitable
+from types import SimpleNamespace
+from typing import Any, TypeVar
+
+import kucoin_fast
+from kucoin_fast import _reference
+
+T = TypeVar("T")
+
+# The fake credentials of the signing test vectors (kucoin-wsapi-protocol.md §2.2).
+KEY = "67b0d1c8e4b0a10001a2b3c4"
+SECRET = "b7a8f3e2-1c4d-4e5f-9a8b-7c6d5e4f3a2b"
+PASSPHRASE = "my-passphrase"
+
+#: Directory holding the kucoin_fast under test (a wheel, an editable install or an
+#: in-place build): what a subprocess needs on PYTHONPATH to import the same package.
+PKG_PARENT = os.path.dirname(os.path.dirname(os.path.abspath(kucoin_fast.__file__)))
+
+try:
+    import uvloop
+except ImportError:  # pragma: no cover - uvloop is a test dependency on POSIX
+    uvloop = None
+
+LOOP_KINDS = ["asyncio"] + (["uvloop"] if uvloop is not None else [])
+# The CI matrix runs each loop in its own job: KUCOIN_FAST_TEST_LOOP=asyncio|uvloop.
+if os.environ.get("KUCOIN_FAST_TEST_LOOP") in LOOP_KINDS:
+    LOOP_KINDS = [os.environ["KUCOIN_FAST_TEST_LOOP"]]
+
+
+def new_loop(kind: str) -> asyncio.AbstractEventLoop:
+    """A fresh event loop of ``kind`` ("asyncio" or "uvloop")."""
+    if kind == "uvloop":
+        assert uvloop is not None
+        return uvloop.new_event_loop()  # type: ignore[no-any-return]
+    return asyncio.new_event_loop()
+
+
+def run_on(kind: str, coro: Awaitable[T], timeout: float = 30.0) -> T:
+    """Run ``coro`` on a new loop of ``kind`` with an overall timeout; close the loop."""
+    loop = new_loop(kind)
+    try:
+        asyncio.set_event_loop(loop)
+        return loop.run_until_complete(asyncio.wait_for(coro, timeout))
+    finally:
+        try:
+            loop.run_until_complete(loop.shutdown_asyncgens())
+        finally:
+            asyncio.set_event_loop(None)
+            loop.close()
+
+
+def _compiled() -> Any:
+    if os.environ.get("KUCOIN_FAST_NO_EXTENSIONS"):
+        return None
+    try:
+        return SimpleNamespace(
+            name="compiled",
+            sign=importlib.import_module("kucoin_fast._sign"),
+            encode=importlib.import_module("kucoin_fast._encode"),
+            dispatch=importlib.import_module("kucoin_fast._dispatch"),
+        )
+    except ImportError:
+        return None
+
+
+COMPILED = _compiled()
+PYTHON = SimpleNamespace(name="python", sign=_reference, encode=_reference, dispatch=_reference)
+#: The implementations under test: the pure-Python twins, and the compiled modules when built.
+IMPLS = [PYTHON] + ([COMPILED] if COMPILED is not None else [])
+IMPL_IDS = [impl.name for impl in IMPLS]
