@@ -34,6 +34,14 @@ from .errors import (
     ServerError,
     ServiceShuttingDownError,
 )
+from .params import (
+    CancelByClientOidParams,
+    CancelByOrderIdParams,
+    ClientOidRef,
+    FuturesCancelParams,
+    FuturesMultiCancelParams,
+    FuturesOrderParams,
+)
 from .types import WS_KEY_MAP, BatchItem, BatchResult, Credentials, RateLimit
 
 __version__ = "0.1.0"
@@ -47,7 +55,10 @@ __all__ = [
     "BackpressureError",
     "BatchItem",
     "BatchResult",
+    "CancelByClientOidParams",
+    "CancelByOrderIdParams",
     "ClientClosedError",
+    "ClientOidRef",
     "ClockSkewError",
     "ConfigurationError",
     "ConnectError",
@@ -56,6 +67,9 @@ __all__ = [
     "ConnectionState",
     "Credentials",
     "DuplicateClientOidError",
+    "FuturesCancelParams",
+    "FuturesMultiCancelParams",
+    "FuturesOrderParams",
     "InsufficientMarginError",
     "InvalidOrderError",
     "InvalidParamsError",

@@ -29,7 +29,7 @@ import ssl
 import sys
 import time
 import traceback
-from collections.abc import Callable, Coroutine, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from ssl import SSLContext
 from typing import Any, Final
 from urllib.parse import urlsplit
@@ -53,6 +53,7 @@ from .errors import (
     RateLimitError,
     client_oids_of,
 )
+from .params import FuturesCancelParams, FuturesMultiCancelParams, FuturesOrderParams
 from .types import WS_KEY_MAP, BatchResult, Credentials
 
 __all__ = ["OrderCallback", "PreparedOrder", "StateCallback", "WebsocketAPIClient"]
@@ -761,7 +762,7 @@ class WebsocketAPIClient:
     # connection that is the compiled ``Connection.call`` coroutine itself (no
     # Python coroutine frame in between); otherwise a coroutine that connects first.
     def submit_futures_order(
-        self, params: Mapping[str, Any], ws_key: str = _DEFAULT_KEY
+        self, params: FuturesOrderParams, ws_key: str = _DEFAULT_KEY
     ) -> Coroutine[Any, Any, WSAPIResponse]:
         """``futures.order``: place one order (params are KuCoin's camelCase fields).
 
@@ -775,7 +776,7 @@ class WebsocketAPIClient:
         return self._call_after_connect(_OP_ORDER, params, ws_key)
 
     def cancel_futures_order(
-        self, params: Mapping[str, Any], ws_key: str = _DEFAULT_KEY
+        self, params: FuturesCancelParams, ws_key: str = _DEFAULT_KEY
     ) -> Coroutine[Any, Any, WSAPIResponse]:
         """``futures.cancel``: ``{"orderId"}`` or ``{"clientOid", "symbol"}``."""
         conn = self._connections.get(ws_key)
@@ -786,7 +787,7 @@ class WebsocketAPIClient:
         return self._call_after_connect(_OP_CANCEL, params, ws_key)
 
     async def submit_multiple_futures_orders(
-        self, orders: Sequence[Mapping[str, Any]], ws_key: str = _DEFAULT_KEY
+        self, orders: Sequence[FuturesOrderParams], ws_key: str = _DEFAULT_KEY
     ) -> BatchResult:
         """``futures.multi_order``: up to 20 orders. Returns per-item results
         (``.items``, ``.failed``, ``.succeeded``); a partial failure does not raise."""
@@ -794,7 +795,7 @@ class WebsocketAPIClient:
             await self._call_after_connect(_OP_MULTI_ORDER, orders, ws_key))
 
     async def cancel_multiple_futures_orders(
-        self, params: Mapping[str, Any], ws_key: str = _DEFAULT_KEY
+        self, params: FuturesMultiCancelParams, ws_key: str = _DEFAULT_KEY
     ) -> BatchResult:
         """``futures.multi_cancel``: ``{"orderIdsList": [...]}`` or
         ``{"clientOidsList": [{"symbol", "clientOid"}, ...]}`` (up to 10)."""
@@ -846,7 +847,7 @@ class WebsocketAPIClient:
     cancelMultipleFuturesOrders = cancel_multiple_futures_orders
 
     # ------------------------------------------------------ low-level path
-    def prepare_order(self, template: MutableMapping[str, Any] | Mapping[str, Any],
+    def prepare_order(self, template: FuturesOrderParams,
                       ws_key: str = _DEFAULT_KEY) -> PreparedOrder:
         """Validate a complete order once and pre-encode its static fields.
 
