@@ -14,12 +14,12 @@ import re
 import secrets
 from typing import Final
 
-__all__ = ["CLIENT_OID_MAX_LEN", "CLIENT_OID_RE", "new_client_oid"]
+from ._rules import CLIENT_OID_MAX
 
-CLIENT_OID_MAX_LEN: Final = 40
-CLIENT_OID_RE: Final = re.compile(r"[A-Za-z0-9_-]{1,40}")
+__all__ = ["new_client_oid"]
+
 _ALPHABET: Final = "0123456789abcdefghijklmnopqrstuvwxyz"
-_PREFIX_MAX: Final = CLIENT_OID_MAX_LEN - 22
+_PREFIX_MAX: Final = CLIENT_OID_MAX - 22
 _PREFIX_RE: Final = re.compile(r"[A-Za-z0-9_-]*")
 
 _session = ""

@@ -139,7 +139,8 @@ ORDER_FIELDS: Final[dict[str, tuple[str, tuple[str, ...]]]] = {
 }
 SIZE_FIELDS: Final = ("size", "qty", "valueQty")
 
-_CLIENT_OID_RE: Final = re.compile(r"[A-Za-z0-9_-]{1,40}\Z")
+#: A well-formed clientOid (1-40 of ``[A-Za-z0-9_-]``); ``.match`` checks the whole string.
+CLIENT_OID_RE: Final = re.compile(r"[A-Za-z0-9_-]{1,40}\Z")
 _DECIMAL_RE: Final = re.compile(r"[0-9]+(\.[0-9]+)?\Z")
 _INT_RE: Final = re.compile(r"[0-9]+\Z")
 
@@ -215,7 +216,7 @@ def validate_order(order: Any, *, strict_keys: bool = True, where: str = "") -> 
         bad = _check_kind(where + key, spec[0], spec[1], value)
         if bad is not None:
             return bad
-    if not _CLIENT_OID_RE.match(order["clientOid"]):
+    if not CLIENT_OID_RE.match(order["clientOid"]):
         return _param(
             where + "clientOid", f"must be 1-{CLIENT_OID_MAX} characters of [A-Za-z0-9_-]"
         )

@@ -84,7 +84,7 @@ _TEXT: Final = WSMsgType.TEXT
 _CONT: Final = WSMsgType.CONTINUATION
 _PING: Final = WSMsgType.PING
 _CLOSE: Final = WSMsgType.CLOSE
-_COID_OK: Final = re.compile(r"[A-Za-z0-9_-]{1,40}\Z").match
+_COID_OK: Final = _rules.CLIENT_OID_RE.match
 # Short-frame headers (FIN + opcode, 7-bit length) precomputed for each length.
 _HDR_TEXT: Final = [bytes((0x81, n)) for n in range(126)]
 _ID_RE: Final = re.compile(rb'"id"\s*:\s*"((?:[^"\\]|\\.){1,256})"')
