@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import logging
 import os
 from collections.abc import Awaitable
 from types import SimpleNamespace
@@ -76,3 +77,19 @@ PYTHON = SimpleNamespace(name="python", sign=_reference, encode=_reference, disp
 #: The implementations under test: the pure-Python twins, and the compiled modules when built.
 IMPLS = [PYTHON] + ([COMPILED] if COMPILED is not None else [])
 IMPL_IDS = [impl.name for impl in IMPLS]
+
+
+class ClientLogCapture(logging.Handler):
+    """Every log record at any level (picows logs the upgrade request at level 9),
+    formatted with its logger name, except the in-process emulator's own server-side
+    records: a secrets test checks what the *client* side lets out."""
+
+    def __init__(self) -> None:
+        super().__init__(level=1)
+        self.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.name.startswith(("picows.server", "kucoin_fast.emulator")):
+            return
+        self.lines.append(self.format(record))

@@ -14,12 +14,12 @@ from typing import Any
 
 import pytest
 from kf_helpers import KEY, PASSPHRASE, SECRET
+from kf_shared import ClientLogCapture
 
 from kucoin_fast import (
     WS_KEY_MAP,
     AuthenticationError,
     BatchResult,
-    ClientClosedError,
     ClockSkewError,
     ConfigurationError,
     ConnectError,
@@ -485,28 +485,8 @@ def test_half_open_connection_detected_by_keepalive(arun: Any) -> None:
     arun(main())
 
 
-def test_cancelled_caller_and_close_with_pending(client_impl: Any, arun: Any) -> None:
-    async def main() -> None:
-        async with emulator() as ex:
-            client = make_client(ex)
-            await client.connect()
-            ex.faults.latency_ms = 300
-            task = asyncio.ensure_future(client.submit_futures_order(order("cx-1")))
-            await eventually(lambda: client.stats()["pending"] == 1)
-            task.cancel()
-            with pytest.raises(asyncio.CancelledError):
-                await task
-            assert client.stats()["pending"] == 0
-            await eventually(lambda: client.stats()["late_replies"] == 1)
-            pending = [asyncio.ensure_future(client.submit_futures_order(order(f"cl-{i}")))
-                       for i in range(3)]
-            await eventually(lambda: client.stats()["pending"] == 3)
-            await client.close()
-            for i, fut in enumerate(pending):
-                exc = fut.exception()
-                assert isinstance(exc, ClientClosedError) and exc.client_oids == (f"cl-{i}",)
-                assert exc.sent and exc.outcome_unknown
-    arun(main())
+# Cancelling a caller and closing with requests pending: tests/reliability
+# (test_s23_cancel_and_close, plain and TLS).
 
 
 # ------------------------------------------------------------- low-level path
@@ -584,20 +564,6 @@ def test_credentials_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 # ------------------------------------------------------------------- secrets
-class _Capture(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(level=1)
-        self.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
-        self.lines: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        # The in-process emulator's own server-side logging is not the client's
-        # (its picows server logger prints the raw upgrade request at level 9).
-        if record.name.startswith(("picows.server", "kucoin_fast.emulator")):
-            return
-        self.lines.append(self.format(record))
-
-
 class RedirectServer:
     """Answers every upgrade with a 302 to another (listening) server."""
 
@@ -623,7 +589,7 @@ class RedirectServer:
 
 
 def test_secrets_never_leak(arun: Any) -> None:
-    capture = _Capture()
+    capture = ClientLogCapture()
     root = logging.getLogger()
     old_level = root.level
     root.addHandler(capture)

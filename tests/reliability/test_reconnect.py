@@ -9,6 +9,7 @@ import re
 from typing import Any
 
 import pytest
+from kf_shared import ClientLogCapture
 from rel_helpers import (
     KEY,
     PASSPHRASE,
@@ -370,18 +371,7 @@ def test_s21_no_secret_anywhere_during_reconnects(arun: Any, tls: bool) -> None:
 
     from kucoin_fast import _reference
 
-    class Capture(logging.Handler):
-        def __init__(self) -> None:
-            super().__init__(level=1)
-            self.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
-            self.lines: list[str] = []
-
-        def emit(self, record: logging.LogRecord) -> None:
-            if record.name.startswith(("picows.server", "kucoin_fast.emulator")):
-                return  # the in-process emulator's own server-side logs
-            self.lines.append(self.format(record))
-
-    capture = Capture()
+    capture = ClientLogCapture()
     root = logging.getLogger()
     old_level = root.level
     root.addHandler(capture)

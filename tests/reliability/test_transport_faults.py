@@ -291,11 +291,12 @@ def test_s17_fresh_signature_after_server_end(arun: Any) -> None:
 
 
 # ------------------------------------------------------------ scenario 23
-def test_s23_cancel_and_close_over_tls(client_impl: Any, arun: Any) -> None:
-    """23 over TLS: a cancelled caller's entry goes at once; its late reply is ignored;
-    leaving ``async with`` fails the rest with ClientClosedError; no warnings."""
+def test_s23_cancel_and_close(client_impl: Any, arun: Any, tls: bool) -> None:
+    """23, plain and TLS: a cancelled caller's entry goes at once; its late reply is
+    ignored; leaving ``async with`` fails the rest with ClientClosedError (sent, outcome
+    unknown, with their clientOids); no warnings."""
     async def main() -> None:
-        async with emulator(tls=True) as ex:
+        async with emulator(tls=tls) as ex:
             ex.faults.latency_ms = 300
             async with make_client(ex) as client:
                 task = asyncio.ensure_future(client.submit_futures_order(order("s23-c")))
@@ -308,8 +309,10 @@ def test_s23_cancel_and_close_over_tls(client_impl: Any, arun: Any) -> None:
                 pending = [asyncio.ensure_future(client.submit_futures_order(order(f"s23-{i}")))
                            for i in range(3)]
                 await eventually(lambda: client.stats()["pending"] == 3)
-            for fut in pending:
-                assert isinstance(fut.exception(), ClientClosedError)
+            for i, fut in enumerate(pending):
+                exc = fut.exception()
+                assert isinstance(exc, ClientClosedError) and exc.client_oids == (f"s23-{i}",)
+                assert exc.sent and exc.outcome_unknown
             assert client.stats()["pending"] == 0
     arun(main())
 
