@@ -768,23 +768,13 @@ class WebsocketAPIClient:
 
         Returns a coroutine resolving to the :class:`WSAPIResponse`.
         """
-        conn = self._connections.get(ws_key)
-        if conn is not None and not conn.write_paused and self._throttle is None:
-            if self._busy is not None:
-                self._busy.kick(conn)
-            return conn.call(_OP_ORDER, params)  # type: ignore[no-any-return]
-        return self._call_after_connect(_OP_ORDER, params, ws_key)
+        return self._request(_OP_ORDER, params, ws_key)
 
     def cancel_futures_order(
         self, params: FuturesCancelParams, ws_key: str = _DEFAULT_KEY
     ) -> Coroutine[Any, Any, WSAPIResponse]:
         """``futures.cancel``: ``{"orderId"}`` or ``{"clientOid", "symbol"}``."""
-        conn = self._connections.get(ws_key)
-        if conn is not None and not conn.write_paused and self._throttle is None:
-            if self._busy is not None:
-                self._busy.kick(conn)
-            return conn.call(_OP_CANCEL, params)  # type: ignore[no-any-return]
-        return self._call_after_connect(_OP_CANCEL, params, ws_key)
+        return self._request(_OP_CANCEL, params, ws_key)
 
     async def submit_multiple_futures_orders(
         self, orders: Sequence[FuturesOrderParams], ws_key: str = _DEFAULT_KEY
@@ -801,6 +791,16 @@ class WebsocketAPIClient:
         ``{"clientOidsList": [{"symbol", "clientOid"}, ...]}`` (up to 10)."""
         return BatchResult.from_response(
             await self._call_after_connect(_OP_MULTI_CANCEL, params, ws_key))
+
+    def _request(self, op: str, args: Any, ws_key: str) -> Coroutine[Any, Any, WSAPIResponse]:
+        # On a live, writable, unthrottled connection the coroutine is the compiled
+        # Connection.call itself: no Python coroutine frame on the hot path.
+        conn = self._connections.get(ws_key)
+        if conn is not None and not conn.write_paused and self._throttle is None:
+            if self._busy is not None:
+                self._busy.kick(conn)
+            return conn.call(op, args)  # type: ignore[no-any-return]
+        return self._call_after_connect(op, args, ws_key)
 
     async def _call_after_connect(self, op: str, args: Any, ws_key: str) -> WSAPIResponse:
         throttle = self._throttle
