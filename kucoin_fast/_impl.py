@@ -1,15 +1,16 @@
 """Selects the compiled codecs/dispatcher, or their pure-Python twins.
 
-``KUCOIN_FAST_NO_EXTENSIONS=1`` selects :mod:`kucoin_fast._reference`. Otherwise
-the compiled modules are required: a missing build is an error, not a silent
-slowdown.
+``KUCOIN_FAST_NO_EXTENSIONS`` (parsed by :mod:`kucoin_fast._env`, the one rule)
+selects :mod:`kucoin_fast._reference`. Otherwise the compiled modules are required:
+a missing build is an error, not a silent slowdown.
 """
 from __future__ import annotations
 
-import os
 from typing import Final
 
-USING_EXTENSIONS: Final = os.environ.get("KUCOIN_FAST_NO_EXTENSIONS", "") not in ("1", "true", "yes")
+from ._env import NO_EXTENSIONS, load_compiled
+
+USING_EXTENSIONS: Final = not NO_EXTENSIONS
 
 if not USING_EXTENSIONS:
     from ._reference import (
@@ -21,21 +22,15 @@ if not USING_EXTENSIONS:
         encode_request,
     )
 else:
-    try:
-        from ._dispatch import Connection, WSAPIResponse  # type: ignore[assignment]
-        from ._encode import (  # type: ignore[assignment]
-            FrameBuffer,
-            OrderTemplate,
-            encode_request,
-        )
-        from ._sign import build_signed_query
-    except ImportError as exc:  # pragma: no cover - depends on the build
-        raise ImportError(
-            "kucoin_fast's compiled extensions are not built "
-            f"({exc}). Build them with `python setup.py build_ext --inplace` "
-            "(or `pip install -e . --no-build-isolation`), or set "
-            "KUCOIN_FAST_NO_EXTENSIONS=1 to run on the pure-Python twins."
-        ) from exc
+    for _name in ("_sign", "_encode", "_dispatch"):
+        load_compiled(f"{__package__}.{_name}")
+    from ._dispatch import Connection, WSAPIResponse  # type: ignore[assignment]
+    from ._encode import (  # type: ignore[assignment]
+        FrameBuffer,
+        OrderTemplate,
+        encode_request,
+    )
+    from ._sign import build_signed_query
 
 __all__ = [
     "USING_EXTENSIONS",

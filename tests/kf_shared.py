@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 import kucoin_fast
 from kucoin_fast import _reference
+from kucoin_fast._env import NO_EXTENSIONS
 
 T = TypeVar("T")
 
@@ -59,7 +60,7 @@ def run_on(kind: str, coro: Awaitable[T], timeout: float = 30.0) -> T:
 
 
 def _compiled() -> Any:
-    if os.environ.get("KUCOIN_FAST_NO_EXTENSIONS"):
+    if NO_EXTENSIONS:
         return None
     try:
         return SimpleNamespace(

@@ -11,7 +11,6 @@ import asyncio
 import hmac
 import json
 import logging
-import os
 import re
 import socket
 import ssl
@@ -41,6 +40,7 @@ except ImportError:  # pragma: no cover - other picows versions
     WSProtocol = None
 
 from .. import _rules
+from .._env import NO_EXTENSIONS, load_compiled
 from .._rules import (
     ERRORS,
     OP_CANCEL,
@@ -57,14 +57,7 @@ from ._config import EmulatorConfig
 from ._engine import Book, Engine, OrderInfo, Rejected
 from ._faults import Faults
 
-_fast: Any
-if os.environ.get("KUCOIN_FAST_NO_EXTENSIONS") == "1":
-    _fast = None
-else:
-    try:
-        from . import _fastpath as _fast
-    except ImportError:  # not built: the pure-Python path serves everything
-        _fast = None
+_fast: Any = None if NO_EXTENSIONS else load_compiled(f"{__package__}._fastpath")
 
 _loads: Callable[[bytes], Any]
 try:  # orjson is optional (bench extra); simdjson is a hard dependency.
