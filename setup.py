@@ -14,7 +14,11 @@ import sys
 from setuptools import Extension, setup
 
 # Modules that cimport simdjson and therefore build as C++ with simdjson.cpp.
-SIMDJSON_MODULES = {"kucoin_fast._dispatch"}
+SIMDJSON_MODULES = {"kucoin_fast._parse"}
+# Pure-Python modules compiled as well (Cython's pure-Python mode: C types from the
+# augmenting <name>.pxd): compiled module name -> its one Python source. The source
+# stays importable as plain Python under its own name.
+PURE_PYTHON_MODULES = {"kucoin_fast._connection_c": "kucoin_fast/_connection.py"}
 
 COMPILER_DIRECTIVES = {
     "language_level": 3,
@@ -33,6 +37,10 @@ def _simdjson_dir() -> str:
     return os.path.dirname(simdjson.__file__)
 
 
+def _cpp_flags() -> list[str]:
+    return ["/std:c++17"] if sys.platform == "win32" else ["-std=c++17"]
+
+
 def _extensions() -> list[Extension]:
     from Cython.Build import cythonize
 
@@ -44,14 +52,13 @@ def _extensions() -> list[Extension]:
         name = pyx[:-4].replace(os.sep, ".").replace("/", ".")
         if name in SIMDJSON_MODULES:
             sj = _simdjson_dir()
-            cpp_flags = ["/std:c++17"] if sys.platform == "win32" else ["-std=c++17"]
             exts.append(
                 Extension(
                     name,
                     [pyx, os.path.join(sj, "simdjson.cpp")],
                     include_dirs=[sj],
                     language="c++",
-                    extra_compile_args=extra_compile + cpp_flags,
+                    extra_compile_args=extra_compile + _cpp_flags(),
                     define_macros=macros,
                 )
             )
@@ -59,6 +66,13 @@ def _extensions() -> list[Extension]:
             exts.append(
                 Extension(name, [pyx], extra_compile_args=extra_compile, define_macros=macros)
             )
+    for name, source in sorted(PURE_PYTHON_MODULES.items()):
+        # The source's first line turns annotation typing off: types come from the
+        # .pxd only, the annotations are for mypy. C++ with simdjson's header only:
+        # it cimports the scanner, whose declarations name simdjson's types.
+        exts.append(Extension(name, [source], include_dirs=[_simdjson_dir()], language="c++",
+                              extra_compile_args=extra_compile + _cpp_flags(),
+                              define_macros=macros))
     return cythonize(
         exts,
         compiler_directives=COMPILER_DIRECTIVES,

@@ -11,8 +11,8 @@ import logging
 
 from ._impl import USING_EXTENSIONS, WSAPIResponse
 from ._oid import new_client_oid
-from ._resilience import ConnectionState, ReconnectPolicy, UnknownOutcome
-from .client import OrderCallback, PreparedOrder, WebsocketAPIClient
+from ._resilience import ConnectionState, ReconnectPolicy, ResolvedOutcome, UnknownOutcome
+from .client import COALESCE_AUTO, OrderCallback, PreparedOrder, WebsocketAPIClient
 from .errors import (
     AuthenticationError,
     BackpressureError,
@@ -49,6 +49,7 @@ __version__ = "0.1.0"
 logging.getLogger("kucoin_fast").addHandler(logging.NullHandler())
 
 __all__ = [
+    "COALESCE_AUTO",
     "USING_EXTENSIONS",
     "WS_KEY_MAP",
     "AuthenticationError",
@@ -82,6 +83,7 @@ __all__ = [
     "RateLimitError",
     "ReconnectPolicy",
     "RequestTimeoutError",
+    "ResolvedOutcome",
     "ServerError",
     "ServiceShuttingDownError",
     "UnknownOutcome",

@@ -1,9 +1,12 @@
 # cython: language_level=3
-"""Request-frame encoder: declarations other compiled modules cimport."""
+"""Request-frame encoder and frame writer: declarations other compiled modules cimport."""
+from libc.stdint cimport uint32_t
+
+from picows.picows cimport WSTransport
 
 cdef enum:
-    # picows writes the WebSocket header (<= 14 bytes) in front of the payload
-    # in place (send_reuse_external_buffer), so every frame starts this far in.
+    # The writer puts the WebSocket header (<= 14 bytes) in front of the payload in
+    # place, so every frame starts this far into its buffer.
     FRAME_HEADROOM = 16
 
 
@@ -11,9 +14,15 @@ cdef class FrameBuffer:
     cdef char* mem                # allocation; the payload starts at mem + FRAME_HEADROOM
     cdef Py_ssize_t capacity
     cdef Py_ssize_t pos           # absolute write offset (end of the payload)
+    cdef public object ref        # clientOid(s) of the last request encoded (str, tuple, None)
 
     cdef int reserve(self, Py_ssize_t extra) except -1
     cdef int put(self, const char* data, Py_ssize_t size) except -1
+    cpdef Py_ssize_t request(self, long long request_id, str op, object args) except -1
+    cpdef Py_ssize_t prepared(self, long long request_id, OrderTemplate template,
+                              object price, object size, object client_oid) except -1
+    cpdef Py_ssize_t ping(self, long long ping_number) except -1
+    cpdef Py_ssize_t text(self, bytes payload) except -1
 
 
 cdef class OrderTemplate:
@@ -22,6 +31,29 @@ cdef class OrderTemplate:
     cdef bytes _static_args           # ',"side":"buy",...' (each field led by a comma)
     cdef dict _template               # validated template, for exact verdicts on bad sends
     cdef int _size_kind
+
+
+cdef class Writer:
+    cdef object _loop
+    cdef WSTransport _ws
+    cdef object _write                # underlying_transport.write
+    cdef object _buffered             # underlying_transport.get_write_buffer_size
+    cdef int _fd                      # plain TCP: the socket, written directly when idle
+    cdef readonly int mode
+    cdef FrameBuffer _cork
+    cdef bint _tick_scheduled
+    cdef bint _busy                   # auto: a frame already left in this loop iteration
+    cdef readonly long long queued    # frames handed to send(), numbered from 1
+    cdef readonly long long written   # frames handed to the socket (<= queued)
+    cdef readonly long long writes    # socket writes made (syscalls or transport writes)
+    cdef bytes _keys                  # mask keys from os.urandom, used 4 bytes at a time
+    cdef Py_ssize_t _key_pos
+
+    cpdef int send(self, FrameBuffer buf) except -1
+    cpdef int flush(self) except -1
+    cpdef Py_ssize_t discard(self) except -1
+    cdef uint32_t _next_key(self) except? 0
+    cdef bint _write_now(self, const char* ptr, Py_ssize_t size) except -1
 
 
 cpdef Py_ssize_t encode_request(FrameBuffer buf, long long request_id, str op,

@@ -1,43 +1,62 @@
-"""Selects the compiled codecs/dispatcher, or their pure-Python twins.
+"""Selects the compiled build or the pure-Python one, as one :class:`Implementation`.
+
+The connection's lifecycle has one source, ``_connection.py``: run as Python, or
+compiled with Cython into ``_connection_c``. What needs C (the simdjson scanner, the
+encoder, the frame writer) reaches the connection as a *kit* of classes, so the
+compiled connection gets the compiled kit and the Python one the Python oracles.
 
 ``KUCOIN_FAST_NO_EXTENSIONS`` (parsed by :mod:`kucoin_fast._env`, the one rule)
-selects :mod:`kucoin_fast._reference`. Otherwise the compiled modules are required:
-a missing build is an error, not a silent slowdown.
+selects :data:`PYTHON`; otherwise the compiled build is required: a missing build is
+an error, not a silent slowdown. The test suite runs on both (:func:`compiled`).
 """
 from __future__ import annotations
 
-from typing import Final
+import functools
+from types import ModuleType, SimpleNamespace
+from typing import Any, Final
 
+from . import _connection, _encode_py, _parse_py, _sign
 from ._env import NO_EXTENSIONS, load_compiled
 
-USING_EXTENSIONS: Final = not NO_EXTENSIONS
 
-if not USING_EXTENSIONS:
-    from ._reference import (
-        Connection,
-        FrameBuffer,
-        OrderTemplate,
-        WSAPIResponse,
-        build_signed_query,
-        encode_request,
-    )
-else:
-    for _name in ("_sign", "_encode", "_dispatch"):
-        load_compiled(f"{__package__}.{_name}")
-    from ._dispatch import Connection, WSAPIResponse  # type: ignore[assignment]
-    from ._encode import (  # type: ignore[assignment]
-        FrameBuffer,
-        OrderTemplate,
-        encode_request,
-    )
-    from ._sign import build_signed_query
+class Implementation:
+    """One build of the hot paths: ``Connection`` (with its kit bound), the reply and
+    template classes, and the encoder, scanner and signing modules."""
 
-__all__ = [
-    "USING_EXTENSIONS",
-    "Connection",
-    "FrameBuffer",
-    "OrderTemplate",
-    "WSAPIResponse",
-    "build_signed_query",
-    "encode_request",
-]
+    def __init__(self, name: str, connection: ModuleType, encode: ModuleType,
+                 parse: ModuleType) -> None:
+        self.name: Final = name
+        self.connection_module: Final = connection
+        self.encode: Final = encode
+        self.parse: Final = parse
+        self.sign: Final = _sign
+        self.kit: Final = SimpleNamespace(FrameBuffer=encode.FrameBuffer, Writer=encode.Writer,
+                                          ReplyScan=parse.ReplyScan)
+        self.Connection: Final[Any] = functools.partial(connection.Connection, kit=self.kit)
+        self.connection_class: Final[type] = connection.Connection
+        self.WSAPIResponse: Final[type] = connection.WSAPIResponse
+        self.OrderTemplate: Final[type] = encode.OrderTemplate
+        self.FrameBuffer: Final[type] = encode.FrameBuffer
+
+    def __repr__(self) -> str:
+        return f"Implementation({self.name!r})"
+
+
+PYTHON: Final = Implementation("python", _connection, _encode_py, _parse_py)
+
+
+@functools.cache
+def compiled() -> Implementation:
+    """The compiled build (raises ImportError, saying how to build it, when it is not)."""
+    return Implementation(
+        "compiled", load_compiled(f"{__package__}._connection_c"),
+        load_compiled(f"{__package__}._encode"), load_compiled(f"{__package__}._parse"))
+
+
+#: The implementation the client uses.
+SELECTED: Final = PYTHON if NO_EXTENSIONS else compiled()
+USING_EXTENSIONS: Final = SELECTED is not PYTHON
+WSAPIResponse: Final[Any] = SELECTED.WSAPIResponse
+
+__all__ = ["PYTHON", "SELECTED", "USING_EXTENSIONS", "Implementation", "WSAPIResponse",
+           "compiled"]

@@ -13,8 +13,13 @@ from dataclasses import dataclass, field
 from typing import Any, Final, NamedTuple
 
 __all__ = [
+    "KIND_CANCELLED",
+    "KIND_CLOSED",
+    "KIND_LOST",
+    "KIND_TIMEOUT",
     "ConnectionState",
     "ReconnectPolicy",
+    "ResolvedOutcome",
     "ThrottleState",
     "UnknownOutcome",
 ]
@@ -77,21 +82,61 @@ class ReconnectPolicy:
         return ceiling / 2 + rng() * ceiling / 2
 
 
-class UnknownOutcome(NamedTuple):
-    """Requests whose outcome became unknown when one connection ended.
+#: Why an outcome became unknown (``UnknownOutcome.kind``, ``ResolvedOutcome.kind``).
+KIND_LOST: Final = "connection_lost"
+KIND_CLOSED: Final = "client_closed"
+KIND_TIMEOUT: Final = "timeout"
+KIND_CANCELLED: Final = "cancelled"
 
-    ``client_oids``: the clientOids those requests carried (orders, cancels by
-    clientOid, batches); ``request_ids`` how many requests were affected. Reconcile
-    with KuCoin's REST ``GET /api/v1/orders/byClientOid?clientOid=...`` (futures) or
-    the private order channel; never by re-sending blindly (a resend of a clientOid
-    whose original was accepted is rejected with 300018 while that order is active).
+
+class UnknownOutcome(NamedTuple):
+    """Requests that were written and whose reply never reached their caller.
+
+    ``kind``: ``connection_lost`` (the connection dropped with them pending; one
+    record per drop), ``client_closed`` (``close()`` with them pending), ``timeout``
+    (no reply by the deadline; one record per expiry) or ``cancelled`` (the awaiting
+    task was cancelled, e.g. by ``asyncio.wait_for``; one record per request).
+    ``client_oids``: the clientOids those requests carried *when they were sent*;
+    ``requests``: how many requests. ``at`` is the client's clock (``clock=``).
+
+    Reconcile with KuCoin's REST lookups or the private order channel; never by
+    re-sending blindly (a resend of a clientOid whose original was accepted is
+    rejected with 300018 while that order is active). A late reply to a timed-out or
+    cancelled request arrives as a :class:`ResolvedOutcome`.
     """
 
     ws_key: str
-    at: float  # time.time() of the drop
+    at: float
     reason: str
     client_oids: tuple[str, ...]
     requests: int
+    kind: str = KIND_LOST
+
+
+class ResolvedOutcome(NamedTuple):
+    """The late reply to a request whose caller had given up (``kind`` ``timeout`` or
+    ``cancelled``): what KuCoin did with it after all.
+
+    ``code``/``msg`` are KuCoin's; ``order_ids`` the orderIds the reply names (one
+    per batch item, None where an item has none); ``response`` the whole
+    :class:`~kucoin_fast.WSAPIResponse`.
+    """
+
+    ws_key: str
+    at: float
+    kind: str
+    request_id: int
+    op: str
+    client_oids: tuple[str, ...]
+    code: str
+    msg: Any
+    order_ids: tuple[Any, ...]
+    response: Any
+
+    @property
+    def ok(self) -> bool:
+        """True when KuCoin accepted the request (``200000``)."""
+        return self.code == "200000"
 
 
 @dataclass

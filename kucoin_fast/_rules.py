@@ -25,6 +25,10 @@ OP_MULTI_CANCEL: Final = "futures.multi_cancel"
 OP_PING: Final = "ping"
 OP_PONG: Final = "pong"
 FUTURES_OPS: Final = frozenset({OP_ORDER, OP_CANCEL, OP_MULTI_ORDER, OP_MULTI_CANCEL})
+#: Every op a reply may echo, most frequent first (the reply scanner interns them).
+REPLY_OPS: Final = (OP_ORDER, OP_CANCEL, OP_MULTI_ORDER, OP_MULTI_CANCEL, OP_PONG)
+#: Ops whose args carry at most one clientOid.
+_SINGLE_OID_OPS: Final = frozenset({OP_ORDER, OP_CANCEL})
 
 SUCCESS_CODE: Final = "200000"
 #: futures.multi_cancel items report success with "200", not "200000" (protocol §6.2).
@@ -183,13 +187,84 @@ def _check_kind(field: str, kind: str, choices: tuple[str, ...], value: Any) -> 
     else:  # "dec"
         if type(value) is str:
             if not _DECIMAL_RE.match(value) or Decimal(value) <= 0:
-                return _param(field, "must be a positive decimal string")
+                return _param(field, _DEC_RULE)
         elif type(value) in (int, float):
             if not (value > 0 and math.isfinite(value)):
-                return _param(field, "must be a positive decimal string")
+                return _param(field, _DEC_RULE)
+        elif type(value) is Decimal:
+            # Sent as the exact digits (format "f": never an exponent), like a string.
+            if not (value.is_finite() and value > 0):
+                return _param(field, _DEC_RULE)
         else:
-            return _param(field, "must be a positive decimal string")
+            return _param(field, _DEC_RULE)
     return None
+
+
+_DEC_RULE: Final = "must be a positive decimal (string, number or Decimal)"
+
+
+def decimal_text(value: Decimal) -> str:
+    """The exact wire text of a ``Decimal`` amount: all its digits, never an exponent."""
+    return format(value, "f")
+
+
+def client_oids_of(op: str | None, args: Any) -> tuple[str, ...]:
+    """The clientOids a request carries (orders, cancels by clientOid, batches), in order.
+
+    Used when a request is sent, so what an error or an unknown-outcome record reports
+    is what went out, whatever the caller does with its dict afterwards.
+    """
+    out: list[str] = []
+    try:
+        if isinstance(args, str):
+            out.append(args)
+        elif isinstance(args, dict):
+            if isinstance(args.get("clientOid"), str):
+                out.append(args["clientOid"])
+            for item in args.get("clientOidsList") or ():
+                if isinstance(item, dict) and isinstance(item.get("clientOid"), str):
+                    out.append(item["clientOid"])
+        elif isinstance(args, list):
+            for item in args:
+                if isinstance(item, dict) and isinstance(item.get("clientOid"), str):
+                    out.append(item["clientOid"])
+    except TypeError:  # clientOidsList of a wrong type: the request is rejected anyway
+        pass
+    return tuple(out)
+
+
+def client_oid_ref(op: str | None, args: Any) -> Any:
+    """What an encoder records of a request's clientOids: the lone clientOid (or None)
+    of one order or one cancel, the tuple of them for anything else."""
+    oids = client_oids_of(op, args)
+    if op in _SINGLE_OID_OPS:
+        return oids[0] if oids else None
+    return oids
+
+
+def oids_of_ref(ref: Any) -> tuple[str, ...]:
+    """The clientOids tuple of an encoder's ``ref`` (see :func:`client_oid_ref`)."""
+    if ref is None:
+        return ()
+    if type(ref) is str:
+        return (ref,)
+    return tuple(ref)
+
+
+def order_ids_of(op: str | None, data: Any) -> tuple[Any, ...]:
+    """The orderIds a reply's ``data`` names, in order (None where an item has none):
+    a placed order's ``orderId``, a batch's per-item ``orderId`` s, a cancel's
+    ``cancelledOrderIds``."""
+    if isinstance(data, dict):
+        if "orderId" in data:
+            return (data["orderId"],)
+        ids = data.get("cancelledOrderIds")
+        if isinstance(ids, list):
+            return tuple(ids)
+        return ()
+    if isinstance(data, list):
+        return tuple(item.get("orderId") if isinstance(item, dict) else None for item in data)
+    return ()
 
 
 def validate_order(order: Any, *, strict_keys: bool = True, where: str = "") -> Violation | None:

@@ -59,7 +59,6 @@ __all__ = [
     "ServerError",
     "ServiceShuttingDownError",
     "api_error",
-    "client_oids_of",
     "handshake_error",
 ]
 
@@ -312,24 +311,3 @@ def handshake_error(
         side = "ahead of" if offset >= 0 else "behind"
         exc.args = (f"{exc.args[0]}; the local clock is about {offset} ms {side} the server's",)
     return exc
-
-
-def client_oids_of(op: str | None, args: Any) -> tuple[str, ...]:
-    """The clientOids a request carried (for reconciling an unknown outcome)."""
-    out: list[str] = []
-    try:
-        if isinstance(args, str):
-            out.append(args)
-        elif isinstance(args, dict):
-            if isinstance(args.get("clientOid"), str):
-                out.append(args["clientOid"])
-            for item in args.get("clientOidsList") or ():
-                if isinstance(item, dict) and isinstance(item.get("clientOid"), str):
-                    out.append(item["clientOid"])
-        elif isinstance(args, list):
-            for item in args:
-                if isinstance(item, dict) and isinstance(item.get("clientOid"), str):
-                    out.append(item["clientOid"])
-    except TypeError:  # clientOidsList of a wrong type: the request was rejected anyway
-        pass
-    return tuple(out)

@@ -41,17 +41,15 @@ def arun(loop_kind: str) -> Callable[..., Any]:
 
 @pytest.fixture(params=IMPLS, ids=IMPL_IDS)
 def impl(request: pytest.FixtureRequest) -> Any:
-    """One implementation: ``.sign``, ``.encode``, ``.dispatch`` modules."""
+    """One implementation: ``.Connection``, ``.WSAPIResponse``, ``.encode``, ``.sign``..."""
     return request.param
 
 
 @pytest.fixture(params=IMPLS, ids=IMPL_IDS)
 def client_impl(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Any:
-    """Run the facade on one implementation (patches the names client.py uses)."""
-    from kucoin_fast import client as client_module
+    """Run the client on one implementation (the one clients created in the test use)."""
+    from kucoin_fast import _impl
 
     chosen = request.param
-    monkeypatch.setattr(client_module, "Connection", chosen.dispatch.Connection)
-    monkeypatch.setattr(client_module, "OrderTemplate", chosen.encode.OrderTemplate)
-    monkeypatch.setattr(client_module, "build_signed_query", chosen.sign.build_signed_query)
+    monkeypatch.setattr(_impl, "SELECTED", chosen)
     return chosen

@@ -4,15 +4,13 @@ runner, and the two implementations of the hot paths (compiled, pure Python)."""
 from __future__ import annotations
 
 import asyncio
-import importlib
 import logging
 import os
 from collections.abc import Awaitable
-from types import SimpleNamespace
 from typing import Any, TypeVar
 
 import kucoin_fast
-from kucoin_fast import _reference
+from kucoin_fast import _impl
 from kucoin_fast._env import NO_EXTENSIONS
 
 T = TypeVar("T")
@@ -63,19 +61,15 @@ def _compiled() -> Any:
     if NO_EXTENSIONS:
         return None
     try:
-        return SimpleNamespace(
-            name="compiled",
-            sign=importlib.import_module("kucoin_fast._sign"),
-            encode=importlib.import_module("kucoin_fast._encode"),
-            dispatch=importlib.import_module("kucoin_fast._dispatch"),
-        )
+        return _impl.compiled()
     except ImportError:
         return None
 
 
 COMPILED = _compiled()
-PYTHON = SimpleNamespace(name="python", sign=_reference, encode=_reference, dispatch=_reference)
-#: The implementations under test: the pure-Python twins, and the compiled modules when built.
+PYTHON = _impl.PYTHON
+#: The implementations under test (:class:`kucoin_fast._impl.Implementation`): the
+#: pure-Python build, and the compiled one when built.
 IMPLS = [PYTHON] + ([COMPILED] if COMPILED is not None else [])
 IMPL_IDS = [impl.name for impl in IMPLS]
 

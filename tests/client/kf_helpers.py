@@ -10,7 +10,8 @@ from kf_shared import KEY, PASSPHRASE, SECRET  # noqa: F401 (re-exported)
 def _compiled_available() -> bool:
     try:
         importlib.import_module("kucoin_fast._encode")
-        importlib.import_module("kucoin_fast._dispatch")
+        importlib.import_module("kucoin_fast._parse")
+        importlib.import_module("kucoin_fast._connection_c")
     except ImportError:
         return False
     return True

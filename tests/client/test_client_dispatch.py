@@ -79,15 +79,28 @@ class RecordingTransport:
         return self.closed
 
     def frames(self) -> list[bytes]:
-        """Payloads of the unmasked frames written so far (server-side framing)."""
+        """Payloads of the frames written so far, unmasked."""
+        return [payload for _, payload in self.masked_frames()]
+
+    def masked_frames(self) -> list[tuple[bytes, bytes]]:
+        """(mask key, unmasked payload) of every frame written so far."""
         out, data, i = [], bytes(self.data), 0
         while i < len(data):
+            masked = data[i + 1] & 0x80
             n = data[i + 1] & 0x7F
             i += 2
             if n == 126:
                 n = int.from_bytes(data[i:i + 2], "big")
                 i += 2
-            out.append(data[i:i + n])
+            elif n == 127:
+                n = int.from_bytes(data[i:i + 8], "big")
+                i += 8
+            key = data[i:i + 4] if masked else b""
+            i += 4 if masked else 0
+            payload = data[i:i + n]
+            if masked:
+                payload = bytes(b ^ key[j % 4] for j, b in enumerate(payload))
+            out.append((key, payload))
             i += n
         return out
 
@@ -96,12 +109,14 @@ class Harness:
     def __init__(self, impl: Any, **options: Any) -> None:
         loop = asyncio.get_running_loop()
         options.setdefault("request_timeout", 10.0)
+        options.setdefault("coalesce_writes", False)  # every write visible at once
         self.lost: list[Any] = []
-        self.conn = impl.dispatch.Connection(
+        self.conn = impl.Connection(
             loop, ws_key="wsApiFuturesV1", secret=SECRET.encode(),
             on_lost=lambda conn, reason: self.lost.append(reason), **options)
         self.raw = RecordingTransport()
-        # is_client_side=False: frames are not masked, so the test can read them back.
+        # is_client_side=False: picows' own frames (close) are not masked; the
+        # connection frames and masks its frames itself, and frames() unmasks them.
         self.transport = WSTransport(False, self.raw, logging.getLogger("test.picows"), loop)
         self.conn.on_ws_connected(self.transport)
 

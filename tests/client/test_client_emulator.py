@@ -80,7 +80,7 @@ def test_every_op(client_impl: Any, arun: Any) -> None:
     async def main() -> None:
         async with emulator(rate_limit=2000) as ex, make_client(ex) as client:
             r = await client.submit_futures_order(order("e-1"))
-            assert type(r) is client_impl.dispatch.WSAPIResponse and r.code == "200000" and r.ok
+            assert type(r) is client_impl.WSAPIResponse and r.code == "200000" and r.ok
             assert (r.id, r.op, r.ws_key) == ("1", "futures.order", WS_KEY_MAP.wsApiFuturesV1)
             assert r.data["clientOid"] == "e-1" and r.data["orderId"]
             assert isinstance(r.in_time, int) and r.in_time <= r.out_time
@@ -380,7 +380,7 @@ def test_oversized_frame_disconnects(arun: Any) -> None:
                 await client.submit_futures_order(MARKET)
             assert info.value.outcome_unknown
             lost = client.connection()
-            await eventually(lambda: not client._reapers)
+            await eventually(lambda: not client._connector._tasks)
             ex.faults.malformed = None
             assert (await client.submit_futures_order(MARKET)).ok  # a new connection
         del lost
@@ -509,7 +509,7 @@ def test_prepared_orders_and_callbacks(client_impl: Any, arun: Any) -> None:
             for i in range(40):
                 prepared.send(None, "0.002" if i % 2 else 1, f"p-{i}", on_result)
             await done
-            assert all(type(r) is client_impl.dispatch.WSAPIResponse and r.ok for r in results)
+            assert all(type(r) is client_impl.WSAPIResponse and r.ok for r in results)
             assert sorted(r.data["clientOid"] for r in results) == sorted(f"p-{i}" for i in range(40))
             with pytest.raises(InvalidParamsError) as info:
                 prepared.send(None, "0", "p-x", on_result)
@@ -630,15 +630,15 @@ def test_secrets_never_leak(arun: Any) -> None:
         root.setLevel(old_level)
         for name in ("picows", "kucoin_fast"):
             logging.getLogger(name).setLevel(logging.NOTSET)
-    from kucoin_fast import _reference
+    from kucoin_fast import _sign
     ts_free_secrets = [SECRET, PASSPHRASE, KEY,
-                       _reference.hmac_sha256_b64(SECRET.encode(), PASSPHRASE.encode()).decode()]
+                       _sign.hmac_sha256_b64(SECRET.encode(), PASSPHRASE.encode()).decode()]
     blob = "\n".join(capture.lines + texts)
     assert capture.lines, "nothing was logged: the capture is broken"
     assert any("Send upgrade request" in line for line in capture.lines)
     for secret in ts_free_secrets:
         assert secret not in blob
-        assert _reference.percent_encode(secret) not in blob
+        assert _sign.percent_encode(secret) not in blob
     assert "sign=" not in blob.replace("sign=***", "")
 
 

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from kf_helpers import COMPILED_OR_SKIP
 
-from kucoin_fast import InvalidParamsError, _reference, _rules
+from kucoin_fast import InvalidParamsError, _encode_py, _rules
 
 PROFILE = settings(max_examples=150, deadline=None,
                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
@@ -141,7 +141,7 @@ def test_compiled_and_python_orders_are_byte_identical(order: dict[str, Any],
                                                        request_id: int) -> None:
     from kucoin_fast import _encode
     assert _frame(_encode, request_id, _rules.OP_ORDER, order) == \
-        _frame(_reference, request_id, _rules.OP_ORDER, order)
+        _frame(_encode_py, request_id, _rules.OP_ORDER, order)
 
 
 @COMPILED_OR_SKIP
@@ -153,7 +153,7 @@ def test_compiled_and_python_generic_values_are_byte_identical(value: Any) -> No
     from kucoin_fast import _encode
     args = {"clientOidsList": [{"symbol": "XBTUSDTM", "clientOid": "a", "extra": value}]}
     compiled = _frame(_encode, 7, _rules.OP_MULTI_CANCEL, args)
-    assert compiled == _frame(_reference, 7, _rules.OP_MULTI_CANCEL, args)
+    assert compiled == _frame(_encode_py, 7, _rules.OP_MULTI_CANCEL, args)
     assert json.loads(compiled)["args"] == args
 
 
@@ -307,7 +307,7 @@ def test_prepared_compiled_and_python_byte_identical(price: Any, size: Any, coid
     from kucoin_fast import _encode
     template = dict(TEMPLATE, type="market")
     frames = []
-    for module in (_encode, _reference):
+    for module in (_encode, _encode_py):
         buf = module.FrameBuffer()
         module.encode_prepared_order(buf, 3, module.OrderTemplate(template), price, size, coid)
         frames.append(buf.getvalue())

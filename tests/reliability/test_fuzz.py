@@ -24,7 +24,7 @@ from picows.picows import WSTransport, _make_test_ws_frame
 from rel_helpers import IMPLS, KEY, MARKET, PASSPHRASE, SECRET, run_on
 
 from kucoin_fast import KucoinError, WebsocketAPIClient
-from kucoin_fast._reference import sign_challenge
+from kucoin_fast._sign import sign_challenge
 
 CHALLENGE = b'{"sessionId":"92f2aec4-d87e-47cc-917d-4e7c93911bdc","timestamp":1742175983882}'
 WELCOME = b'{"sessionId":"92f2aec4","data":"welcome","pingInterval":18000,"pingTimeout":10000}'
@@ -105,7 +105,7 @@ class _Recording:
 async def _dispatch_case(impl: Any, frames: list[tuple[Any, bytes, bool]], ready: bool) -> None:
     loop = asyncio.get_running_loop()
     lost: list[Any] = []
-    conn = impl.dispatch.Connection(loop, ws_key="wsApiFuturesV1", secret=SECRET.encode(),
+    conn = impl.Connection(loop, ws_key="wsApiFuturesV1", secret=SECRET.encode(),
                                     request_timeout=30.0,
                                     on_lost=lambda c, reason: lost.append(reason))
     transport = WSTransport(False, _Recording(), logging.getLogger("test.fuzz"), loop)
@@ -210,7 +210,7 @@ def test_fuzz_over_a_real_socket(loop_kind: str, frames: list[Any]) -> None:
 # ------------------------------------------------- scenario 8 (property test)
 async def _reorder_case(impl: Any, order: list[int], duplicates: list[int]) -> None:
     loop = asyncio.get_running_loop()
-    conn = impl.dispatch.Connection(loop, ws_key="wsApiFuturesV1", secret=SECRET.encode(),
+    conn = impl.Connection(loop, ws_key="wsApiFuturesV1", secret=SECRET.encode(),
                                     request_timeout=30.0)
     transport = WSTransport(False, _Recording(), logging.getLogger("test.fuzz"), loop)
     conn.on_ws_connected(transport)

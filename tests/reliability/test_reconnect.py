@@ -369,7 +369,7 @@ def test_s21_no_secret_anywhere_during_reconnects(arun: Any, tls: bool) -> None:
     import time
     import traceback
 
-    from kucoin_fast import _reference
+    from kucoin_fast import _sign
 
     capture = ClientLogCapture()
     root = logging.getLogger()
@@ -412,11 +412,11 @@ def test_s21_no_secret_anywhere_during_reconnects(arun: Any, tls: bool) -> None:
         root.setLevel(old_level)
         for name in ("picows", "kucoin_fast"):
             logging.getLogger(name).setLevel(logging.NOTSET)
-    signed_passphrase = _reference.hmac_sha256_b64(SECRET.encode(), PASSPHRASE.encode()).decode()
+    signed_passphrase = _sign.hmac_sha256_b64(SECRET.encode(), PASSPHRASE.encode()).decode()
     blob = "\n".join(capture.lines + texts + signatures)
     assert capture.lines and any("upgrade" in line.lower() for line in capture.lines)
     for secret in (KEY, SECRET, PASSPHRASE, signed_passphrase):
         assert secret not in blob
-        assert _reference.percent_encode(secret) not in blob
+        assert _sign.percent_encode(secret) not in blob
     for name in ("sign=", "passphrase=", "apikey="):
         assert name not in blob.replace(name + "***", ""), name

@@ -1,0 +1,785 @@
+# cython: annotation_typing=False, auto_pickle=False
+# distutils: language=c++
+"""One authenticated WS API connection: handshake, keepalive, request correlation.
+
+This module is the *one source* of the connection's lifecycle. It runs as plain
+Python, and the build compiles the same file with Cython into
+``kucoin_fast._connection_c`` (C types in ``_connection_c.pxd``, as aiohttp compiles
+its WebSocket reader): a fix is made once. What needs C comes from small compiled
+modules handed in as a *kit* (see :mod:`kucoin_fast._impl`): the simdjson reply
+scanner (:mod:`._parse`), and the encoder and frame writer (:mod:`._encode`), each
+with a pure-Python oracle (:mod:`._parse_py`, :mod:`._encode_py`).
+
+:class:`Connection` is a picows ``WSListener``. One instance holds *all* state of one
+WebSocket (transport, pending table, id counter, scanner, writer, timers, counters),
+so a reconnect replaces the object instead of resetting fields. It holds no policy
+beyond the protocol: the client decides when to connect and what to do after a loss.
+
+Request path: ``call()`` checks the connection, encodes into the connection's buffer
+(the encoder validates and records the request's clientOids *as sent*), hands the
+frame to the writer (written at once, or coalesced with the frames that follow it in
+the same loop iteration) and registers a waiter. ``on_ws_frame`` scans the reply in
+place, pops the waiter by id and resolves it right there: no queue, no reader task.
+
+What a trader can rely on:
+
+* a request never written (closed connection, a coalesced frame dropped at a close)
+  fails with ``sent=False``; one written and never answered fails with
+  ``outcome_unknown=True`` and is recorded as an :class:`UnknownOutcome` (a drop, a
+  deadline, or the caller cancelling its await);
+* a reply that arrives after its caller gave up (deadline, cancellation) is not
+  dropped: it becomes a :class:`ResolvedOutcome` (clientOids, orderIds, code);
+* deadlines: the timeout is fixed per connection and ids increase, so the pending
+  dict is ordered by deadline: one timer, armed for the oldest request;
+* malformed frames never raise out of the callback: they are counted, logged at
+  DEBUG (never their content) and dropped.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from asyncio import CancelledError
+from collections.abc import Callable
+from typing import Any
+
+from picows.picows import WSCloseCode, WSListener, WSMsgType
+
+from . import _parse_py, _rules
+from ._resilience import (
+    KIND_CANCELLED,
+    KIND_CLOSED,
+    KIND_LOST,
+    KIND_TIMEOUT,
+    ResolvedOutcome,
+    UnknownOutcome,
+)
+from ._sign import sign_challenge
+from .errors import (
+    BackpressureError,
+    ClientClosedError,
+    ConnectError,
+    ConnectionLostError,
+    KucoinError,
+    RequestTimeoutError,
+    api_error,
+    handshake_error,
+)
+
+# Scan kinds: one definition, in the oracle.
+_K_MALFORMED = _parse_py.K_MALFORMED
+_K_REPLY = _parse_py.K_REPLY
+_K_PONG = _parse_py.K_PONG
+_K_NOTICE = _parse_py.K_NOTICE
+_K_CHALLENGE = _parse_py.K_CHALLENGE
+_K_WELCOME = _parse_py.K_WELCOME
+_K_ERROR = _parse_py.K_ERROR
+
+# Connection states.
+_AWAIT_CONNECT = 0
+_AWAIT_CHALLENGE = 1
+_AWAIT_WELCOME = 2
+_READY = 3
+_CLOSED = 4
+_STATE_NAMES = ("connecting", "awaiting challenge", "awaiting welcome", "ready", "closed")
+
+# Pending-entry states.
+_E_PENDING = 0
+_E_DONE = 1
+_E_CANCELLED = 2
+_E_TIMED_OUT = 3
+
+#: Timed-out and cancelled requests remembered to resolve their late replies.
+_FORGOTTEN_MAX = 65536
+_SUCCESS = _rules.SUCCESS_CODE
+_OP_ORDER = _rules.OP_ORDER
+_TEXT = WSMsgType.TEXT
+_CLOSE = WSMsgType.CLOSE
+_PING = WSMsgType.PING
+_PONG = WSMsgType.PONG
+_oids_of_ref = _rules.oids_of_ref
+_client_oids_of = _rules.client_oids_of
+_order_ids_of = _rules.order_ids_of
+
+
+class WSAPIResponse:
+    """One WS API reply (success, or the reply carried by a :class:`KucoinAPIError`).
+
+    ``id``/``op`` echo the request; ``code`` is KuCoin's string code; ``msg`` its
+    text (usually None on success); ``data`` the decoded payload; ``in_time``/
+    ``out_time`` the gateway's receive/send times (ms, or ns with ``enable_ns``);
+    ``rate_limit`` a :class:`~kucoin_fast.types.RateLimit` when the reply had one
+    (``userRateLimit`` or ``rateLimit``); ``ws_key`` the connection it came on.
+    """
+
+    def __init__(self, id: str, op: str, code: str, msg: Any = None, data: Any = None,
+                 in_time: Any = None, out_time: Any = None, rate_limit: Any = None,
+                 ws_key: str = "") -> None:
+        self.id = id
+        self.op = op
+        self.code = code
+        self.msg = msg
+        self.data = data
+        self.in_time = in_time
+        self.out_time = out_time
+        self.rate_limit = rate_limit
+        self.ws_key = ws_key
+
+    @property
+    def ok(self) -> bool:
+        """True when ``code`` is ``"200000"``."""
+        return self.code == _SUCCESS
+
+    def to_dict(self) -> dict[str, Any]:
+        """The reply as a plain dict (KuCoin's field names)."""
+        out: dict[str, Any] = {"id": self.id, "op": self.op, "code": self.code}
+        if self.msg is not None:
+            out["msg"] = self.msg
+        if self.data is not None:
+            out["data"] = self.data
+        if self.in_time is not None:
+            out["inTime"] = self.in_time
+        if self.out_time is not None:
+            out["outTime"] = self.out_time
+        if self.rate_limit is not None:
+            out["userRateLimit"] = self.rate_limit._asdict()
+        return out
+
+    def __repr__(self) -> str:
+        return (f"WSAPIResponse(id={self.id!r}, op={self.op!r}, code={self.code!r}, "
+                f"msg={self.msg!r}, data={self.data!r}, ws_key={self.ws_key!r})")
+
+
+class _Pending:
+    """One request waiting for its reply (allocated per request; freelisted when compiled).
+
+    ``ref`` is what the encoder recorded of the request's clientOids when the frame
+    was written; ``seq`` the writer's frame number (written iff <= writer.written)."""
+
+    def __init__(self) -> None:
+        self.waiter: Any = None
+        self.is_callback = False
+        self.op = ""
+        self.ref: Any = None
+        self.deadline = 0.0
+        self.request_id = 0
+        self.seq = 0
+        self.state = _E_PENDING
+
+
+class Connection(WSListener):
+    """All state of one authenticated WS API connection (see the module docstring).
+
+    Create it, pass ``lambda: conn`` to picows' ``ws_connect``, then await
+    ``conn.handshake_done`` (resolved after KuCoin's welcome, or failed with
+    :class:`~kucoin_fast.errors.AuthenticationError`/``ConnectError``).
+
+    Callbacks (all optional, all given here, all called on the loop):
+    ``on_lost(conn, reason)`` once when the connection ends; ``on_notice(conn, code,
+    msg)`` for an id-less error frame (e.g. 501000); ``on_outcome(record)`` with each
+    :class:`UnknownOutcome` and :class:`ResolvedOutcome`.
+    """
+
+    def __init__(self, loop: Any, *, ws_key: str, secret: bytes, request_timeout: float,
+                 kit: Any, url_timestamp_ms: int = 0,
+                 on_lost: Callable[[Any, Any], None] | None = None,
+                 on_notice: Callable[[Any, str, Any], None] | None = None,
+                 on_outcome: Callable[[Any], None] | None = None,
+                 logger: Any = None, ping_interval: float | None = None,
+                 ping_timeout: float | None = None, coalesce_writes: Any = "auto",
+                 clock: Callable[[], float] = time.time) -> None:
+        super().__init__()
+        if coalesce_writes not in (False, True, "auto"):
+            raise ValueError("coalesce_writes must be True, False or 'auto'")
+        self._loop = loop
+        self._time = loop.time
+        self._create_future = loop.create_future
+        self._kit = kit
+        self._buf = kit.FrameBuffer(512)
+        self._scan = kit.ReplyScan()
+        self._writer: Any = None
+        self._mode = coalesce_writes
+        self.transport: Any = None
+        self.ws_key = ws_key
+        self._secret = secret
+        self._request_timeout = float(request_timeout)
+        self._url_timestamp_ms = url_timestamp_ms
+        self._on_lost = on_lost
+        self._on_notice = on_notice
+        self._on_outcome = on_outcome
+        self._logger = logger if logger is not None else logging.getLogger("kucoin_fast")
+        self._debug = self._logger.isEnabledFor(logging.DEBUG)
+        self._clock = clock
+        self._ping_interval_override = float(ping_interval or 0.0)
+        self._ping_timeout_override = float(ping_timeout or 0.0)
+        self._pending: dict[int, _Pending] = {}
+        self._forgotten: dict[int, _Pending] = {}
+        self._writable_waiters: list[Any] = []
+        self._next_id = 1
+        self.last_request_id = 0
+        self._state = _AWAIT_CONNECT
+        self._deadline_handle: Any = None
+        self._ping_handle: Any = None
+        self._pong_deadline_handle: Any = None
+        self._ping_number = 0
+        self._awaited_pong = 0
+        self.handshake_done = loop.create_future()
+        self.session_id: Any = None
+        self.ping_interval = 18.0
+        self.ping_timeout = 10.0
+        self._lost_reason: Any = None
+        self.server_notice: Any = None
+        self.replies = 0
+        self.late_replies = 0
+        self.unknown_replies = 0
+        self.duplicate_replies = 0
+        self.malformed_frames = 0
+        self.unsolicited_errors = 0
+        self.pongs = 0
+        self.lost_client_oids: tuple[str, ...] = ()
+        self.lost_requests = 0
+        self.unsent_requests = 0
+        self.write_paused = False
+
+    # ------------------------------------------------------------------ state
+    @property
+    def state(self) -> str:
+        """``connecting``, ``awaiting challenge``, ``awaiting welcome``, ``ready``, ``closed``."""
+        return _STATE_NAMES[self._state]
+
+    @property
+    def is_ready(self) -> bool:
+        """True between the welcome and the end of the connection."""
+        return self._state == _READY
+
+    @property
+    def lost_reason(self) -> Any:
+        """Why the connection ended (None while it has not)."""
+        return self._lost_reason
+
+    @property
+    def pending_count(self) -> int:
+        """Requests waiting for their reply."""
+        return len(self._pending)
+
+    def stats(self) -> dict[str, int]:
+        """Counters: replies, dropped late/unknown/duplicate replies, malformed frames,
+        id-less error frames, pongs, pending requests, frames written and socket writes."""
+        writer = self._writer
+        return {
+            "replies": self.replies,
+            "late_replies": self.late_replies,
+            "unknown_replies": self.unknown_replies,
+            "duplicate_replies": self.duplicate_replies,
+            "malformed_frames": self.malformed_frames,
+            "unsolicited_errors": self.unsolicited_errors,
+            "pongs": self.pongs,
+            "pending": len(self._pending),
+            "frames_written": 0 if writer is None else writer.written,
+            "socket_writes": 0 if writer is None else writer.writes,
+        }
+
+    # --------------------------------------------------------------- requests
+    def request(self, op: str, args: Any) -> Any:
+        """Validate, encode and send one request; returns the future of its reply.
+
+        The future resolves to a :class:`WSAPIResponse` (code 200000) or fails with a
+        :class:`KucoinAPIError`, ``RequestTimeoutError`` or ``ConnectionLostError``.
+        Raises ``InvalidParamsError``, ``ConnectionLostError(sent=False)`` or
+        ``BackpressureError`` at once when nothing could be sent.
+        """
+        if self.write_paused:
+            raise self._backpressure(op, args)
+        return self._send(op, args, None).waiter
+
+    async def call(self, op: str, args: Any) -> Any:
+        """Coroutine: send one request and return its :class:`WSAPIResponse`.
+
+        Raises what :meth:`request` raises or its future fails with; while the socket's
+        write buffer is full it first waits (at most ``request_timeout``) for it to
+        drain. If the awaiting task is cancelled after the frame was written, the
+        request becomes an unknown outcome (kind ``cancelled``) and its reply, when it
+        comes, a resolved outcome.
+        """
+        if self.write_paused and not await self.wait_writable(self._request_timeout):
+            raise self._backpressure(op, args)
+        entry = self._send(op, args, None)
+        try:
+            return await entry.waiter
+        except CancelledError:
+            self._caller_cancelled(entry)
+            raise
+
+    def request_with_callback(self, op: str, args: Any, callback: Any) -> int:
+        """Like :meth:`request`, but ``callback(result)`` is called with the
+        :class:`WSAPIResponse` or the error (no future). Returns the request id."""
+        if self.write_paused:
+            raise self._backpressure(op, args)
+        return self._send(op, args, callback).request_id
+
+    def send_prepared(self, template: Any, price: Any, size: Any, client_oid: Any,
+                      callback: Any) -> int:
+        """Send a ``futures.order`` from a prepared template; ``callback(result)`` gets
+        the reply or the error. Returns the request id."""
+        if self.write_paused:
+            raise self._backpressure(_OP_ORDER, client_oid)
+        self._check_sendable(_OP_ORDER, client_oid)
+        request_id = self._next_id
+        self._buf.prepared(request_id, template, price, size, client_oid)
+        self._next_id = request_id + 1
+        self._writer.send(self._buf)
+        return self._register(request_id, _OP_ORDER, callback).request_id
+
+    async def wait_writable(self, timeout: float) -> bool:
+        """Wait until the socket's write buffer drained (or the connection ended).
+
+        Returns False when it is still full after ``timeout`` seconds."""
+        if not self.write_paused or self._state == _CLOSED:
+            return True
+        waiter = self._create_future()
+        self._writable_waiters.append(waiter)
+        try:
+            await asyncio.wait_for(waiter, timeout)
+        except asyncio.TimeoutError:
+            return False
+        finally:
+            if waiter in self._writable_waiters:
+                self._writable_waiters.remove(waiter)
+        return True
+
+    def _send(self, op: str, args: Any, callback: Any) -> _Pending:
+        self._check_sendable(op, args)
+        request_id = self._next_id
+        self._buf.request(request_id, op, args)  # validation error: nothing sent
+        self._next_id = request_id + 1
+        self._writer.send(self._buf)
+        return self._register(request_id, op, callback)
+
+    def _check_sendable(self, op: str, args: Any) -> None:
+        transport = self.transport
+        if self._state != _READY or transport is None or transport.is_disconnected \
+                or transport.is_close_frame_sent:
+            raise ConnectionLostError(
+                f"{op} not sent: connection is {self.state}"
+                + (f" ({self._lost_reason})" if self._lost_reason else ""),
+                op=op, ws_key=self.ws_key, sent=False, outcome_unknown=False,
+                client_oids=_client_oids_of(op, args))
+
+    def _register(self, request_id: int, op: str, callback: Any) -> _Pending:
+        entry = _Pending.__new__(_Pending)
+        if callback is None:
+            entry.waiter = self._create_future()
+            entry.is_callback = False
+        else:
+            entry.waiter = callback
+            entry.is_callback = True
+        entry.op = op
+        entry.ref = self._buf.ref
+        entry.deadline = self._time() + self._request_timeout
+        entry.request_id = request_id
+        entry.seq = self._writer.queued
+        entry.state = _E_PENDING
+        self._pending[request_id] = entry
+        self.last_request_id = request_id
+        if self._deadline_handle is None:
+            self._deadline_handle = self._loop.call_at(entry.deadline, self._on_deadline)
+        return entry
+
+    def _backpressure(self, op: str, args: Any) -> BackpressureError:
+        return BackpressureError(
+            f"{op} not sent: the socket's write buffer is full (the peer is not reading)",
+            op=op, ws_key=self.ws_key, sent=False, outcome_unknown=False,
+            client_oids=_client_oids_of(op, args))
+
+    # ------------------------------------------------------------- outcomes
+    def _emit(self, record: Any) -> None:
+        if self._on_outcome is not None:
+            try:
+                self._on_outcome(record)
+            except Exception as exc:  # noqa: BLE001 - user code must not break the dispatcher
+                self._loop.call_exception_handler({
+                    "message": "kucoin_fast: on_outcome callback raised", "exception": exc})
+
+    def _unknown(self, kind: str, reason: str, oids: tuple[str, ...], requests: int) -> None:
+        self._emit(UnknownOutcome(self.ws_key, self._clock(), reason, oids, requests, kind))
+
+    def _forget(self, entry: _Pending, state: int) -> None:
+        """Keep a timed-out or cancelled request (without its waiter) so that its late
+        reply can be resolved; the oldest are dropped past ``_FORGOTTEN_MAX``."""
+        entry.state = state
+        entry.waiter = None
+        forgotten = self._forgotten
+        forgotten[entry.request_id] = entry
+        if len(forgotten) > _FORGOTTEN_MAX:
+            del forgotten[next(iter(forgotten))]
+
+    def _caller_cancelled(self, entry: _Pending) -> None:
+        """The task awaiting ``entry`` was cancelled after its frame was handed on."""
+        if entry.state == _E_PENDING:
+            del self._pending[entry.request_id]
+            self._unknown(KIND_CANCELLED, "the caller cancelled its await",
+                          _oids_of_ref(entry.ref), 1)
+            self._forget(entry, _E_CANCELLED)
+        elif entry.state == _E_DONE:
+            # The reply came, but the cancellation reached the task first: the caller
+            # never saw it, so it is surfaced like a late reply.
+            waiter = entry.waiter
+            if waiter is not None and waiter.done() and not waiter.cancelled():
+                exc = waiter.exception()
+                response = exc.response if exc is not None else waiter.result()
+                if response is not None:
+                    self._resolved(entry, KIND_CANCELLED, response)
+            entry.waiter = None
+
+    def _resolved(self, entry: _Pending, kind: str, response: Any) -> None:
+        self._emit(ResolvedOutcome(
+            self.ws_key, self._clock(), kind, entry.request_id, entry.op,
+            _oids_of_ref(entry.ref), response.code, response.msg,
+            _order_ids_of(entry.op, response.data), response))
+
+    # ------------------------------------------------------------- completion
+    def _complete(self, entry: _Pending, result: Any, failed: bool) -> None:
+        waiter = entry.waiter
+        entry.state = _E_DONE
+        if entry.is_callback:
+            try:
+                waiter(result)
+            except Exception as exc:  # noqa: BLE001 - user code: report, never break
+                self._loop.call_exception_handler({
+                    "message": "kucoin_fast: completion callback raised", "exception": exc})
+        elif not waiter.done():
+            if failed:
+                waiter.set_exception(result)
+            else:
+                waiter.set_result(result)
+        else:
+            # The awaiting task was cancelled and its future with it, before the
+            # cancellation reached our except clause: this reply resolves it.
+            self.late_replies += 1
+            response = result if not failed else getattr(result, "response", None)
+            if response is not None:
+                self._resolved(entry, KIND_CANCELLED, response)
+            entry.waiter = None
+
+    def _on_deadline(self) -> None:
+        now = self._time()
+        expired = []
+        self._deadline_handle = None
+        for entry in self._pending.values():
+            # 1 ms slack: uvloop's timers have ms resolution and may fire a hair early;
+            # without it the timer would re-arm for the same deadline and spin.
+            if entry.deadline > now + 0.001:
+                break
+            expired.append(entry)
+        oids: list[str] = []
+        for entry in expired:
+            del self._pending[entry.request_id]
+            entry_oids = _oids_of_ref(entry.ref)
+            oids.extend(entry_oids)
+            self._complete(entry, RequestTimeoutError(
+                f"no reply to {entry.op} id={entry.request_id} within "
+                f"{self._request_timeout:g}s: outcome unknown",
+                request_id=str(entry.request_id), op=entry.op, ws_key=self.ws_key,
+                sent=True, outcome_unknown=True, client_oids=entry_oids), True)
+            self._forget(entry, _E_TIMED_OUT)
+        if expired:
+            self._unknown(KIND_TIMEOUT, f"no reply within {self._request_timeout:g}s",
+                          tuple(oids), len(expired))
+        if self._pending and self._deadline_handle is None and self._state != _CLOSED:
+            entry = next(iter(self._pending.values()))
+            self._deadline_handle = self._loop.call_at(entry.deadline, self._on_deadline)
+
+    def _fail_all(self, reason: str, by_client: bool) -> None:
+        pending = self._pending
+        self._pending = {}
+        written = 0 if self._writer is None else self._writer.written
+        lost: list[str] = []
+        n_sent = 0
+        n_unsent = 0
+        for entry in pending.values():
+            oids = _oids_of_ref(entry.ref)
+            sent = entry.seq <= written
+            if sent:
+                n_sent += 1
+                lost.extend(oids)
+                cls = ClientClosedError if by_client else ConnectionLostError
+                error: KucoinError = cls(
+                    f"{reason}: {entry.op} id={entry.request_id} was sent, outcome unknown",
+                    request_id=str(entry.request_id), op=entry.op, ws_key=self.ws_key,
+                    sent=True, outcome_unknown=True, client_oids=oids)
+            else:
+                n_unsent += 1
+                error = ConnectionLostError(
+                    f"{reason}: {entry.op} id={entry.request_id} was never written",
+                    request_id=str(entry.request_id), op=entry.op, ws_key=self.ws_key,
+                    sent=False, outcome_unknown=False, client_oids=oids)
+            self._complete(entry, error, True)
+            entry.waiter = None
+        self.lost_client_oids = tuple(lost)
+        self.lost_requests = n_sent
+        self.unsent_requests = n_unsent
+        if n_sent:
+            self._unknown(KIND_CLOSED if by_client else KIND_LOST, reason, tuple(lost), n_sent)
+
+    def _cancel_timers(self) -> None:
+        if self._deadline_handle is not None:
+            self._deadline_handle.cancel()
+            self._deadline_handle = None
+        if self._ping_handle is not None:
+            self._ping_handle.cancel()
+            self._ping_handle = None
+        if self._pong_deadline_handle is not None:
+            self._pong_deadline_handle.cancel()
+            self._pong_deadline_handle = None
+
+    def _end(self, reason: str, by_client: bool, handshake_exc: Any) -> None:
+        """Move to CLOSED once: stop timers, drop unwritten frames, fail the handshake
+        and every pending request, release writability waiters."""
+        if self._state == _CLOSED:
+            return
+        self._state = _CLOSED
+        if self._lost_reason is None:
+            self._lost_reason = reason
+        self._cancel_timers()
+        if self._writer is not None:
+            self._writer.discard()
+        if not self.handshake_done.done():
+            self.handshake_done.set_exception(
+                handshake_exc if handshake_exc is not None else ConnectError(
+                    f"connection ended during the handshake: {reason}"))
+        self._fail_all(reason, by_client)
+        self._release_writable()
+
+    def _release_writable(self) -> None:
+        waiters = self._writable_waiters
+        self._writable_waiters = []
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+
+    def close(self) -> None:
+        """Close from our side: coalesced frames are written first, then pending
+        requests fail with ``ClientClosedError``."""
+        if self._writer is not None and self._state == _READY:
+            self._writer.flush()
+        self._end("client closed the connection", True, None)
+        transport = self.transport
+        if transport is not None and not transport.is_disconnected:
+            transport.send_close(WSCloseCode.OK)
+            transport.disconnect()
+
+    def abort(self, reason: str) -> None:
+        """Declare the connection dead (e.g. keepalive): fail everything now, drop the socket."""
+        self._end(reason, False, None)
+        transport = self.transport
+        if transport is not None and not transport.is_disconnected:
+            transport.disconnect(False)
+
+    # -------------------------------------------------------------- keepalive
+    def _send_ping(self) -> None:
+        self._ping_handle = None
+        if self._state != _READY:
+            return
+        self._ping_number += 1
+        self._buf.ping(self._ping_number)
+        self._writer.send(self._buf)
+        if self._pong_deadline_handle is None:
+            self._awaited_pong = self._ping_number
+            self._pong_deadline_handle = self._loop.call_later(self.ping_timeout,
+                                                               self._on_pong_timeout)
+        self._ping_handle = self._loop.call_later(self.ping_interval, self._send_ping)
+
+    def _on_pong_timeout(self) -> None:
+        self._pong_deadline_handle = None
+        if self._debug:
+            self._logger.debug("%s: no pong within %.3fs, connection is dead", self.ws_key,
+                               self.ping_timeout)
+        self.abort(f"no pong within {self.ping_timeout:g}s (keepalive)")
+
+    def _on_pong(self, number: int) -> None:
+        self.pongs += 1
+        if number >= self._awaited_pong and self._pong_deadline_handle is not None:
+            self._pong_deadline_handle.cancel()
+            self._pong_deadline_handle = None
+
+    # ------------------------------------------------------- picows callbacks
+    def on_ws_connected(self, transport: Any) -> None:
+        self.transport = transport
+        self._writer = self._kit.Writer(self._loop, transport, self._mode)
+        if self._state == _AWAIT_CONNECT:
+            self._state = _AWAIT_CHALLENGE
+
+    def pause_writing(self) -> None:
+        """picows: the socket's write buffer crossed its high-water mark."""
+        self.write_paused = True
+
+    def resume_writing(self) -> None:
+        """picows: the write buffer drained below its low-water mark."""
+        self.write_paused = False
+        self._release_writable()
+
+    def on_ws_disconnected(self, transport: Any) -> None:
+        reason = "connection lost"
+        handshake = transport.close_handshake if transport is not None else None
+        if handshake is not None and handshake.recv is not None:
+            reason = f"server closed the connection (code {int(handshake.recv.code)})"
+        self._end(reason, False, None)
+        if self._on_lost is not None:
+            self._on_lost(self, self._lost_reason)
+
+    def on_ws_frame(self, transport: Any, frame: Any) -> None:
+        msg_type = frame.msg_type
+        if msg_type == _TEXT and frame.fin:
+            if self._state == _READY:
+                self._on_reply_frame(frame)
+            elif self._state == _AWAIT_CHALLENGE or self._state == _AWAIT_WELCOME:
+                self._on_handshake_frame(frame)
+            else:
+                self._drop_frame("frame after close")
+        elif msg_type == _CLOSE:
+            # The server is closing: frames still coalesced will never be read, so they
+            # are dropped and their requests fail with sent=False.
+            if self._writer is not None:
+                self._writer.discard()
+            transport.send_close(frame.get_close_code(), frame.get_close_message())
+            transport.disconnect()
+        elif msg_type == _PING or msg_type == _PONG:
+            pass  # picows answers protocol pings itself
+        else:
+            self._drop_frame("binary or fragmented frame")
+
+    def _drop_frame(self, why: str) -> None:
+        self.malformed_frames += 1
+        if self._debug:
+            self._logger.debug("%s: dropped server frame: %s", self.ws_key, why)
+
+    # ---------------------------------------------------------------- replies
+    def _on_reply_frame(self, frame: Any) -> None:
+        scan = self._scan
+        kind = scan.scan_frame(frame)
+        if kind != _K_REPLY:
+            if kind == _K_PONG:
+                self._on_pong(scan.request_id)
+            elif kind == _K_NOTICE:
+                self._on_unsolicited_error(scan.code, scan.msg)
+            else:
+                self._drop_frame(scan.why)
+            return
+        request_id = scan.request_id
+        entry = self._pending.get(request_id) if request_id > 0 else None
+        if entry is None:
+            self._on_unmatched_reply(request_id)
+            return
+        if scan.code is None:
+            # Stays pending: it times out with outcome_unknown, as for a lost reply.
+            self._drop_frame("reply without a string code")
+            return
+        del self._pending[request_id]
+        self.replies += 1
+        response = self._response(entry.op)
+        if scan.code_ok:
+            self._complete(entry, response, False)
+        else:
+            self._complete(entry, self._api_error(entry, response), True)
+
+    def _response(self, op: str) -> WSAPIResponse:
+        scan = self._scan
+        response = WSAPIResponse.__new__(WSAPIResponse)
+        response.id = scan.id_text(-1)
+        response.op = scan.op if scan.op is not None else op
+        response.code = scan.code
+        response.msg = scan.msg
+        response.data = scan.take_data()
+        response.in_time = scan.in_time
+        response.out_time = scan.out_time
+        response.rate_limit = scan.take_rate_limit()
+        response.ws_key = self.ws_key
+        return response
+
+    def _api_error(self, entry: _Pending, response: WSAPIResponse) -> Any:
+        msg = response.msg
+        return api_error(response.code, msg if isinstance(msg, str) else None,
+                         response=response, request_id=response.id, op=entry.op,
+                         ws_key=self.ws_key, client_oids=_oids_of_ref(entry.ref),
+                         rate_limit=response.rate_limit)
+
+    def _on_unmatched_reply(self, request_id: int) -> None:
+        entry = self._forgotten.pop(request_id, None) if request_id > 0 else None
+        if entry is not None:
+            self.late_replies += 1
+            if self._scan.code is not None:
+                self._resolved(entry, KIND_CANCELLED if entry.state == _E_CANCELLED
+                               else KIND_TIMEOUT, self._response(entry.op))
+            why = "late reply"
+        elif 0 < request_id < self._next_id:
+            self.duplicate_replies += 1
+            why = "duplicate reply"
+        else:
+            self.unknown_replies += 1
+            why = "reply with an unknown id"
+        if self._debug:
+            self._logger.debug("%s: %s (id %s)", self.ws_key, why, self._scan.id_text(40))
+
+    def _on_unsolicited_error(self, code: Any, msg: Any) -> None:
+        """A type-C error frame (no id) on a ready connection, e.g. 501000 shutdown."""
+        self.unsolicited_errors += 1
+        self.server_notice = (code, msg)
+        if self._debug:
+            self._logger.debug("%s: server error frame without id: code %s", self.ws_key, code)
+        if self._on_notice is not None:
+            try:
+                self._on_notice(self, code, msg)
+            except Exception as exc:  # noqa: BLE001 - never break the frame handler
+                self._loop.call_exception_handler({
+                    "message": "kucoin_fast: on_notice callback raised", "exception": exc})
+
+    # -------------------------------------------------------------- handshake
+    def _on_handshake_frame(self, frame: Any) -> None:
+        scan = self._scan
+        kind = scan.scan_handshake(frame)
+        if kind == _K_ERROR:
+            msg = scan.msg
+            self._fail_handshake(handshake_error(
+                scan.code, msg if isinstance(msg, str) else None, scan.in_time,
+                self._url_timestamp_ms))
+        elif kind == _K_MALFORMED:
+            self._fail_handshake(ConnectError(f"the gateway sent a bad handshake frame "
+                                              f"({scan.why})"))
+        elif self._state == _AWAIT_CHALLENGE:
+            if kind != _K_CHALLENGE:
+                self._fail_handshake(ConnectError(
+                    "the gateway's first frame is not a session challenge"))
+                return
+            # Sign the exact bytes received (protocol §2.1): never re-serialise.
+            self.session_id = scan.session_id
+            self._state = _AWAIT_WELCOME
+            self._buf.text(sign_challenge(self._secret, frame.get_payload_as_bytes()))
+            self._writer.send(self._buf)
+        elif kind != _K_WELCOME:
+            self._fail_handshake(ConnectError("the gateway's second frame is not the welcome"))
+        else:
+            self._on_welcome(scan.ping_interval, scan.ping_timeout)
+
+    def _on_welcome(self, ping_interval: Any, ping_timeout: Any) -> None:
+        if self._ping_interval_override > 0:
+            self.ping_interval = self._ping_interval_override
+        elif ping_interval is not None and ping_interval > 0:
+            self.ping_interval = ping_interval / 1000.0
+        if self._ping_timeout_override > 0:
+            self.ping_timeout = self._ping_timeout_override
+        elif ping_timeout is not None and ping_timeout > 0:
+            self.ping_timeout = ping_timeout / 1000.0
+        self._state = _READY
+        self._ping_handle = self._loop.call_later(self.ping_interval, self._send_ping)
+        if not self.handshake_done.done():
+            self.handshake_done.set_result(None)
+
+    def _fail_handshake(self, exc: Any) -> None:
+        self._end(str(exc), False, exc)
+        transport = self.transport
+        if transport is not None and not transport.is_disconnected:
+            transport.send_close(WSCloseCode.OK)
+            transport.disconnect()
+
+
+__all__ = ["Connection", "WSAPIResponse"]

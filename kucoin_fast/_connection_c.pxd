@@ -1,0 +1,138 @@
+# cython: language_level=3
+"""C types for ``_connection.py`` when it is compiled as ``kucoin_fast._connection_c``.
+
+The source is ``_connection.py`` (pure Python, the one source); this file only adds
+types, so the compiled build calls the scanner, encoder and writer through their C
+vtables and keeps per-request objects on freelists.
+"""
+import cython
+
+from picows.picows cimport WSListener, WSTransport, WSFrame
+
+from kucoin_fast._encode cimport FrameBuffer, Writer
+from kucoin_fast._parse cimport ReplyScan
+
+cdef int _K_MALFORMED, _K_REPLY, _K_PONG, _K_NOTICE, _K_CHALLENGE, _K_WELCOME, _K_ERROR
+cdef int _AWAIT_CONNECT, _AWAIT_CHALLENGE, _AWAIT_WELCOME, _READY, _CLOSED
+cdef int _E_PENDING, _E_DONE, _E_CANCELLED, _E_TIMED_OUT
+cdef Py_ssize_t _FORGOTTEN_MAX
+cdef object _SUCCESS, _OP_ORDER
+cdef int _TEXT, _CLOSE, _PING, _PONG
+cdef object _oids_of_ref, _client_oids_of, _order_ids_of
+
+
+@cython.freelist(256)
+cdef class WSAPIResponse:
+    cdef readonly str id
+    cdef readonly str op
+    cdef readonly str code
+    cdef readonly object msg
+    cdef readonly object data
+    cdef readonly object in_time
+    cdef readonly object out_time
+    cdef readonly object rate_limit
+    cdef readonly str ws_key
+
+
+@cython.freelist(256)
+cdef class _Pending:
+    cdef public object waiter
+    cdef public bint is_callback
+    cdef public object op
+    cdef public object ref
+    cdef public double deadline
+    cdef public long long request_id
+    cdef public long long seq
+    cdef public int state
+
+
+cdef class Connection(WSListener):
+    cdef readonly object transport
+    cdef object _loop
+    cdef object _time
+    cdef object _create_future
+    cdef object _kit
+    cdef FrameBuffer _buf
+    cdef ReplyScan _scan
+    cdef Writer _writer
+    cdef object _mode
+    cdef readonly str ws_key
+    cdef bytes _secret
+    cdef double _request_timeout
+    cdef long long _url_timestamp_ms
+    cdef object _on_lost
+    cdef object _on_notice
+    cdef object _on_outcome
+    cdef object _logger
+    cdef bint _debug
+    cdef object _clock
+    cdef double _ping_interval_override
+    cdef double _ping_timeout_override
+    cdef dict _pending
+    cdef dict _forgotten
+    cdef list _writable_waiters
+    cdef long long _next_id
+    cdef readonly long long last_request_id
+    cdef int _state
+    cdef object _deadline_handle
+    cdef object _ping_handle
+    cdef object _pong_deadline_handle
+    cdef long long _ping_number
+    cdef long long _awaited_pong
+    cdef readonly object handshake_done
+    cdef readonly object session_id
+    cdef readonly double ping_interval
+    cdef readonly double ping_timeout
+    cdef object _lost_reason
+    cdef readonly object server_notice
+    cdef readonly long long replies
+    cdef readonly long long late_replies
+    cdef readonly long long unknown_replies
+    cdef readonly long long duplicate_replies
+    cdef readonly long long malformed_frames
+    cdef readonly long long unsolicited_errors
+    cdef readonly long long pongs
+    cdef readonly tuple lost_client_oids
+    cdef readonly long long lost_requests
+    cdef readonly long long unsent_requests
+    cdef readonly bint write_paused
+
+    @cython.locals(request_id=cython.longlong)
+    cdef _Pending _send(self, object op, object args, object callback)
+    cdef void _check_sendable(self, object op, object args) except *
+    @cython.locals(entry=_Pending)
+    cdef _Pending _register(self, long long request_id, object op, object callback)
+    cdef object _backpressure(self, object op, object args)
+    cdef void _emit(self, object record) except *
+    cdef void _unknown(self, str kind, str reason, tuple oids, Py_ssize_t requests) except *
+    cdef void _forget(self, _Pending entry, int state) except *
+    cdef void _caller_cancelled(self, _Pending entry) except *
+    cdef void _resolved(self, _Pending entry, str kind, object response) except *
+    cdef void _complete(self, _Pending entry, object result, bint failed) except *
+    @cython.locals(entry=_Pending, written=cython.longlong, sent=cython.bint)
+    cdef void _fail_all(self, str reason, bint by_client) except *
+    cdef void _cancel_timers(self) except *
+    cdef void _end(self, str reason, bint by_client, object handshake_exc) except *
+    cdef void _release_writable(self) except *
+    cdef void _on_pong(self, long long number) except *
+    cdef void _drop_frame(self, str why) except *
+    @cython.locals(scan=ReplyScan, kind=cython.int, request_id=cython.longlong,
+                   entry=_Pending)
+    cdef void _on_reply_frame(self, WSFrame frame) except *
+    @cython.locals(scan=ReplyScan, response=WSAPIResponse)
+    cdef WSAPIResponse _response(self, object op)
+    cdef object _api_error(self, _Pending entry, WSAPIResponse response)
+    @cython.locals(entry=_Pending)
+    cdef void _on_unmatched_reply(self, long long request_id) except *
+    cdef void _on_unsolicited_error(self, object code, object msg) except *
+    @cython.locals(scan=ReplyScan, kind=cython.int)
+    cdef void _on_handshake_frame(self, WSFrame frame) except *
+    cdef void _on_welcome(self, object ping_interval, object ping_timeout) except *
+    cdef void _fail_handshake(self, object exc) except *
+
+    cpdef on_ws_connected(self, WSTransport transport)
+    @cython.locals(msg_type=cython.int)
+    cpdef on_ws_frame(self, WSTransport transport, WSFrame frame)
+    cpdef on_ws_disconnected(self, WSTransport transport)
+    cpdef pause_writing(self)
+    cpdef resume_writing(self)

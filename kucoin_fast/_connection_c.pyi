@@ -1,0 +1,13 @@
+"""Type stubs for ``kucoin_fast._connection_c``: ``_connection.py`` compiled by Cython.
+
+The source is the one Python module :mod:`kucoin_fast._connection`; these are its
+names (the compiled classes have the same methods and attributes).
+"""
+from typing import Any
+
+from ._connection import Connection as Connection
+from ._connection import WSAPIResponse as WSAPIResponse
+
+__pyx_capi__: dict[str, Any]
+
+__all__ = ["Connection", "WSAPIResponse"]

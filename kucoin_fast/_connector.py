@@ -1,0 +1,428 @@
+"""Connection management for the client: opening, reconnecting, retiring, closing.
+
+The :class:`Connector` owns one :class:`~kucoin_fast._slots.Slot` per ``ws_key``. It
+opens a connection lazily (one shared connect task per key, shielded from callers
+that give up), signs a fresh URL for every attempt, reconnects after a loss with
+:class:`~kucoin_fast.ReconnectPolicy`'s backoff (stopping on authentication errors),
+retires a connection that announced 501000 and closes it once its requests are done,
+and closes everything on :meth:`close`. A lost connection is never revived: the next
+one is a new object.
+
+Every background task it starts is watched: one that ends with an exception has it
+logged (redacted) and moves its key to the terminal, visible state ``disconnected``
+with the error in :attr:`Connector.last_error`; none ends unobserved.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import traceback
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from ssl import SSLContext
+from typing import Any
+
+from picows import WSError, ws_connect
+
+from ._redact import RedactingLogger
+from ._resilience import ConnectionState, ReconnectPolicy
+from ._slots import Slot
+from .errors import (
+    AuthenticationError,
+    ClientClosedError,
+    ConfigurationError,
+    ConnectError,
+    ConnectionLostError,
+    ConnectTimeoutError,
+    KucoinError,
+)
+from .types import WS_KEY_MAP, Credentials
+
+__all__ = ["ConnectOptions", "Connector"]
+
+#: Seconds a retired (501000) connection keeps serving its pending requests, beyond
+#: their own deadline.
+_DRAIN_GRACE_S = 1.0
+
+
+@dataclass(frozen=True)
+class ConnectOptions:
+    """What every connection of one client is opened with."""
+
+    ws_url: str
+    request_timeout: float
+    connect_timeout: float
+    enable_ns: bool
+    partner: str | None
+    partner_key: str | None
+    ssl_context: SSLContext | None
+    ping_interval: float | None
+    ping_timeout: float | None
+    max_frame_size: int
+    coalesce_writes: Any
+    clock: Callable[[], float]
+
+
+def _abandon(conn: Any, reason: str) -> None:
+    """Drop a connection that failed to open, without leaving an unretrieved error."""
+    conn.abort(reason)
+    done = conn.handshake_done
+    if done.done() and not done.cancelled():
+        done.exception()  # mark retrieved: the caller gets its own error
+
+
+class Connector:
+    """Opens and keeps the connections of one client (see the module docstring).
+
+    ``live`` maps each key to its authenticated connection: the client's request path
+    reads it directly (one dict lookup). Callbacks: ``on_state(ws_key, state,
+    error)`` after every state change, ``on_outcome(record)`` for the connections'
+    unknown/resolved outcome records.
+    """
+
+    def __init__(self, options: ConnectOptions, credentials: Credentials, impl: Any, *,
+                 logger: logging.Logger, transport_logger: RedactingLogger,
+                 policy: ReconnectPolicy, auto_reconnect: bool,
+                 on_state: Callable[[str, str, BaseException | None], None],
+                 on_outcome: Callable[[Any], None]) -> None:
+        self.options = options
+        self.impl = impl
+        self.policy = policy
+        self.auto_reconnect = auto_reconnect
+        self._credentials = credentials
+        self._logger = logger
+        self._redactor = transport_logger
+        self._on_state = on_state
+        self._on_outcome = on_outcome
+        self.slots: dict[str, Slot] = {}
+        self.live: dict[str, Any] = {}
+        self.closed = False
+        self._closed_fut: asyncio.Future[None] | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+        #: The last connect / reconnect error (None after a successful connect).
+        self.last_error: BaseException | None = None
+        #: Reconnect attempts made so far (all keys).
+        self.reconnect_attempts = 0
+
+    # ------------------------------------------------------------------ slots
+    def slot(self, ws_key: str) -> Slot:
+        """The slot of ``ws_key`` (created on first use; unknown keys are refused)."""
+        slot = self.slots.get(ws_key)
+        if slot is None:
+            if ws_key not in WS_KEY_MAP:
+                raise ConfigurationError(
+                    f"unknown ws_key {ws_key!r}; use one of {', '.join(WS_KEY_MAP)}")
+            slot = self.slots[ws_key] = Slot(ws_key)
+        return slot
+
+    def state(self, ws_key: str) -> str:
+        """The :class:`ConnectionState` of ``ws_key``."""
+        if self.closed:
+            return ConnectionState.CLOSED
+        slot = self.slots.get(ws_key)
+        return ConnectionState.IDLE if slot is None else slot.state
+
+    def _set_state(self, slot: Slot, state: str, error: BaseException | None = None) -> None:
+        if slot.set_state(state):
+            self._on_state(slot.ws_key, state, error)
+
+    def _set_live(self, slot: Slot, conn: Any) -> None:
+        slot.live = conn
+        if conn is None:
+            self.live.pop(slot.ws_key, None)
+        else:
+            slot.last = conn
+            self.live[slot.ws_key] = conn
+
+    # ------------------------------------------------------------ background
+    def spawn(self, coro: Coroutine[Any, Any, Any], ws_key: str | None = None) -> asyncio.Task[Any]:
+        """Run ``coro`` in a watched task (see the module docstring)."""
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(lambda t: self._task_done(t, ws_key))
+        return task
+
+    def _task_done(self, task: asyncio.Task[Any], ws_key: str | None) -> None:
+        self._tasks.discard(task)
+        if task.cancelled():
+            return
+        exc = task.exception()
+        if exc is None:
+            return
+        self.last_error = exc
+        text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        self._logger.error("background task for %s failed (state -> disconnected):\n%s",
+                           ws_key or "the client", self._redactor.redact(text))
+        if ws_key is not None and not self.closed:
+            slot = self.slot(ws_key)
+            if slot.live is None:
+                self._set_state(slot, ConnectionState.DISCONNECTED, exc)
+
+    # ------------------------------------------------------------- connecting
+    async def get(self, ws_key: str) -> Any:
+        """The live connection of ``ws_key``, connecting first when there is none."""
+        slot = self.slot(ws_key)
+        if slot.live is not None:
+            return slot.live
+        if self.closed:
+            raise ConnectionLostError("the client is closed", ws_key=ws_key, sent=False)
+        reconnect = slot.reconnecting
+        if reconnect is not None and reconnect is not asyncio.current_task():
+            # Between reconnect attempts (backoff): wait for the reconnect loop instead
+            # of connecting on our own (no connect storm from callers).
+            try:
+                await self.wait_connected(ws_key, self.options.connect_timeout)
+            except asyncio.TimeoutError:
+                raise ConnectionLostError(
+                    f"not connected: reconnecting to {self.options.ws_url} (last error: "
+                    f"{type(self.last_error).__name__ if self.last_error else 'none'})",
+                    ws_key=ws_key, sent=False) from None
+            return slot.live
+        task = slot.connecting
+        if task is None:
+            if slot.reconnecting is None:
+                self._set_state(slot, ConnectionState.CONNECTING)
+            task = slot.connecting = asyncio.get_running_loop().create_task(self._open(slot))
+        # shield: one caller giving up must not abort a connect others wait for.
+        try:
+            return await asyncio.shield(task)
+        except asyncio.CancelledError:
+            if task.cancelled() and self.closed:  # close() stopped the connect, not our caller
+                raise ConnectionLostError("the client was closed while connecting",
+                                          ws_key=ws_key, sent=False) from None
+            raise
+
+    async def wait_connected(self, ws_key: str, timeout: float | None = None) -> None:
+        """Wait until ``ws_key`` has an authenticated connection (see the client's
+        :meth:`~kucoin_fast.WebsocketAPIClient.wait_connected`)."""
+        if timeout is None:
+            await self._wait_connected(ws_key)
+        else:
+            await asyncio.wait_for(self._wait_connected(ws_key), timeout)
+
+    async def _wait_connected(self, ws_key: str) -> None:
+        slot = self.slot(ws_key)
+        while slot.live is None:
+            if self.closed:
+                raise ClientClosedError("the client is closed", ws_key=ws_key, sent=False)
+            if slot.reconnecting is None:
+                await self.get(ws_key)
+                continue
+            waiter: asyncio.Future[Any] = asyncio.ensure_future(slot.event.wait())
+            try:
+                await asyncio.wait([waiter, self._closed_future()],
+                                   return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                waiter.cancel()
+
+    def _closed_future(self) -> asyncio.Future[None]:
+        fut = self._closed_fut
+        if fut is None or fut.get_loop() is not asyncio.get_running_loop():
+            fut = self._closed_fut = asyncio.get_running_loop().create_future()
+            if self.closed:
+                fut.set_result(None)
+        return fut
+
+    async def _open(self, slot: Slot) -> Any:
+        try:
+            return await asyncio.wait_for(self._open_unguarded(slot),
+                                          self.options.connect_timeout)
+        except asyncio.TimeoutError:
+            error = ConnectTimeoutError(f"connecting to {self.options.ws_url} took longer "
+                                        f"than {self.options.connect_timeout:g}s")
+            self._connect_failed(slot, error)
+            raise error from None
+        except KucoinError as exc:
+            self._connect_failed(slot, exc)
+            raise
+        finally:
+            slot.connecting = None
+
+    def _connect_failed(self, slot: Slot, error: BaseException) -> None:
+        self.last_error = error
+        if not self.closed and slot.reconnecting is None:
+            self._set_state(slot, ConnectionState.DISCONNECTED, error)
+
+    def _new_connection(self, slot: Slot) -> tuple[Any, str]:
+        """A connection object and its freshly signed URL (new timestamp, signatures)."""
+        opts = self.options
+        creds = self._credentials
+        timestamp_ms = int(opts.clock() * 1000)
+        query = self.impl.sign.build_signed_query(
+            creds.api_key, creds.api_secret, creds.api_passphrase, timestamp_ms,
+            opts.partner, opts.partner_key, opts.enable_ns)
+        signed = [value for name, _, value in (p.partition("=") for p in query.split("&"))
+                  if name in ("sign", "passphrase", "partner_sign")]
+        self._redactor.add_attempt_secrets(query, *signed)
+        conn = self.impl.Connection(
+            asyncio.get_running_loop(), ws_key=slot.ws_key, secret=creds.api_secret.encode(),
+            request_timeout=opts.request_timeout, url_timestamp_ms=timestamp_ms,
+            on_lost=self._on_lost, on_notice=self._on_notice, on_outcome=self._on_outcome,
+            logger=self._logger, ping_interval=opts.ping_interval,
+            ping_timeout=opts.ping_timeout, coalesce_writes=opts.coalesce_writes,
+            clock=opts.clock)
+        return conn, opts.ws_url + "?" + query
+
+    async def _open_unguarded(self, slot: Slot) -> Any:
+        conn, url = self._new_connection(slot)
+        opts = self.options
+        try:
+            await ws_connect(
+                lambda: conn, url, ssl_context=opts.ssl_context,
+                websocket_handshake_timeout=opts.connect_timeout,
+                logger_name=self._redactor,
+                max_redirects=0,  # never send the signed URL anywhere else
+                max_frame_size=opts.max_frame_size, enable_auto_ping=False)
+            await conn.handshake_done
+        except asyncio.CancelledError:
+            _abandon(conn, "connect cancelled")
+            raise
+        except KucoinError:
+            _abandon(conn, "handshake failed")
+            raise
+        except (OSError, WSError, ValueError) as exc:
+            _abandon(conn, "connect failed")
+            text = self._redactor.redact(f"{type(exc).__name__}: {exc}")
+            error = ConnectError(f"cannot connect to {opts.ws_url}: {text}")
+            if text != f"{type(exc).__name__}: {exc}":
+                raise error from None  # the original text carried a secret
+            raise error from exc
+        if self.closed:
+            conn.close()
+            raise ConnectionLostError("the client was closed while connecting",
+                                      ws_key=slot.ws_key, sent=False)
+        if not conn.is_ready:  # lost between the welcome and here
+            raise ConnectionLostError(f"connection lost right after the handshake: "
+                                      f"{conn.lost_reason}", ws_key=slot.ws_key, sent=False)
+        self._set_live(slot, conn)
+        self.last_error = None
+        self._set_state(slot, ConnectionState.CONNECTED)
+        return conn
+
+    # ------------------------------------------------------------ losing one
+    def _on_lost(self, conn: Any, reason: Any) -> None:
+        slot = self.slot(conn.ws_key)
+        was_live = slot.live is conn
+        if was_live:
+            self._set_live(slot, None)
+        slot.draining.discard(conn)
+        if conn.transport is not None:
+            self.spawn(self._reap(conn.transport, slot.ws_key))
+        if self.closed or not was_live:
+            return
+        if self.auto_reconnect:
+            self._logger.warning("connection %s ended: %s; reconnecting", slot.ws_key, reason)
+            self._start_reconnect(slot)
+        else:
+            self._logger.warning("connection %s ended: %s", slot.ws_key, reason)
+            self._set_state(slot, ConnectionState.DISCONNECTED)
+
+    async def _reap(self, transport: Any, ws_key: str) -> None:
+        # picows stores a locally detected failure (e.g. an oversized frame) in the
+        # transport's disconnect future; retrieve it so asyncio never reports it as
+        # "exception was never retrieved" (the requests already failed).
+        try:
+            await transport.wait_disconnected()
+        except (WSError, OSError) as exc:
+            self._logger.debug("connection %s: transport ended with %s: %s", ws_key,
+                               type(exc).__name__, self._redactor.redact(str(exc)))
+
+    def _start_reconnect(self, slot: Slot) -> None:
+        if slot.reconnecting is not None or self.closed:
+            return
+        self._set_state(slot, ConnectionState.RECONNECTING)
+        slot.reconnecting = self.spawn(self._reconnect_loop(slot), slot.ws_key)
+
+    async def _reconnect_loop(self, slot: Slot) -> None:
+        """Open a new connection (fresh signature) with backoff; at most one WARNING per
+        failed attempt; stop on an authentication error or after ``max_attempts``.
+        Anything unexpected ends the loop with ``disconnected`` (see :meth:`spawn`)."""
+        policy = self.policy
+        failures = 0
+        delay = policy.delay(0)
+        try:
+            while not self.closed and slot.live is None:
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                self.reconnect_attempts += 1
+                try:
+                    await self.get(slot.ws_key)
+                except AuthenticationError as exc:
+                    self.last_error = exc
+                    self._logger.error("reconnect of %s stopped: authentication failed (%s %s)",
+                                       slot.ws_key, exc.code, type(exc).__name__)
+                    self._set_state(slot, ConnectionState.DISCONNECTED, exc)
+                    return
+                except (KucoinError, OSError) as exc:
+                    failures += 1
+                    self.last_error = exc
+                    if policy.max_attempts is not None and failures >= policy.max_attempts:
+                        self._logger.error("reconnect of %s gave up after %d attempts: %s",
+                                           slot.ws_key, failures, type(exc).__name__)
+                        self._set_state(slot, ConnectionState.DISCONNECTED, exc)
+                        return
+                    delay = policy.delay(failures)
+                    self._logger.warning("reconnect attempt %d of %s failed (%s); next in %.2fs",
+                                         failures, slot.ws_key, type(exc).__name__, delay)
+        finally:
+            if slot.reconnecting is asyncio.current_task():
+                slot.reconnecting = None
+
+    def _on_notice(self, conn: Any, code: str, msg: Any) -> None:
+        """A type-C frame without id. 501000 (service shutting down): retire the
+        connection for new requests, open a new one, close the old one once its
+        pending requests are answered (or timed out)."""
+        if code != "501000" or self.closed:
+            return
+        slot = self.slot(conn.ws_key)
+        if slot.live is not conn:
+            return
+        self._set_live(slot, None)
+        slot.draining.add(conn)
+        if self.auto_reconnect:
+            self._logger.warning("connection %s: server shutting down (501000); reconnecting",
+                                 slot.ws_key)
+            self._start_reconnect(slot)
+        else:
+            self._logger.warning("connection %s: server shutting down (501000)", slot.ws_key)
+            self._set_state(slot, ConnectionState.DISCONNECTED)
+        self.spawn(self._drain_and_close(conn))
+
+    async def _drain_and_close(self, conn: Any) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.options.request_timeout + _DRAIN_GRACE_S
+        while conn.pending_count and conn.is_ready and not self.closed \
+                and loop.time() < deadline:
+            await asyncio.sleep(0.05)
+        if conn.is_ready:
+            conn.close()
+
+    # ---------------------------------------------------------------- closing
+    async def close(self) -> None:
+        """Close every connection; pending requests fail with ``ClientClosedError``."""
+        self.closed = True
+        if self._closed_fut is not None and not self._closed_fut.done():
+            self._closed_fut.set_result(None)
+        reconnects = [s.reconnecting for s in self.slots.values() if s.reconnecting is not None]
+        for slot in self.slots.values():
+            for task in (slot.reconnecting, slot.connecting):
+                if task is not None:
+                    task.cancel()
+        if reconnects:
+            await asyncio.gather(*reconnects, return_exceptions=True)
+        connections = [c for s in self.slots.values() for c in (s.live, *s.draining)
+                       if c is not None]
+        for slot in self.slots.values():
+            self._set_live(slot, None)
+            slot.draining.clear()
+        for conn in connections:
+            conn.close()
+        for conn in connections:
+            if conn.transport is not None:
+                try:
+                    await asyncio.wait_for(conn.transport.wait_disconnected(), 5.0)
+                except (asyncio.TimeoutError, WSError, OSError) as exc:
+                    self._logger.debug("close of %s did not finish cleanly: %r", conn.ws_key,
+                                       type(exc).__name__)
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)

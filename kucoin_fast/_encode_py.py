@@ -1,0 +1,370 @@
+"""Request encoding and frame writing in plain Python: the oracle of :mod:`._encode`.
+
+A deliberately different algorithm: every request is first checked with
+:func:`kucoin_fast._rules.validate_request`, then written by one generic JSON writer,
+where the compiled encoder fuses validation into its walk over the dict and asks
+``_rules`` only when unsure. The frames are byte-identical (property-tested), and the
+clientOid(s) a request carries are recorded in ``buf.ref`` the same way.
+
+:class:`Writer` has the compiled writer's modes and counters, built from bytes
+objects: masking XORs the payload as one big integer.
+"""
+from __future__ import annotations
+
+import math
+import os
+import re
+from decimal import Decimal
+from typing import Any
+
+from . import _rules
+from ._rules import Violation
+from .errors import InvalidParamsError
+
+FRAME_HEADROOM = 16
+_MAX_DEPTH = 32
+_SHORT_ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r",
+                  "\t": "\\t"}
+_ESCAPE_RE = re.compile('[\x00-\x1f"\\\\\ud800-\udfff]')
+
+
+class _NotJSONError(Exception):
+    """A value the encoder cannot represent in JSON (internal)."""
+
+
+class FrameBuffer:
+    """A bytearray with ``FRAME_HEADROOM`` bytes reserved in front of the payload."""
+
+    def __init__(self, initial_capacity: int = 512) -> None:
+        self.data = bytearray(FRAME_HEADROOM)
+        #: clientOid(s) of the last request encoded (str, tuple, or None).
+        self.ref: Any = None
+
+    def reset(self) -> None:
+        """Start a new frame."""
+        del self.data[FRAME_HEADROOM:]
+
+    def getvalue(self) -> bytes:
+        """The current payload (a copy)."""
+        return bytes(self.data[FRAME_HEADROOM:])
+
+    @property
+    def headroom(self) -> int:
+        """Bytes reserved in front of the payload for the WebSocket header."""
+        return FRAME_HEADROOM
+
+    def request(self, request_id: int, op: str, args: Any) -> int:
+        """:func:`encode_request` into this buffer."""
+        return encode_request(self, request_id, op, args)
+
+    def prepared(self, request_id: int, template: OrderTemplate, price: Any, size: Any,
+                 client_oid: Any) -> int:
+        """:func:`encode_prepared_order` into this buffer."""
+        return encode_prepared_order(self, request_id, template, price, size, client_oid)
+
+    def ping(self, ping_number: int) -> int:
+        """:func:`encode_ping` into this buffer."""
+        return encode_ping(self, ping_number)
+
+    def text(self, payload: bytes) -> int:
+        """Put ``payload`` (e.g. the session signature) in as the whole frame."""
+        self.reset()
+        self.ref = None
+        self.data += payload
+        return len(payload)
+
+
+def _escape_char(match: re.Match[str]) -> str:
+    ch = match.group()
+    return _SHORT_ESCAPES.get(ch) or f"\\u{ord(ch):04x}"
+
+
+def _json_str(value: str) -> bytes:
+    return ('"' + _ESCAPE_RE.sub(_escape_char, value) + '"').encode("utf-8")
+
+
+def _write_float(out: bytearray, value: float) -> None:
+    if not math.isfinite(value):
+        raise _NotJSONError("non-finite float")
+    out += float.__repr__(value).encode("ascii")
+
+
+def _write_value(out: bytearray, value: Any, depth: int) -> None:
+    t = type(value)
+    if t is str:
+        out += _json_str(value)
+    elif t is bool:
+        out += b"true" if value else b"false"
+    elif t is int:
+        out += int.__repr__(value).encode("ascii")
+    elif t is float:
+        _write_float(out, value)
+    elif value is None:
+        out += b"null"
+    elif isinstance(value, Decimal):
+        if not value.is_finite():
+            raise _NotJSONError("non-finite Decimal")
+        out += _json_str(_rules.decimal_text(value))
+    elif depth >= _MAX_DEPTH:
+        raise _NotJSONError("nested too deeply")
+    elif isinstance(value, dict):
+        out += b"{"
+        first = True
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise _NotJSONError("object keys must be strings")
+            if not first:
+                out += b","
+            first = False
+            out += _json_str(key)
+            out += b":"
+            _write_value(out, item, depth + 1)
+        out += b"}"
+    elif isinstance(value, (list, tuple)):
+        out += b"["
+        for i, item in enumerate(value):
+            if i:
+                out += b","
+            _write_value(out, item, depth + 1)
+        out += b"]"
+    elif isinstance(value, str):
+        out += _json_str(value)
+    elif isinstance(value, int):
+        out += int.__repr__(value).encode("ascii")
+    elif isinstance(value, float):
+        _write_float(out, value)
+    else:
+        raise _NotJSONError(f"{type(value).__name__} is not JSON-serialisable")
+
+
+def _write_generic_args(out: bytearray, args: Any, op: str) -> None:
+    try:
+        _write_value(out, args, 0)
+    except _NotJSONError as exc:
+        raise InvalidParamsError(
+            Violation("400100", "args", "must contain only JSON values (" + str(exc) + ")"), op
+        ) from exc
+
+
+def encode_request(buf: FrameBuffer, request_id: int, op: str, args: Any) -> int:
+    """Validate with ``_rules`` and write the request frame; returns the payload size."""
+    violation = _rules.validate_request(op, args, strict_keys=True)
+    if violation is not None:
+        raise InvalidParamsError(violation, op)
+    buf.reset()
+    out = buf.data
+    out += b'{"id":"%d","op":' % request_id
+    out += _json_str(op)
+    out += b',"args":'
+    _write_generic_args(out, args, op)
+    out += b"}"
+    buf.ref = _rules.client_oid_ref(op, args)
+    return len(out) - FRAME_HEADROOM
+
+
+def encode_ping(buf: FrameBuffer, ping_number: int) -> int:
+    """Write the keepalive ``{"id":"ping-<n>","op":"ping"}``."""
+    buf.ref = None
+    buf.reset()
+    buf.data += b'{"id":"ping-%d","op":"ping"}' % ping_number
+    return len(buf.data) - FRAME_HEADROOM
+
+
+def validate_request(op: str, args: Any) -> Violation | None:
+    """The client's verdict (exactly ``_rules``', plus the JSON-values check)."""
+    try:
+        encode_request(FrameBuffer(), 1, op, args)
+    except InvalidParamsError as exc:
+        return exc.violation
+    return None
+
+
+class OrderTemplate:
+    """A validated order; per send only clientOid, price and the size field change."""
+
+    def __init__(self, template: dict[str, Any]) -> None:
+        if template is None:
+            raise TypeError("template must be a dict")
+        violation = _rules.validate_order(template, strict_keys=True)
+        if violation is not None:
+            raise InvalidParamsError(violation, _rules.OP_ORDER)
+        size_fields = [name for name in _rules.SIZE_FIELDS if name in template]
+        if len(size_fields) != 1:
+            raise InvalidParamsError(
+                Violation("400100", "size",
+                          "a prepared order needs exactly one of size, qty, valueQty"),
+                _rules.OP_ORDER,
+            )
+        self.size_field: str = size_fields[0]
+        self.price_required: bool = template.get("type", "limit") == "limit"
+        self._template = dict(template)
+        out = bytearray()
+        for name, value in template.items():
+            if name in ("clientOid", "price", self.size_field):
+                continue
+            out += b","
+            out += _json_str(name)
+            out += b":"
+            _write_generic_args(out, value, _rules.OP_ORDER)
+        self._static_args = bytes(out)
+
+    def as_order(self, price: Any, size: Any, client_oid: Any) -> dict[str, Any]:
+        """The full order dict a send with these values stands for."""
+        order = dict(self._template)
+        order["clientOid"] = client_oid
+        if price is None:
+            order.pop("price", None)
+        else:
+            order["price"] = price
+        order[self.size_field] = size
+        return order
+
+
+def encode_prepared_order(
+    buf: FrameBuffer, request_id: int, template: OrderTemplate, price: Any, size: Any,
+    client_oid: Any,
+) -> int:
+    """Write a ``futures.order`` frame from a template; returns the payload size."""
+    violation = _rules.validate_order(template.as_order(price, size, client_oid), strict_keys=True)
+    if violation is not None:
+        raise InvalidParamsError(violation, _rules.OP_ORDER)
+    buf.reset()
+    out = buf.data
+    out += b'{"id":"%d","op":"futures.order","args":{"clientOid":' % request_id
+    _write_generic_args(out, client_oid, _rules.OP_ORDER)
+    if price is not None:
+        out += b',"price":'
+        _write_generic_args(out, price, _rules.OP_ORDER)
+    out += b","
+    out += _json_str(template.size_field)
+    out += b":"
+    _write_generic_args(out, size, _rules.OP_ORDER)
+    out += template._static_args
+    out += b"}}"
+    buf.ref = client_oid
+    return len(out) - FRAME_HEADROOM
+
+
+# ================================================================== writing
+_MODES = {False: 0, True: 1, "auto": 2}
+_CORK_LIMIT = 64 * 1024
+_KEY_BLOCK = 4096
+
+
+def _mask(payload: bytes, key: bytes) -> bytes:
+    """XOR ``payload`` with the repeated 4-byte ``key`` (as one integer)."""
+    n = len(payload)
+    if not n:
+        return b""
+    stream = (key * (n // 4 + 1))[:n]
+    return (int.from_bytes(payload, "big") ^ int.from_bytes(stream, "big")).to_bytes(n, "big")
+
+
+def _header(size: int) -> bytes:
+    if size < 126:
+        return bytes((0x81, 0x80 | size))
+    if size < 65536:
+        return bytes((0x81, 0x80 | 126)) + size.to_bytes(2, "big")
+    return bytes((0x81, 0x80 | 127)) + size.to_bytes(8, "big")
+
+
+class Writer:
+    """Pure-Python twin of :class:`kucoin_fast._encode.Writer` (same modes, counters)."""
+
+    def __init__(self, loop: Any, transport: Any, mode: Any = "auto") -> None:
+        if mode not in _MODES:
+            raise ValueError("coalesce_writes must be True, False or 'auto'")
+        self.mode = _MODES[mode]
+        self._loop = loop
+        self._ws = transport
+        self._write = transport.underlying_transport.write
+        self._cork: list[bytes] = []
+        self._cork_size = 0
+        self._tick_scheduled = False
+        self._busy = False
+        self.queued = 0
+        self.written = 0
+        self.writes = 0
+        self._keys = b""
+        self._key_pos = 0
+
+    def _next_key(self) -> bytes:
+        if self._key_pos + 4 > len(self._keys):
+            self._keys = os.urandom(_KEY_BLOCK)
+            self._key_pos = 0
+        key = self._keys[self._key_pos:self._key_pos + 4]
+        self._key_pos += 4
+        return key
+
+    def send(self, buf: FrameBuffer) -> int:
+        """Frame, mask and write (or coalesce) ``buf``'s payload; 1 when written now."""
+        payload = bytes(buf.data[FRAME_HEADROOM:])
+        key = self._next_key()
+        frame = _header(len(payload)) + key + _mask(payload, key)
+        self.queued += 1
+        if self._ws.is_close_frame_sent or self._ws.is_disconnected:
+            return 0
+        if self.mode == 0 or (self.mode == 2 and not self._busy and not self._cork):
+            self._write_now(frame)
+            self.written = self.queued
+            if self.mode == 2:
+                self._busy = True
+                self._schedule_tick()
+            return 1
+        self._cork.append(frame)
+        self._cork_size += len(frame)
+        if self._cork_size >= _CORK_LIMIT:
+            self.flush()
+        else:
+            self._schedule_tick()
+        return 0
+
+    def _schedule_tick(self) -> None:
+        if not self._tick_scheduled:
+            self._tick_scheduled = True
+            self._loop.call_soon(self._tick)
+
+    def _tick(self) -> None:
+        self._tick_scheduled = False
+        self._busy = False
+        if self._cork:
+            self.flush()
+
+    def flush(self) -> int:
+        """Write every coalesced frame now, with one write."""
+        if not self._cork:
+            return 0
+        data = b"".join(self._cork)
+        self._cork.clear()
+        self._cork_size = 0
+        if not (self._ws.is_close_frame_sent or self._ws.is_disconnected):
+            self._write_now(data)
+            self.written = self.queued
+        return 0
+
+    def discard(self) -> int:
+        """Drop the coalesced frames; returns how many frames were never written."""
+        self._cork.clear()
+        self._cork_size = 0
+        return self.queued - self.written
+
+    def _write_now(self, data: bytes) -> None:
+        self.writes += 1
+        self._write(data)
+
+    @property
+    def pending_bytes(self) -> int:
+        """Bytes waiting in the coalescing buffer."""
+        return self._cork_size
+
+
+__all__ = [
+    "FRAME_HEADROOM",
+    "FrameBuffer",
+    "OrderTemplate",
+    "Writer",
+    "encode_ping",
+    "encode_prepared_order",
+    "encode_request",
+    "validate_request",
+]

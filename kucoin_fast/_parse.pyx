@@ -1,0 +1,317 @@
+# cython: language_level=3, autotestdict=False, auto_pickle=False
+# distutils: language=c++
+"""The simdjson reply scanner of the compiled connection (oracle: :mod:`._parse_py`).
+
+:meth:`ReplyScan.scan_frame` parses a frame's payload in place (``frame.payload_ptr``;
+picows keeps at least ``tail_size`` readable bytes after it, so simdjson copies only
+when that tail is shorter than its padding) with the connection's one reused parser,
+and walks the top-level object once, keeping pointers to ``id``, ``op``, ``code``,
+``data`` and the rate-limit object. Only what the connection then asks for becomes
+Python objects (:meth:`take_data`, :meth:`take_rate_limit`, :meth:`id_text`): a
+reply to nobody costs no ``data`` conversion.
+
+Lifetime: the pointers and elements stay valid until the next parse *and* while the
+frame's memory is picows' (the frame callback): the connection uses them inside the
+callback only. The kinds and the id rule are defined once, in :mod:`._parse_py`.
+"""
+from cpython.unicode cimport PyUnicode_DecodeUTF8
+from cython.operator cimport dereference, preincrement
+from libc.string cimport memcmp
+
+from kucoin_fast import _parse_py, _rules
+from kucoin_fast.types import RateLimit
+
+cdef int K_MALFORMED = _parse_py.K_MALFORMED
+cdef int K_REPLY = _parse_py.K_REPLY
+cdef int K_PONG = _parse_py.K_PONG
+cdef int K_NOTICE = _parse_py.K_NOTICE
+cdef int K_CHALLENGE = _parse_py.K_CHALLENGE
+cdef int K_WELCOME = _parse_py.K_WELCOME
+cdef int K_ERROR = _parse_py.K_ERROR
+cdef Py_ssize_t _MAX_ID_DIGITS = _parse_py.MAX_ID_DIGITS
+
+cdef str _SUCCESS = _rules.SUCCESS_CODE
+cdef bytes _SUCCESS_B = _SUCCESS.encode()
+cdef tuple _OPS = tuple(_rules.REPLY_OPS)
+cdef tuple _OPS_B = tuple(op.encode() for op in _OPS)
+#: Keys of reply data objects, decoded once instead of per reply.
+cdef tuple _KEYS = ("orderId", "clientOid", "symbol", "code", "msg", "cancelledOrderIds")
+cdef tuple _KEYS_B = tuple(k.encode() for k in _KEYS)
+cdef str _WHY_JSON = "not valid JSON"
+cdef str _WHY_OBJECT = "not a JSON object"
+cdef str _WHY_ID = "reply without a string id"
+cdef str _WHY_HANDSHAKE = "neither a challenge nor a welcome"
+
+
+cdef object _interned(const char* ptr, Py_ssize_t size, tuple table_b, tuple table):
+    cdef Py_ssize_t i
+    cdef bytes candidate
+    for i in range(len(table_b)):
+        candidate = <bytes>table_b[i]
+        if len(candidate) == size and memcmp(<const char*>candidate, ptr, size) == 0:
+            return table[i]
+    return PyUnicode_DecodeUTF8(ptr, size, NULL)
+
+
+cdef object _to_py(simd_element el):
+    """Copy a simdjson element into Python objects (the document dies at the next parse)."""
+    cdef element_type t = el.type()
+    cdef simd_object obj
+    cdef simd_object.iterator it, end
+    cdef simd_array arr
+    cdef simd_array.iterator ait, aend
+    cdef dict d
+    cdef list lst
+    if t == element_type.STRING:
+        return PyUnicode_DecodeUTF8(el.get_c_str(), el.get_string_length(), NULL)
+    if t == element_type.INT64:
+        return el.get_int64()
+    if t == element_type.UINT64:
+        return el.get_uint64()
+    if t == element_type.DOUBLE:
+        return el.get_double()
+    if t == element_type.BOOL:
+        return True if el.get_bool() else False
+    if t == element_type.NULL_VALUE:
+        return None
+    if t == element_type.OBJECT:
+        d = {}
+        obj = el.get_object()
+        it = obj.begin()
+        end = obj.end()
+        while it != end:
+            d[_interned(it.key_c_str(), it.key_length(), _KEYS_B, _KEYS)] = _to_py(it.value())
+            preincrement(it)
+        return d
+    lst = []
+    arr = el.get_array()
+    ait = arr.begin()
+    aend = arr.end()
+    while ait != aend:
+        lst.append(_to_py(dereference(ait)))
+        preincrement(ait)
+    return lst
+
+
+cdef inline bint _key_is(const char* key, uint32_t key_len, const char* name,
+                         uint32_t name_len) noexcept:
+    return key_len == name_len and memcmp(key, name, name_len) == 0
+
+
+cdef object _int_or_none(simd_element el):
+    cdef element_type t = el.type()
+    if t == element_type.INT64:
+        return el.get_int64()
+    if t == element_type.UINT64:
+        return el.get_uint64()
+    return None
+
+
+cdef long long _parse_request_id(const char* ptr, Py_ssize_t size) noexcept:
+    """Same rule as ``_parse_py.parse_request_id``: decimal, no leading zero, <= 18 digits."""
+    cdef long long value = 0
+    cdef Py_ssize_t i
+    cdef char c
+    if size < 1 or size > _MAX_ID_DIGITS or ptr[0] == 48:
+        return -1
+    for i in range(size):
+        c = ptr[i]
+        if c < 48 or c > 57:
+            return -1
+        value = value * 10 + (c - 48)
+    return value
+
+
+cdef class ReplyScan:
+    """One per connection: scans frames in place with one reused simdjson parser."""
+
+    def __cinit__(self):
+        self._parser = new simd_parser()
+        self.kind = K_MALFORMED
+        self.why = ""
+        self.request_id = -1
+
+    def __dealloc__(self):
+        del self._parser
+
+    cdef int _parse(self, WSFrame frame) except -1:
+        """Parse the payload; 1 when the root is an object (then iterate it), else 0."""
+        cdef simd_element root
+        self._has_data = False
+        self._has_rl = False
+        try:
+            root = self._parser.parse(frame.payload_ptr, <size_t>frame.payload_size,
+                                      frame.tail_size < <Py_ssize_t>SIMDJSON_PADDING)
+        except Exception:  # simdjson rejects it: not JSON / truncated / bad UTF-8
+            self.kind = K_MALFORMED
+            self.why = _WHY_JSON
+            return 0
+        if root.type() != element_type.OBJECT:
+            self.kind = K_MALFORMED
+            self.why = _WHY_OBJECT
+            return 0
+        self._root = root
+        return 1
+
+    cpdef int scan_frame(self, WSFrame frame) except -1:
+        """Scan one reply frame of a ready connection; returns ``kind``."""
+        cdef simd_object obj
+        cdef simd_object.iterator it, end
+        cdef simd_element value
+        cdef const char* key
+        cdef uint32_t key_len
+        cdef int id_kind = 0          # 0 missing, 1 string, 2 other type
+        cdef const char* op_ptr = NULL
+        cdef Py_ssize_t op_len = 0
+        cdef const char* code_ptr = NULL
+        cdef Py_ssize_t code_len = 0
+        cdef element_type t
+        if not self._parse(frame):
+            return K_MALFORMED
+        self.msg = None
+        self.in_time = None
+        self.out_time = None
+        self.code = None
+        self.code_ok = False
+        self.op = None
+        obj = self._root.get_object()
+        it = obj.begin()
+        end = obj.end()
+        while it != end:
+            key = it.key_c_str()
+            key_len = it.key_length()
+            value = it.value()
+            t = value.type()
+            if _key_is(key, key_len, b"id", 2):
+                if t == element_type.STRING:
+                    id_kind = 1
+                    self._id_ptr = value.get_c_str()
+                    self._id_len = value.get_string_length()
+                else:
+                    id_kind = 2
+            elif _key_is(key, key_len, b"op", 2):
+                if t == element_type.STRING:
+                    op_ptr = value.get_c_str()
+                    op_len = value.get_string_length()
+            elif _key_is(key, key_len, b"code", 4):
+                if t == element_type.STRING:
+                    code_ptr = value.get_c_str()
+                    code_len = value.get_string_length()
+            elif _key_is(key, key_len, b"msg", 3):
+                self.msg = _to_py(value)
+            elif _key_is(key, key_len, b"data", 4):
+                self._data_el = value
+                self._has_data = True
+            elif _key_is(key, key_len, b"inTime", 6):
+                self.in_time = _int_or_none(value)
+            elif _key_is(key, key_len, b"outTime", 7):
+                self.out_time = _int_or_none(value)
+            elif (_key_is(key, key_len, b"userRateLimit", 13)
+                  or _key_is(key, key_len, b"rateLimit", 9)):
+                self._rl_el = value
+                self._has_rl = True
+            preincrement(it)
+        if code_ptr != NULL:
+            if code_len == 6 and memcmp(code_ptr, <const char*>_SUCCESS_B, 6) == 0:
+                self.code = _SUCCESS
+                self.code_ok = True
+            else:
+                self.code = PyUnicode_DecodeUTF8(code_ptr, code_len, NULL)
+        if id_kind != 1:
+            if id_kind == 0 and code_ptr != NULL:
+                self.kind = K_NOTICE
+                return K_NOTICE
+            self.kind = K_MALFORMED
+            self.why = _WHY_ID
+            return K_MALFORMED
+        if self._id_len > 5 and memcmp(self._id_ptr, b"ping-", 5) == 0:
+            self.request_id = _parse_request_id(self._id_ptr + 5, self._id_len - 5)
+            self.kind = K_PONG
+            return K_PONG
+        self.request_id = _parse_request_id(self._id_ptr, self._id_len)
+        if op_ptr != NULL:
+            self.op = _interned(op_ptr, op_len, _OPS_B, _OPS)
+        self.kind = K_REPLY
+        return K_REPLY
+
+    cpdef int scan_handshake(self, WSFrame frame) except -1:
+        """Scan a challenge/welcome frame; returns ``kind``."""
+        cdef simd_object obj
+        cdef simd_object.iterator it, end
+        cdef simd_element value
+        cdef const char* key
+        cdef uint32_t key_len
+        cdef object code = None
+        if not self._parse(frame):
+            return K_MALFORMED
+        self.msg = None
+        self.in_time = None
+        self.session_id = None
+        self.ping_interval = None
+        self.ping_timeout = None
+        obj = self._root.get_object()
+        it = obj.begin()
+        end = obj.end()
+        while it != end:
+            key = it.key_c_str()
+            key_len = it.key_length()
+            value = it.value()
+            if _key_is(key, key_len, b"code", 4):
+                code = _to_py(value)
+            elif _key_is(key, key_len, b"msg", 3):
+                self.msg = _to_py(value)
+            elif _key_is(key, key_len, b"sessionId", 9):
+                self.session_id = _to_py(value)
+            elif _key_is(key, key_len, b"pingInterval", 12):
+                self.ping_interval = _int_or_none(value)
+            elif _key_is(key, key_len, b"pingTimeout", 11):
+                self.ping_timeout = _int_or_none(value)
+            elif _key_is(key, key_len, b"inTime", 6):
+                self.in_time = _int_or_none(value)
+            preincrement(it)
+        self.code = None if code is None else str(code)
+        if code is not None and code != _SUCCESS:
+            self.kind = K_ERROR
+        elif self.session_id is not None and self.ping_interval is None:
+            self.kind = K_CHALLENGE
+        elif self.ping_interval is not None:
+            self.kind = K_WELCOME
+        else:
+            self.kind = K_MALFORMED
+            self.why = _WHY_HANDSHAKE
+        return self.kind
+
+    cpdef object take_data(self):
+        """The last reply's ``data`` as Python objects (None when absent)."""
+        if not self._has_data:
+            return None
+        return _to_py(self._data_el)
+
+    cpdef object take_rate_limit(self):
+        """The last reply's ``userRateLimit`` (or ``rateLimit``), None when absent."""
+        cdef simd_object obj
+        cdef simd_object.iterator it, end
+        cdef object limit = None, remaining = None, reset = None
+        if not self._has_rl:
+            return None
+        if self._rl_el.type() != element_type.OBJECT:
+            return None
+        obj = self._rl_el.get_object()
+        it = obj.begin()
+        end = obj.end()
+        while it != end:
+            if _key_is(it.key_c_str(), it.key_length(), b"limit", 5):
+                limit = _int_or_none(it.value())
+            elif _key_is(it.key_c_str(), it.key_length(), b"remaining", 9):
+                remaining = _int_or_none(it.value())
+            elif _key_is(it.key_c_str(), it.key_length(), b"reset", 5):
+                reset = _int_or_none(it.value())
+            preincrement(it)
+        return RateLimit(limit, remaining, reset)
+
+    cpdef str id_text(self, Py_ssize_t limit=-1):
+        """The last reply's id as text (its first ``limit`` characters when >= 0)."""
+        cdef Py_ssize_t n = self._id_len
+        if 0 <= limit < n:
+            n = limit
+        return PyUnicode_DecodeUTF8(self._id_ptr, n, "replace")

@@ -1,0 +1,162 @@
+"""Reply scanning in plain Python: the oracle of :mod:`kucoin_fast._parse` (simdjson).
+
+Deliberately a different algorithm: the whole frame goes through ``json.loads`` and
+the fields are read from the resulting dict, where the compiled scanner walks
+simdjson's document key by key and converts only what the connection asks for. Both
+fill the same fields with the same verdicts (the test suite runs every dispatch test
+and a property test over both), and the kinds below are the one definition both use.
+
+What a scan leaves behind (valid until the next scan):
+
+``kind``
+    :data:`K_REPLY` (a string ``id`` and a string ``code``), :data:`K_PONG` (our
+    keepalive's ``ping-<n>`` id), :data:`K_NOTICE` (no ``id``, a string ``code``: an
+    envelope-C error such as 501000), :data:`K_MALFORMED` (``why`` says what), or,
+    from :meth:`ReplyScan.scan_handshake`, :data:`K_CHALLENGE`, :data:`K_WELCOME`,
+    :data:`K_ERROR` (a handshake frame with a non-success ``code``).
+``request_id``
+    our decimal request id (or the ping number), -1 when the id is anything else.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any, Final
+
+from . import _rules
+from .types import RateLimit
+
+K_MALFORMED: Final = 0
+K_REPLY: Final = 1
+K_PONG: Final = 2
+K_NOTICE: Final = 3
+K_CHALLENGE: Final = 4
+K_WELCOME: Final = 5
+K_ERROR: Final = 6
+
+#: Our request ids are decimal counters of at most this many digits (no leading zero).
+MAX_ID_DIGITS: Final = 18
+_PING_PREFIX: Final = "ping-"
+_SUCCESS: Final = _rules.SUCCESS_CODE
+
+
+def parse_request_id(text: str) -> int:
+    """Our id ``text`` as an int, or -1 when it is not one of ours."""
+    if not 1 <= len(text) <= MAX_ID_DIGITS or not text.isascii() or not text.isdigit() \
+            or text[0] == "0":
+        return -1
+    return int(text)
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"non-standard JSON constant {name}")
+
+
+def _int_or_none(value: Any) -> int | None:
+    return value if type(value) is int else None
+
+
+def _rate_limit(value: Any) -> RateLimit | None:
+    if type(value) is not dict:
+        return None
+    return RateLimit(_int_or_none(value.get("limit")), _int_or_none(value.get("remaining")),
+                     _int_or_none(value.get("reset")))
+
+
+class ReplyScan:
+    """One per connection; :meth:`scan_frame` / :meth:`scan_handshake` per frame."""
+
+    def __init__(self) -> None:
+        self.kind = K_MALFORMED
+        self.why = ""
+        self.request_id = -1
+        self.op: str | None = None
+        self.code: str | None = None
+        self.code_ok = False
+        self.msg: Any = None
+        self.in_time: int | None = None
+        self.out_time: int | None = None
+        self.session_id: Any = None
+        self.ping_interval: int | None = None
+        self.ping_timeout: int | None = None
+        self._doc: dict[str, Any] = {}
+        self._id = ""
+
+    def _load(self, frame: Any) -> dict[str, Any] | None:
+        try:
+            doc = json.loads(frame.get_payload_as_bytes(), parse_constant=_reject_constant)
+        except (ValueError, RecursionError):  # not JSON, bad UTF-8, or absurdly deep
+            self.kind, self.why = K_MALFORMED, "not valid JSON"
+            return None
+        if type(doc) is not dict:
+            self.kind, self.why = K_MALFORMED, "not a JSON object"
+            return None
+        self._doc = doc
+        return doc
+
+    def scan_frame(self, frame: Any) -> int:
+        """Scan one reply frame of a ready connection; returns ``kind``."""
+        doc = self._load(frame)
+        if doc is None:
+            return K_MALFORMED
+        rid, code, msg = doc.get("id"), doc.get("code"), doc.get("msg")
+        self.msg = msg
+        self.in_time = _int_or_none(doc.get("inTime"))
+        self.out_time = _int_or_none(doc.get("outTime"))
+        self.code = code if type(code) is str else None
+        self.code_ok = code == _SUCCESS
+        if type(rid) is not str:
+            if rid is None and "id" not in doc and self.code is not None:
+                self.kind = K_NOTICE
+                return K_NOTICE
+            self.kind, self.why = K_MALFORMED, "reply without a string id"
+            return K_MALFORMED
+        self._id = rid
+        if len(rid) > len(_PING_PREFIX) and rid.startswith(_PING_PREFIX):
+            self.request_id = parse_request_id(rid[len(_PING_PREFIX):])
+            self.kind = K_PONG
+            return K_PONG
+        self.request_id = parse_request_id(rid)
+        op = doc.get("op")
+        self.op = op if type(op) is str else None
+        self.kind = K_REPLY
+        return K_REPLY
+
+    def scan_handshake(self, frame: Any) -> int:
+        """Scan a challenge/welcome frame; returns ``kind``."""
+        doc = self._load(frame)
+        if doc is None:
+            return K_MALFORMED
+        code = doc.get("code")
+        self.code = None if code is None else str(code)
+        self.msg = doc.get("msg")
+        self.in_time = _int_or_none(doc.get("inTime"))
+        self.session_id = doc.get("sessionId")
+        self.ping_interval = _int_or_none(doc.get("pingInterval"))
+        self.ping_timeout = _int_or_none(doc.get("pingTimeout"))
+        if code is not None and code != _SUCCESS:
+            self.kind = K_ERROR
+        elif self.session_id is not None and self.ping_interval is None:
+            self.kind = K_CHALLENGE
+        elif self.ping_interval is not None:
+            self.kind = K_WELCOME
+        else:
+            self.kind, self.why = K_MALFORMED, "neither a challenge nor a welcome"
+        return self.kind
+
+    def take_data(self) -> Any:
+        """The last reply's ``data`` as Python objects (None when absent)."""
+        return self._doc.get("data")
+
+    def take_rate_limit(self) -> RateLimit | None:
+        """The last reply's ``userRateLimit`` (or ``rateLimit``), None when absent."""
+        doc = self._doc
+        value = doc.get("userRateLimit", doc.get("rateLimit"))
+        return None if value is None else _rate_limit(value)
+
+    def id_text(self, limit: int = -1) -> str:
+        """The last reply's id as text (its first ``limit`` characters when >= 0)."""
+        return self._id if limit < 0 else self._id[:limit]
+
+
+__all__ = ["K_CHALLENGE", "K_ERROR", "K_MALFORMED", "K_NOTICE", "K_PONG", "K_REPLY",
+           "K_WELCOME", "MAX_ID_DIGITS", "ReplyScan", "parse_request_id"]

@@ -1,0 +1,78 @@
+"""The redacting logger: what the client hands to picows, and uses for any text that
+may carry a secret (a transport error, a traceback).
+
+picows logs the upgrade request (the signed URL: key, signature, signed passphrase) at
+its debug level, and tracebacks on errors. Every record passes through
+:meth:`RedactingLogger.redact`, which blanks each registered secret in its plain and
+percent-encoded forms.
+"""
+from __future__ import annotations
+
+import logging
+import sys
+import traceback
+from typing import Any, Final
+from urllib.parse import quote
+
+_REDACTED: Final = "***"
+
+
+class RedactingLogger(logging.LoggerAdapter):  # type: ignore[type-arg]
+    """Logger handed to picows: formats each record itself and blanks every secret
+    (picows logs the upgrade request, i.e. the signed URL, at its debug level, and
+    tracebacks on errors). Secrets are registered per connection attempt."""
+
+    #: Per-attempt secrets (signatures, signed query) kept for this many attempts.
+    _ATTEMPTS_KEPT = 8
+
+    def __init__(self, logger: logging.Logger) -> None:
+        super().__init__(logger, {})
+        self._static: list[str] = []
+        self._attempts: list[list[str]] = []
+        self._secrets: list[str] = []
+
+    @staticmethod
+    def _forms(values: tuple[str, ...]) -> list[str]:
+        return [form for value in values
+                for form in (value, quote(value, safe=""), quote(value)) if form]
+
+    def _rebuild(self) -> None:
+        merged = set(self._static)
+        for attempt in self._attempts:
+            merged.update(attempt)
+        self._secrets = sorted(merged, key=len, reverse=True)
+
+    def add_secrets(self, *values: str) -> None:
+        """Blank these strings (and their percent-encoded forms) for good."""
+        self._static.extend(self._forms(values))
+        self._rebuild()
+
+    def add_attempt_secrets(self, *values: str) -> None:
+        """Blank the secrets of one connection attempt (the last few attempts are kept)."""
+        self._attempts.append(self._forms(values))
+        del self._attempts[:-self._ATTEMPTS_KEPT]
+        self._rebuild()
+
+    def redact(self, text: str) -> str:
+        """``text`` with every registered secret replaced by ``***``."""
+        for secret in self._secrets:
+            if secret in text:
+                text = text.replace(secret, _REDACTED)
+        return text
+
+    def log(self, level: int, msg: object, *args: object, **kwargs: Any) -> None:
+        if not self.isEnabledFor(level):
+            return
+        text = str(msg) % args if args else str(msg)
+        exc_info = kwargs.pop("exc_info", None)
+        if exc_info:
+            info = sys.exc_info() if exc_info is True else exc_info
+            if isinstance(info, BaseException):
+                info = (type(info), info, info.__traceback__)
+            if isinstance(info, tuple) and info[0] is not None:
+                text += "\n" + "".join(traceback.format_exception(*info))
+        kwargs.pop("stack_info", None)
+        self.logger.log(level, "%s", self.redact(text), **kwargs)
+
+
+__all__ = ["RedactingLogger"]
