@@ -167,17 +167,203 @@ class _Pending:
         self.state = _E_PENDING
 
 
+class _Requests:
+    """The pending table of one connection: waiters by request id, their deadlines,
+    and the outcome records of requests whose reply never reached their caller.
+
+    Deadlines: the timeout is fixed and ids increase, so the table (insertion
+    ordered) is ordered by deadline: one timer, armed for the oldest entry. Timed-out
+    and cancelled entries are kept (without their waiter, at most ``_FORGOTTEN_MAX``)
+    so that a late reply resolves them into a :class:`ResolvedOutcome`.
+    """
+
+    def __init__(self, loop: Any, ws_key: str, timeout: float, clock: Callable[[], float],
+                 on_outcome: Callable[[Any], None] | None) -> None:
+        self._loop = loop
+        self._time = loop.time
+        self._create_future = loop.create_future
+        self.ws_key = ws_key
+        self.timeout = timeout
+        self._clock = clock
+        self._on_outcome = on_outcome
+        self.pending: dict[int, _Pending] = {}
+        self._forgotten: dict[int, _Pending] = {}
+        self._deadline_handle: Any = None
+        self.closed = False
+        self.late = self.duplicate = self.unknown = 0
+
+    def register(self, request_id: int, op: str, ref: Any, seq: int,
+                 callback: Any) -> _Pending:
+        """A waiter (a future, or ``callback``) for the request just handed on."""
+        entry = _Pending.__new__(_Pending)
+        if callback is None:
+            entry.waiter = self._create_future()
+            entry.is_callback = False
+        else:
+            entry.waiter = callback
+            entry.is_callback = True
+        entry.op = op
+        entry.ref = ref
+        entry.deadline = self._time() + self.timeout
+        entry.request_id = request_id
+        entry.seq = seq
+        entry.state = _E_PENDING
+        self.pending[request_id] = entry
+        if self._deadline_handle is None:
+            self._deadline_handle = self._loop.call_at(entry.deadline, self._on_deadline)
+        return entry
+
+    def complete(self, entry: _Pending, result: Any, failed: bool) -> None:
+        """Hand ``result`` (a reply, or an error when ``failed``) to the entry's waiter."""
+        waiter = entry.waiter
+        entry.state = _E_DONE
+        if entry.is_callback:
+            try:
+                waiter(result)
+            except Exception as exc:  # noqa: BLE001 - user code: report, never break
+                self._loop.call_exception_handler({
+                    "message": "kucoin_fast: completion callback raised", "exception": exc})
+        elif not waiter.done():
+            if failed:
+                waiter.set_exception(result)
+            else:
+                waiter.set_result(result)
+        else:
+            # The awaiting task was cancelled and its future with it, before the
+            # cancellation reached the caller's except clause: this reply resolves it.
+            response = result if not failed else getattr(result, "response", None)
+            if response is not None:
+                self.resolved(entry, KIND_CANCELLED, response)
+            entry.waiter = None
+
+    def caller_cancelled(self, entry: _Pending) -> None:
+        """The task awaiting ``entry`` was cancelled after its frame was handed on."""
+        if entry.state == _E_PENDING:
+            del self.pending[entry.request_id]
+            self._unknown(KIND_CANCELLED, "the caller cancelled its await",
+                          _oids_of_ref(entry.ref), 1)
+            self._forget(entry, _E_CANCELLED)
+        elif entry.state == _E_DONE:
+            # The reply came, but the cancellation reached the task first: the caller
+            # never saw it, so it is surfaced like a late reply.
+            waiter = entry.waiter
+            if waiter is not None and waiter.done() and not waiter.cancelled():
+                exc = waiter.exception()
+                response = exc.response if exc is not None else waiter.result()
+                if response is not None:
+                    self.resolved(entry, KIND_CANCELLED, response)
+            entry.waiter = None
+
+    def unmatched(self, request_id: int, next_id: int) -> _Pending | None:
+        """A reply no pending request waits for: the timed-out or cancelled entry it
+        resolves (a late reply, returned once), or None (a duplicate reply, or an
+        unknown id). Counted either way."""
+        entry = self._forgotten.pop(request_id, None) if request_id > 0 else None
+        if entry is not None:
+            self.late += 1
+        elif 0 < request_id < next_id:
+            self.duplicate += 1
+        else:
+            self.unknown += 1
+        return entry
+
+    def resolved(self, entry: _Pending, kind: str, response: Any) -> None:
+        """Record what KuCoin answered to a request whose caller had given up."""
+        self._emit(ResolvedOutcome(
+            self.ws_key, self._clock(), kind, entry.request_id, entry.op,
+            _oids_of_ref(entry.ref), response.code, response.msg,
+            _order_ids_of(entry.op, response.data), response))
+
+    def _emit(self, record: Any) -> None:
+        if self._on_outcome is not None:
+            try:
+                self._on_outcome(record)
+            except Exception as exc:  # noqa: BLE001 - user code must not break the dispatcher
+                self._loop.call_exception_handler({
+                    "message": "kucoin_fast: on_outcome callback raised", "exception": exc})
+
+    def _unknown(self, kind: str, reason: str, oids: tuple[str, ...], requests: int) -> None:
+        self._emit(UnknownOutcome(self.ws_key, self._clock(), reason, oids, requests, kind))
+
+    def _forget(self, entry: _Pending, state: int) -> None:
+        entry.state = state
+        entry.waiter = None
+        forgotten = self._forgotten
+        forgotten[entry.request_id] = entry
+        if len(forgotten) > _FORGOTTEN_MAX:
+            del forgotten[next(iter(forgotten))]
+
+    def _on_deadline(self) -> None:
+        now = self._time()
+        expired = []
+        self._deadline_handle = None
+        for entry in self.pending.values():
+            # 1 ms slack: uvloop's timers have ms resolution and may fire a hair early;
+            # without it the timer would re-arm for the same deadline and spin.
+            if entry.deadline > now + 0.001:
+                break
+            expired.append(entry)
+        oids: list[str] = []
+        for entry in expired:
+            del self.pending[entry.request_id]
+            entry_oids = _oids_of_ref(entry.ref)
+            oids.extend(entry_oids)
+            self.complete(entry, RequestTimeoutError(
+                f"no reply to {entry.op} id={entry.request_id} within "
+                f"{self.timeout:g}s: outcome unknown",
+                request_id=str(entry.request_id), op=entry.op, ws_key=self.ws_key,
+                sent=True, outcome_unknown=True, client_oids=entry_oids), True)
+            self._forget(entry, _E_TIMED_OUT)
+        if expired:
+            self._unknown(KIND_TIMEOUT, f"no reply within {self.timeout:g}s", tuple(oids),
+                          len(expired))
+        if self.pending and self._deadline_handle is None and not self.closed:
+            entry = next(iter(self.pending.values()))
+            self._deadline_handle = self._loop.call_at(entry.deadline, self._on_deadline)
+
+    def fail_all(self, reason: str, by_client: bool, written: int) -> tuple[Any, ...]:
+        """Fail every pending request (the connection ended): written ones with
+        ``outcome_unknown``, the others (frame number above ``written``) with
+        ``sent=False``. Returns (clientOids of the written ones, their number, the
+        number of unwritten ones)."""
+        self.closed = True
+        if self._deadline_handle is not None:
+            self._deadline_handle.cancel()
+            self._deadline_handle = None
+        pending = self.pending
+        self.pending = {}
+        lost: list[str] = []
+        n_sent = 0
+        for entry in pending.values():
+            oids = _oids_of_ref(entry.ref)
+            if entry.seq <= written:
+                n_sent += 1
+                lost.extend(oids)
+                cls = ClientClosedError if by_client else ConnectionLostError
+                error: KucoinError = cls(
+                    f"{reason}: {entry.op} id={entry.request_id} was sent, outcome unknown",
+                    request_id=str(entry.request_id), op=entry.op, ws_key=self.ws_key,
+                    sent=True, outcome_unknown=True, client_oids=oids)
+            else:
+                error = ConnectionLostError(
+                    f"{reason}: {entry.op} id={entry.request_id} was never written",
+                    request_id=str(entry.request_id), op=entry.op, ws_key=self.ws_key,
+                    sent=False, outcome_unknown=False, client_oids=oids)
+            self.complete(entry, error, True)
+            entry.waiter = None
+        if n_sent:
+            self._unknown(KIND_CLOSED if by_client else KIND_LOST, reason, tuple(lost), n_sent)
+        return tuple(lost), n_sent, len(pending) - n_sent
+
+
 class Connection(WSListener):
     """All state of one authenticated WS API connection (see the module docstring).
 
-    Create it, pass ``lambda: conn`` to picows' ``ws_connect``, then await
-    ``conn.handshake_done`` (resolved after KuCoin's welcome, or failed with
-    :class:`~kucoin_fast.errors.AuthenticationError`/``ConnectError``).
-
-    Callbacks (all optional, all given here, all called on the loop):
-    ``on_lost(conn, reason)`` once when the connection ends; ``on_notice(conn, code,
-    msg)`` for an id-less error frame (e.g. 501000); ``on_outcome(record)`` with each
-    :class:`UnknownOutcome` and :class:`ResolvedOutcome`.
+    Create it, pass ``lambda: conn`` to picows' ``ws_connect``, await
+    ``conn.handshake_done`` (resolved after the welcome, or failed with
+    ``AuthenticationError``/``ConnectError``). Callbacks, all given here: ``on_lost(conn,
+    reason)`` once at the end; ``on_notice(conn, code, msg)`` for an id-less error frame
+    (e.g. 501000); ``on_outcome(record)`` for each Unknown/ResolvedOutcome.
     """
 
     def __init__(self, loop: Any, *, ws_key: str, secret: bytes, request_timeout: float,
@@ -192,8 +378,6 @@ class Connection(WSListener):
         if coalesce_writes not in (False, True, "auto"):
             raise ValueError("coalesce_writes must be True, False or 'auto'")
         self._loop = loop
-        self._time = loop.time
-        self._create_future = loop.create_future
         self._kit = kit
         self._buf = kit.FrameBuffer(512)
         self._scan = kit.ReplyScan()
@@ -206,39 +390,23 @@ class Connection(WSListener):
         self._url_timestamp_ms = url_timestamp_ms
         self._on_lost = on_lost
         self._on_notice = on_notice
-        self._on_outcome = on_outcome
         self._logger = logger if logger is not None else logging.getLogger("kucoin_fast")
         self._debug = self._logger.isEnabledFor(logging.DEBUG)
-        self._clock = clock
-        self._ping_interval_override = float(ping_interval or 0.0)
-        self._ping_timeout_override = float(ping_timeout or 0.0)
-        self._pending: dict[int, _Pending] = {}
-        self._forgotten: dict[int, _Pending] = {}
+        self._keepalive = _Keepalive(self, float(ping_interval or 0.0),
+                                     float(ping_timeout or 0.0))
+        self._requests = _Requests(loop, ws_key, float(request_timeout), clock, on_outcome)
         self._writable_waiters: list[Any] = []
         self._next_id = 1
         self.last_request_id = 0
         self._state = _AWAIT_CONNECT
-        self._deadline_handle: Any = None
-        self._ping_handle: Any = None
-        self._pong_deadline_handle: Any = None
-        self._ping_number = 0
-        self._awaited_pong = 0
         self.handshake_done = loop.create_future()
         self.session_id: Any = None
-        self.ping_interval = 18.0
-        self.ping_timeout = 10.0
         self._lost_reason: Any = None
         self.server_notice: Any = None
-        self.replies = 0
-        self.late_replies = 0
-        self.unknown_replies = 0
-        self.duplicate_replies = 0
-        self.malformed_frames = 0
-        self.unsolicited_errors = 0
-        self.pongs = 0
+        self.replies = self.malformed_frames = self.unsolicited_errors = 0
+        #: What the end of the connection left unknown (written) or unsent.
         self.lost_client_oids: tuple[str, ...] = ()
-        self.lost_requests = 0
-        self.unsent_requests = 0
+        self.lost_requests = self.unsent_requests = 0
         self.write_paused = False
 
     # ------------------------------------------------------------------ state
@@ -253,6 +421,16 @@ class Connection(WSListener):
         return self._state == _READY
 
     @property
+    def ping_interval(self) -> float:
+        """Seconds between keepalive pings (the welcome's value unless overridden)."""
+        return self._keepalive.interval
+
+    @property
+    def ping_timeout(self) -> float:
+        """Seconds a pong may take before the connection is declared dead."""
+        return self._keepalive.timeout
+
+    @property
     def lost_reason(self) -> Any:
         """Why the connection ended (None while it has not)."""
         return self._lost_reason
@@ -260,36 +438,28 @@ class Connection(WSListener):
     @property
     def pending_count(self) -> int:
         """Requests waiting for their reply."""
-        return len(self._pending)
+        return len(self._requests.pending)
 
     def stats(self) -> dict[str, int]:
         """Counters: replies, dropped late/unknown/duplicate replies, malformed frames,
         id-less error frames, pongs, pending requests, frames written and socket writes."""
         writer = self._writer
-        return {
-            "replies": self.replies,
-            "late_replies": self.late_replies,
-            "unknown_replies": self.unknown_replies,
-            "duplicate_replies": self.duplicate_replies,
-            "malformed_frames": self.malformed_frames,
-            "unsolicited_errors": self.unsolicited_errors,
-            "pongs": self.pongs,
-            "pending": len(self._pending),
-            "frames_written": 0 if writer is None else writer.written,
-            "socket_writes": 0 if writer is None else writer.writes,
-        }
+        requests = self._requests
+        return {"replies": self.replies, "late_replies": requests.late,
+                "unknown_replies": requests.unknown, "duplicate_replies": requests.duplicate,
+                "malformed_frames": self.malformed_frames,
+                "unsolicited_errors": self.unsolicited_errors, "pongs": self._keepalive.pongs,
+                "pending": len(self._requests.pending),
+                "frames_written": 0 if writer is None else writer.written,
+                "socket_writes": 0 if writer is None else writer.writes}
 
     # --------------------------------------------------------------- requests
     def request(self, op: str, args: Any) -> Any:
-        """Validate, encode and send one request; returns the future of its reply.
-
-        The future resolves to a :class:`WSAPIResponse` (code 200000) or fails with a
-        :class:`KucoinAPIError`, ``RequestTimeoutError`` or ``ConnectionLostError``.
-        Raises ``InvalidParamsError``, ``ConnectionLostError(sent=False)`` or
-        ``BackpressureError`` at once when nothing could be sent.
+        """Validate, encode and send one request; returns the future of its reply: a
+        :class:`WSAPIResponse` (code 200000), or a :class:`KucoinAPIError`,
+        ``RequestTimeoutError`` or ``ConnectionLostError``. Raises ``InvalidParamsError``,
+        ``ConnectionLostError(sent=False)`` or ``BackpressureError`` when nothing was sent.
         """
-        if self.write_paused:
-            raise self._backpressure(op, args)
         return self._send(op, args, None).waiter
 
     async def call(self, op: str, args: Any) -> Any:
@@ -301,28 +471,24 @@ class Connection(WSListener):
         request becomes an unknown outcome (kind ``cancelled``) and its reply, when it
         comes, a resolved outcome.
         """
-        if self.write_paused and not await self.wait_writable(self._request_timeout):
-            raise self._backpressure(op, args)
+        if self.write_paused:
+            await self.wait_writable(self._request_timeout)  # still full: _send raises
         entry = self._send(op, args, None)
         try:
             return await entry.waiter
         except CancelledError:
-            self._caller_cancelled(entry)
+            self._requests.caller_cancelled(entry)
             raise
 
     def request_with_callback(self, op: str, args: Any, callback: Any) -> int:
         """Like :meth:`request`, but ``callback(result)`` is called with the
         :class:`WSAPIResponse` or the error (no future). Returns the request id."""
-        if self.write_paused:
-            raise self._backpressure(op, args)
         return self._send(op, args, callback).request_id
 
     def send_prepared(self, template: Any, price: Any, size: Any, client_oid: Any,
                       callback: Any) -> int:
         """Send a ``futures.order`` from a prepared template; ``callback(result)`` gets
         the reply or the error. Returns the request id."""
-        if self.write_paused:
-            raise self._backpressure(_OP_ORDER, client_oid)
         self._check_sendable(_OP_ORDER, client_oid)
         request_id = self._next_id
         self._buf.prepared(request_id, template, price, size, client_oid)
@@ -336,7 +502,7 @@ class Connection(WSListener):
         Returns False when it is still full after ``timeout`` seconds."""
         if not self.write_paused or self._state == _CLOSED:
             return True
-        waiter = self._create_future()
+        waiter = self._loop.create_future()
         self._writable_waiters.append(waiter)
         try:
             await asyncio.wait_for(waiter, timeout)
@@ -364,26 +530,13 @@ class Connection(WSListener):
                 + (f" ({self._lost_reason})" if self._lost_reason else ""),
                 op=op, ws_key=self.ws_key, sent=False, outcome_unknown=False,
                 client_oids=_client_oids_of(op, args))
+        if self.write_paused:
+            raise self._backpressure(op, args)
 
     def _register(self, request_id: int, op: str, callback: Any) -> _Pending:
-        entry = _Pending.__new__(_Pending)
-        if callback is None:
-            entry.waiter = self._create_future()
-            entry.is_callback = False
-        else:
-            entry.waiter = callback
-            entry.is_callback = True
-        entry.op = op
-        entry.ref = self._buf.ref
-        entry.deadline = self._time() + self._request_timeout
-        entry.request_id = request_id
-        entry.seq = self._writer.queued
-        entry.state = _E_PENDING
-        self._pending[request_id] = entry
         self.last_request_id = request_id
-        if self._deadline_handle is None:
-            self._deadline_handle = self._loop.call_at(entry.deadline, self._on_deadline)
-        return entry
+        return self._requests.register(request_id, op, self._buf.ref, self._writer.queued,
+                                       callback)
 
     def _backpressure(self, op: str, args: Any) -> BackpressureError:
         return BackpressureError(
@@ -391,146 +544,6 @@ class Connection(WSListener):
             op=op, ws_key=self.ws_key, sent=False, outcome_unknown=False,
             client_oids=_client_oids_of(op, args))
 
-    # ------------------------------------------------------------- outcomes
-    def _emit(self, record: Any) -> None:
-        if self._on_outcome is not None:
-            try:
-                self._on_outcome(record)
-            except Exception as exc:  # noqa: BLE001 - user code must not break the dispatcher
-                self._loop.call_exception_handler({
-                    "message": "kucoin_fast: on_outcome callback raised", "exception": exc})
-
-    def _unknown(self, kind: str, reason: str, oids: tuple[str, ...], requests: int) -> None:
-        self._emit(UnknownOutcome(self.ws_key, self._clock(), reason, oids, requests, kind))
-
-    def _forget(self, entry: _Pending, state: int) -> None:
-        """Keep a timed-out or cancelled request (without its waiter) so that its late
-        reply can be resolved; the oldest are dropped past ``_FORGOTTEN_MAX``."""
-        entry.state = state
-        entry.waiter = None
-        forgotten = self._forgotten
-        forgotten[entry.request_id] = entry
-        if len(forgotten) > _FORGOTTEN_MAX:
-            del forgotten[next(iter(forgotten))]
-
-    def _caller_cancelled(self, entry: _Pending) -> None:
-        """The task awaiting ``entry`` was cancelled after its frame was handed on."""
-        if entry.state == _E_PENDING:
-            del self._pending[entry.request_id]
-            self._unknown(KIND_CANCELLED, "the caller cancelled its await",
-                          _oids_of_ref(entry.ref), 1)
-            self._forget(entry, _E_CANCELLED)
-        elif entry.state == _E_DONE:
-            # The reply came, but the cancellation reached the task first: the caller
-            # never saw it, so it is surfaced like a late reply.
-            waiter = entry.waiter
-            if waiter is not None and waiter.done() and not waiter.cancelled():
-                exc = waiter.exception()
-                response = exc.response if exc is not None else waiter.result()
-                if response is not None:
-                    self._resolved(entry, KIND_CANCELLED, response)
-            entry.waiter = None
-
-    def _resolved(self, entry: _Pending, kind: str, response: Any) -> None:
-        self._emit(ResolvedOutcome(
-            self.ws_key, self._clock(), kind, entry.request_id, entry.op,
-            _oids_of_ref(entry.ref), response.code, response.msg,
-            _order_ids_of(entry.op, response.data), response))
-
-    # ------------------------------------------------------------- completion
-    def _complete(self, entry: _Pending, result: Any, failed: bool) -> None:
-        waiter = entry.waiter
-        entry.state = _E_DONE
-        if entry.is_callback:
-            try:
-                waiter(result)
-            except Exception as exc:  # noqa: BLE001 - user code: report, never break
-                self._loop.call_exception_handler({
-                    "message": "kucoin_fast: completion callback raised", "exception": exc})
-        elif not waiter.done():
-            if failed:
-                waiter.set_exception(result)
-            else:
-                waiter.set_result(result)
-        else:
-            # The awaiting task was cancelled and its future with it, before the
-            # cancellation reached our except clause: this reply resolves it.
-            self.late_replies += 1
-            response = result if not failed else getattr(result, "response", None)
-            if response is not None:
-                self._resolved(entry, KIND_CANCELLED, response)
-            entry.waiter = None
-
-    def _on_deadline(self) -> None:
-        now = self._time()
-        expired = []
-        self._deadline_handle = None
-        for entry in self._pending.values():
-            # 1 ms slack: uvloop's timers have ms resolution and may fire a hair early;
-            # without it the timer would re-arm for the same deadline and spin.
-            if entry.deadline > now + 0.001:
-                break
-            expired.append(entry)
-        oids: list[str] = []
-        for entry in expired:
-            del self._pending[entry.request_id]
-            entry_oids = _oids_of_ref(entry.ref)
-            oids.extend(entry_oids)
-            self._complete(entry, RequestTimeoutError(
-                f"no reply to {entry.op} id={entry.request_id} within "
-                f"{self._request_timeout:g}s: outcome unknown",
-                request_id=str(entry.request_id), op=entry.op, ws_key=self.ws_key,
-                sent=True, outcome_unknown=True, client_oids=entry_oids), True)
-            self._forget(entry, _E_TIMED_OUT)
-        if expired:
-            self._unknown(KIND_TIMEOUT, f"no reply within {self._request_timeout:g}s",
-                          tuple(oids), len(expired))
-        if self._pending and self._deadline_handle is None and self._state != _CLOSED:
-            entry = next(iter(self._pending.values()))
-            self._deadline_handle = self._loop.call_at(entry.deadline, self._on_deadline)
-
-    def _fail_all(self, reason: str, by_client: bool) -> None:
-        pending = self._pending
-        self._pending = {}
-        written = 0 if self._writer is None else self._writer.written
-        lost: list[str] = []
-        n_sent = 0
-        n_unsent = 0
-        for entry in pending.values():
-            oids = _oids_of_ref(entry.ref)
-            sent = entry.seq <= written
-            if sent:
-                n_sent += 1
-                lost.extend(oids)
-                cls = ClientClosedError if by_client else ConnectionLostError
-                error: KucoinError = cls(
-                    f"{reason}: {entry.op} id={entry.request_id} was sent, outcome unknown",
-                    request_id=str(entry.request_id), op=entry.op, ws_key=self.ws_key,
-                    sent=True, outcome_unknown=True, client_oids=oids)
-            else:
-                n_unsent += 1
-                error = ConnectionLostError(
-                    f"{reason}: {entry.op} id={entry.request_id} was never written",
-                    request_id=str(entry.request_id), op=entry.op, ws_key=self.ws_key,
-                    sent=False, outcome_unknown=False, client_oids=oids)
-            self._complete(entry, error, True)
-            entry.waiter = None
-        self.lost_client_oids = tuple(lost)
-        self.lost_requests = n_sent
-        self.unsent_requests = n_unsent
-        if n_sent:
-            self._unknown(KIND_CLOSED if by_client else KIND_LOST, reason, tuple(lost), n_sent)
-
-    def _cancel_timers(self) -> None:
-        if self._deadline_handle is not None:
-            self._deadline_handle.cancel()
-            self._deadline_handle = None
-        if self._ping_handle is not None:
-            self._ping_handle.cancel()
-            self._ping_handle = None
-        if self._pong_deadline_handle is not None:
-            self._pong_deadline_handle.cancel()
-            self._pong_deadline_handle = None
 
     def _end(self, reason: str, by_client: bool, handshake_exc: Any) -> None:
         """Move to CLOSED once: stop timers, drop unwritten frames, fail the handshake
@@ -540,14 +553,16 @@ class Connection(WSListener):
         self._state = _CLOSED
         if self._lost_reason is None:
             self._lost_reason = reason
-        self._cancel_timers()
+        self._keepalive.stop()
         if self._writer is not None:
             self._writer.discard()
         if not self.handshake_done.done():
             self.handshake_done.set_exception(
                 handshake_exc if handshake_exc is not None else ConnectError(
                     f"connection ended during the handshake: {reason}"))
-        self._fail_all(reason, by_client)
+        written = 0 if self._writer is None else self._writer.written
+        self.lost_client_oids, self.lost_requests, self.unsent_requests = \
+            self._requests.fail_all(reason, by_client, written)
         self._release_writable()
 
     def _release_writable(self) -> None:
@@ -575,32 +590,9 @@ class Connection(WSListener):
         if transport is not None and not transport.is_disconnected:
             transport.disconnect(False)
 
-    # -------------------------------------------------------------- keepalive
-    def _send_ping(self) -> None:
-        self._ping_handle = None
-        if self._state != _READY:
-            return
-        self._ping_number += 1
-        self._buf.ping(self._ping_number)
+    def _send_ping_frame(self, number: int) -> None:
+        self._buf.ping(number)
         self._writer.send(self._buf)
-        if self._pong_deadline_handle is None:
-            self._awaited_pong = self._ping_number
-            self._pong_deadline_handle = self._loop.call_later(self.ping_timeout,
-                                                               self._on_pong_timeout)
-        self._ping_handle = self._loop.call_later(self.ping_interval, self._send_ping)
-
-    def _on_pong_timeout(self) -> None:
-        self._pong_deadline_handle = None
-        if self._debug:
-            self._logger.debug("%s: no pong within %.3fs, connection is dead", self.ws_key,
-                               self.ping_timeout)
-        self.abort(f"no pong within {self.ping_timeout:g}s (keepalive)")
-
-    def _on_pong(self, number: int) -> None:
-        self.pongs += 1
-        if number >= self._awaited_pong and self._pong_deadline_handle is not None:
-            self._pong_deadline_handle.cancel()
-            self._pong_deadline_handle = None
 
     # ------------------------------------------------------- picows callbacks
     def on_ws_connected(self, transport: Any) -> None:
@@ -659,14 +651,15 @@ class Connection(WSListener):
         kind = scan.scan_frame(frame)
         if kind != _K_REPLY:
             if kind == _K_PONG:
-                self._on_pong(scan.request_id)
+                self._keepalive.on_pong(scan.request_id)
             elif kind == _K_NOTICE:
                 self._on_unsolicited_error(scan.code, scan.msg)
             else:
                 self._drop_frame(scan.why)
             return
         request_id = scan.request_id
-        entry = self._pending.get(request_id) if request_id > 0 else None
+        pending = self._requests.pending
+        entry = pending.get(request_id) if request_id > 0 else None
         if entry is None:
             self._on_unmatched_reply(request_id)
             return
@@ -674,13 +667,13 @@ class Connection(WSListener):
             # Stays pending: it times out with outcome_unknown, as for a lost reply.
             self._drop_frame("reply without a string code")
             return
-        del self._pending[request_id]
+        del pending[request_id]
         self.replies += 1
         response = self._response(entry.op)
         if scan.code_ok:
-            self._complete(entry, response, False)
+            self._requests.complete(entry, response, False)
         else:
-            self._complete(entry, self._api_error(entry, response), True)
+            self._requests.complete(entry, self._api_error(entry, response), True)
 
     def _response(self, op: str) -> WSAPIResponse:
         scan = self._scan
@@ -704,21 +697,14 @@ class Connection(WSListener):
                          rate_limit=response.rate_limit)
 
     def _on_unmatched_reply(self, request_id: int) -> None:
-        entry = self._forgotten.pop(request_id, None) if request_id > 0 else None
-        if entry is not None:
-            self.late_replies += 1
-            if self._scan.code is not None:
-                self._resolved(entry, KIND_CANCELLED if entry.state == _E_CANCELLED
-                               else KIND_TIMEOUT, self._response(entry.op))
-            why = "late reply"
-        elif 0 < request_id < self._next_id:
-            self.duplicate_replies += 1
-            why = "duplicate reply"
-        else:
-            self.unknown_replies += 1
-            why = "reply with an unknown id"
+        entry = self._requests.unmatched(request_id, self._next_id)
+        if entry is not None and self._scan.code is not None:
+            self._requests.resolved(entry, KIND_CANCELLED if entry.state == _E_CANCELLED
+                                    else KIND_TIMEOUT, self._response(entry.op))
         if self._debug:
-            self._logger.debug("%s: %s (id %s)", self.ws_key, why, self._scan.id_text(40))
+            self._logger.debug("%s: reply to no pending request (%s, id %s)", self.ws_key,
+                               "late" if entry is not None else "duplicate or unknown",
+                               self._scan.id_text(40))
 
     def _on_unsolicited_error(self, code: Any, msg: Any) -> None:
         """A type-C error frame (no id) on a ready connection, e.g. 501000 shutdown."""
@@ -758,21 +744,10 @@ class Connection(WSListener):
         elif kind != _K_WELCOME:
             self._fail_handshake(ConnectError("the gateway's second frame is not the welcome"))
         else:
-            self._on_welcome(scan.ping_interval, scan.ping_timeout)
-
-    def _on_welcome(self, ping_interval: Any, ping_timeout: Any) -> None:
-        if self._ping_interval_override > 0:
-            self.ping_interval = self._ping_interval_override
-        elif ping_interval is not None and ping_interval > 0:
-            self.ping_interval = ping_interval / 1000.0
-        if self._ping_timeout_override > 0:
-            self.ping_timeout = self._ping_timeout_override
-        elif ping_timeout is not None and ping_timeout > 0:
-            self.ping_timeout = ping_timeout / 1000.0
-        self._state = _READY
-        self._ping_handle = self._loop.call_later(self.ping_interval, self._send_ping)
-        if not self.handshake_done.done():
-            self.handshake_done.set_result(None)
+            self._state = _READY
+            self._keepalive.start(scan.ping_interval, scan.ping_timeout)
+            if not self.handshake_done.done():
+                self.handshake_done.set_result(None)
 
     def _fail_handshake(self, exc: Any) -> None:
         self._end(str(exc), False, exc)
@@ -780,6 +755,70 @@ class Connection(WSListener):
         if transport is not None and not transport.is_disconnected:
             transport.send_close(WSCloseCode.OK)
             transport.disconnect()
+
+
+class _Keepalive:
+    """KuCoin's JSON ping (protocol §4) on a ready connection: one ping every
+    ``interval`` seconds; no pong within ``timeout`` aborts the connection."""
+
+    def __init__(self, conn: Connection, interval: float, timeout: float) -> None:
+        self._conn = conn
+        self._interval_override = interval
+        self._timeout_override = timeout
+        self.interval = 18.0
+        self.timeout = 10.0
+        self._ping_handle: Any = None
+        self._pong_handle: Any = None
+        self._number = 0
+        self._awaited = 0
+        self.pongs = 0
+
+    def start(self, welcome_interval_ms: Any, welcome_timeout_ms: Any) -> None:
+        """Start pinging, at the welcome's cadence unless the client overrode it."""
+        if self._interval_override > 0:
+            self.interval = self._interval_override
+        elif welcome_interval_ms is not None and welcome_interval_ms > 0:
+            self.interval = welcome_interval_ms / 1000.0
+        if self._timeout_override > 0:
+            self.timeout = self._timeout_override
+        elif welcome_timeout_ms is not None and welcome_timeout_ms > 0:
+            self.timeout = welcome_timeout_ms / 1000.0
+        self._ping_handle = self._conn._loop.call_later(self.interval, self._ping)
+
+    def stop(self) -> None:
+        """Cancel both timers (the connection ended)."""
+        for handle in (self._ping_handle, self._pong_handle):
+            if handle is not None:
+                handle.cancel()
+        self._ping_handle = None
+        self._pong_handle = None
+
+    def _ping(self) -> None:
+        conn = self._conn
+        self._ping_handle = None
+        if not conn.is_ready:
+            return
+        self._number += 1
+        conn._send_ping_frame(self._number)
+        if self._pong_handle is None:
+            self._awaited = self._number
+            self._pong_handle = conn._loop.call_later(self.timeout, self._on_pong_timeout)
+        self._ping_handle = conn._loop.call_later(self.interval, self._ping)
+
+    def _on_pong_timeout(self) -> None:
+        self._pong_handle = None
+        conn = self._conn
+        if conn._debug:
+            conn._logger.debug("%s: no pong within %.3fs, connection is dead", conn.ws_key,
+                               self.timeout)
+        conn.abort(f"no pong within {self.timeout:g}s (keepalive)")
+
+    def on_pong(self, number: int) -> None:
+        """A pong for ping ``number`` arrived."""
+        self.pongs += 1
+        if number >= self._awaited and self._pong_handle is not None:
+            self._pong_handle.cancel()
+            self._pong_handle = None
 
 
 __all__ = ["Connection", "WSAPIResponse"]

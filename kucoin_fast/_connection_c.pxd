@@ -46,15 +46,68 @@ cdef class _Pending:
     cdef public int state
 
 
-cdef class Connection(WSListener):
-    cdef readonly object transport
+cdef class Connection
+
+
+cdef class _Requests:
     cdef object _loop
     cdef object _time
     cdef object _create_future
+    cdef str ws_key
+    cdef double timeout
+    cdef object _clock
+    cdef object _on_outcome
+    cdef dict pending
+    cdef dict _forgotten
+    cdef object _deadline_handle
+    cdef bint closed
+    cdef long long late
+    cdef long long duplicate
+    cdef long long unknown
+
+    @cython.locals(entry=_Pending)
+    cdef _Pending register(self, long long request_id, object op, object ref, long long seq,
+                           object callback)
+    cdef void complete(self, _Pending entry, object result, bint failed) except *
+    cdef void caller_cancelled(self, _Pending entry) except *
+
+    @cython.locals(entry=_Pending)
+    cdef object unmatched(self, long long request_id, long long next_id)
+    cdef void resolved(self, _Pending entry, str kind, object response) except *
+    cdef void _emit(self, object record) except *
+    cdef void _unknown(self, str kind, str reason, tuple oids, Py_ssize_t requests) except *
+    cdef void _forget(self, _Pending entry, int state) except *
+
+    @cython.locals(entry=_Pending, n_sent=Py_ssize_t)
+    cdef tuple fail_all(self, str reason, bint by_client, long long written)
+
+
+cdef class _Keepalive:
+    cdef Connection _conn
+    cdef double _interval_override
+    cdef double _timeout_override
+    cdef double interval
+    cdef double timeout
+    cdef object _ping_handle
+    cdef object _pong_handle
+    cdef long long _number
+    cdef long long _awaited
+    cdef long long pongs
+
+    cdef void start(self, object welcome_interval_ms, object welcome_timeout_ms) except *
+    cdef void stop(self) except *
+    cdef void on_pong(self, long long number) except *
+
+
+cdef class Connection(WSListener):
+    cdef readonly object transport
+    cdef object _loop
     cdef object _kit
     cdef FrameBuffer _buf
     cdef ReplyScan _scan
     cdef Writer _writer
+    cdef _Requests _requests
+    cdef _Keepalive _keepalive
     cdef object _mode
     cdef readonly str ws_key
     cdef bytes _secret
@@ -62,36 +115,19 @@ cdef class Connection(WSListener):
     cdef long long _url_timestamp_ms
     cdef object _on_lost
     cdef object _on_notice
-    cdef object _on_outcome
     cdef object _logger
     cdef bint _debug
-    cdef object _clock
-    cdef double _ping_interval_override
-    cdef double _ping_timeout_override
-    cdef dict _pending
-    cdef dict _forgotten
     cdef list _writable_waiters
     cdef long long _next_id
     cdef readonly long long last_request_id
     cdef int _state
-    cdef object _deadline_handle
-    cdef object _ping_handle
-    cdef object _pong_deadline_handle
-    cdef long long _ping_number
-    cdef long long _awaited_pong
     cdef readonly object handshake_done
     cdef readonly object session_id
-    cdef readonly double ping_interval
-    cdef readonly double ping_timeout
     cdef object _lost_reason
     cdef readonly object server_notice
     cdef readonly long long replies
-    cdef readonly long long late_replies
-    cdef readonly long long unknown_replies
-    cdef readonly long long duplicate_replies
     cdef readonly long long malformed_frames
     cdef readonly long long unsolicited_errors
-    cdef readonly long long pongs
     cdef readonly tuple lost_client_oids
     cdef readonly long long lost_requests
     cdef readonly long long unsent_requests
@@ -100,37 +136,31 @@ cdef class Connection(WSListener):
     @cython.locals(request_id=cython.longlong)
     cdef _Pending _send(self, object op, object args, object callback)
     cdef void _check_sendable(self, object op, object args) except *
-    @cython.locals(entry=_Pending)
     cdef _Pending _register(self, long long request_id, object op, object callback)
     cdef object _backpressure(self, object op, object args)
-    cdef void _emit(self, object record) except *
-    cdef void _unknown(self, str kind, str reason, tuple oids, Py_ssize_t requests) except *
-    cdef void _forget(self, _Pending entry, int state) except *
-    cdef void _caller_cancelled(self, _Pending entry) except *
-    cdef void _resolved(self, _Pending entry, str kind, object response) except *
-    cdef void _complete(self, _Pending entry, object result, bint failed) except *
-    @cython.locals(entry=_Pending, written=cython.longlong, sent=cython.bint)
-    cdef void _fail_all(self, str reason, bint by_client) except *
-    cdef void _cancel_timers(self) except *
+    cdef void _send_ping_frame(self, long long number) except *
     cdef void _end(self, str reason, bint by_client, object handshake_exc) except *
     cdef void _release_writable(self) except *
-    cdef void _on_pong(self, long long number) except *
     cdef void _drop_frame(self, str why) except *
+
     @cython.locals(scan=ReplyScan, kind=cython.int, request_id=cython.longlong,
-                   entry=_Pending)
+                   entry=_Pending, pending=dict)
     cdef void _on_reply_frame(self, WSFrame frame) except *
+
     @cython.locals(scan=ReplyScan, response=WSAPIResponse)
     cdef WSAPIResponse _response(self, object op)
     cdef object _api_error(self, _Pending entry, WSAPIResponse response)
+
     @cython.locals(entry=_Pending)
     cdef void _on_unmatched_reply(self, long long request_id) except *
     cdef void _on_unsolicited_error(self, object code, object msg) except *
+
     @cython.locals(scan=ReplyScan, kind=cython.int)
     cdef void _on_handshake_frame(self, WSFrame frame) except *
-    cdef void _on_welcome(self, object ping_interval, object ping_timeout) except *
     cdef void _fail_handshake(self, object exc) except *
 
     cpdef on_ws_connected(self, WSTransport transport)
+
     @cython.locals(msg_type=cython.int)
     cpdef on_ws_frame(self, WSTransport transport, WSFrame frame)
     cpdef on_ws_disconnected(self, WSTransport transport)

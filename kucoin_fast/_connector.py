@@ -24,6 +24,7 @@ from typing import Any
 
 from picows import WSError, ws_connect
 
+from ._contract import ConnectionAPI
 from ._redact import RedactingLogger
 from ._resilience import ConnectionState, ReconnectPolicy
 from ._slots import Slot
@@ -95,7 +96,7 @@ class Connector:
         self._on_state = on_state
         self._on_outcome = on_outcome
         self.slots: dict[str, Slot] = {}
-        self.live: dict[str, Any] = {}
+        self.live: dict[str, ConnectionAPI] = {}
         self.closed = False
         self._closed_fut: asyncio.Future[None] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()

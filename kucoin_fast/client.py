@@ -117,6 +117,32 @@ def _credentials(api_key: str | None, api_secret: str | None, api_passphrase: st
     return credentials
 
 
+def _connect_options(testnet: bool, ws_url: str | None, allow_insecure_ws: bool,
+                     request_timeout: float, connect_timeout: float, enable_ns: bool,
+                     partner: str | None, partner_key: str | None,
+                     ssl_context: SSLContext | None, ping_interval: float | None,
+                     ping_timeout: float | None, max_frame_size: int, coalesce_writes: Any,
+                     clock: Callable[[], float]) -> ConnectOptions:
+    """The checked connection options of a client (ConfigurationError names the rule)."""
+    if testnet:
+        raise ConfigurationError(
+            "KuCoin offers no testnet for the WebSocket trading API. Run the local "
+            "emulator instead (`kucoin-fast emulator` or kucoin_fast.emulator.Emulator) "
+            "and pass its ws_url.")
+    if (partner is None) != (partner_key is None):
+        raise ConfigurationError("partner and partner_key go together")
+    if not request_timeout > 0 or not connect_timeout > 0:
+        raise ConfigurationError("request_timeout and connect_timeout must be positive")
+    if coalesce_writes not in (False, True, COALESCE_AUTO):
+        raise ConfigurationError("coalesce_writes must be True, False or 'auto'")
+    return ConnectOptions(
+        ws_url=_check_url(ws_url or _rules.DEFAULT_URL, allow_insecure_ws),
+        request_timeout=float(request_timeout), connect_timeout=float(connect_timeout),
+        enable_ns=enable_ns, partner=partner, partner_key=partner_key,
+        ssl_context=ssl_context, ping_interval=ping_interval, ping_timeout=ping_timeout,
+        max_frame_size=max_frame_size, coalesce_writes=coalesce_writes, clock=clock)
+
+
 def _call_user(callback: Callable[..., Any] | None, what: str, *args: Any) -> None:
     if callback is None:
         return
@@ -198,62 +224,32 @@ class WebsocketAPIClient:
     """
 
     def __init__(
-        self,
-        api_key: str | None = None,
-        api_secret: str | None = None,
-        api_passphrase: str | None = None,
-        *,
-        credentials: Credentials | None = None,
-        ws_url: str | None = None,
-        request_timeout: float = 10.0,
-        connect_timeout: float = 10.0,
-        enable_ns: bool = False,
-        partner: str | None = None,
-        partner_key: str | None = None,
-        logger_name: str = "kucoin_fast",
-        testnet: bool = False,
-        allow_insecure_ws: bool = False,
-        ssl_context: SSLContext | None = None,
-        ping_interval: float | None = None,
-        ping_timeout: float | None = None,
-        max_frame_size: int = 1 << 20,
-        coalesce_writes: bool | str = COALESCE_AUTO,
-        busy_poll: float | bool = False,
-        clock: Callable[[], float] = time.time,
-        auto_reconnect: bool = True,
+        self, api_key: str | None = None, api_secret: str | None = None,
+        api_passphrase: str | None = None, *, credentials: Credentials | None = None,
+        ws_url: str | None = None, request_timeout: float = 10.0,
+        connect_timeout: float = 10.0, enable_ns: bool = False, partner: str | None = None,
+        partner_key: str | None = None, logger_name: str = "kucoin_fast",
+        testnet: bool = False, allow_insecure_ws: bool = False,
+        ssl_context: SSLContext | None = None, ping_interval: float | None = None,
+        ping_timeout: float | None = None, max_frame_size: int = 1 << 20,
+        coalesce_writes: bool | str = COALESCE_AUTO, busy_poll: float | bool = False,
+        clock: Callable[[], float] = time.time, auto_reconnect: bool = True,
         reconnect_policy: ReconnectPolicy | None = None,
         on_state_change: StateCallback | None = None,
         on_unknown_outcome: Callable[[UnknownOutcome], None] | None = None,
         on_resolved_outcome: Callable[[ResolvedOutcome], None] | None = None,
-        outcome_history: int = 10_000,
-        throttle: bool = False,
-        throttle_reserve: int = 0,
+        outcome_history: int = 10_000, throttle: bool = False, throttle_reserve: int = 0,
         insecure_skip_tls_verify: bool = False,
     ) -> None:
         """See the class docstring."""
-        if testnet:
-            raise ConfigurationError(
-                "KuCoin offers no testnet for the WebSocket trading API. Run the local "
-                "emulator instead (`kucoin-fast emulator` or kucoin_fast.emulator.Emulator) "
-                "and pass its ws_url.")
+        logger = self._logger = logging.getLogger(logger_name)
         credentials = _credentials(api_key, api_secret, api_passphrase, credentials)
-        if (partner is None) != (partner_key is None):
-            raise ConfigurationError("partner and partner_key go together")
-        if not request_timeout > 0 or not connect_timeout > 0:
-            raise ConfigurationError("request_timeout and connect_timeout must be positive")
-        if coalesce_writes not in (False, True, COALESCE_AUTO):
-            raise ConfigurationError("coalesce_writes must be True, False or 'auto'")
         if throttle_reserve < 0 or outcome_history < 1:
             raise ConfigurationError("throttle_reserve must be >= 0, outcome_history >= 1")
-        logger = logging.getLogger(logger_name)
-        self._logger = logger
-        self._options: Final = ConnectOptions(
-            ws_url=_check_url(ws_url or _rules.DEFAULT_URL, allow_insecure_ws),
-            request_timeout=float(request_timeout), connect_timeout=float(connect_timeout),
-            enable_ns=enable_ns, partner=partner, partner_key=partner_key,
-            ssl_context=_tls_context(ssl_context, insecure_skip_tls_verify, logger),
-            ping_interval=ping_interval, ping_timeout=ping_timeout,
-            max_frame_size=max_frame_size, coalesce_writes=coalesce_writes, clock=clock)
+        self._options: Final = _connect_options(
+            testnet, ws_url, allow_insecure_ws, request_timeout, connect_timeout, enable_ns,
+            partner, partner_key, _tls_context(ssl_context, insecure_skip_tls_verify, logger),
+            ping_interval, ping_timeout, max_frame_size, coalesce_writes, clock)
         redactor = RedactingLogger(logging.getLogger(logger_name + ".transport"))
         redactor.add_secrets(credentials.api_key, credentials.api_secret,
                              credentials.api_passphrase, *([partner_key] if partner_key else []))

@@ -115,6 +115,27 @@ async def eventually(predicate: Any, timeout: float = 20.0, what: str = "") -> N
         await asyncio.sleep(0.01)
 
 
+def client_frames(wire: bytes) -> list[tuple[bytes, bytes]]:
+    """(mask key, unmasked payload) of every client frame in ``wire`` (the bytes a
+    client sent, starting with its HTTP upgrade request)."""
+    data = wire[wire.index(b"\r\n\r\n") + 4:]
+    out, i = [], 0
+    while i + 2 <= len(data):
+        n = data[i + 1] & 0x7F
+        i += 2
+        if n == 126:
+            n = int.from_bytes(data[i:i + 2], "big")
+            i += 2
+        elif n == 127:
+            n = int.from_bytes(data[i:i + 8], "big")
+            i += 8
+        key = data[i:i + 4]
+        i += 4
+        out.append((key, bytes(b ^ key[j % 4] for j, b in enumerate(data[i:i + n]))))
+        i += n
+    return out
+
+
 def open_fds() -> int:
     """Open file descriptors of this process."""
     return len(os.listdir("/proc/self/fd"))
@@ -158,6 +179,8 @@ class FaultProxy:
         self.delay_s = 0.0
         self.links: list[_Link] = []
         self.connections = 0
+        #: Every client->server byte forwarded (for tests that inspect the wire).
+        self.up_bytes = bytearray()
         self.server: asyncio.AbstractServer | None = None
         self.port = 0
         self._up_open = asyncio.Event()
@@ -191,6 +214,8 @@ class FaultProxy:
                     break
                 if self.blackhole:
                     continue
+                if not downstream:
+                    self.up_bytes += data
                 if self.delay_s:
                     await asyncio.sleep(self.delay_s)
                 chunk = self.chunk_size if downstream else self.up_chunk_size
