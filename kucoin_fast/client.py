@@ -451,7 +451,7 @@ class WebsocketAPIClient:
         if conn is not None and self._throttle is None:
             if self._busy is not None:
                 self._busy.kick(conn)
-            return conn.call(op, args)  # type: ignore[no-any-return]
+            return conn.call(op, args)
         return self._call_after_connect(op, args, ws_key)
 
     async def _call_after_connect(self, op: str, args: Any, ws_key: str) -> WSAPIResponse:
