@@ -15,6 +15,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     emulator_cli.add_arguments(emu)
     emu.set_defaults(run=emulator_cli.run)
+    from . import probe
+
+    pr = sub.add_parser("probe", help="measure connect time and round trips to a gateway "
+                                      "(places no orders)")
+    probe.add_arguments(pr)
+    pr.set_defaults(run=probe.run)
     args = parser.parse_args(argv)
     return int(args.run(args))
 

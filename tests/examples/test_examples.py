@@ -34,3 +34,13 @@ def test_latency_probe_against_emulator() -> None:
     m = re.search(r"connect\+handshake (\d+) us; 50 round trips: p50 ([\d.]+) us", out)
     assert m is not None, out
     assert float(m.group(2)) > 0
+
+
+def test_probe_command_runs_offline() -> None:
+    out = _run("-m", "kucoin_fast", "probe", "--emulator", "-n", "30", "--json")
+    import json
+
+    result = json.loads(out.strip().splitlines()[-1])
+    assert result["n"] == 30
+    assert 0 < result["min_us"] <= result["p50_us"] <= result["p99_us"] <= result["max_us"]
+    assert result["connect_us"] > 0
