@@ -118,9 +118,14 @@ class _FloorListener(HandshakeListener):
     def on_response(self, payload: bytes) -> None:
         driver = self.driver
         ok = payload.count(_OK) == self.oks
-        if driver.latencies is not None and payload[7:_ID_END] != b"%010d" % self.last_sent:
-            ok = False  # sequential: exactly one in flight, so the id must match
-        driver.completed(ok)
+        if driver.latencies is None:
+            driver.completed(ok)
+        elif driver.sent_ns is None:
+            # Sequential: exactly one in flight, so the id must be the one just sent.
+            driver.completed(ok and payload[7:_ID_END] == b"%010d" % self.last_sent)
+        else:
+            # Pipelined latency: the echoed id says which request this answers.
+            driver.completed(ok, int(payload[7:_ID_END]))
 
     def on_disconnected(self, exc: BaseException) -> None:
         self.driver.fail(exc)
@@ -139,7 +144,8 @@ class PicowsFloorClient(CallbackClient):
     async def connect(self) -> None:
         self._listener = _FloorListener(self)
         self.driver = self._listener.driver
-        self._transport, _ = await connect_listener(self.url, self.creds, self._listener)
+        self._transport, _ = await connect_listener(self.url, self.creds, self._listener,
+                                                   self.ssl_context)
 
     async def close(self) -> None:
         await close_transport(self._transport)
