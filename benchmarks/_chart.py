@@ -46,11 +46,16 @@ def _bars(ax: Any, rows: list[dict[str, Any]], key: str, title: str, xlabel: str
           color: str) -> None:
     ys = list(range(len(rows)))
     vals = [_med(r, key) for r in rows]
+    ax.set_title(title)
+    if not any(vals):
+        ax.text(0.5, 0.5, "not measured in this profile", transform=ax.transAxes,
+                ha="center", va="center", fontsize=8)
+        ax.set_xticks([])
+        return
     ax.barh(ys, vals, xerr=_err(rows, key), color=color, capsize=2)
     for y, v in zip(ys, vals):
         if v:
             ax.text(v, y, f" {v:.1f}", va="center", fontsize=7)
-    ax.set_title(title)
     ax.set_xlabel(xlabel)
 
 
@@ -81,8 +86,8 @@ def _figure(path: Path, rows: list[dict[str, Any]], title: str) -> None:
     fig, axes = plt.subplots(1, 5, figsize=(24, 0.45 * len(rows) + 2.4), sharey=True,
                              gridspec_kw={"width_ratios": [2.0, 1, 1, 1.2, 1.2]})
     _percentiles(axes[0], rows, labels)
-    _bars(axes[1], rows, "same_p50_us", "same core p50", "µs (client + gateway on one core)",
-          "tab:gray")
+    _bars(axes[1], rows, "same_p50_us", "same core p50 (ws:// only)",
+          "µs (client + gateway on one core)", "tab:gray")
     _bars(axes[2], rows, "pipe_cpu_us", "client CPU per request", "µs CPU/req (100 in flight)",
           "tab:green")
     _pairs(axes[3], rows, (("cpu_vs_floor", "vs floor"), ("cpu_vs_hand", "vs hand-rolled")),

@@ -197,11 +197,12 @@ def headline_lines(rows: list[dict[str, Any]]) -> list[str]:
     for row in rows:
         if row["client"] != HEADLINE:
             continue
+        same_core = ("" if row["same_p50_vs_floor"] is None else
+                     f"; 1-core p50 {_ratio_text(row['same_p50_vs_floor'])} x floor, "
+                     f"{_ratio_text(row['same_p50_vs_hand'])} x hand-rolled")
         lines.append(
             f"  {row['profile']:<13} {row['loop']:<7} CPU/req {_ratio_text(row['cpu_vs_floor'])}"
-            f" x floor, {_ratio_text(row['cpu_vs_hand'])} x hand-rolled; 1-core p50 "
-            f"{_ratio_text(row['same_p50_vs_floor'])} x floor, "
-            f"{_ratio_text(row['same_p50_vs_hand'])} x hand-rolled")
+            f" x floor, {_ratio_text(row['cpu_vs_hand'])} x hand-rolled{same_core}")
         for other in rows:
             if (other["client"].startswith(HEADLINE) and other["loop"] == row["loop"]
                     and other["profile"] == row["profile"] and other.get("pipe_p50_us")):
