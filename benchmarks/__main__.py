@@ -1,9 +1,11 @@
-"""``python -m benchmarks``: the kucoin_fast latency suite against ``kucoin_fast.emulator``.
+"""``python -m benchmarks``: the kucoin_fast latency suite.
 
-Starts the emulator pinned to core 0, runs every client in its own process pinned to
-core 1 (and once more with both on core 1), repeats in interleaved order, prints a
-comparison table with ratios against the raw picows floor measured in the same run, and
-writes JSON, CSV and a PNG chart to ``benchmarks/results/``. See benchmarks/README.md.
+Starts the gateways (the project's emulator and an independent plain-Python gateway,
+over ws:// and, with --tls, wss://) pinned to core 0, runs every client in its own
+process pinned to core 1 (and once more with both on core 1), repeats in interleaved
+order, prints one comparison table per gateway with ratios against the raw picows floor
+and the hand-rolled picows + orjson + Future client measured in the same run, and
+writes JSON, CSV and PNG charts to ``benchmarks/results/``. See benchmarks/README.md.
 """
 from __future__ import annotations
 
@@ -20,10 +22,12 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from . import _calibrate, _report, _runner
+from . import _calibrate, _chart, _report, _runner
 from ._kucoin import Credentials
+from ._runner import DEFAULT_VARIANTS
 from .clients import CLIENT_MODULES
 from .clients._base import KNOWN_OPTIONS
+from .gateways import GATEWAYS
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 LOOPS = ("uvloop", "asyncio")
@@ -80,17 +84,25 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     size = ap.add_mutually_exclusive_group()
-    size.add_argument("--quick", action="store_true", help="one run, small sizes (~2 min)")
+    size.add_argument("--quick", action="store_true",
+                      help="one run, small sizes, emulator over ws:// only (~2 min)")
     size.add_argument("--smoke", action="store_true",
                       help="smallest configuration (a few hundred requests, for tests)")
     ap.add_argument("--runs", type=int, help="repeats per client (default: full 5, quick 1)")
     ap.add_argument("--clients", default=",".join(CLIENT_MODULES),
                     help="comma-separated client modules (default: all)")
     ap.add_argument("--loops", default=",".join(LOOPS), help="uvloop,asyncio")
+    ap.add_argument("--gateway", choices=(*GATEWAYS, "both"),
+                    help="server(s) to measure against (default: full both, quick/smoke emulator)")
+    ap.add_argument("--tls", action=argparse.BooleanOptionalAction, default=None,
+                    help="also run every client over wss:// (run-time trustme CA; default: "
+                         "on for the full run)")
+    ap.add_argument("--variants", default=",".join(DEFAULT_VARIANTS),
+                    help="extra rows client+option (default: %(default)s; '' for none)")
+    ap.add_argument("--option", action="append", default=[], choices=list(KNOWN_OPTIONS),
+                    help="also run every client that has this mode with it, as extra rows "
+                         "<client>+<option> (repeatable)")
     ap.add_argument("--no-pin", action="store_true", help="do not pin processes to cores")
-    ap.add_argument("--option", action="append", default=[], choices=KNOWN_OPTIONS,
-                    help="also run every client that has this opt-in mode with it, as extra "
-                         "rows <client>+<option> (repeatable)")
     ap.add_argument("--no-micro", action="store_true", help="skip the micro-benchmarks")
     ap.add_argument("--out", type=Path, default=RESULTS_DIR,
                     help="directory for results.json/.csv/.png (default: benchmarks/results)")
@@ -98,57 +110,36 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                     help="extra argument for `python -m kucoin_fast.emulator` (repeatable)")
     ap.add_argument("--emulator-cmd",
                     help="run this command instead of `python -m kucoin_fast.emulator` (it gets "
-                         "the same --host/--port/--no-rate-limit arguments)")
+                         "the same --host/--port/--no-rate-limit/--certfile arguments)")
     ap.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     return ap.parse_args(argv)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the suite; print the table; write the results."""
-    args = parse_args(argv)
-    profile = "smoke" if args.smoke else "quick" if args.quick else "full"
-    settings = dataclasses.replace(_runner.PROFILES[profile])
-    if args.runs:
-        settings.runs = args.runs
-    clients = [c for c in args.clients.split(",") if c]
-    loops = [lp for lp in args.loops.split(",") if lp]
-    pin = not args.no_pin and _runner.pinning_available()
-    if not args.no_pin and not pin:
-        print("note: taskset or two cores unavailable; running unpinned", file=sys.stderr)
-    creds = Credentials()
+def _servers(args: argparse.Namespace, profile: str) -> list[_runner.Server]:
+    gateway = args.gateway or ("both" if profile == "full" else "emulator")
+    kinds = list(GATEWAYS) if gateway == "both" else [gateway]
+    tls = args.tls if args.tls is not None else profile == "full"
+    return [_runner.Server(k, t) for t in ([False, True] if tls else [False]) for k in kinds]
 
-    calibration = _calibrate.calibrate(pin)
-    results, facts = _runner.execute(
-        settings, clients, loops, pin=pin, options=args.option, creds=creds,
-        emulator_args=args.emulator_arg,
-        emulator_cmd=shlex.split(args.emulator_cmd) if args.emulator_cmd else None, progress=not args.no_progress)
-    rows = _report.summarize(results, list(CLIENT_MODULES), loops)
-    micro = None if args.no_micro else _micro(settings.micro_seconds, pin)
 
-    meta = {
-        "date_utc": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "profile": profile, "settings": dataclasses.asdict(settings), "clients": clients,
-        "loops": loops, "git_commit": _git_commit(), "python": sys.version.split()[0],
-        "implementation": platform.python_implementation(), "platform": platform.platform(),
-        "cpu": _cpu_model(), "cpus": os.cpu_count(), "versions": _versions(),
-        "placement": ("emulator on core 0, client on core 1; same-core rows: both on core 1"
-                      if pin else "unpinned"),
-        "calibration": calibration,
-        **facts,
-    }
-    subtitle = (f"{meta['cpu']}, {meta['cpus']} cores, Python {meta['python']}, "
-                f"{profile} profile, {settings.runs} run(s), {meta['placement']}")
-
+def _print_report(profile: str, settings: _runner.Settings, meta: dict[str, Any],
+                  rows: list[dict[str, Any]], micro: dict[str, Any] | None) -> None:
+    calibration = meta["calibration"]
     print()
     print(f"kucoin_fast benchmark suite ({profile}: {settings.runs} run(s); medians"
           f"{', [min-max] over runs' if settings.runs > 1 else ''}; µs unless noted)")
-    print(subtitle)
+    print(meta["subtitle"])
     print("bare wake-up cost, 1-byte pipe ping-pong between two processes (µs): "
           + ", ".join(f"{k[9:-3]} {v:.1f}" for k, v in calibration.items()))
+    print("ratios: per run against picows_floor ('vs floor') and picows_orjson "
+          "('vs hand-rolled') on the same loop and gateway, then median [min-max]")
     print()
-    print(_report.table(rows))
+    print(_report.tables(rows, meta["profiles"]))
     print()
-    print("Goals (ratios vs the picows floor on the same loop, same run):")
+    print("kucoin_fast's default awaitable API, as a user compares it:")
+    print("\n".join(_report.headline_lines(rows)))
+    print()
+    print("Goals of issue 4 (emulator over ws://; ratios vs the floor, same loop, same run):")
     print("\n".join(_report.goal_lines(rows)))
     if micro is not None:
         from .micro import table as micro_table
@@ -157,12 +148,65 @@ def main(argv: list[str] | None = None) -> int:
         print("Micro-benchmarks (ns per call, best of 5):")
         print(micro_table(micro["rows"]) if "rows" in micro else micro["error"])
 
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the suite; print the tables; write the results."""
+    args = parse_args(argv)
+    profile = "smoke" if args.smoke else "quick" if args.quick else "full"
+    settings = dataclasses.replace(_runner.PROFILES[profile])
+    if args.runs:
+        settings.runs = args.runs
+    clients = [c for c in args.clients.split(",") if c]
+    unknown = [c for c in clients if c not in CLIENT_MODULES]
+    if unknown:
+        raise SystemExit(f"unknown client(s): {', '.join(unknown)}")
+    loops = [lp for lp in args.loops.split(",") if lp]
+    servers = _servers(args, profile)
+    variants = _runner.option_variants(clients, args.option,
+                                       [v for v in args.variants.split(",") if v])
+    pin = not args.no_pin and _runner.pinning_available()
+    if not args.no_pin and not pin:
+        print("note: taskset or two cores unavailable; running unpinned", file=sys.stderr)
+
+    calibration = _calibrate.calibrate(pin)
+    jobs = _runner.plan(settings, variants, loops, servers)
+    results, facts = _runner.execute(
+        settings, jobs, pin=pin, creds=Credentials(), progress=not args.no_progress,
+        gateway_options=_runner.GatewayOptions(
+            args.emulator_arg, shlex.split(args.emulator_cmd) if args.emulator_cmd else None))
+    profiles = [srv.profile for srv in servers]
+    rows = _report.summarize(results, list(CLIENT_MODULES), loops, profiles)
+    micro = None if args.no_micro else _micro(settings.micro_seconds, pin)
+    meta = _meta(profile, settings, clients, variants, loops, profiles, pin, calibration, facts)
+    _print_report(profile, settings, meta, rows, micro)
+
     args.out.mkdir(parents=True, exist_ok=True)
     _report.write_json(args.out / "results.json", meta, rows, results, micro)
     _report.write_csv(args.out / "results.csv", rows)
-    _report.write_png(args.out / "results.png", rows, subtitle)
-    print(f"\nwrote {args.out}/results.json, results.csv, results.png")
+    charts = _chart.write_png(args.out, rows, profiles, meta["subtitle"])
+    print(f"\nwrote {args.out}/results.json, results.csv, "
+          + ", ".join(p.name for p in charts))
     return 0
+
+
+def _meta(profile: str, settings: _runner.Settings, clients: list[str],
+          variants: list[tuple[str, tuple[str, ...]]], loops: list[str], profiles: list[str],
+          pin: bool, calibration: dict[str, float], facts: dict[str, Any]) -> dict[str, Any]:
+    meta: dict[str, Any] = {
+        "date_utc": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "profile": profile, "settings": dataclasses.asdict(settings), "clients": clients,
+        "rows": ["+".join((c, *o)) for c, o in variants], "loops": loops, "profiles": profiles,
+        "git_commit": _git_commit(), "python": sys.version.split()[0],
+        "implementation": platform.python_implementation(), "platform": platform.platform(),
+        "cpu": _cpu_model(), "cpus": os.cpu_count(), "versions": _versions(),
+        "placement": ("gateway on core 0, client on core 1; same-core rows: both on core 1"
+                      if pin else "unpinned"),
+        "calibration": calibration,
+        **facts,
+    }
+    meta["subtitle"] = (f"{meta['cpu']}, {meta['cpus']} cores, Python {meta['python']}, "
+                        f"{profile} profile, {settings.runs} run(s), {meta['placement']}")
+    return meta
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ import os
 import statistics
 from time import perf_counter_ns
 
-from ._runner import CLIENT_CORE, EMULATOR_CORE
+from ._runner import CLIENT_CORE, GATEWAY_CORE
 
 
 def pipe_round_trip_us(parent_core: int | None, child_core: int | None, rounds: int = 1000,
@@ -61,7 +61,7 @@ def pipe_round_trip_us(parent_core: int | None, child_core: int | None, rounds: 
 def calibrate(pin: bool) -> dict[str, float]:
     """Pipe ping-pong medians cross-core and same-core (or unpinned), back to back and
     after 200 µs of idling."""
-    placements = ({"cross_core": (CLIENT_CORE, EMULATOR_CORE), "same_core": (CLIENT_CORE, CLIENT_CORE)}
+    placements = ({"cross_core": (CLIENT_CORE, GATEWAY_CORE), "same_core": (CLIENT_CORE, CLIENT_CORE)}
                   if pin else {"unpinned": (None, None)})
     out = {}
     for name, (parent, child) in placements.items():

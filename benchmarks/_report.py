@@ -1,4 +1,10 @@
-"""Aggregation across runs, the comparison table, and the JSON / CSV / PNG outputs."""
+"""Aggregation across runs, the comparison tables, and the JSON / CSV outputs (the chart
+is in ``_chart``).
+
+Rows are (client variant, loop, profile); a profile is a gateway over ``ws://`` or
+``wss://`` (``emulator``, ``plain``, ``emulator+tls``, ``plain+tls``). Every ratio is
+taken within one run, on the same loop and profile, and then summarised over the runs.
+"""
 from __future__ import annotations
 
 import csv
@@ -8,7 +14,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from .clients import FLOOR
+from .clients import FLOOR, HAND_ROLLED
 
 
 class Metric(NamedTuple):
@@ -32,22 +38,41 @@ METRICS: tuple[Metric, ...] = (
     Metric("same_p99_us", "same-core", ("seq", "p99"), "1-core p99"),
     Metric("pipe_rps", "cross-core", ("pipe", "rps"), "pipelined req/s"),
     Metric("pipe_cpu_us", "cross-core", ("pipe", "cpu_us_per_req"), "CPU µs/req"),
+    Metric("pipe_p50_us", "cross-core", ("pipe_lat", "p50"), "pipelined p50 µs"),
+    Metric("pipe_p99_us", "cross-core", ("pipe_lat", "p99"), "pipelined p99 µs"),
     Metric("batch_p50_us", "cross-core", ("batch", "p50"), "batch×10 p50 µs"),
     Metric("batch_cpu_us", "cross-core", ("batch", "cpu_us_per_req"), "batch CPU µs"),
 )
-#: Ratios against the floor on the same loop, computed per run and then summarised.
-RATIOS: tuple[tuple[str, str, str], ...] = (
-    ("cpu_vs_floor", "pipe_cpu_us", "CPU/req vs floor"),
-    ("same_p50_vs_floor", "same_p50_us", "1-core p50 vs floor"),
-    ("seq_p50_vs_floor", "seq_p50_us", "seq p50 vs floor"),
+
+
+class Ratio(NamedTuple):
+    """A ratio against a reference client, per run: row metric / reference metric."""
+
+    key: str
+    metric: str
+    reference: str
+    label: str
+
+
+RATIOS: tuple[Ratio, ...] = (
+    Ratio("cpu_vs_floor", "pipe_cpu_us", FLOOR, "CPU/req vs floor"),
+    Ratio("cpu_vs_hand", "pipe_cpu_us", HAND_ROLLED, "CPU/req vs hand-rolled"),
+    Ratio("same_p50_vs_floor", "same_p50_us", FLOOR, "1-core p50 vs floor"),
+    Ratio("same_p50_vs_hand", "same_p50_us", HAND_ROLLED, "1-core p50 vs hand-rolled"),
+    Ratio("seq_p50_vs_floor", "seq_p50_us", FLOOR, "seq p50 vs floor"),
+    Ratio("seq_p50_vs_hand", "seq_p50_us", HAND_ROLLED, "seq p50 vs hand-rolled"),
 )
-#: The issue's goals: (client, ratio key, threshold).
+#: Issue 4's goals, on the emulator over ws:// (client, ratio key, threshold).
 GOALS: tuple[tuple[str, str, float], ...] = (
     ("kucoin_fast_await", "cpu_vs_floor", 1.3),
     ("kucoin_fast_await", "same_p50_vs_floor", 1.15),
     ("kucoin_fast_lowlevel", "cpu_vs_floor", 1.1),
     ("kucoin_fast_lowlevel", "same_p50_vs_floor", 1.1),
 )
+GOALS_PROFILE = "emulator"
+HEADLINE = "kucoin_fast_await"
+
+Key = tuple[str, str, str]  # (variant, loop, profile)
 
 
 def _spread(values: list[float]) -> dict[str, float] | None:
@@ -64,79 +89,127 @@ def _metric_value(result: dict[str, Any], m: Metric) -> float | None:
     return float(section[m.path[1]]) * m.scale
 
 
-def summarize(results: list[dict[str, Any]], order: list[str], loops: list[str]) -> list[dict[str, Any]]:
-    """One row per (client variant, loop): median/min/max of each metric over the runs."""
-    per_run: dict[tuple[str, str], dict[int, dict[str, float]]] = defaultdict(lambda: defaultdict(dict))
-    status: dict[tuple[str, str], list[str]] = defaultdict(list)
-    notes: dict[tuple[str, str], list[str]] = defaultdict(list)
-    errors: dict[tuple[str, str], int] = defaultdict(int)
-    for r in results:
-        key = (r["variant"], r["loop"])
+class _Collected:
+    """Worker results sorted by row: metric values per run, status, notes, errors."""
+
+    def __init__(self, results: list[dict[str, Any]]) -> None:
+        self.per_run: dict[Key, dict[int, dict[str, float]]] = defaultdict(lambda: defaultdict(dict))
+        self.status: dict[Key, list[str]] = defaultdict(list)
+        self.notes: dict[Key, list[str]] = defaultdict(list)
+        self.errors: dict[Key, int] = defaultdict(int)
+        for r in results:
+            self._add(r)
+
+    def _add(self, r: dict[str, Any]) -> None:
+        key = (r["variant"], r["loop"], r.get("profile", GOALS_PROFILE))
         if not r.get("available", True):
-            status[key].append("skipped: " + r.get("note", "unavailable"))
-            continue
+            self.status[key].append("skipped: " + r.get("note", "unavailable"))
+            return
         if r.get("note"):
-            notes[key].append(r["note"])
+            self.notes[key].append(r["note"])
         if "failed" in r:
-            status[key].append(f"failed ({r['placement']}): {r['failed']}")
+            self.status[key].append(f"failed ({r['placement']}): {r['failed']}")
         for m in METRICS:
             if m.placement == r["placement"] and (v := _metric_value(r, m)) is not None:
-                per_run[key][r["run"]][m.key] = v
-        for phase in ("seq", "pipe", "batch"):
+                self.per_run[key][r["run"]][m.key] = v
+        for phase in ("seq", "pipe", "pipe_lat", "batch"):
             if isinstance(r.get(phase), dict):
-                errors[key] += int(r[phase].get("errors", 0))
-        errors[key] += int(r.get("warmup_errors", 0))
+                self.errors[key] += int(r[phase].get("errors", 0))
+        self.errors[key] += int(r.get("warmup_errors", 0))
 
-    rows: list[dict[str, Any]] = []
-    def rank(variant: str) -> tuple[int, int, str]:
+    def reference(self, base: str, variant: str, loop: str, profile: str) -> str:
+        """The reference row for ``variant``: ``base`` in the same mode when it ran in it
+        (``picows_floor+coalesce_writes`` for a ``+coalesce_writes`` row), else ``base``."""
+        same_mode = base + variant[len(variant.split("+")[0]):]
+        return same_mode if (same_mode, loop, profile) in self.per_run else base
+
+    def ratio(self, ratio: Ratio, key: Key) -> dict[str, float] | None:
+        variant, loop, profile = key
+        ref = self.per_run.get((self.reference(ratio.reference, variant, loop, profile),
+                                loop, profile), {})
+        mk = ratio.metric
+        return _spread([rv[mk] / ref[run][mk] for run, rv in self.per_run.get(key, {}).items()
+                        if mk in rv and ref.get(run, {}).get(mk, 0) > 0])
+
+    def row(self, key: Key) -> dict[str, Any]:
+        variant, loop, profile = key
+        runs = self.per_run.get(key, {})
+        row: dict[str, Any] = {
+            "client": variant, "loop": loop, "profile": profile, "runs": len(runs),
+            "floor": self.reference(FLOOR, variant, loop, profile),
+            "hand_rolled": self.reference(HAND_ROLLED, variant, loop, profile),
+            "errors": self.errors[key],
+            "status": "; ".join(dict.fromkeys(self.status[key])) or "ok",
+            "note": "; ".join(dict.fromkeys(self.notes[key]))}
+        for m in METRICS:
+            row[m.key] = _spread([rv[m.key] for rv in runs.values() if m.key in rv])
+        for ratio in RATIOS:
+            row[ratio.key] = self.ratio(ratio, key)
+        return row
+
+
+def summarize(results: list[dict[str, Any]], order: list[str], loops: list[str],
+              profiles: list[str]) -> list[dict[str, Any]]:
+    """One row per (client variant, loop, profile): median/min/max of each metric and
+    ratio over the runs; profiles in ``profiles`` order, then clients in ``order``."""
+    data = _Collected(results)
+
+    def rank(variant: str) -> tuple[bool, int, str]:
         base = variant.split("+")[0]
         return ("+" in variant, order.index(base) if base in order else len(order), variant)
 
-    variants = sorted({k[0] for k in set(per_run) | set(status)}, key=rank)
-    for variant in variants:
-        for loop in loops:
-            key = (variant, loop)
-            if key not in per_run and key not in status:
-                continue
-            runs = per_run.get(key, {})
-            # An opt-in variant is compared with the floor in the same mode when it has one.
-            floor = FLOOR + variant[len(variant.split("+")[0]):]
-            if (floor, loop) not in per_run:
-                floor = FLOOR
-            floor_runs = per_run.get((floor, loop), {})
-            row: dict[str, Any] = {"client": variant, "loop": loop, "runs": len(runs),
-                                   "floor": floor,
-                                   "errors": errors[key],
-                                   "status": "; ".join(dict.fromkeys(status[key])) or "ok",
-                                   "note": "; ".join(dict.fromkeys(notes[key]))}
-            for m in METRICS:
-                row[m.key] = _spread([rv[m.key] for rv in runs.values() if m.key in rv])
-            for rkey, mkey, _ in RATIOS:
-                ratios = [rv[mkey] / floor_runs[run][mkey] for run, rv in runs.items()
-                          if mkey in rv and mkey in floor_runs.get(run, {})
-                          and floor_runs[run][mkey] > 0]
-                row[rkey] = _spread(ratios)
-            rows.append(row)
-    return rows
+    keys = set(data.per_run) | set(data.status)
+    variants = sorted({k[0] for k in keys}, key=rank)
+    return [data.row((v, lp, pf)) for pf in profiles for v in variants for lp in loops
+            if (v, lp, pf) in keys]
+
+
+def _ratio_text(spread: dict[str, float] | None) -> str:
+    if spread is None:
+        return "n/a"
+    if spread["n"] == 1:
+        return f"{spread['median']:.2f}"
+    return f"{spread['median']:.2f} [{spread['min']:.2f}-{spread['max']:.2f}]"
 
 
 def goal_lines(rows: list[dict[str, Any]]) -> list[str]:
-    """One line per issue goal: measured median ratio vs threshold, or why it is missing."""
+    """One line per issue-4 goal (emulator, ws://): median ratio vs threshold."""
     lines = []
+    rows = [r for r in rows if r["profile"] == GOALS_PROFILE]
     for client, rkey, limit in GOALS:
-        label = next(lbl for k, _, lbl in RATIOS if k == rkey)
-        for row in rows:
-            if row["client"] != client:
-                continue
+        label = next(r.label for r in RATIOS if r.key == rkey)
+        mine = [r for r in rows if r["client"] == client]
+        for row in mine:
             spread = row.get(rkey)
-            if spread is None:
-                lines.append(f"  {client} [{row['loop']}] {label} <= {limit}: n/a ({row['status']})")
-            else:
-                verdict = "met" if spread["median"] <= limit else "NOT met"
-                lines.append(f"  {client} [{row['loop']}] {label} <= {limit}: "
-                             f"{spread['median']:.2f} ({spread['min']:.2f}-{spread['max']:.2f}) {verdict}")
-        if not any(row["client"] == client for row in rows):
+            verdict = ("" if spread is None else
+                       " met" if spread["median"] <= limit else " NOT met")
+            detail = _ratio_text(spread) if spread else f"n/a ({row['status']})"
+            lines.append(f"  {client} [{row['loop']}] {label} <= {limit}: {detail}{verdict}")
+        if not mine:
             lines.append(f"  {client}: {label} <= {limit}: not run")
+    return lines
+
+
+def headline_lines(rows: list[dict[str, Any]]) -> list[str]:
+    """The user's comparison per profile and loop: the default awaitable API against the
+    floor and the hand-rolled client, and its pipelined latency with each write mode."""
+    lines = []
+    for row in rows:
+        if row["client"] != HEADLINE:
+            continue
+        same_core = ("" if row["same_p50_vs_floor"] is None else
+                     f"; 1-core p50 {_ratio_text(row['same_p50_vs_floor'])} x floor, "
+                     f"{_ratio_text(row['same_p50_vs_hand'])} x hand-rolled")
+        lines.append(
+            f"  {row['profile']:<13} {row['loop']:<7} CPU/req {_ratio_text(row['cpu_vs_floor'])}"
+            f" x floor, {_ratio_text(row['cpu_vs_hand'])} x hand-rolled{same_core}")
+        for other in rows:
+            if (other["client"].startswith(HEADLINE) and other["loop"] == row["loop"]
+                    and other["profile"] == row["profile"] and other.get("pipe_p50_us")):
+                lines.append(f"      {other['client']:<36} pipelined p50/p99 "
+                             f"{_fmt(other['pipe_p50_us'], 0, False)}/"
+                             f"{_fmt(other['pipe_p99_us'], 0, False)} µs, CPU/req "
+                             f"{_fmt(other['pipe_cpu_us'], 2, False)} µs")
     return lines
 
 
@@ -152,22 +225,23 @@ def _fmt(spread: dict[str, float] | None, digits: int, with_range: bool) -> str:
 TABLE_COLUMNS: tuple[tuple[str, str, int, bool], ...] = (
     # (row key, header, decimals, show min-max)
     ("seq_p50_us", "seq p50 µs", 1, True),
-    ("seq_p90_us", "p90", 1, False),
-    ("seq_p99_us", "p99", 1, False),
-    ("seq_p99.9_us", "p99.9", 0, False),
-    ("seq_max_us", "max", 0, False),
+    ("seq_p99_us", "p99", 0, False),
     ("same_p50_us", "1-core p50 µs", 1, True),
-    ("same_p50_vs_floor", "vs floor", 2, False),
-    ("pipe_rps", "pipelined req/s", 0, True),
+    ("same_p50_vs_floor", "vs floor", 2, True),
+    ("same_p50_vs_hand", "vs hand-rolled", 2, True),
     ("pipe_cpu_us", "CPU µs/req", 2, True),
-    ("cpu_vs_floor", "vs floor", 2, False),
-    ("batch_p50_us", "batch×10 p50 µs", 1, False),
+    ("cpu_vs_floor", "vs floor", 2, True),
+    ("cpu_vs_hand", "vs hand-rolled", 2, True),
+    ("pipe_p50_us", "pipe p50 µs", 0, False),
+    ("pipe_p99_us", "pipe p99", 0, False),
+    ("pipe_rps", "req/s", 0, False),
+    ("batch_p50_us", "batch×10 p50", 1, False),
     ("connect_ms", "connect ms", 2, False),
 )
 
 
 def table(rows: list[dict[str, Any]]) -> str:
-    """The comparison table as aligned plain text (medians, [min-max] over runs)."""
+    """The comparison table of one profile as aligned plain text (medians, [min-max])."""
     header = ["client", "loop", *(h for _, h, _, _ in TABLE_COLUMNS), "errors", "note"]
     body = []
     for row in rows:
@@ -187,6 +261,17 @@ def table(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def tables(rows: list[dict[str, Any]], profiles: list[str]) -> str:
+    """One table per profile, each under a heading line."""
+    parts = []
+    for profile in profiles:
+        mine = [r for r in rows if r["profile"] == profile]
+        if mine:
+            parts.append(f"[{profile}] gateway {profile.split('+')[0]} over "
+                         f"{'wss://' if profile.endswith('+tls') else 'ws://'}\n" + table(mine))
+    return "\n\n".join(parts)
+
+
 def write_json(path: Path, meta: dict[str, Any], rows: list[dict[str, Any]],
                results: list[dict[str, Any]], micro: dict[str, Any] | None) -> None:
     """Everything: run facts, the summary rows, every worker's raw result, micro-benchmarks."""
@@ -195,75 +280,19 @@ def write_json(path: Path, meta: dict[str, Any], rows: list[dict[str, Any]],
 
 
 def write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
-    """One line per client row: median, min and max of every metric and ratio."""
-    keys = [m.key for m in METRICS] + [k for k, _, _ in RATIOS]
-    header = ["client", "loop", "runs", "errors", "status"]
+    """One line per row: median, min and max of every metric and ratio."""
+    keys = [m.key for m in METRICS] + [r.key for r in RATIOS]
+    header = ["client", "loop", "profile", "runs", "errors", "status"]
     for k in keys:
         header += [f"{k}_median", f"{k}_min", f"{k}_max"]
     with path.open("w", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(header)
         for row in rows:
-            line = [row["client"], row["loop"], row["runs"], row["errors"], row["status"]]
+            line = [row["client"], row["loop"], row["profile"], row["runs"], row["errors"],
+                    row["status"]]
             for k in keys:
                 s = row.get(k)
                 line += ["", "", ""] if s is None else [f"{s['median']:.4g}", f"{s['min']:.4g}",
                                                         f"{s['max']:.4g}"]
             w.writerow(line)
-
-
-def write_png(path: Path, rows: list[dict[str, Any]], subtitle: str) -> None:
-    """Three panels: sequential latency percentiles, same-core p50, CPU per request."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    rows = [r for r in rows if r.get("seq_p50_us") or r.get("pipe_cpu_us")]
-    if not rows:
-        return
-    labels = [f"{r['client']} [{r['loop']}]" for r in rows][::-1]
-    rows = rows[::-1]
-    ys = range(len(rows))
-    fig, axes = plt.subplots(1, 3, figsize=(17, 0.45 * len(rows) + 2.2), sharey=True,
-                             gridspec_kw={"width_ratios": [2.2, 1, 1]})
-
-    def med(row: dict[str, Any], key: str) -> float:
-        s = row.get(key)
-        return s["median"] if s else 0.0
-
-    def err(row: dict[str, Any], key: str) -> tuple[float, float]:
-        s = row.get(key)
-        return (s["median"] - s["min"], s["max"] - s["median"]) if s else (0.0, 0.0)
-
-    ax = axes[0]
-    pcts = [("seq_p50_us", "p50"), ("seq_p90_us", "p90"), ("seq_p99_us", "p99"),
-            ("seq_p99.9_us", "p99.9")]
-    h = 0.8 / len(pcts)
-    for k, (key, name) in enumerate(pcts):
-        ax.barh([y + 0.4 - h * (k + 0.5) for y in ys], [med(r, key) for r in rows], height=h,
-                label=name)
-    ax.set_xscale("log")
-    ax.set_xlabel("round-trip latency, µs (log); emulator on core 0, client on core 1")
-    ax.set_title("sequential futures.order round trip")
-    ax.legend(loc="lower right", fontsize=8)
-    ax.set_yticks(list(ys), labels, fontsize=8)
-
-    for ax, key, title, xlabel in (
-        (axes[1], "same_p50_us", "same core p50", "µs (client + emulator on one core)"),
-        (axes[2], "pipe_cpu_us", "client CPU per request", "µs CPU/req (100 in flight)"),
-    ):
-        vals = [med(r, key) for r in rows]
-        errs = list(zip(*[err(r, key) for r in rows])) or None
-        ax.barh(list(ys), vals, xerr=errs, color="tab:gray" if key == "same_p50_us" else "tab:green",
-                capsize=2)
-        for y, v in zip(ys, vals):
-            if v:
-                ax.text(v, y, f" {v:.1f}", va="center", fontsize=7)
-        ax.set_title(title)
-        ax.set_xlabel(xlabel)
-    fig.suptitle(f"kucoin_fast benchmark suite: medians over runs (bars: min-max)\n{subtitle}",
-                 fontsize=10)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)

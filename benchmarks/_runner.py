@@ -1,29 +1,31 @@
-"""Orchestration: start the emulator on one core, run every client in its own process on
+"""Orchestration: start the gateways on one core, run every client in its own process on
 the other, repeat in interleaved order, collect the workers' JSON results."""
 from __future__ import annotations
 
 import dataclasses
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from . import gateways
 from ._kucoin import Credentials
-from .clients import CLIENT_MODULES, ClientUnavailable, load
+from ._tls import TLSFiles, make_files
+from .clients import ClientUnavailable, load
+from .gateways import GatewayProcess
 
 ROOT = Path(__file__).resolve().parent.parent
-URL_RE = re.compile(r"(wss?://\S+)")
-EMULATOR_CORE = 0
+GATEWAY_CORE = 0
 CLIENT_CORE = 1
+#: Rows every run adds by default: kucoin_fast's awaitable API with each write mode.
+DEFAULT_VARIANTS: tuple[str, ...] = ("kucoin_fast_await+coalesce_writes",
+                                     "kucoin_fast_await+no_coalesce")
 
 
 @dataclasses.dataclass
@@ -36,6 +38,7 @@ class Settings:
     n_seq: int
     n_same_core: int
     n_pipe: int
+    n_pipe_lat: int
     n_batch: int
     depth: int = 100
     batch_size: int = 10
@@ -45,128 +48,97 @@ class Settings:
 
 PROFILES: dict[str, Settings] = {
     "smoke": Settings(runs=1, n_connect=2, n_warmup=50, n_seq=200, n_same_core=200, n_pipe=400,
-                      n_batch=20, worker_timeout_s=60.0, micro_seconds=0.02),
+                      n_pipe_lat=200, n_batch=20, worker_timeout_s=60.0, micro_seconds=0.02),
     "quick": Settings(runs=1, n_connect=10, n_warmup=1000, n_seq=3000, n_same_core=3000,
-                      n_pipe=20_000, n_batch=300, worker_timeout_s=120.0, micro_seconds=0.1),
+                      n_pipe=20_000, n_pipe_lat=5000, n_batch=300, worker_timeout_s=120.0,
+                      micro_seconds=0.1),
     "full": Settings(runs=5, n_connect=50, n_warmup=5000, n_seq=20_000, n_same_core=20_000,
-                     n_pipe=100_000, n_batch=2000, worker_timeout_s=600.0, micro_seconds=0.5),
+                     n_pipe=100_000, n_pipe_lat=20_000, n_batch=2000, worker_timeout_s=600.0,
+                     micro_seconds=0.5),
 }
 
 
 @dataclasses.dataclass(frozen=True)
+class Server:
+    """Where the clients connect: a gateway kind over ``ws://`` or ``wss://``."""
+
+    gateway: str
+    tls: bool = False
+
+    @property
+    def profile(self) -> str:
+        """The name results are grouped by: ``emulator``, ``plain+tls``, ..."""
+        return self.gateway + ("+tls" if self.tls else "")
+
+
+@dataclasses.dataclass(frozen=True)
 class Job:
-    """One worker process: a client on a loop, in one placement, for some phases."""
+    """One worker process: a client on a loop against a server, in one placement."""
 
     run: int
     client: str
     loop: str
-    placement: str  # "cross-core" (emulator core 0, client core 1) | "same-core" (both core 1)
+    placement: str  # "cross-core" (gateway core 0, client core 1) | "same-core" (both core 1)
     phases: tuple[str, ...]
     options: tuple[str, ...] = ()
+    server: Server = Server("emulator")
 
     @property
     def variant(self) -> str:
-        """The table row name: the client plus any opt-in mode."""
+        """The table row name: the client plus any options."""
         return "+".join((self.client, *self.options))
 
 
 def pinning_available() -> bool:
     """True when ``taskset`` exists and both cores we pin to are usable."""
-    return shutil.which("taskset") is not None and {EMULATOR_CORE, CLIENT_CORE} <= os.sched_getaffinity(0)
+    return (shutil.which("taskset") is not None
+            and {GATEWAY_CORE, CLIENT_CORE} <= os.sched_getaffinity(0))
 
 
 def _pin_prefix(core: int | None) -> list[str]:
     return [] if core is None else ["taskset", "-c", str(core)]
 
 
-class Emulator:
-    """``python -m kucoin_fast.emulator`` in its own process, optionally pinned to a core."""
-
-    def __init__(self, creds: Credentials, core: int | None, extra_args: list[str],
-                 command: list[str] | None = None) -> None:
-        self.creds = creds
-        self.core = core
-        base = command or [sys.executable, "-m", "kucoin_fast.emulator"]
-        cmd = [*_pin_prefix(core), *base, "--host", "127.0.0.1", "--port", "0",
-               "--no-rate-limit", "--api-key", creds.api_key, "--api-secret", creds.api_secret,
-               "--api-passphrase", creds.passphrase, *extra_args]
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                     text=True, bufsize=1)
-        self.output: deque[str] = deque(maxlen=50)
-        self.url = self._wait_for_url(timeout=30.0)
-        threading.Thread(target=self._drain, daemon=True).start()
-
-    def _wait_for_url(self, timeout: float) -> str:
-        assert self.proc.stdout is not None
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            line = self.proc.stdout.readline()
-            if not line:
-                break
-            self.output.append(line.rstrip())
-            if "listening" in line and (m := URL_RE.search(line)):
-                return m.group(1)
-        self.stop()
-        raise RuntimeError("the emulator did not print its URL:\n" + "\n".join(self.output))
-
-    def _drain(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            self.output.append(line.rstrip())
-
-    def pin(self, core: int) -> None:
-        """Move every thread of the emulator to ``core``."""
-        for tid in os.listdir(f"/proc/{self.proc.pid}/task"):
-            os.sched_setaffinity(int(tid), {core})
-
-    def cpu_seconds(self) -> float:
-        """User + system CPU the emulator process has used so far."""
-        with open(f"/proc/{self.proc.pid}/stat") as fh:
-            fields = fh.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-    def stop(self) -> None:
-        """Terminate the emulator process."""
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+def _supports(client: str, option: str) -> bool:
+    try:
+        return option in load(client).supported_options
+    except ClientUnavailable:
+        return False
 
 
-def option_variants(clients: list[str], options: list[str]) -> list[tuple[str, tuple[str, ...]]]:
-    """(client, options) pairs: every client plainly, plus each client that supports an
-    opt-in option once more with it."""
+def option_variants(clients: list[str], options: list[str],
+                    variants: list[str]) -> list[tuple[str, tuple[str, ...]]]:
+    """(client, options) rows: every client with its defaults; each ``client+option`` of
+    ``variants`` whose client is in the run (a value the client rejects is reported as
+    unavailable by the worker); and every client that has an ``options`` mode with it."""
     combos: list[tuple[str, tuple[str, ...]]] = [(c, ()) for c in clients]
-    for option in options:
-        for c in clients:
-            try:
-                if option in load(c).supported_options:
-                    combos.append((c, (option,)))
-            except ClientUnavailable:
-                pass
-    return combos
+    for spec in variants:
+        client, *opts = spec.split("+")
+        if client in clients and opts:
+            combos.append((client, tuple(opts)))
+    combos += [(c, (o,)) for o in options for c in clients if _supports(c, o)]
+    return list(dict.fromkeys(combos))
 
 
-def plan(settings: Settings, clients: list[str], loops: list[str], options: list[str]) -> list[Job]:
+def plan(settings: Settings, variants: list[tuple[str, tuple[str, ...]]], loops: list[str],
+         servers: list[Server]) -> list[Job]:
     """All worker jobs in execution order.
 
-    Each run visits every (client, loop) once cross-core (connect, sequential, pipelined,
-    batch) and then once same-core (sequential only). The visiting order rotates by one
-    position every run so no client is always first or last (interleaved repeats: drift in
-    the machine's state spreads over all clients instead of biasing one).
+    Each run visits every (row, loop, server) once cross-core (connect, sequential,
+    pipelined, pipelined latency, batch) and then, over ``ws://``, once same-core
+    (sequential only). The visiting order rotates by one position every run so no
+    client is always first or last (interleaved repeats: drift in the machine's state
+    spreads over all clients instead of biasing one).
     """
-    combos = [(c, lp, opts) for c, opts in option_variants(clients, options) for lp in loops]
+    combos = [(c, opts, lp, srv) for srv in servers for c, opts in variants for lp in loops]
+    cross = ("connect", "seq", "pipe", "pipe_lat", "batch")
     jobs: list[Job] = []
     for run in range(settings.runs):
         shift = run % len(combos)
         order = combos[shift:] + combos[:shift]
-        for c, lp, opts in order:
-            jobs.append(Job(run, c, lp, "cross-core", ("connect", "seq", "pipe", "batch"), opts))
-        for c, lp, opts in order:
-            jobs.append(Job(run, c, lp, "same-core", ("seq",), opts))
+        jobs += [Job(run, c, lp, "cross-core", cross, opts, srv) for c, opts, lp, srv in order]
+        jobs += [Job(run, c, lp, "same-core", ("seq",), opts, srv)
+                 for c, opts, lp, srv in order if not srv.tls]
     return jobs
 
 
@@ -202,17 +174,20 @@ class Progress:
 
 
 def run_worker(job: Job, settings: Settings, url: str, creds: Credentials, core: int | None,
-               tmpdir: str) -> dict[str, Any]:
+               tmpdir: str, cafile: str | None = None) -> dict[str, Any]:
     """Run one job in a fresh interpreter; return its result dict (never raises)."""
     spec = {
         "client": job.client, "loop": job.loop, "url": url, "creds": list(creds),
+        "cafile": cafile if job.server.tls else None,
         "phases": list(job.phases), "options": list(job.options),
         "n_connect": settings.n_connect, "n_warmup": settings.n_warmup,
         "n_seq": settings.n_same_core if job.placement == "same-core" else settings.n_seq,
-        "n_pipe": settings.n_pipe, "n_batch": settings.n_batch, "depth": settings.depth,
-        "batch_size": settings.batch_size, "phase_timeout": settings.worker_timeout_s,
+        "n_pipe": settings.n_pipe, "n_pipe_lat": settings.n_pipe_lat, "n_batch": settings.n_batch,
+        "depth": settings.depth, "batch_size": settings.batch_size,
+        "phase_timeout": settings.worker_timeout_s,
     }
-    out = os.path.join(tmpdir, f"{job.run}-{job.variant}-{job.loop}-{job.placement}.json")
+    out = os.path.join(tmpdir, f"{job.run}-{job.variant}-{job.loop}-{job.server.profile}-"
+                               f"{job.placement}.json")
     cmd = [*_pin_prefix(core), sys.executable, "-m", "benchmarks._worker", json.dumps(spec), out]
     result: dict[str, Any]
     try:
@@ -229,40 +204,69 @@ def run_worker(job: Job, settings: Settings, url: str, creds: Credentials, core:
                   "failed": (stderr.strip().splitlines() or ["worker died"])[-1]}
     if "failed" in result and stderr.strip():
         result["stderr_tail"] = stderr.strip().splitlines()[-5:]
-    result.update(run=job.run, variant=job.variant, placement=job.placement)
+    result.update(run=job.run, variant=job.variant, placement=job.placement,
+                  profile=job.server.profile)
     return result
 
 
-def execute(settings: Settings, clients: list[str], loops: list[str], *, pin: bool,
-            options: list[str], creds: Credentials, emulator_args: list[str],
-            emulator_cmd: list[str] | None, progress: bool) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Run the whole plan; return (every worker result, facts about the run)."""
-    unknown = [c for c in clients if c not in CLIENT_MODULES]
-    if unknown:
-        raise SystemExit(f"unknown client(s): {', '.join(unknown)}")
-    jobs = plan(settings, clients, loops, options)
-    bar = Progress(len(jobs), progress)
-    emulator = Emulator(creds, EMULATOR_CORE if pin else None, emulator_args, emulator_cmd)
-    results: list[dict[str, Any]] = []
-    facts: dict[str, Any] = {"emulator_url": emulator.url, "pinned": pin}
-    t0 = time.monotonic()
+@dataclasses.dataclass
+class GatewayOptions:
+    """How to start the gateways: extra emulator arguments or another emulator build."""
+
+    emulator_args: list[str] = dataclasses.field(default_factory=list)
+    emulator_cmd: list[str] | None = None
+
+
+def start_gateways(servers: list[Server], creds: Credentials, core: int | None,
+                   options: GatewayOptions, tls: TLSFiles | None) -> dict[Server, GatewayProcess]:
+    """One gateway process per server, all on ``core``; stops the started ones on failure."""
+    started: dict[Server, GatewayProcess] = {}
     try:
-        with tempfile.TemporaryDirectory(prefix="kf-bench-") as tmpdir:
+        for srv in servers:
+            certfile = tls.certfile if srv.tls and tls is not None else None
+            cmd = gateways.command(srv.gateway, creds, certfile=certfile,
+                                   extra_args=options.emulator_args,
+                                   emulator_cmd=options.emulator_cmd)
+            started[srv] = GatewayProcess(cmd, core, name=f"{srv.profile} gateway")
+    except BaseException:
+        for gw in started.values():
+            gw.stop()
+        raise
+    return started
+
+
+def execute(settings: Settings, jobs: list[Job], *, pin: bool, creds: Credentials,
+            gateway_options: GatewayOptions,
+            progress: bool) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Run ``jobs``; return (every worker result, facts about the run)."""
+    servers = list(dict.fromkeys(job.server for job in jobs))
+    bar = Progress(len(jobs), progress)
+    results: list[dict[str, Any]] = []
+    t0 = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="kf-bench-") as tmpdir:
+        tls = make_files(tmpdir) if any(srv.tls for srv in servers) else None
+        running = start_gateways(servers, creds, GATEWAY_CORE if pin else None,
+                                 gateway_options, tls)
+        facts: dict[str, Any] = {"gateway_urls": {s.profile: g.url for s, g in running.items()},
+                                 "pinned": pin}
+        try:
             for job in jobs:
-                bar.show(f"run {job.run + 1}/{settings.runs} {job.placement} {job.variant}/{job.loop}")
+                bar.show(f"run {job.run + 1}/{settings.runs} {job.placement} {job.server.profile}"
+                         f" {job.variant}/{job.loop}")
+                gw = running[job.server]
                 if pin:
-                    emulator.pin(CLIENT_CORE if job.placement == "same-core" else EMULATOR_CORE)
-                cpu0 = emulator.cpu_seconds()
-                result = run_worker(job, settings, emulator.url, creds,
-                                    CLIENT_CORE if pin else None, tmpdir)
-                result["emulator_cpu_s"] = emulator.cpu_seconds() - cpu0
+                    gw.pin(CLIENT_CORE if job.placement == "same-core" else GATEWAY_CORE)
+                cpu0 = gw.cpu_seconds()
+                result = run_worker(job, settings, gw.url, creds, CLIENT_CORE if pin else None,
+                                    tmpdir, tls.cafile if tls else None)
+                result["gateway_cpu_s"] = gw.cpu_seconds() - cpu0
                 results.append(result)
                 bar.step()
-                if emulator.proc.poll() is not None:
-                    raise RuntimeError("the emulator exited:\n" + "\n".join(emulator.output))
-    finally:
-        bar.finish()
-        emulator.stop()
+                gw.check_alive()
+        finally:
+            bar.finish()
+            for gw in running.values():
+                gw.stop()
     facts["elapsed_s"] = time.monotonic() - t0
     return results, facts
 

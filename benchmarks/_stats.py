@@ -4,7 +4,7 @@ from __future__ import annotations
 import statistics
 from collections.abc import Iterable
 
-from hdrh.histogram import HdrHistogram
+from hdrh.histogram import HdrHistogram  # type: ignore[import-untyped]
 
 PERCENTILES: tuple[float, ...] = (50.0, 90.0, 99.0, 99.9)
 

@@ -17,7 +17,11 @@ from typing import Any
 
 from ._kucoin import Credentials, Workload
 from ._stats import summarize_ns
+from ._tls import client_context
 from .clients import BenchClient, ClientUnavailable, load
+
+#: Measured phases after the connect phase, in the order they run.
+PHASES: tuple[str, ...] = ("seq", "pipe", "pipe_lat", "batch")
 
 
 def _quiesce() -> None:
@@ -35,10 +39,13 @@ class Worker:
         self.creds = Credentials(*spec["creds"])
         self.n = 0  # next request number (clientOids stay unique within the process)
         self.result: dict[str, Any] = {}
+        cafile = spec.get("cafile")
+        #: The TLS profile's run-time CA (``wss://`` gateways); None over ``ws://``.
+        self.ssl_context = None if cafile is None else client_context(cafile)
 
     def _client(self) -> BenchClient:
         options = frozenset(self.spec.get("options", ()))
-        return self.cls(self.spec["url"], self.creds, self.workload, options)
+        return self.cls(self.spec["url"], self.creds, self.workload, options, self.ssl_context)
 
     def _numbers(self, n: int) -> int:
         start, self.n = self.n, self.n + n
@@ -54,7 +61,7 @@ class Worker:
         await asyncio.wait_for(client.connect(), timeout)
         try:
             await asyncio.wait_for(self.warmup(client), timeout)
-            for phase in ("seq", "pipe", "batch"):
+            for phase in PHASES:
                 if phase in phases:
                     await asyncio.wait_for(getattr(self, f"{phase}_phase")(client), timeout)
         finally:
@@ -113,6 +120,16 @@ class Worker:
         await self._measured(
             "pipe", n, lambda: client.run_pipelined(self._numbers(n), n, self.spec["depth"])
         )
+
+    async def pipe_lat_phase(self, client: BenchClient) -> None:
+        """``depth`` requests in flight again, each one's send -> reply time recorded (a
+        window of its own, so the timing does not touch the CPU/request above)."""
+        n = self.spec["n_pipe_lat"]
+        lat: list[int] = []
+        await self._measured(
+            "pipe_lat", n,
+            lambda: client.run_pipelined(self._numbers(n), n, self.spec["depth"], lat))
+        self.result["pipe_lat"].update(summarize_ns(lat))
 
     async def batch_phase(self, client: BenchClient) -> None:
         """``futures.multi_order`` of ``batch_size`` orders, one batch at a time."""

@@ -2,9 +2,11 @@
 
 ``python -m benchmarks.micro [--seconds S] [--json OUT]``. Every case is one callable
 timed with ``timeit`` (best of 5 repeats, ns per call). kucoin_fast cases are built from
-the compiled modules (``kucoin_fast._sign``, ``_encode``, ``_dispatch``) and their
-pure-Python twins in ``kucoin_fast._reference``; a case whose module or function is
-missing is reported as skipped with the reason, never as a failure.
+each of its builds: the compiled one and the pure-Python one, found through
+``kucoin_fast._impl`` (``compiled()`` / ``PYTHON``, the rebuilt layout) or, in the older
+layout, the modules ``_sign``/``_encode``/``_dispatch`` and their twins in
+``_reference``. A case whose module or function is missing is reported as skipped with
+the reason, never as a failure.
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import json
 import sys
 import timeit
 from collections.abc import Callable
+from types import SimpleNamespace
 from typing import Any, NamedTuple
 
 import orjson
@@ -53,12 +56,29 @@ def _sign_python() -> Callable[[], Any]:
     return lambda: hmac_b64(DEFAULT_API_SECRET, CHALLENGE)
 
 
-def _sign_kf(module: str) -> Callable[[], Callable[[], Any]]:
-    def build() -> Callable[[], Any]:
-        fn = _attr(module, "sign_challenge")
-        secret = DEFAULT_API_SECRET.encode()
+def _sign_kf(build: str) -> Callable[[], Callable[[], Any]]:
+    def make() -> Callable[[], Any]:
+        impl = kf_build(build)
+        if build == "python" and impl.sign is kf_build("compiled").sign:
+            raise LookupError("one signing module serves both builds")
+        fn, secret = impl.sign.sign_challenge, DEFAULT_API_SECRET.encode()
         return lambda: fn(secret, CHALLENGE)
-    return build
+    return make
+
+
+def kf_build(build: str) -> Any:
+    """kucoin_fast's ``compiled`` or ``python`` build: ``.sign`` and ``.encode`` modules
+    and a ``Connection`` factory, in whichever layout the installed package has."""
+    impl_module = _module("kucoin_fast._impl")
+    if hasattr(impl_module, "compiled"):
+        impl = impl_module.compiled() if build == "compiled" else impl_module.PYTHON
+        return SimpleNamespace(sign=impl.sign, encode=impl.encode, Connection=impl.Connection)
+    if build == "compiled":
+        return SimpleNamespace(sign=_module("kucoin_fast._sign"),
+                               encode=_module("kucoin_fast._encode"),
+                               Connection=_attr("kucoin_fast._dispatch", "Connection"))
+    twin = _module("kucoin_fast._reference")
+    return SimpleNamespace(sign=twin, encode=twin, Connection=twin.Connection)
 
 
 # ------------------------------------------------------------------- encoding
@@ -78,21 +98,23 @@ def _encode_json() -> Callable[[], Any]:
                           "args": _WORKLOAD.order(12345)}).encode()
 
 
-def _encode_kf(module: str) -> Callable[[], Callable[[], Any]]:
-    def build() -> Callable[[], Any]:
-        encode, buf = _attr(module, "encode_request"), _attr(module, "FrameBuffer")()
+def _encode_kf(build: str) -> Callable[[], Callable[[], Any]]:
+    def make() -> Callable[[], Any]:
+        enc = kf_build(build).encode
+        encode, buf = enc.encode_request, enc.FrameBuffer()
         return lambda: encode(buf, 12345, "futures.order", _WORKLOAD.order(12345))
-    return build
+    return make
 
 
-def _encode_prepared_kf(module: str) -> Callable[[], Callable[[], Any]]:
-    def build() -> Callable[[], Any]:
+def _encode_prepared_kf(build: str) -> Callable[[], Callable[[], Any]]:
+    def make() -> Callable[[], Any]:
         from .clients._kf import order_template
 
-        encode, buf = _attr(module, "encode_prepared_order"), _attr(module, "FrameBuffer")()
-        template = _attr(module, "OrderTemplate")(order_template("buy"))
+        enc = kf_build(build).encode
+        encode, buf = enc.encode_prepared_order, enc.FrameBuffer()
+        template = enc.OrderTemplate(order_template("buy"))
         return lambda: encode(buf, 12345, template, None, 1, _OID)
-    return build
+    return make
 
 
 # ------------------------------------------------- request cycle without a socket
@@ -177,22 +199,21 @@ def _cycle_python() -> Callable[[], Any]:
     return run
 
 
-def _cycle_kf(module: str) -> Callable[[], Callable[[], Any]]:
-    def build() -> Callable[[], Any]:
+def _cycle_kf(build: str) -> Callable[[], Callable[[], Any]]:
+    def make() -> Callable[[], Any]:
         from picows import WSMsgType
-
-        from ._kucoin import DEFAULT_API_SECRET
-
-        loop, transport = _ws_transport()
-        conn = _attr(module, "Connection")(loop, ws_key="micro", secret=DEFAULT_API_SECRET.encode(),
-                                           request_timeout=3600.0)
-        conn.on_ws_connected(transport)
         from picows.picows import _make_test_ws_frame
 
+        loop, transport = _ws_transport()
+        # One write per frame, like the picows + orjson cycle (no loop runs here to flush
+        # a deferred write).
+        conn = kf_build(build).Connection(loop, ws_key="micro", secret=DEFAULT_API_SECRET.encode(),
+                                          request_timeout=3600.0, coalesce_writes=False)
+        conn.on_ws_connected(transport)
         for hs in (CHALLENGE, _WELCOME):
             conn.on_ws_frame(transport, _make_test_ws_frame(WSMsgType.TEXT, hs, True, False))
         if not conn.is_ready:
-            raise LookupError(f"{module}.Connection did not accept the handshake")
+            raise LookupError(f"the {build} Connection did not accept the handshake")
         send, on_frame = conn.request_with_callback, conn.on_ws_frame
         done: list[Any] = []
 
@@ -203,7 +224,7 @@ def _cycle_kf(module: str) -> Callable[[], Callable[[], Any]]:
                 raise RuntimeError("reply not dispatched")
             done.clear()
         return run
-    return build
+    return make
 
 
 # ------------------------------------------------------------------- decoding
@@ -230,21 +251,19 @@ def _decode_json() -> Callable[[], Any]:
 #: The first case of each group is the obvious Python equivalent; ratios are against it.
 CASES: list[Case] = [
     Case("sign challenge", "hmac+hashlib+base64 (Python)", _sign_python),
-    Case("sign challenge", "kucoin_fast._sign.sign_challenge", _sign_kf("kucoin_fast._sign")),
-    Case("sign challenge", "kucoin_fast._reference twin", _sign_kf("kucoin_fast._reference")),
+    Case("sign challenge", "kucoin_fast sign_challenge (compiled build)", _sign_kf("compiled")),
+    Case("sign challenge", "kucoin_fast sign_challenge (Python build)", _sign_kf("python")),
     Case("encode order", "orjson.dumps(envelope dict)", _encode_orjson),
     Case("encode order", "json.dumps(envelope dict)", _encode_json),
-    Case("encode order", "kucoin_fast._encode.encode_request", _encode_kf("kucoin_fast._encode")),
-    Case("encode order", "kucoin_fast._reference twin", _encode_kf("kucoin_fast._reference")),
-    Case("encode order", "_encode.encode_prepared_order",
-         _encode_prepared_kf("kucoin_fast._encode")),
-    Case("encode order", "_reference.encode_prepared_order",
-         _encode_prepared_kf("kucoin_fast._reference")),
+    Case("encode order", "encode_request (compiled build)", _encode_kf("compiled")),
+    Case("encode order", "encode_request (Python build)", _encode_kf("python")),
+    Case("encode order", "encode_prepared_order (compiled build)", _encode_prepared_kf("compiled")),
+    Case("encode order", "encode_prepared_order (Python build)", _encode_prepared_kf("python")),
     Case("decode response", "orjson.loads + dict lookup", _decode_orjson),
     Case("decode response", "json.loads + dict lookup", _decode_json),
     Case("request cycle", "picows+orjson+dict (Python)", _cycle_python),
-    Case("request cycle", "kucoin_fast._dispatch.Connection", _cycle_kf("kucoin_fast._dispatch")),
-    Case("request cycle", "kucoin_fast._reference.Connection", _cycle_kf("kucoin_fast._reference")),
+    Case("request cycle", "kucoin_fast Connection (compiled build)", _cycle_kf("compiled")),
+    Case("request cycle", "kucoin_fast Connection (Python build)", _cycle_kf("python")),
     Case("request cycle", "(response frame construction only)", _cycle_frame_only),
 ]
 
@@ -283,14 +302,14 @@ def run(seconds: float) -> list[dict[str, Any]]:
 
 def table(rows: list[dict[str, Any]]) -> str:
     """Plain-text table of the micro-benchmark rows."""
-    lines = [f"{'hot path':<16}  {'implementation':<38}  {'ns/call':>9}  {'vs first':>8}",
-             "-" * 78]
+    lines = [f"{'hot path':<16}  {'implementation':<42}  {'ns/call':>9}  {'vs first':>8}",
+             "-" * 82]
     for r in rows:
         if "ns_per_call" in r:
-            lines.append(f"{r['group']:<16}  {r['name']:<38}  {r['ns_per_call']:9.0f}"
+            lines.append(f"{r['group']:<16}  {r['name']:<42}  {r['ns_per_call']:9.0f}"
                          f"  {r['vs_first']:8.2f}")
         else:
-            lines.append(f"{r['group']:<16}  {r['name']:<38}  {'skipped':>9}  {r['skipped'][:70]}")
+            lines.append(f"{r['group']:<16}  {r['name']:<42}  {'skipped':>9}  {r['skipped'][:70]}")
     return "\n".join(lines)
 
 

@@ -18,6 +18,9 @@ CLIENT_MODULES: tuple[str, ...] = (
     "websockets_json",
 )
 FLOOR = CLIENT_MODULES[0]
+#: The hand-rolled client users would write instead (picows + orjson + asyncio.Future):
+#: the second reference of every ratio ("vs hand-rolled").
+HAND_ROLLED = "picows_orjson"
 
 
 def load(name: str) -> type[BenchClient]:
@@ -37,4 +40,4 @@ def load(name: str) -> type[BenchClient]:
     return cls
 
 
-__all__ = ["CLIENT_MODULES", "FLOOR", "BenchClient", "ClientUnavailable", "load"]
+__all__ = ["CLIENT_MODULES", "FLOOR", "HAND_ROLLED", "BenchClient", "ClientUnavailable", "load"]

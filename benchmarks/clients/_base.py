@@ -12,16 +12,23 @@ from __future__ import annotations
 
 import abc
 import asyncio
+import ssl
 from collections.abc import Awaitable, Callable
 from time import perf_counter_ns
 from typing import Any, ClassVar
 
 from .._kucoin import SUCCESS, Credentials, Workload
 
-#: Opt-in client modes the suite knows how to request: ``busy_poll`` (spin on the socket
-#: instead of sleeping in the loop's poll) and ``coalesce_writes`` (one socket write per
-#: loop iteration instead of one per frame).
-KNOWN_OPTIONS: tuple[str, ...] = ("busy_poll", "coalesce_writes")
+#: Client modes the suite knows how to request, as extra table rows ``<client>+<name>``:
+#: name -> (``WebsocketAPIClient`` keyword, value). ``busy_poll``: spin on the socket
+#: instead of sleeping in the loop's poll; ``coalesce_writes``: always defer writes to the
+#: end of the loop iteration (one socket write per iteration); ``no_coalesce``: one socket
+#: write per frame. The headline rows pass none of them (the client's defaults).
+KNOWN_OPTIONS: dict[str, tuple[str, Any]] = {
+    "busy_poll": ("busy_poll", True),
+    "coalesce_writes": ("coalesce_writes", True),
+    "no_coalesce": ("coalesce_writes", False),
+}
 
 
 class ClientUnavailable(RuntimeError):
@@ -40,7 +47,8 @@ class BenchClient(abc.ABC):
     supported_options: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, url: str, creds: Credentials, workload: Workload,
-                 options: frozenset[str] = frozenset()) -> None:
+                 options: frozenset[str] = frozenset(),
+                 ssl_context: ssl.SSLContext | None = None) -> None:
         unsupported = options - self.supported_options
         if unsupported:
             raise ClientUnavailable(f"{self.name} has no {', '.join(sorted(unsupported))} mode")
@@ -48,6 +56,8 @@ class BenchClient(abc.ABC):
         self.creds = creds
         self.workload = workload
         self.options = options
+        #: Trust for ``wss://`` gateways (the TLS profile's run-time CA); None for ``ws://``.
+        self.ssl_context = ssl_context
 
     @classmethod
     def check_available(cls) -> None:
@@ -100,9 +110,11 @@ class BenchClient(abc.ABC):
                 errors += 1
         return errors
 
-    async def run_pipelined(self, start: int, n: int, depth: int) -> int:
+    async def run_pipelined(self, start: int, n: int, depth: int,
+                            latencies_ns: list[int] | None = None) -> int:
         """Orders ``start..start+n-1`` with ``depth`` in flight (``depth`` tasks awaiting
-        one order each, as an asyncio user would); return the number of errors."""
+        one order each, as an asyncio user would); return the number of errors. With
+        ``latencies_ns``, each request's send -> reply time is appended to it."""
         numbers = iter(range(start, start + n))
         order = self.order
 
@@ -113,7 +125,20 @@ class BenchClient(abc.ABC):
                     errors += 1
             return errors
 
-        return sum(await asyncio.gather(*(worker() for _ in range(depth))))
+        async def timed_worker(append: Callable[[int], None]) -> int:
+            errors = 0
+            for i in numbers:
+                t0 = perf_counter_ns()
+                if not await order(i):
+                    errors += 1
+                append(perf_counter_ns() - t0)
+            return errors
+
+        if latencies_ns is None:
+            workers = [worker() for _ in range(depth)]
+        else:
+            workers = [timed_worker(latencies_ns.append) for _ in range(depth)]
+        return sum(await asyncio.gather(*workers))
 
 
 def batch_ok(msg: dict[str, Any]) -> bool:
@@ -134,8 +159,9 @@ class FutureClient(BenchClient):
     """
 
     def __init__(self, url: str, creds: Credentials, workload: Workload,
-                 options: frozenset[str] = frozenset()) -> None:
-        super().__init__(url, creds, workload, options)
+                 options: frozenset[str] = frozenset(),
+                 ssl_context: ssl.SSLContext | None = None) -> None:
+        super().__init__(url, creds, workload, options, ssl_context)
         self._pending: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self._next_id = 0
 
@@ -178,23 +204,31 @@ class CallbackDriver:
     task or future sits between a response and the next request.
 
     ``send(i)`` sends request ``i``; the client's response callback calls
-    :meth:`completed`. The round trip is timed from just before ``send`` (frame building
-    included, as for the awaitable clients) to the start of :meth:`completed`.
+    :meth:`completed`. A round trip is timed from just before ``send`` (frame building
+    included, as for the awaitable clients) to the start of :meth:`completed`: with one
+    request in flight from one timestamp; with many (pipelined latency) from a timestamp
+    per request number, so the callback must then name the request it completes.
     """
 
-    __slots__ = ("_send", "done", "end", "errors", "latencies", "next", "outstanding", "sent_at")
+    __slots__ = ("_send", "done", "end", "errors", "latencies", "next", "outstanding",
+                 "sent_at", "sent_ns", "start")
 
     def __init__(self, send: Callable[[int], None]) -> None:
         self._send = send
         self.done: asyncio.Future[None] | None = None
-        self.next = self.end = self.outstanding = self.errors = self.sent_at = 0
+        self.start = self.next = self.end = self.outstanding = self.errors = self.sent_at = 0
         self.latencies: list[int] | None = None
+        #: Send time per request number (offset ``start``) while timing pipelined requests.
+        self.sent_ns: list[int] | None = None
 
     async def run(self, start: int, n: int, depth: int, latencies: list[int] | None) -> int:
         """Requests ``start..start+n-1``, ``depth`` in flight; return the error count.
-        ``latencies`` (sequential runs, ``depth`` 1) receives each round trip in ns."""
+        ``latencies`` receives each round trip in ns (``depth`` > 1: the client passes
+        the request number to :meth:`completed`)."""
         self.done = asyncio.get_running_loop().create_future()
-        self.next, self.end, self.latencies, self.errors = start, start + n, latencies, 0
+        self.start = self.next = start
+        self.end, self.latencies, self.errors = start + n, latencies, 0
+        self.sent_ns = [0] * n if latencies is not None and depth > 1 else None
         for _ in range(min(depth, n)):
             self._send_next()
         await self.done
@@ -204,21 +238,42 @@ class CallbackDriver:
         i = self.next
         self.next = i + 1
         self.outstanding += 1
-        self.sent_at = perf_counter_ns()
+        sent_ns = self.sent_ns
+        if sent_ns is None:
+            self.sent_at = perf_counter_ns()
+        else:
+            sent_ns[i - self.start] = perf_counter_ns()
         self._send(i)
 
-    def completed(self, ok: bool) -> None:
-        """One response arrived (``ok``: it was the expected success)."""
+    def completed(self, ok: bool, i: int = -1) -> None:
+        """One response arrived (``ok``: it was the expected success); ``i``: the number
+        of the request it answers (needed only when timing pipelined requests)."""
         now = perf_counter_ns()
         self.outstanding -= 1
         if not ok:
             self.errors += 1
-        if self.latencies is not None:
-            self.latencies.append(now - self.sent_at)
+        latencies = self.latencies
+        if latencies is not None:
+            sent_ns = self.sent_ns
+            if sent_ns is None:
+                latencies.append(now - self.sent_at)
+            elif self.start <= i < self.end:
+                latencies.append(now - sent_ns[i - self.start])
         if self.next < self.end:
             self._send_next()
         elif not self.outstanding and self.done is not None and not self.done.done():
             self.done.set_result(None)
+
+    def stop(self) -> None:
+        """Send nothing more: the current run ends once the requests in flight are answered."""
+        self.end = self.next
+        if not self.outstanding and self.done is not None and not self.done.done():
+            self.done.set_result(None)
+
+    @property
+    def answered(self) -> int:
+        """Requests of the current run answered so far."""
+        return self.next - self.start - self.outstanding
 
     def fail(self, exc: BaseException) -> None:
         """The connection died: end the current run with ``exc``."""
@@ -238,5 +293,6 @@ class CallbackClient(BenchClient):
     async def run_sequential(self, start: int, n: int, latencies_ns: list[int]) -> int:
         return await self.driver.run(start, n, 1, latencies_ns)
 
-    async def run_pipelined(self, start: int, n: int, depth: int) -> int:
-        return await self.driver.run(start, n, depth, None)
+    async def run_pipelined(self, start: int, n: int, depth: int,
+                            latencies_ns: list[int] | None = None) -> int:
+        return await self.driver.run(start, n, depth, latencies_ns)

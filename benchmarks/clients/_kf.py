@@ -29,13 +29,14 @@ def require(*attributes: str) -> Any:
 
 
 def supported_options() -> frozenset[str]:
-    """The opt-in modes (``KNOWN_OPTIONS``) ``WebsocketAPIClient`` accepts as keywords."""
+    """The modes of ``KNOWN_OPTIONS`` whose keyword ``WebsocketAPIClient`` accepts (a
+    value it then rejects makes that row unavailable, see :func:`make_client`)."""
     try:
         kf = require()
     except ClientUnavailable:
         return frozenset()
     params = inspect.signature(kf.WebsocketAPIClient).parameters
-    return frozenset(o for o in KNOWN_OPTIONS if o in params)
+    return frozenset(name for name, (keyword, _) in KNOWN_OPTIONS.items() if keyword in params)
 
 
 def build_note() -> str:
@@ -44,13 +45,32 @@ def build_note() -> str:
     return "" if getattr(kf, "USING_EXTENSIONS", True) else "PURE-PYTHON fallback (extensions not built)"
 
 
+def option_keywords(options: frozenset[str]) -> dict[str, Any]:
+    """``WebsocketAPIClient`` keyword arguments of the row's options (none: defaults)."""
+    return dict(KNOWN_OPTIONS[name] for name in sorted(options))
+
+
 def make_client(bench: BenchClient) -> Any:
-    """A ``WebsocketAPIClient`` for the bench client's URL, credentials and options."""
+    """A ``WebsocketAPIClient`` for the bench client's URL, credentials, TLS trust and
+    options. Nothing else is passed: a row without options measures the defaults.
+
+    An option value the installed client refuses raises :class:`ClientUnavailable`
+    with the client's own one-line reason, so that row is skipped, not failed.
+    """
     kf = require()
-    options: dict[str, Any] = {"ws_url": bench.url, "request_timeout": 60.0}
-    options.update(dict.fromkeys(bench.options, True))
+    extra = option_keywords(bench.options)
+    kwargs: dict[str, Any] = {"ws_url": bench.url, **extra}
+    if bench.ssl_context is not None:
+        kwargs["ssl_context"] = bench.ssl_context
     c = bench.creds
-    return kf.WebsocketAPIClient(c.api_key, c.api_secret, c.passphrase, **options)
+    try:
+        return kf.WebsocketAPIClient(c.api_key, c.api_secret, c.passphrase, **kwargs)
+    except (TypeError, ValueError, kf.ConfigurationError) as exc:
+        if not extra:
+            raise
+        given = ", ".join(f"{k}={v!r}" for k, v in extra.items())
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise ClientUnavailable(f"installed client rejects {given}: {reason}") from exc
 
 
 def order_template(side: str) -> dict[str, Any]:

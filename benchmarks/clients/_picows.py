@@ -3,6 +3,7 @@ handshake itself, then hands every later text frame to :meth:`on_response`."""
 from __future__ import annotations
 
 import asyncio
+import ssl
 
 from picows import WSFrame, WSListener, WSMsgType, WSTransport, ws_connect
 
@@ -60,10 +61,12 @@ class HandshakeListener(WSListener):
 
 
 async def connect_listener(
-    url: str, creds: Credentials, listener: HandshakeListener
+    url: str, creds: Credentials, listener: HandshakeListener,
+    ssl_context: ssl.SSLContext | None = None,
 ) -> tuple[WSTransport, HandshakeListener]:
     """Connect to the signed URL with ``listener`` and wait for the welcome."""
-    transport, _ = await ws_connect(lambda: listener, signed_url(url, creds))
+    transport, _ = await ws_connect(lambda: listener, signed_url(url, creds),
+                                    ssl_context=ssl_context)
     await listener.ready
     return transport, listener
 

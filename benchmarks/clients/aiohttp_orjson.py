@@ -23,7 +23,9 @@ class AiohttpOrjsonClient(FutureClient):
 
     async def connect(self) -> None:
         self._session = aiohttp.ClientSession()
-        ws = self._ws = await self._session.ws_connect(signed_url(self.url, self.creds))
+        ws = self._ws = await self._session.ws_connect(
+            signed_url(self.url, self.creds),
+            ssl=self.ssl_context if self.ssl_context is not None else True)
         await ws.send_str(challenge_reply(await ws.receive_str(), self.creds))
         check_welcome(await ws.receive_str())
         self._reader = asyncio.get_running_loop().create_task(self._read())

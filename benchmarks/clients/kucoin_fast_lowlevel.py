@@ -46,6 +46,21 @@ class KucoinFastLowLevelClient(CallbackClient):
         # Success is a WSAPIResponse; failures arrive as KucoinError instances.
         self.driver.completed(not isinstance(result, BaseException))
 
+    async def run_pipelined(self, start: int, n: int, depth: int,
+                            latencies_ns: list[int] | None = None) -> int:
+        if latencies_ns is None:
+            return await self.driver.run(start, n, depth, None)
+        # Timing each request needs its number in the callback: one closure per request
+        # (this window's CPU is not the reported CPU/request).
+        sends, prefix = self._sends, self._prefix
+
+        def send(i: int) -> None:
+            sends[i & 1](None, 1, f"{prefix}{i}",
+                         lambda result: timed.completed(not isinstance(result, BaseException), i))
+
+        timed = CallbackDriver(send)
+        return await timed.run(start, n, depth, latencies_ns)
+
     async def close(self) -> None:
         if self._client is not None:
             await self._client.close()

@@ -71,19 +71,73 @@ def _order_args(client_oid: str, side: str) -> dict[str, Any]:
             "size": 1, "leverage": 10}
 
 
+def _limit_args(client_oid: str, side: str) -> dict[str, Any]:
+    # Priced through any mark price, so it fills at once and nothing rests.
+    return {"clientOid": client_oid, "side": side, "symbol": SYMBOL, "type": "limit",
+            "price": "200000" if side == "buy" else "1000", "size": 1, "leverage": 10,
+            "timeInForce": "GTC"}
+
+
+#: Order bodies the floor can send (:meth:`PicowsFloorClient.use_orders`).
+ORDER_KINDS = {"market": _order_args, "limit": _limit_args}
+
+
+class Flood:
+    """Throughput mode (for measuring a gateway, ``benchmarks.emulator_throughput``):
+    batches of ``batch`` complete frames built once (request numbers, hence clientOids,
+    repeat every ``batch * batches`` requests: market and crossing orders fill at once,
+    so no duplicate is ever active), written while fewer than ``window`` requests are in
+    flight, refilled once per loop iteration; replies are only counted and checked."""
+
+    def __init__(self, transport: WSTransport, tpls: tuple[FrameTemplate, FrameTemplate],
+                 oks: int, window: int, batch: int = 100, batches: int = 200) -> None:
+        self._write = transport.underlying_transport.write
+        self._frames = [b"".join(tpls[i & 1].wire(i) for i in range(k * batch, (k + 1) * batch))
+                        for k in range(batches)]
+        self._batch, self._window, self._oks = batch, window, oks
+        self._next = 0
+        self.sent = self.received = self.errors = 0
+        self.running = True
+        self._scheduled = False
+
+    def pump(self) -> None:
+        """Top the window up."""
+        self._scheduled = False
+        while self.running and self.sent - self.received < self._window:
+            self._write(self._frames[self._next])
+            self._next = (self._next + 1) % len(self._frames)
+            self.sent += self._batch
+
+    def on_reply(self, payload: bytes) -> None:
+        """One reply: count it (only successes count as served) and refill soon."""
+        self.received += 1
+        if payload.count(_OK) != self._oks:
+            self.errors += 1
+        if not self._scheduled:
+            self._scheduled = True
+            asyncio.get_running_loop().call_soon(self.pump)
+
+    async def stop(self, timeout: float = 10.0) -> None:
+        """Send nothing more and wait for the replies still in flight."""
+        self.running = False
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self.received < self.sent and loop.time() < deadline:
+            await asyncio.sleep(0.01)
+
+
 class _FloorListener(HandshakeListener):
     def __init__(self, client: PicowsFloorClient) -> None:
         super().__init__(client.creds)
-        oid = client.workload.prefix + _MARK.decode()
-        #: Indexed by request number & 1: sell for even, buy for odd (position stays flat).
-        self.order_tpls = (_template("futures.order", _order_args(oid, "sell")),
-                           _template("futures.order", _order_args(oid, "buy")))
+        self.oid = client.workload.prefix + _MARK.decode()
+        self.set_order_kind("market")
         self.tpls = self.order_tpls
         self.oks = 1  # "code":"200000" occurrences in a good response (1 + items for a batch)
         self.last_sent = 0
         self.driver = CallbackDriver(self.send)
         self.cork: bytearray | None = bytearray() if "coalesce_writes" in client.options else None
         self.flush_scheduled = False
+        self.flood: Flood | None = None
 
     def use_batch(self, prefix: str, size: int) -> None:
         """Send ``futures.multi_order`` frames of ``size`` orders instead."""
@@ -91,6 +145,13 @@ class _FloorListener(HandshakeListener):
                  for k in range(size)]
         tpl = _template("futures.multi_order", items)
         self.tpls, self.oks = (tpl, tpl), 1 + size
+
+    def set_order_kind(self, kind: str) -> None:
+        """The body of the single ``futures.order`` frames (``ORDER_KINDS``)."""
+        args = ORDER_KINDS[kind]
+        #: Indexed by request number & 1: sell for even, buy for odd (position stays flat).
+        self.order_tpls = (_template("futures.order", args(self.oid, "sell")),
+                           _template("futures.order", args(self.oid, "buy")))
 
     def use_orders(self) -> None:
         """Back to single ``futures.order`` frames."""
@@ -116,11 +177,19 @@ class _FloorListener(HandshakeListener):
             self.cork.clear()
 
     def on_response(self, payload: bytes) -> None:
+        if self.flood is not None:
+            self.flood.on_reply(payload)
+            return
         driver = self.driver
         ok = payload.count(_OK) == self.oks
-        if driver.latencies is not None and payload[7:_ID_END] != b"%010d" % self.last_sent:
-            ok = False  # sequential: exactly one in flight, so the id must match
-        driver.completed(ok)
+        if driver.latencies is None:
+            driver.completed(ok)
+        elif driver.sent_ns is None:
+            # Sequential: exactly one in flight, so the id must be the one just sent.
+            driver.completed(ok and payload[7:_ID_END] == b"%010d" % self.last_sent)
+        else:
+            # Pipelined latency: the echoed id says which request this answers.
+            driver.completed(ok, int(payload[7:_ID_END]))
 
     def on_disconnected(self, exc: BaseException) -> None:
         self.driver.fail(exc)
@@ -139,7 +208,8 @@ class PicowsFloorClient(CallbackClient):
     async def connect(self) -> None:
         self._listener = _FloorListener(self)
         self.driver = self._listener.driver
-        self._transport, _ = await connect_listener(self.url, self.creds, self._listener)
+        self._transport, _ = await connect_listener(self.url, self.creds, self._listener,
+                                                   self.ssl_context)
 
     async def close(self) -> None:
         await close_transport(self._transport)
@@ -153,6 +223,21 @@ class PicowsFloorClient(CallbackClient):
             return await self.driver.run(start, n, 1, latencies_ns)
         finally:
             self._listener.use_orders()
+
+    def flood(self, kind: str, window: int) -> Flood:
+        """Switch this connection to :class:`Flood` (a load generator for measuring a
+        gateway, not a client); ``kind``: ``market`` or ``limit`` orders, or ``multi``
+        (``futures.multi_order`` of 10 market orders)."""
+        listener = self._listener
+        if kind == "multi":
+            listener.use_batch(self.workload.prefix, 10)
+        else:
+            listener.set_order_kind(kind)
+            listener.use_orders()
+        assert self._transport is not None
+        flood = listener.flood = Flood(self._transport, listener.tpls, listener.oks, window)
+        flood.pump()
+        return flood
 
 
 CLIENT = PicowsFloorClient

@@ -32,7 +32,8 @@ class PicowsOrjsonClient(FutureClient):
     _transport: WSTransport | None = None
 
     async def connect(self) -> None:
-        self._transport, _ = await connect_listener(self.url, self.creds, _Listener(self))
+        self._transport, _ = await connect_listener(self.url, self.creds, _Listener(self),
+                                                   self.ssl_context)
 
     async def close(self) -> None:
         await close_transport(self._transport)

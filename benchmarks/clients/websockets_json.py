@@ -21,7 +21,7 @@ class WebsocketsJsonClient(FutureClient):
     _reader: asyncio.Task[None] | None = None
 
     async def connect(self) -> None:
-        ws = self._ws = await connect(signed_url(self.url, self.creds))
+        ws = self._ws = await connect(signed_url(self.url, self.creds), ssl=self.ssl_context)
         await ws.send(challenge_reply(await ws.recv(), self.creds))
         check_welcome(await ws.recv())
         self._reader = asyncio.get_running_loop().create_task(self._read())

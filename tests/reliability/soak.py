@@ -1,7 +1,7 @@
 """Soak test (failure scenario 20): N requests through the emulator, resources sampled.
 
-    python -m benchmarks.soak                       # 10,000,000 market orders
-    python -m benchmarks.soak --requests 200000 --interval 20000 --json out.json
+    python tests/reliability/soak.py                # 10,000,000 market orders
+    python tests/reliability/soak.py --requests 200000 --interval 20000 --json out.json
 
 The emulator runs in a subprocess (``python -m kucoin_fast.emulator --no-rate-limit``)
 so client and server each get a core; ``--in-process`` runs it on the client's loop.
@@ -15,7 +15,11 @@ anything is pending, one ping timer, one pong timer while a pong is awaited), op
 and the number of asyncio tasks. At the end it reports the RSS slope (least squares,
 bytes per million requests) over the samples after the warm-up (``--warmup``, default
 20 % of the run) and exits non-zero when the final pending count, timer handles or fd
-count grew (``check()``), so CI can run a small one (tests/reliability/test_soak.py).
+count grew (``check()``), so CI can run a small one (``test_soak.py`` beside this file
+imports :func:`soak`).
+
+The client is observed only through ``client.connection(ws_key)`` and that connection's
+``pending_count``, ``stats()`` and ``is_ready``.
 """
 from __future__ import annotations
 
@@ -28,6 +32,7 @@ import re
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -68,6 +73,8 @@ class SoakResult:
     final: Sample | None = None
     rss_slope_bytes_per_million: float = 0.0
     warmup_requests: int = 0
+    #: ``client.connection().stats()`` at the end (replies, dropped frames by reason).
+    connection_stats: dict[str, int] = field(default_factory=dict)
 
     def check(self) -> list[str]:
         """Problems: growth of pending entries, timer handles or fds (empty = fine)."""
@@ -90,7 +97,7 @@ class SoakResult:
         return asdict(self)
 
 
-def slope(points: list[tuple[float, float]]) -> float:
+def slope(points: Sequence[tuple[float, float]]) -> float:
     """Least-squares slope of (x, y) points (0 with fewer than two points)."""
     if len(points) < 2:
         return 0.0
@@ -103,12 +110,17 @@ def slope(points: list[tuple[float, float]]) -> float:
     return sum((p[0] - mx) * (p[1] - my) for p in points) / var
 
 
+def _pending(client: Any) -> int:
+    conn = client.connection()
+    return 0 if conn is None else int(conn.pending_count)
+
+
 def _client_timers(client: Any, loop: asyncio.AbstractEventLoop) -> tuple[int, str]:
     scheduled = getattr(loop, "_scheduled", None)
     if scheduled is not None:
         return sum(1 for h in scheduled if not h.cancelled()), "loop._scheduled"
     conn = client.connection()
-    pending = client.stats().get("pending", 0)
+    pending = _pending(client)
     own = 0
     if conn is not None and conn.is_ready:
         own = 1 + (1 if pending else 0)  # ping timer + the deadline timer
@@ -195,7 +207,7 @@ async def soak(requests: int, *, url: str | None = None, window: int = 256,
         def sample() -> Sample:
             timers, kind = _client_timers(client, loop)
             return Sample(requests=done_count, seconds=time.perf_counter() - start,
-                          rss=rss_bytes(), pending=client.stats().get("pending", 0),
+                          rss=rss_bytes(), pending=_pending(client),
                           timers=timers, timers_kind=kind, fds=open_fds(),
                           tasks=len(asyncio.all_tasks()))
 
@@ -228,6 +240,8 @@ async def soak(requests: int, *, url: str | None = None, window: int = 256,
         await asyncio.sleep(0)
         gc.collect()
         result.final = sample()
+        conn = client.connection()
+        result.connection_stats = {} if conn is None else dict(conn.stats())
         result.seconds = time.perf_counter() - start
         result.errors = errors
         if first_error:
@@ -282,6 +296,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"pending baseline {b.pending}  final {f.pending}")
     print(f"timers baseline {b.timers}  final {f.timers} ({f.timers_kind})")
     print(f"tasks baseline {b.tasks}  final {f.tasks}")
+    print("connection stats", result.connection_stats)
     if args.json:
         with open(args.json, "w") as fh:
             json.dump(result.to_json(), fh, indent=1)
