@@ -29,18 +29,19 @@ buffer's headroom, the payload is masked in place with a key drawn from
 frame leaves at once, or joins one coalesced write at the end of the loop iteration
 (see :class:`Writer`).
 """
-from cpython.dict cimport PyDict_Next
+from cpython.dict cimport PyDict_GetItem, PyDict_Next
 from cpython.list cimport PyList_GET_ITEM, PyList_GET_SIZE
 from cpython.object cimport PyObject
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
 from cpython.float cimport PyFloat_AS_DOUBLE
 from libc.stdint cimport uint32_t, uint64_t
 from libc.stdlib cimport free, realloc, srand
-from libc.string cimport memcpy
+from libc.string cimport memcmp, memcpy
 
 from picows.picows cimport WSTransport
 
 import os
+import sys
 from decimal import Decimal
 
 from kucoin_fast import _rules
@@ -59,6 +60,9 @@ cdef extern from "Python.h":
 
 cdef enum:
     _MAX_DEPTH = 32
+    _MAX_FIELDS = 32
+    _MAX_NAME = 16
+    _MAX_CHOICES = 8
     # field kinds, from _rules.ORDER_FIELDS
     _K_STR = 0
     _K_ENUM = 1
@@ -74,21 +78,119 @@ cdef Py_ssize_t _MULTI_ORDER_MAX = _rules.MULTI_ORDER_MAX
 cdef Py_ssize_t _CLIENT_OID_MAX = _rules.CLIENT_OID_MAX
 cdef Py_ssize_t _REMARK_MAX = _rules.REMARK_MAX
 
-# Field table derived from _rules.ORDER_FIELDS (one source of truth): name -> index,
-# and per index its kind and enum choices.
-cdef dict _FIELD_INDEX = {}
-cdef int _FIELD_KIND[32]
-cdef list _FIELD_CHOICES = []
-#: Per field index the pre-encoded ``,"name":`` (written without the comma when first).
-cdef list _FIELD_KEY_JSON = []
 _kind_codes = {"str": _K_STR, "enum": _K_ENUM, "bool": _K_BOOL, "int": _K_INT, "dec": _K_DEC}
-for _i, (_name, (_kind, _choices)) in enumerate(_rules.ORDER_FIELDS.items()):
-    if _i >= 32:
-        raise RuntimeError("ORDER_FIELDS grew past 32 fields; widen the presence mask")
-    _FIELD_INDEX[_name] = _i
-    _FIELD_KIND[_i] = _kind_codes[_kind]
-    _FIELD_CHOICES.append(frozenset(_choices))
-    _FIELD_KEY_JSON.append(b',"' + _name.encode() + b'":')
+
+
+cdef class _Fields:
+    """One rule table of ``_rules`` (field name -> kind, enum choices) laid out for the
+    fused encoder: an index per name found by length, then pointer identity (the dict
+    keys of user code are usually the same interned strings), then ``memcmp``; the enum
+    choices compared the same way; the pre-encoded ``,"name":`` of each field."""
+
+    cdef tuple _keep                 # the name and choice strs the pointers below point into
+    cdef int n
+    cdef PyObject* name_obj[_MAX_FIELDS]
+    cdef const char* name_ptr[_MAX_FIELDS]
+    cdef int kind[_MAX_FIELDS]
+    cdef int by_len_start[_MAX_NAME + 2]
+    cdef int by_len[_MAX_FIELDS]
+    cdef int n_choices[_MAX_FIELDS]
+    cdef PyObject* choice_obj[_MAX_FIELDS][_MAX_CHOICES]
+    cdef const char* choice_ptr[_MAX_FIELDS][_MAX_CHOICES]
+    cdef Py_ssize_t choice_len[_MAX_FIELDS][_MAX_CHOICES]
+    cdef const char* key_ptr[_MAX_FIELDS]      # ',"name":' of each field
+    cdef Py_ssize_t key_len[_MAX_FIELDS]
+    cdef const char* choice_json_ptr[_MAX_FIELDS][_MAX_CHOICES]   # '"choice"'
+    cdef Py_ssize_t choice_json_len[_MAX_FIELDS][_MAX_CHOICES]
+    cdef list key_json               # per field: bytes ',"name":'
+    cdef dict index_of               # name -> index (for code outside the hot loop)
+
+    def __init__(self, dict table):
+        cdef int i, j, length, k
+        names = [sys.intern(name) for name in table]
+        if len(names) > _MAX_FIELDS:
+            raise RuntimeError("a field table grew past 32 fields; widen the presence mask")
+        keep = list(names)
+        self.key_json = []
+        self.index_of = {}
+        for i, name in enumerate(names):
+            kind, choices = table[name]
+            if not name.isascii() or len(name) > _MAX_NAME or len(choices) > _MAX_CHOICES:
+                raise RuntimeError(f"field {name!r} does not fit the encoder's tables")
+            self.name_obj[i] = <PyObject*>name
+            self.name_ptr[i] = <const char*>PyUnicode_DATA(name)
+            self.kind[i] = _kind_codes[kind]
+            key = b',"' + name.encode() + b'":'
+            keep.append(key)
+            self.key_json.append(key)
+            self.key_ptr[i] = <const char*>key
+            self.key_len[i] = len(key)
+            self.index_of[name] = i
+            self.n_choices[i] = len(choices)
+            for j, choice in enumerate(choices):
+                choice = sys.intern(choice)
+                keep.append(choice)
+                self.choice_obj[i][j] = <PyObject*>choice
+                self.choice_ptr[i][j] = <const char*>PyUnicode_DATA(choice)
+                self.choice_len[i][j] = len(choice)
+                quoted = b'"' + choice.encode() + b'"'
+                keep.append(quoted)
+                self.choice_json_ptr[i][j] = <const char*>quoted
+                self.choice_json_len[i][j] = len(quoted)
+        self.n = len(names)
+        self._keep = tuple(keep)
+        k = 0
+        for length in range(_MAX_NAME + 1):
+            self.by_len_start[length] = k
+            for i in range(self.n):
+                if len(names[i]) == length:
+                    self.by_len[k] = i
+                    k += 1
+        self.by_len_start[_MAX_NAME + 1] = k
+
+    cdef inline int index(self, object key) noexcept:
+        """The field index of the str ``key``, or -1 when it is not a field."""
+        cdef Py_ssize_t n
+        cdef int j, lo, hi
+        cdef const char* data
+        if not PyUnicode_IS_ASCII(key):
+            return -1
+        n = PyUnicode_GET_LENGTH(key)
+        if n > _MAX_NAME:
+            return -1
+        lo = self.by_len_start[n]
+        hi = self.by_len_start[n + 1]
+        for j in range(lo, hi):
+            if <PyObject*>key == self.name_obj[self.by_len[j]]:
+                return self.by_len[j]
+        data = <const char*>PyUnicode_DATA(key)
+        for j in range(lo, hi):
+            if memcmp(data, self.name_ptr[self.by_len[j]], n) == 0:
+                return self.by_len[j]
+        return -1
+
+    cdef inline int choice_index(self, int i, object value) noexcept:
+        """Which of field ``i``'s enum choices the str ``value`` is (-1: none)."""
+        cdef int j
+        cdef Py_ssize_t n
+        for j in range(self.n_choices[i]):
+            if <PyObject*>value == self.choice_obj[i][j]:
+                return j
+        if not PyUnicode_IS_ASCII(value):
+            return -1
+        n = PyUnicode_GET_LENGTH(value)
+        for j in range(self.n_choices[i]):
+            if n == self.choice_len[i][j] and memcmp(PyUnicode_DATA(value),
+                                                     self.choice_ptr[i][j], n) == 0:
+                return j
+        return -1
+
+
+cdef _Fields _FUTURES = _Fields(_rules.ORDER_FIELDS)
+cdef dict _FIELD_INDEX = _FUTURES.index_of
+cdef int* _FIELD_KIND = _FUTURES.kind
+#: Per field index the pre-encoded ``,"name":`` (written without the comma when first).
+cdef list _FIELD_KEY_JSON = _FUTURES.key_json
 
 cdef int _I_CLIENT_OID = _FIELD_INDEX["clientOid"]
 cdef int _I_SIDE = _FIELD_INDEX["side"]
@@ -110,6 +212,8 @@ cdef int _I_STOP_PRICE = _FIELD_INDEX["stopPrice"]
 cdef int _I_REMARK = _FIELD_INDEX["remark"]
 
 cdef unsigned int _SIZE_BITS = (1u << _I_SIZE) | (1u << _I_QTY) | (1u << _I_VALUE_QTY)
+cdef int _C_LIMIT = _rules.ORDER_TYPES.index("limit")
+cdef int _C_IOC = _rules.TIME_IN_FORCE.index("IOC")
 
 cdef frozenset _CANCEL_KEYS = frozenset(("orderId", "clientOid", "symbol"))
 
@@ -225,6 +329,26 @@ cdef class FrameBuffer:
 
 
 # ------------------------------------------------------------------ JSON writers
+cdef inline int _put(FrameBuffer buf, const char* data, Py_ssize_t size) except -1:
+    if buf.pos + size > buf.capacity:
+        buf.reserve(size)
+    memcpy(buf.mem + buf.pos, data, size)
+    buf.pos += size
+    return 0
+
+
+cdef inline int _write_plain_ascii(FrameBuffer buf, object s) except -1:
+    """A JSON string literal of an ASCII str that needs no escapes (checked by the caller)."""
+    cdef Py_ssize_t n = PyUnicode_GET_LENGTH(s)
+    if buf.pos + n + 2 > buf.capacity:
+        buf.reserve(n + 2)
+    buf.mem[buf.pos] = 0x22
+    memcpy(buf.mem + buf.pos + 1, PyUnicode_DATA(s), n)
+    buf.mem[buf.pos + n + 1] = 0x22
+    buf.pos += n + 2
+    return 0
+
+
 cdef inline int _put_char(FrameBuffer buf, char c) except -1:
     if buf.pos + 1 > buf.capacity:
         buf.reserve(1)
@@ -340,13 +464,13 @@ cdef int _write_long(FrameBuffer buf, long long value) except -1:
     if negative:
         tmp[23 - n] = 45  # '-'
         n += 1
-    buf.put(&tmp[24 - n], n)
+    _put(buf, &tmp[24 - n], n)
     return 0
 
 
 cdef int _write_ascii_text(FrameBuffer buf, str text) except -1:
     cdef bytes raw = text.encode("ascii")
-    buf.put(raw, len(raw))
+    _put(buf, raw, len(raw))
     return 0
 
 
@@ -382,14 +506,14 @@ cdef int _write_value(FrameBuffer buf, object value, int depth) except -1:
         return _write_str(buf, value)
     if t is bool:
         if value:
-            return buf.put(b"true", 4)
-        return buf.put(b"false", 5)
+            return _put(buf, b"true", 4)
+        return _put(buf, b"false", 5)
     if t is int:
         return _write_int(buf, value)
     if t is float:
         return _write_float(buf, value)
     if value is None:
-        return buf.put(b"null", 4)
+        return _put(buf, b"null", 4)
     if t is _Decimal or isinstance(value, _Decimal):
         return _write_decimal(buf, value)
     if depth >= _MAX_DEPTH:
@@ -465,14 +589,14 @@ cdef bint _digits_positive(object s, bint allow_fraction) noexcept:
     return digits_in_part > 0 and nonzero
 
 
-cdef bint _value_ok(int kind, int index, object value):
+cdef inline bint _value_ok(int kind, int index, object value):
     """Same verdict as ``_rules._check_kind`` for one field (True: valid)."""
     cdef object t = type(value)
     cdef double d
     if kind == _K_STR:
         return t is str and PyUnicode_GET_LENGTH(value) > 0
     if kind == _K_ENUM:
-        return t is str and value in <frozenset>_FIELD_CHOICES[index]
+        return t is str and _FUTURES.choice_index(index, value) >= 0
     if kind == _K_BOOL:
         return t is bool
     if kind == _K_INT:
@@ -512,17 +636,14 @@ cdef bint _encode_order_fast(FrameBuffer buf, object order) except -1:
     cdef Py_ssize_t pos = 0
     cdef PyObject* k
     cdef PyObject* v
-    cdef PyObject* found
-    cdef object key, value
-    cdef int index, kind
-    cdef unsigned int present = 0
+    cdef object key, value, t
+    cdef int index, kind, choice, overflow = 0
+    cdef long long number
+    cdef unsigned int bit, present = 0, trues = 0
     cdef unsigned int sizes
-    cdef bint first = True
-    cdef bint close_order = False, post_only = False, hidden = False, iceberg = False
-    cdef bint tif_ioc = False, is_limit = True
+    cdef bint first = True, tif_ioc = False, is_limit = True
     cdef object client_oid = None
-    cdef object remark = None
-    cdef bytes key_json
+    cdef _Fields fields = _FUTURES
     if type(order) is not dict:
         return False
     _put_char(buf, 123)
@@ -531,53 +652,72 @@ cdef bint _encode_order_fast(FrameBuffer buf, object order) except -1:
         value = <object>v
         if type(key) is not str:
             return False
-        found = PyDict_GetItemWithError(_FIELD_INDEX, key)
-        if found == NULL:
+        index = fields.index(key)
+        if index < 0:
             return False
-        index = <int><object>found
-        kind = _FIELD_KIND[index]
-        if not _value_ok(kind, index, value):
-            return False
-        present |= 1u << index
-        if kind == _K_BOOL:
-            if value is True:
-                if index == _I_CLOSE_ORDER:
-                    close_order = True
-                elif index == _I_POST_ONLY:
-                    post_only = True
-                elif index == _I_HIDDEN:
-                    hidden = True
-                elif index == _I_ICEBERG:
-                    iceberg = True
-        elif index == _I_TYPE:
-            is_limit = value == "limit"
-        elif index == _I_TIF:
-            tif_ioc = value == "IOC"
-        elif index == _I_CLIENT_OID:
-            client_oid = value
-        elif index == _I_REMARK:
-            remark = value
-        key_json = <bytes>_FIELD_KEY_JSON[index]
+        bit = 1u << index
+        present |= bit
         if first:
-            buf.put((<const char*>key_json) + 1, len(key_json) - 1)
+            _put(buf, fields.key_ptr[index] + 1, fields.key_len[index] - 1)
             first = False
         else:
-            buf.put(<const char*>key_json, len(key_json))
-        if type(value) is str:
-            _write_str(buf, value)
+            _put(buf, fields.key_ptr[index], fields.key_len[index])
+        kind = fields.kind[index]
+        t = type(value)
+        if kind == _K_ENUM:
+            if t is not str:
+                return False
+            choice = fields.choice_index(index, value)
+            if choice < 0:
+                return False
+            if index == _I_TYPE:
+                is_limit = choice == _C_LIMIT
+            elif index == _I_TIF:
+                tif_ioc = choice == _C_IOC
+            _put(buf, fields.choice_json_ptr[index][choice],
+                 fields.choice_json_len[index][choice])
+        elif kind == _K_STR:
+            if t is not str or PyUnicode_GET_LENGTH(value) == 0:
+                return False
+            if index == _I_CLIENT_OID:
+                # The charset needs no JSON escape: checked, then copied as is.
+                if not _client_oid_ok(value):
+                    return False
+                client_oid = value
+                _write_plain_ascii(buf, value)
+            else:
+                if index == _I_REMARK and PyUnicode_GET_LENGTH(value) > _REMARK_MAX:
+                    return False
+                _write_str(buf, value)
+        elif kind == _K_BOOL:
+            if t is not bool:
+                return False
+            if value is True:
+                trues |= bit
+                _put(buf, b"true", 4)
+            else:
+                _put(buf, b"false", 5)
+        elif kind == _K_INT and t is int:
+            number = PyLong_AsLongLongAndOverflow(value, &overflow)
+            if overflow != 0 or number <= 0:
+                return False  # _rules decides (a huge int is valid, but written by repr)
+            _write_long(buf, number)
         else:
-            _write_value(buf, value, 1)
+            if not _value_ok(kind, index, value):
+                return False
+            if t is str:
+                _write_str(buf, value)
+            else:
+                _write_value(buf, value, 1)
     _put_char(buf, 125)
     # Cross-field rules, as in _rules.validate_order.
     if not (present & (1u << _I_CLIENT_OID)) or not (present & (1u << _I_SYMBOL)):
         return False
-    if not close_order and not (present & (1u << _I_SIDE)):
-        return False
-    if not _client_oid_ok(client_oid):
+    if not (trues & (1u << _I_CLOSE_ORDER)) and not (present & (1u << _I_SIDE)):
         return False
     sizes = present & _SIZE_BITS
     if sizes == 0:
-        if not close_order:
+        if not (trues & (1u << _I_CLOSE_ORDER)):
             return False
     elif sizes & (sizes - 1):
         return False  # more than one of size/qty/valueQty
@@ -586,11 +726,10 @@ cdef bint _encode_order_fast(FrameBuffer buf, object order) except -1:
     if present & (1u << _I_STOP):
         if not (present & (1u << _I_STOP_PRICE)) or not (present & (1u << _I_STOP_PRICE_TYPE)):
             return False
-    if post_only and (hidden or iceberg or tif_ioc):
+    if trues & (1u << _I_POST_ONLY) and (
+            trues & ((1u << _I_HIDDEN) | (1u << _I_ICEBERG)) or tif_ioc):
         return False
-    if iceberg and not (present & (1u << _I_VISIBLE_SIZE)):
-        return False
-    if remark is not None and PyUnicode_GET_LENGTH(remark) > _REMARK_MAX:
+    if trues & (1u << _I_ICEBERG) and not (present & (1u << _I_VISIBLE_SIZE)):
         return False
     buf.ref = client_oid
     return True
@@ -660,13 +799,32 @@ cdef bytes _PRICE_OPEN = b',"price":'
 
 
 cdef inline int _put_bytes(FrameBuffer buf, bytes data) except -1:
-    return buf.put(data, len(data))
+    return _put(buf, data, len(data))
+
+
+#: op -> the pre-encoded '","op":"<op>","args":' of the ops the client sends.
+cdef dict _OP_HEADS = {op: b'","op":"' + op.encode() + b'","args":'
+                       for op in _rules.REPLY_OPS if op != _rules.OP_PONG}
+
+
+cdef bytes _HEAD_ORDER = _OP_HEADS[_rules.OP_ORDER]
+cdef bytes _HEAD_CANCEL = _OP_HEADS[_rules.OP_CANCEL]
 
 
 cdef int _write_envelope_head(FrameBuffer buf, long long request_id, str op) except -1:
+    # The client passes the _rules constants themselves: identity first, then the dict.
+    cdef PyObject* head
+    if op is _OP_ORDER:
+        head = <PyObject*>_HEAD_ORDER
+    elif op is _OP_CANCEL:
+        head = <PyObject*>_HEAD_CANCEL
+    else:
+        head = PyDict_GetItem(_OP_HEADS, op)
     buf.pos = FRAME_HEADROOM
     _put_bytes(buf, _ID_OPEN)
     _write_long(buf, request_id)
+    if head != NULL:
+        return _put_bytes(buf, <bytes>head)
     _put_bytes(buf, _OP_OPEN)
     _write_str(buf, op)
     _put_bytes(buf, _ARGS_OPEN)
@@ -799,7 +957,7 @@ cpdef Py_ssize_t encode_prepared_order(FrameBuffer buf, long long request_id,
     _put_char(buf, 58)
     _write_generic_args(buf, size, _OP_ORDER)
     _put_bytes(buf, template._static_args)
-    buf.put(b"}}", 2)
+    _put(buf, b"}}", 2)
     buf.ref = client_oid
     return buf.pos - FRAME_HEADROOM
 
