@@ -37,6 +37,19 @@ def _simdjson_dir() -> str:
     return os.path.dirname(simdjson.__file__)
 
 
+def _drop_stale_output(source: str) -> None:
+    """Cython does not track the cimports of an augmenting .pxd: when any .pxd of the
+    package is newer than a pure-Python module's generated C++, delete it so it is
+    regenerated (a stale build would read the scanner's and writer's structs at old
+    offsets)."""
+    generated = source[:-3] + ".cpp"
+    if not os.path.exists(generated):
+        return
+    built = os.path.getmtime(generated)
+    if any(os.path.getmtime(p) > built for p in glob.glob("kucoin_fast/**/*.pxd", recursive=True)):
+        os.remove(generated)
+
+
 def _cpp_flags() -> list[str]:
     return ["/std:c++17"] if sys.platform == "win32" else ["-std=c++17"]
 
@@ -70,6 +83,7 @@ def _extensions() -> list[Extension]:
         # The source's first line turns annotation typing off: types come from the
         # .pxd only, the annotations are for mypy. C++ with simdjson's header only:
         # it cimports the scanner, whose declarations name simdjson's types.
+        _drop_stale_output(source)
         exts.append(Extension(name, [source], include_dirs=[_simdjson_dir()], language="c++",
                               extra_compile_args=extra_compile + _cpp_flags(),
                               define_macros=macros))

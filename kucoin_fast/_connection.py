@@ -37,6 +37,7 @@ What a trader can rely on:
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from asyncio import CancelledError
@@ -100,6 +101,17 @@ _PONG = WSMsgType.PONG
 _oids_of_ref = _rules.oids_of_ref
 _client_oids_of = _rules.client_oids_of
 _order_ids_of = _rules.order_ids_of
+
+
+def _loop_fast_paths(loop: Any) -> tuple[Callable[[], float], Callable[[], Any]]:
+    """``loop.time`` and ``loop.create_future``, or for the stock asyncio loop (whose
+    versions are Python methods) what they call: ``time.monotonic`` and the C Future
+    bound to the loop. uvloop's are C already."""
+    cls = type(loop)
+    if cls.time is asyncio.BaseEventLoop.time and \
+            cls.create_future is asyncio.BaseEventLoop.create_future:
+        return time.monotonic, functools.partial(asyncio.Future, loop=loop)
+    return loop.time, loop.create_future
 
 
 class WSAPIResponse:
@@ -180,8 +192,7 @@ class _Requests:
     def __init__(self, loop: Any, ws_key: str, timeout: float, clock: Callable[[], float],
                  on_outcome: Callable[[Any], None] | None) -> None:
         self._loop = loop
-        self._time = loop.time
-        self._create_future = loop.create_future
+        self._time, self._create_future = _loop_fast_paths(loop)
         self.ws_key = ws_key
         self.timeout = timeout
         self._clock = clock

@@ -100,7 +100,7 @@ cdef class _Keepalive:
 
 
 cdef class Connection(WSListener):
-    cdef readonly object transport
+    cdef readonly WSTransport transport
     cdef object _loop
     cdef object _kit
     cdef FrameBuffer _buf

@@ -68,6 +68,8 @@ cdef extern from "simdjson.h" namespace "simdjson::dom":
 
 cdef class ReplyScan:
     cdef simd_parser* _parser
+    cdef char* _scratch               # padded copy of a frame picows gives no tail for
+    cdef Py_ssize_t _scratch_size
     cdef simd_element _root
     cdef simd_element _data_el
     cdef simd_element _rl_el

@@ -16,7 +16,8 @@ callback only. The kinds and the id rule are defined once, in :mod:`._parse_py`.
 """
 from cpython.unicode cimport PyUnicode_DecodeUTF8
 from cython.operator cimport dereference, preincrement
-from libc.string cimport memcmp
+from libc.stdlib cimport free, realloc
+from libc.string cimport memcmp, memcpy
 
 from kucoin_fast import _parse_py, _rules
 from kucoin_fast.types import RateLimit
@@ -127,21 +128,38 @@ cdef class ReplyScan:
 
     def __cinit__(self):
         self._parser = new simd_parser()
+        self._scratch = NULL
+        self._scratch_size = 0
         self.kind = K_MALFORMED
         self.why = ""
         self.request_id = -1
 
     def __dealloc__(self):
         del self._parser
+        free(self._scratch)
 
     cdef int _parse(self, WSFrame frame) except -1:
         """Parse the payload; 1 when the root is an object (then iterate it), else 0."""
         cdef simd_element root
+        cdef const char* data = frame.payload_ptr
+        cdef Py_ssize_t size = frame.payload_size
+        cdef char* grown
         self._has_data = False
         self._has_rl = False
+        if frame.tail_size < <Py_ssize_t>SIMDJSON_PADDING:
+            # simdjson reads up to SIMDJSON_PADDING bytes past the end; picows guarantees
+            # only tail_size (0 for the last frame of a read). Copy into our own padded
+            # buffer (reused: no allocation per frame) rather than let simdjson allocate.
+            if self._scratch_size < size + <Py_ssize_t>SIMDJSON_PADDING:
+                grown = <char*>realloc(self._scratch, size + SIMDJSON_PADDING + 256)
+                if grown == NULL:
+                    raise MemoryError()
+                self._scratch = grown
+                self._scratch_size = size + SIMDJSON_PADDING + 256
+            memcpy(self._scratch, data, size)
+            data = self._scratch
         try:
-            root = self._parser.parse(frame.payload_ptr, <size_t>frame.payload_size,
-                                      frame.tail_size < <Py_ssize_t>SIMDJSON_PADDING)
+            root = self._parser.parse(data, <size_t>size, False)
         except Exception:  # simdjson rejects it: not JSON / truncated / bad UTF-8
             self.kind = K_MALFORMED
             self.why = _WHY_JSON
