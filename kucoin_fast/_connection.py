@@ -75,6 +75,7 @@ _K_NOTICE = _parse_py.K_NOTICE
 _K_CHALLENGE = _parse_py.K_CHALLENGE
 _K_WELCOME = _parse_py.K_WELCOME
 _K_ERROR = _parse_py.K_ERROR
+_NO_TIME = _parse_py.NO_TIME
 
 # Connection states.
 _AWAIT_CONNECT = 0
@@ -132,10 +133,22 @@ class WSAPIResponse:
         self.code = code
         self.msg = msg
         self.data = data
-        self.in_time = in_time
-        self.out_time = out_time
+        self._in_time = _NO_TIME if in_time is None else in_time
+        self._out_time = _NO_TIME if out_time is None else out_time
         self.rate_limit = rate_limit
         self.ws_key = ws_key
+
+    # The times are kept as plain integers and become Python ints when read: most
+    # callers never look at them.
+    @property
+    def in_time(self) -> int | None:
+        """The gateway's receive time (ms, or ns with ``enable_ns``), if it said."""
+        return None if self._in_time == _NO_TIME else self._in_time
+
+    @property
+    def out_time(self) -> int | None:
+        """The gateway's send time (ms, or ns with ``enable_ns``), if it said."""
+        return None if self._out_time == _NO_TIME else self._out_time
 
     @property
     def ok(self) -> bool:
@@ -694,8 +707,8 @@ class Connection(WSListener):
         response.code = scan.code
         response.msg = scan.msg
         response.data = scan.take_data()
-        response.in_time = scan.in_time
-        response.out_time = scan.out_time
+        response._in_time = scan.in_time_raw
+        response._out_time = scan.out_time_raw
         response.rate_limit = scan.take_rate_limit()
         response.ws_key = self.ws_key
         return response
@@ -737,7 +750,8 @@ class Connection(WSListener):
         if kind == _K_ERROR:
             msg = scan.msg
             self._fail_handshake(handshake_error(
-                scan.code, msg if isinstance(msg, str) else None, scan.in_time,
+                scan.code, msg if isinstance(msg, str) else None,
+                None if scan.in_time_raw == _NO_TIME else scan.in_time_raw,
                 self._url_timestamp_ms))
         elif kind == _K_MALFORMED:
             self._fail_handshake(ConnectError(f"the gateway sent a bad handshake frame "

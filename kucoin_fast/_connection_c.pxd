@@ -13,6 +13,7 @@ from kucoin_fast._encode cimport FrameBuffer, Writer
 from kucoin_fast._parse cimport ReplyScan
 
 cdef int _K_MALFORMED, _K_REPLY, _K_PONG, _K_NOTICE, _K_CHALLENGE, _K_WELCOME, _K_ERROR
+cdef long long _NO_TIME
 cdef int _AWAIT_CONNECT, _AWAIT_CHALLENGE, _AWAIT_WELCOME, _READY, _CLOSED
 cdef int _E_PENDING, _E_DONE, _E_CANCELLED, _E_TIMED_OUT
 cdef Py_ssize_t _FORGOTTEN_MAX
@@ -28,8 +29,8 @@ cdef class WSAPIResponse:
     cdef readonly str code
     cdef readonly object msg
     cdef readonly object data
-    cdef readonly object in_time
-    cdef readonly object out_time
+    cdef long long _in_time
+    cdef long long _out_time
     cdef readonly object rate_limit
     cdef readonly str ws_key
 

@@ -84,8 +84,8 @@ cdef class ReplyScan:
     cdef readonly object code
     cdef readonly bint code_ok
     cdef readonly object msg
-    cdef readonly object in_time
-    cdef readonly object out_time
+    cdef readonly long long in_time_raw
+    cdef readonly long long out_time_raw
     cdef readonly object session_id
     cdef readonly object ping_interval
     cdef readonly object ping_timeout

@@ -30,6 +30,7 @@ cdef int K_CHALLENGE = _parse_py.K_CHALLENGE
 cdef int K_WELCOME = _parse_py.K_WELCOME
 cdef int K_ERROR = _parse_py.K_ERROR
 cdef Py_ssize_t _MAX_ID_DIGITS = _parse_py.MAX_ID_DIGITS
+cdef long long _NO_TIME = _parse_py.NO_TIME
 
 cdef str _SUCCESS = _rules.SUCCESS_CODE
 cdef bytes _SUCCESS_B = _SUCCESS.encode()
@@ -106,6 +107,17 @@ cdef object _int_or_none(simd_element el):
     if t == element_type.UINT64:
         return el.get_uint64()
     return None
+
+
+cdef long long _time_raw(simd_element el) noexcept:
+    cdef element_type t = el.type()
+    cdef long long v
+    if t == element_type.INT64:
+        v = el.get_int64()
+        return v  # INT64_MIN is NO_TIME itself, as in the oracle
+    if t == element_type.UINT64 and el.get_uint64() < (<unsigned long long>1 << 63):
+        return <long long>el.get_uint64()
+    return _NO_TIME
 
 
 cdef long long _parse_request_id(const char* ptr, Py_ssize_t size) noexcept:
@@ -187,8 +199,8 @@ cdef class ReplyScan:
         if not self._parse(frame):
             return K_MALFORMED
         self.msg = None
-        self.in_time = None
-        self.out_time = None
+        self.in_time_raw = _NO_TIME
+        self.out_time_raw = _NO_TIME
         self.code = None
         self.code_ok = False
         self.op = None
@@ -221,9 +233,9 @@ cdef class ReplyScan:
                 self._data_el = value
                 self._has_data = True
             elif _key_is(key, key_len, b"inTime", 6):
-                self.in_time = _int_or_none(value)
+                self.in_time_raw = _time_raw(value)
             elif _key_is(key, key_len, b"outTime", 7):
-                self.out_time = _int_or_none(value)
+                self.out_time_raw = _time_raw(value)
             elif (_key_is(key, key_len, b"userRateLimit", 13)
                   or _key_is(key, key_len, b"rateLimit", 9)):
                 self._rl_el = value
@@ -263,7 +275,7 @@ cdef class ReplyScan:
         if not self._parse(frame):
             return K_MALFORMED
         self.msg = None
-        self.in_time = None
+        self.in_time_raw = _NO_TIME
         self.session_id = None
         self.ping_interval = None
         self.ping_timeout = None
@@ -285,7 +297,7 @@ cdef class ReplyScan:
             elif _key_is(key, key_len, b"pingTimeout", 11):
                 self.ping_timeout = _int_or_none(value)
             elif _key_is(key, key_len, b"inTime", 6):
-                self.in_time = _int_or_none(value)
+                self.in_time_raw = _time_raw(value)
             preincrement(it)
         self.code = None if code is None else str(code)
         if code is not None and code != _SUCCESS:

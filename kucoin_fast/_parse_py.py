@@ -16,6 +16,9 @@ What a scan leaves behind (valid until the next scan):
     :data:`K_ERROR` (a handshake frame with a non-success ``code``).
 ``request_id``
     our decimal request id (or the ping number), -1 when the id is anything else.
+``in_time_raw`` / ``out_time_raw``
+    the gateway's times as plain integers, :data:`NO_TIME` when absent (the reply
+    object makes Python ints of them only when asked).
 """
 from __future__ import annotations
 
@@ -33,6 +36,8 @@ K_CHALLENGE: Final = 4
 K_WELCOME: Final = 5
 K_ERROR: Final = 6
 
+#: ``in_time_raw``/``out_time_raw`` when the frame had no integer ``inTime``/``outTime``.
+NO_TIME: Final = -(1 << 63)
 #: Our request ids are decimal counters of at most this many digits (no leading zero).
 MAX_ID_DIGITS: Final = 18
 _PING_PREFIX: Final = "ping-"
@@ -55,6 +60,10 @@ def _int_or_none(value: Any) -> int | None:
     return value if type(value) is int else None
 
 
+def _time_raw(value: Any) -> int:
+    return value if type(value) is int and NO_TIME < value < (1 << 63) else NO_TIME
+
+
 def _rate_limit(value: Any) -> RateLimit | None:
     if type(value) is not dict:
         return None
@@ -73,8 +82,8 @@ class ReplyScan:
         self.code: str | None = None
         self.code_ok = False
         self.msg: Any = None
-        self.in_time: int | None = None
-        self.out_time: int | None = None
+        self.in_time_raw = NO_TIME
+        self.out_time_raw = NO_TIME
         self.session_id: Any = None
         self.ping_interval: int | None = None
         self.ping_timeout: int | None = None
@@ -100,8 +109,8 @@ class ReplyScan:
             return K_MALFORMED
         rid, code, msg = doc.get("id"), doc.get("code"), doc.get("msg")
         self.msg = msg
-        self.in_time = _int_or_none(doc.get("inTime"))
-        self.out_time = _int_or_none(doc.get("outTime"))
+        self.in_time_raw = _time_raw(doc.get("inTime"))
+        self.out_time_raw = _time_raw(doc.get("outTime"))
         self.code = code if type(code) is str else None
         self.code_ok = code == _SUCCESS
         if type(rid) is not str:
@@ -129,7 +138,7 @@ class ReplyScan:
         code = doc.get("code")
         self.code = None if code is None else str(code)
         self.msg = doc.get("msg")
-        self.in_time = _int_or_none(doc.get("inTime"))
+        self.in_time_raw = _time_raw(doc.get("inTime"))
         self.session_id = doc.get("sessionId")
         self.ping_interval = _int_or_none(doc.get("pingInterval"))
         self.ping_timeout = _int_or_none(doc.get("pingTimeout"))
@@ -159,4 +168,4 @@ class ReplyScan:
 
 
 __all__ = ["K_CHALLENGE", "K_ERROR", "K_MALFORMED", "K_NOTICE", "K_PONG", "K_REPLY",
-           "K_WELCOME", "MAX_ID_DIGITS", "ReplyScan", "parse_request_id"]
+           "K_WELCOME", "MAX_ID_DIGITS", "NO_TIME", "ReplyScan", "parse_request_id"]
