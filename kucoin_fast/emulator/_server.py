@@ -56,6 +56,19 @@ from ._auth import Account, AuthError, authenticate, parse_query, sign, split_ta
 from ._config import EmulatorConfig
 from ._engine import Book, Engine, OrderInfo, Rejected
 from ._faults import Faults
+from ._wire import HDR_TEXT as _HDR_TEXT
+from ._wire import RateLimit as _RL
+from ._wire import challenge as _challenge
+from ._wire import dumps as _dumps
+from ._wire import enc as _enc
+from ._wire import envelope_a as _a_frame
+from ._wire import envelope_b as _b_frame
+from ._wire import envelope_c as _c_frame
+from ._wire import malformed_frame as _malformed
+from ._wire import pong as _pong
+from ._wire import rate_limit_member as _rl_member
+from ._wire import text_frame as _text_frame
+from ._wire import welcome as _welcome
 
 _fast: Any = None if NO_EXTENSIONS else load_compiled(f"{__package__}._fastpath")
 
@@ -71,35 +84,14 @@ logger = logging.getLogger("kucoin_fast.emulator")
 
 _time_ns: Final = time.time_ns
 _monotonic: Final = time.monotonic
-_enc: Final[Callable[[str], str]] = json.encoder.encode_basestring_ascii
-_dumps: Final = json.JSONEncoder(separators=(",", ":")).encode
 _TEXT: Final = WSMsgType.TEXT
 _CONT: Final = WSMsgType.CONTINUATION
 _PING: Final = WSMsgType.PING
 _CLOSE: Final = WSMsgType.CLOSE
 _COID_OK: Final = _rules.CLIENT_OID_RE.match
-# Short-frame headers (FIN + opcode, 7-bit length) precomputed for each length.
-_HDR_TEXT: Final = [bytes((0x81, n)) for n in range(126)]
 _ID_RE: Final = re.compile(rb'"id"\s*:\s*"((?:[^"\\]|\\.){1,256})"')
 _OP_RE: Final = re.compile(rb'"op"\s*:\s*"((?:[^"\\]|\\.){1,64})"')
 _CHECK_CACHE_MAX: Final = 4096
-_RL = tuple[int, int, int]  # userRateLimit: remaining, limit, reset
-
-
-def _frame_header(opcode: int, n: int, fin: bool = True) -> bytes:
-    b0 = (0x80 if fin else 0) | opcode
-    if n < 126:
-        return bytes((b0, n))
-    if n < 65536:
-        return struct.pack("!BBH", b0, 126, n)
-    return struct.pack("!BBQ", b0, 127, n)
-
-
-def _text_frame(payload: bytes) -> bytes:
-    n = len(payload)
-    if n < 126:
-        return _HDR_TEXT[n] + payload
-    return _frame_header(0x1, n) + payload
 
 
 @dataclass
@@ -215,13 +207,8 @@ class _Session(WSListener):
             self._send_challenge()
 
     def _send_challenge(self) -> None:
-        ts = self._now()
-        sep = ", " if self.faults.spaced_challenge else ","
-        colon = ": " if self.faults.spaced_challenge else ":"
-        sid = f'"sessionId":"{self.session_id}"'  # no space: the doc's typesetting
-        stamp = f'"timestamp"{colon}{ts}'
-        parts = (stamp, sid) if self.faults.reversed_challenge else (sid, stamp)
-        challenge = ("{" + sep.join(parts) + "}").encode()
+        challenge = _challenge(self.session_id, self._now(), spaced=self.faults.spaced_challenge,
+                               reversed_keys=self.faults.reversed_challenge)
         assert self.account is not None
         self.expected_sig = sign(challenge, self.account.api_secret).encode()
         self.state = _ST_AWAIT_SIG
@@ -238,9 +225,7 @@ class _Session(WSListener):
         cfg = self.cfg
         self.state = _ST_AUTHED
         self.em.counters.sessions_authenticated += 1
-        self._send_now(
-            f'{{"sessionId":"{self.session_id}","data":"welcome",'
-            f'"pingInterval":{cfg.ping_interval_ms},"pingTimeout":{cfg.ping_timeout_ms}}}'.encode())
+        self._send_now(_welcome(self.session_id, cfg.ping_interval_ms, cfg.ping_timeout_ms))
         self.last_rx = _monotonic()
         self._later(cfg.effective_idle_timeout_ms / 1000.0, self._check_idle)
         if self.faults.session_max_age_s is not None:
@@ -455,8 +440,7 @@ class _Session(WSListener):
             self._op_cancel(rid, obj.get("args"), t_in)
         elif op == OP_PING:
             self.em.counters.pings += 1
-            self._emit(f'{{"id":{_enc(rid)},"op":"pong","timestamp":{self._now()}}}'.encode(),
-                       False)
+            self._emit(_pong(rid, self._now()), False)
         elif op == OP_MULTI_ORDER:
             self._op_multi_order(rid, obj.get("args"), t_in)
         elif op == OP_MULTI_CANCEL:
@@ -581,7 +565,7 @@ class _Session(WSListener):
                 self._emit(
                     f'{{"id":{_enc(rid)},"op":"futures.order","code":"200000","data":'
                     f'{{"orderId":"{res}","clientOid":"{args["clientOid"]}"}},'
-                    f'"inTime":{tin},"outTime":{tout},{_url(rl)}}}'.encode())
+                    f'"inTime":{tin},"outTime":{tout},{_rl_member(rl)}}}'.encode())
         else:
             em.counters.orders_rejected += 1
             self._error_b(rid, OP_ORDER, res.code, res.msg, t_in, rl)
@@ -754,69 +738,6 @@ class _Session(WSListener):
         if tr is not None and not tr.is_disconnected and self.state != _ST_CLOSED:
             self._flush()
             self.write(data)
-
-
-def _url(rl: _RL) -> str:
-    return f'"userRateLimit":{{"remaining":{rl[0]},"limit":{rl[1]},"reset":{rl[2]}}}'
-
-
-def _c_frame(code: str, msg: str, tin: int, tout: int) -> bytes:
-    return f'{{"code":"{code}","msg":{_enc(msg)},"inTime":{tin},"outTime":{tout}}}'.encode()
-
-
-def _op_json(op: Any) -> str:
-    return _enc(op) if type(op) is str else _dumps(op)
-
-
-def _b_frame(rid: str, op: Any, code: str, msg: str, tin: int, tout: int,
-             rl: _RL | None) -> bytes:
-    s = (f'{{"id":{_enc(rid)},"op":{_op_json(op)},"code":"{code}","msg":{_enc(msg)},'
-         f'"inTime":{tin},"outTime":{tout}')
-    return (s + ("," + _url(rl) + "}" if rl is not None else "}")).encode()
-
-
-def _a_frame(rid: str, op: str, data: str, tin: int, tout: int,
-             rl: _RL | None) -> bytes:
-    s = (f'{{"id":{_enc(rid)},"op":"{op}","code":"200000","data":{data},'
-         f'"inTime":{tin},"outTime":{tout}')
-    return (s + ("," + _url(rl) + "}" if rl is not None else "}")).encode()
-
-
-def _malformed(kind: str, payload: bytes, oversized: int, n: int) -> bytes:
-    if kind == "non_json":
-        return _text_frame(b"this is not JSON <html>")
-    if kind == "truncated_json":
-        return _text_frame(payload[: max(1, len(payload) // 2)])
-    if kind == "binary":
-        return _frame_header(0x2, len(payload)) + payload
-    if kind == "fragmented":
-        third = max(1, len(payload) // 3)
-        a, b, c = payload[:third], payload[third:2 * third], payload[2 * third:]
-        return (_frame_header(0x1, len(a), False) + a + _frame_header(0x0, len(b), False) + b
-                + _frame_header(0x0, len(c), True) + c)
-    try:
-        obj = json.loads(payload)
-    except ValueError:
-        obj = {}
-    if not isinstance(obj, dict):
-        obj = {}
-    if kind == "wrong_types":
-        if "code" in obj:
-            obj["code"] = int(obj["code"])
-        if "inTime" in obj:
-            obj["inTime"] = str(obj["inTime"])
-    elif kind == "unknown_id":
-        obj["id"] = f"unknown-{n}"
-    elif kind == "missing_id":
-        obj.pop("id", None)
-    elif kind == "numeric_id":
-        obj["id"] = n
-    elif kind == "oversized":
-        obj = {"id": f"oversized-{n}", "op": "futures.order", "code": "200000",
-               "data": {"pad": ""}}
-        base = len(_dumps(obj))
-        obj["data"]["pad"] = "x" * max(0, oversized - base)
-    return _text_frame(_dumps(obj).encode())
 
 
 class Emulator:
