@@ -48,6 +48,7 @@ from __future__ import annotations
 
 from ._auth import Account, sign
 from ._config import EmulatorConfig
+from ._counters import Counters
 from ._engine import (
     POST_ONLY_CROSS_CODE,
     POST_ONLY_CROSS_MSG,
@@ -63,7 +64,7 @@ from ._faults import (
     REORDER_MODES,
     Faults,
 )
-from ._server import Counters, Emulator
+from ._server import Emulator
 
 __all__ = [
     "CLOSE_MODES",

@@ -219,7 +219,7 @@ cdef class FastListener(WSListener):
     cpdef on_ws_frame(self, WSTransport transport, WSFrame frame):
         session = self.session
         if frame.msg_type == WSMsgType.TEXT and frame.fin and session.state == _ST_AUTHED \
-                and session.frag is None and self.faults._plain \
+                and session.frag is None and self.faults.reply_path_plain \
                 and self._try_order(frame.payload_ptr, frame.payload_size):
             if frame.last_in_buffer:
                 self._commit()

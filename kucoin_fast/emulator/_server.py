@@ -18,7 +18,7 @@ import struct
 import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from typing import TYPE_CHECKING, Any, Final
 
 from picows import (
@@ -54,8 +54,9 @@ from .._rules import (
 )
 from ._auth import Account, AuthError, authenticate, parse_query, sign, split_target
 from ._config import EmulatorConfig
+from ._counters import Counters
 from ._engine import Book, Engine, OrderInfo, Rejected
-from ._faults import Faults
+from ._faults import Faults, FaultyReplies
 from ._wire import HDR_TEXT as _HDR_TEXT
 from ._wire import RateLimit as _RL
 from ._wire import challenge as _challenge
@@ -64,7 +65,6 @@ from ._wire import enc as _enc
 from ._wire import envelope_a as _a_frame
 from ._wire import envelope_b as _b_frame
 from ._wire import envelope_c as _c_frame
-from ._wire import malformed_frame as _malformed
 from ._wire import pong as _pong
 from ._wire import rate_limit_member as _rl_member
 from ._wire import text_frame as _text_frame
@@ -92,35 +92,6 @@ _COID_OK: Final = _rules.CLIENT_OID_RE.match
 _ID_RE: Final = re.compile(rb'"id"\s*:\s*"((?:[^"\\]|\\.){1,256})"')
 _OP_RE: Final = re.compile(rb'"op"\s*:\s*"((?:[^"\\]|\\.){1,64})"')
 _CHECK_CACHE_MAX: Final = 4096
-
-
-@dataclass
-class Counters:
-    """What the emulator has done so far (all monotonically increasing except *_active)."""
-
-    connections_total: int = 0
-    connections_active: int = 0
-    connections_refused: int = 0
-    auth_failures: int = 0
-    sessions_authenticated: int = 0
-    requests: int = 0  # futures requests received on authenticated sessions
-    fast_path_requests: int = 0  # of which answered by the compiled fast path
-    pings: int = 0
-    error_replies: int = 0
-    rate_limited: int = 0
-    orders_accepted: int = 0
-    orders_rejected: int = 0
-    cancels_ok: int = 0
-    cancels_failed: int = 0
-    replies_dropped: int = 0
-    replies_duplicated: int = 0
-    malformed_sent: int = 0
-    idle_closes: int = 0
-    fault_closes: int = 0
-
-    def snapshot(self) -> dict[str, int]:
-        """A plain dict copy."""
-        return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
 if TYPE_CHECKING:
@@ -185,9 +156,8 @@ class _Session(WSListener):
         self.conn_window_count = 0
         self.frag: list[bytes] | None = None
         self._timers: list[asyncio.TimerHandle] = []
-        self._reorder: list[bytes] = []
-        self._reorder_timer: asyncio.TimerHandle | None = None
         self.write: Callable[[bytes], None] = lambda data: None
+        self._faulty = FaultyReplies(self.faults, em.counters, self.out, self._write_now)
 
     # ------------------------------------------------------------ connection
     def on_ws_connected(self, transport: WSTransport) -> None:
@@ -263,9 +233,7 @@ class _Session(WSListener):
         for t in self._timers:
             t.cancel()
         self._timers.clear()
-        if self._reorder_timer is not None:
-            self._reorder_timer.cancel()
-            self._reorder_timer = None
+        self._faulty.cancel()
 
     def _later(self, delay: float, cb: Callable[[], None]) -> None:
         timers = self._timers
@@ -317,11 +285,19 @@ class _Session(WSListener):
         self._send_now(_c_frame(code, ERRORS[code] if msg is None else msg, t, t))
 
     def _emit(self, payload: bytes, futures: bool = True) -> None:
-        if self.faults._plain:
+        if self.faults.reply_path_plain:
             n = len(payload)
             self.out.append(_HDR_TEXT[n] + payload if n < 126 else _text_frame(payload))
         else:
-            self._emit_faulty(payload, futures)
+            self._faulty.emit(payload, futures)
+
+    def _write_now(self, data: bytes) -> None:
+        """Flush, then write ``data`` at once: the delayed replies of the fault switches."""
+        tr = self.transport
+        if tr is not None and not tr.is_disconnected and self.state != _ST_CLOSED:
+            self._flush()
+            if data:
+                self.write(data)
 
     # ------------------------------------------------------------ input
     def on_ws_frame(self, transport: WSTransport, frame: WSFrame) -> None:
@@ -481,8 +457,7 @@ class _Session(WSListener):
         em.counters.requests += 1
         cfg = self.cfg
         faults = self.faults
-        if not faults._plain and faults.rate_limit_fraction \
-                and faults.rng.random() < faults.rate_limit_fraction:
+        if not faults.reply_path_plain and faults.draws_rate_limit():
             em.counters.rate_limited += 1
             nominal = cfg.rate_limit or _rules.DEFAULT_RATE_LIMIT
             self._error_b(rid, op, "429000", ERRORS["429000"], t_in,
@@ -524,8 +499,7 @@ class _Session(WSListener):
 
     def _after(self) -> None:
         faults = self.faults
-        if not faults._plain and faults.close_after is not None \
-                and self.n_requests >= faults.close_after:
+        if not faults.reply_path_plain and faults.closes_after(self.n_requests):
             self.em.counters.fault_closes += 1
             asyncio.get_running_loop().call_soon(self._fault_close)
             # Ignore further requests of this read: they arrive "after" the close.
@@ -674,71 +648,6 @@ class _Session(WSListener):
                             rlt))
         self._after()
 
-    # ------------------------------------------------------------ faulty output
-    def _emit_faulty(self, payload: bytes, futures: bool) -> None:
-        faults = self.faults
-        rng = faults.rng
-        em = self.em
-        if futures and faults.close_after is not None and not faults.close_answer:
-            return  # executed, but the reply never leaves: the close comes first
-        if faults.drop_fraction and rng.random() < faults.drop_fraction:
-            em.counters.replies_dropped += 1
-            return
-        frames: list[bytes] = []
-        if faults.malformed is not None and (faults.malformed_fraction >= 1.0
-                                             or rng.random() < faults.malformed_fraction):
-            em.counters.malformed_sent += 1
-            frames.append(_malformed(faults.malformed, payload, faults.oversized_bytes,
-                                     em.counters.malformed_sent))
-            if faults.malformed_mode == "inject":
-                frames.append(_text_frame(payload))
-        else:
-            frames.append(_text_frame(payload))
-        if faults.duplicate_fraction and rng.random() < faults.duplicate_fraction:
-            em.counters.replies_duplicated += 1
-            frames.append(frames[-1])
-        data = b"".join(frames)
-        if faults.reorder_window > 1:
-            self._reorder.append(data)
-            if len(self._reorder) >= faults.reorder_window:
-                self._release_reorder()
-            elif self._reorder_timer is None:
-                self._reorder_timer = asyncio.get_running_loop().call_later(
-                    faults.reorder_flush_ms / 1000.0, self._release_reorder)
-            return
-        self._delayed(data)
-
-    def _release_reorder(self) -> None:
-        if self._reorder_timer is not None:
-            self._reorder_timer.cancel()
-            self._reorder_timer = None
-        batch = self._reorder
-        self._reorder = []
-        if self.faults.reorder_mode == "reverse":
-            batch.reverse()
-        else:
-            self.faults.rng.shuffle(batch)
-        for data in batch:
-            self._delayed(data)
-        if self.out and self.state != _ST_CLOSED:
-            self._flush()
-
-    def _delayed(self, data: bytes) -> None:
-        faults = self.faults
-        delay = faults.latency_ms
-        if faults.jitter_ms:
-            delay += faults.rng.random() * faults.jitter_ms
-        if delay > 0:
-            asyncio.get_running_loop().call_later(delay / 1000.0, self._write_late, data)
-        else:
-            self.out.append(data)
-
-    def _write_late(self, data: bytes) -> None:
-        tr = self.transport
-        if tr is not None and not tr.is_disconnected and self.state != _ST_CLOSED:
-            self._flush()
-            self.write(data)
-
 
 class Emulator:
     """A local KuCoin WS API gateway (futures ops) for tests, demos and benchmarks.
@@ -787,9 +696,11 @@ class Emulator:
 
     @faults.setter
     def faults(self, value: Faults) -> None:
-        # Sessions hold the object itself, so assigning a new one copies it in.
+        # Sessions hold the object itself, so assigning a new one copies it in (the
+        # derived reply_path_plain follows the switches).
         for f in fields(Faults):
-            setattr(self._faults, f.name, getattr(value, f.name))
+            if f.init:
+                setattr(self._faults, f.name, getattr(value, f.name))
 
     @property
     def config(self) -> EmulatorConfig:
