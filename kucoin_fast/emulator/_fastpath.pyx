@@ -3,7 +3,7 @@
 ``futures.multi_order`` batches, whose orders all fill at once.
 
 Everything else (handshake, pings, cancels, errors, resting or rejected orders, any
-active fault switch) goes to the pure-Python ``_Session``, which stays the reference
+active fault switch) goes to the pure-Python ``_session.Session``, which stays the reference
 implementation; this module only short-cuts the common case and must answer
 byte-for-byte what the Python path would (tests/emulator/test_fastpath_parity.py).
 
@@ -24,9 +24,10 @@ from posix.time cimport CLOCK_REALTIME, clock_gettime, timespec
 
 import time
 
+from kucoin_fast.emulator._session import ST_AUTHED
+
 cdef object _monotonic = time.monotonic
-# _server._ST_AUTHED: the only state whose requests may take this path.
-ST_AUTHED = 3
+# The only session state whose requests may take this path.
 cdef int _ST_AUTHED = ST_AUTHED
 
 cdef bytes _OP_ORDER_B = b"futures.order"
@@ -163,7 +164,7 @@ cdef inline Py_ssize_t _put_u64(char* buf, Py_ssize_t pos, uint64_t v) noexcept:
 cdef class FastListener(WSListener):
     """picows listener wrapping one Python ``_Session``; see the module docstring."""
 
-    cdef public object session       # kucoin_fast.emulator._server._Session
+    cdef public object session       # kucoin_fast.emulator._session.Session
     cdef object faults
     cdef object cfg
     cdef object em
@@ -219,13 +220,13 @@ cdef class FastListener(WSListener):
     cpdef on_ws_frame(self, WSTransport transport, WSFrame frame):
         session = self.session
         if frame.msg_type == WSMsgType.TEXT and frame.fin and session.state == _ST_AUTHED \
-                and session.frag is None and self.faults.reply_path_plain \
+                and session.fragments is None and self.faults.reply_path_plain \
                 and self._try_order(frame.payload_ptr, frame.payload_size):
             if frame.last_in_buffer:
                 self._commit()
                 session.last_rx = _monotonic()
                 if self.out:
-                    session._flush()
+                    session.flush()
             return
         self._commit()
         session.on_ws_frame(transport, frame)

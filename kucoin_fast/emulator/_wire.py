@@ -1,5 +1,6 @@
 """What the emulated gateway puts on the wire, byte for byte: frame headers, the
-handshake frames, the reply envelopes and the malformed frames of the fault switches.
+handshake frames, the reply envelopes and the malformed frames of the fault switches;
+and the JSON decoder of what it reads.
 
 Server frames are unmasked, so they are framed here by hand and written raw. The
 envelopes are the three of ``kucoin-wsapi-protocol.md`` §6.1:
@@ -22,6 +23,14 @@ enc: Final[Callable[[str], str]] = json.encoder.encode_basestring_ascii
 """A JSON string literal of ``str`` (ASCII, quotes included)."""
 dumps: Final = json.JSONEncoder(separators=(",", ":")).encode
 """Compact JSON, as the gateway writes it."""
+
+loads: Callable[[bytes], Any]
+try:  # orjson is optional (bench extra); simdjson is a hard dependency.
+    import orjson
+    loads = orjson.loads
+except ImportError:  # pragma: no cover - depends on the environment
+    import simdjson
+    loads = simdjson.loads
 
 #: Short-frame headers (FIN + text opcode, 7-bit length), one per payload length.
 HDR_TEXT: Final = [bytes((0x81, n)) for n in range(126)]
@@ -158,6 +167,7 @@ __all__ = [
     "envelope_b",
     "envelope_c",
     "frame_header",
+    "loads",
     "malformed_frame",
     "pong",
     "rate_limit_member",
