@@ -9,10 +9,11 @@ answers is in ``_ops``; the bytes are in ``_wire``.
 from __future__ import annotations
 
 import asyncio
+import importlib.metadata
 import logging
 import ssl
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import fields
 from typing import TYPE_CHECKING, Any, Final
 
@@ -80,6 +81,42 @@ class _AbortingListener(WSListener):
 
     def on_ws_connected(self, transport: WSTransport) -> None:
         transport.disconnect(False)
+
+
+def _pinned_protocol(listener_factory: Callable[[WSUpgradeRequest], Any],
+                     picows_logger: _PicowsLog, max_frame_size: int) -> asyncio.BaseProtocol:
+    """One server connection protocol, built as ``picows.ws_create_server`` builds it
+    (picows 2.3, ``api.py``) but by keyword, so that a renamed or removed parameter
+    fails here with a TypeError instead of shifting the values of the others.
+
+    picows' public server offers no hook before the HTTP request, which refuse_mode
+    "tcp" needs; tests/emulator/test_picows_pin.py builds one exactly like this."""
+    return WSProtocol(  # type: ignore[no-any-return]
+        host_port=None, ws_path=None, is_client_side=False,
+        ws_listener_factory=listener_factory, logger=picows_logger,
+        disconnect_on_exception=True, websocket_handshake_timeout=10.0,
+        enable_auto_ping=False, auto_ping_idle_timeout=20, auto_ping_reply_timeout=20,
+        auto_ping_strategy=WSAutoPingStrategy.PING_WHEN_IDLE,
+        enable_auto_pong=False,  # we answer pings so they count as activity
+        max_frame_size=max_frame_size, extra_headers=None, read_buffer_init_size=16 * 1024)
+
+
+def _private_protocol_fits(listener_factory: Callable[[WSUpgradeRequest], Any],
+                           picows_logger: _PicowsLog) -> bool:
+    """Whether this picows has the private protocol we pin: one is built and dropped
+    (it never sees a connection; building needs a running loop)."""
+    if WSProtocol is None:
+        return False
+    try:
+        _pinned_protocol(listener_factory, picows_logger, 1024)
+    except TypeError as exc:
+        logger.warning(
+            "picows %s: its private WSProtocol does not take the arguments kucoin_fast pins "
+            "(%s); serving with the public ws_create_server, where refuse_mode 'tcp' closes "
+            "right after the upgrade instead of before the HTTP reply",
+            importlib.metadata.version("picows"), exc)
+        return False
+    return True
 
 
 class Emulator:
@@ -198,7 +235,7 @@ class Emulator:
         picows_logger = _PicowsLog(logging.getLogger("picows.server"), {})
         cfg = self.config
 
-        if WSProtocol is None:
+        if not _private_protocol_fits(self._listener_factory, picows_logger):
             # Public API only; refuse_mode "tcp" then degrades to closing right after
             # the upgrade (see _listener_factory).
             self._server = await ws_create_server(
@@ -212,13 +249,8 @@ class Emulator:
                     f.refuse_connections -= 1
                     self.counters.connections_refused += 1
                     return _RefusedProtocol()
-                # Exactly what picows.ws_create_server builds per connection; it offers
-                # no hook before the HTTP request, which "tcp" refusal needs.
-                return WSProtocol(  # type: ignore[no-any-return]
-                    None, None, False, self._listener_factory, picows_logger, True, 10.0,
-                    False, 20, 20, WSAutoPingStrategy.PING_WHEN_IDLE,
-                    False,  # auto-pong off: we answer pings so they count as activity
-                    cfg.max_frame_size, None, 16 * 1024)
+                return _pinned_protocol(self._listener_factory, picows_logger,
+                                        cfg.max_frame_size)
 
             self._server = await loop.create_server(protocol_factory, self.host, self.port,
                                                     ssl=self.ssl_context)
