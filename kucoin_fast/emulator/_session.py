@@ -5,8 +5,9 @@ hand (server frames are unmasked) and written with ONE ``transport.write`` when 
 read's last frame has been handled: per-message writes would cost a syscall each.
 Anything picows itself sends (close, pong) is preceded by a flush, so order holds.
 
-A complete request is decoded here and handed to the op registry (``_ops``); its
-handler answers through :meth:`Session.reply_ok`, :meth:`Session.reply_error` or
+A complete request is decoded here and handed to its handler in the op registry
+(``_ops.OPS``), trading ops after the shared prelude (``_ops.admit``); the handler
+answers through :meth:`Session.reply_ok`, :meth:`Session.reply_error` or
 :meth:`Session.emit`, so a new op never touches this module.
 
 The compiled fast path (``_fastpath.FastListener``) wraps a session and uses only the
@@ -36,7 +37,7 @@ from .._rules import ERRORS
 from ._auth import Account, sign
 from ._engine import Book
 from ._faults import FaultyReplies
-from ._ops import dispatch
+from ._ops import OPS, admit
 from ._wire import (
     HDR_TEXT,
     RateLimit,
@@ -291,7 +292,7 @@ class Session(WSListener):
         self.last_rx = _monotonic()
         if self.state == ST_AUTHED and frame.msg_type == _TEXT and frame.fin \
                 and self.fragments is None:
-            self._handle_request(frame.get_payload_as_bytes())
+            self.on_request(frame.get_payload_as_bytes())
         else:
             self._on_other_frame(frame)
         if frame.last_in_buffer and self.out:
@@ -342,7 +343,7 @@ class Session(WSListener):
 
     def _on_message(self, payload: bytes) -> None:
         if self.state == ST_AUTHED:
-            self._handle_request(payload)
+            self.on_request(payload)
         elif self.state == ST_AWAIT_SIG:
             self._on_signature(payload)
         elif self.state in (ST_PRE_CHALLENGE, ST_PRE_WELCOME):
@@ -350,32 +351,44 @@ class Session(WSListener):
             self.em.counters.auth_failures += 1
             self._refuse("400011")
 
-    def _handle_request(self, payload: bytes) -> None:
+    def on_request(self, payload: bytes) -> None:
+        """Handle one complete JSON request of an authenticated session: decode it, check
+        its id, hand it to its op's handler (after the prelude, for trading ops)."""
+        t_in = _time_ns()
         try:
-            self.on_request(payload)
+            try:
+                obj = loads(payload)
+            except ValueError:
+                self._bad_json(payload, t_in)
+                return
+            if type(obj) is not dict:
+                self._bad_json(payload, t_in)
+                return
+            rid = obj.get("id")
+            if type(rid) is not str or not rid:
+                self._count_error()
+                self.emit(envelope_c("4001002", ERRORS["4001002"], self.stamp(t_in),
+                                     self.now()), False)
+                return
+            # The dispatch is spelled out here, not called: this is the hot path, and a
+            # subscript under try costs less than a type check and a .get().
+            op: Any = obj.get("op")
+            try:
+                spec = OPS[op]
+            except (KeyError, TypeError):  # unknown, or not even hashable (a list)
+                self.reply_error(rid, op, "400102", ERRORS["400102"], t_in, None)
+                return
+            if spec.limited:
+                rl = admit(self, spec, rid, t_in)
+                if rl is not False:
+                    spec.handler(self, rid, obj.get("args"), t_in, rl)
+                self.after_request()
+            else:
+                spec.handler(self, rid, obj.get("args"), t_in, None)
         except Exception:
             # A bug must not kill the connection silently: log it and answer 500000.
             logger.exception("emulator: unhandled error while handling a request")
             self.emit(envelope_c("500000", ERRORS["500000"], self.now(), self.now()))
-
-    def on_request(self, payload: bytes) -> None:
-        """Handle one complete JSON request of an authenticated session."""
-        t_in = _time_ns()
-        try:
-            obj = loads(payload)
-        except ValueError:
-            self._bad_json(payload, t_in)
-            return
-        if type(obj) is not dict:
-            self._bad_json(payload, t_in)
-            return
-        rid = obj.get("id")
-        if type(rid) is not str or not rid:
-            self._count_error()
-            self.emit(envelope_c("4001002", ERRORS["4001002"], self.stamp(t_in), self.now()),
-                      False)
-            return
-        dispatch(self, rid, obj.get("op"), obj.get("args"), t_in)
 
     def _bad_json(self, payload: bytes, t_in: int) -> None:
         self._count_error()

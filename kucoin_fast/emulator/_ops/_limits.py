@@ -37,7 +37,10 @@ def admit(session: Session, spec: OpSpec, rid: str,
         counters.rate_limited += 1
         session.reply_error(rid, spec.name, "429002", ERRORS["429002"], t_in, None)
         return False
-    return _uid_pool(session, spec, rid, t_in)
+    limit = cfg.rate_limit
+    if limit is None:  # tested here: a call costs more than the check (hot path)
+        return None
+    return _uid_pool(session, spec, rid, t_in, limit)
 
 
 def _connection_window_ok(session: Session, t_in: int) -> bool:
@@ -53,13 +56,10 @@ def _connection_window_ok(session: Session, t_in: int) -> bool:
     return True
 
 
-def _uid_pool(session: Session, spec: OpSpec, rid: str,
-              t_in: int) -> RateLimit | None | Literal[False]:
+def _uid_pool(session: Session, spec: OpSpec, rid: str, t_in: int,
+              limit: int) -> RateLimit | Literal[False]:
     # The compiled fast path keeps the same window on the same Book fields.
     cfg = session.cfg
-    limit = cfg.rate_limit
-    if limit is None:
-        return None
     book = session.book
     assert book is not None
     now_ms = t_in // 1_000_000
