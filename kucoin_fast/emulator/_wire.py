@@ -85,15 +85,12 @@ def rate_limit_member(rl: RateLimit) -> str:
     return f'"userRateLimit":{{"remaining":{rl[0]},"limit":{rl[1]},"reset":{rl[2]}}}'
 
 
-def _close(head: str, rl: RateLimit | None) -> bytes:
-    return (head + ("," + rate_limit_member(rl) + "}" if rl is not None else "}")).encode()
-
-
 def envelope_a(rid: str, op: str, data: str, tin: int, tout: int,
                rl: RateLimit | None) -> bytes:
     """Success: ``data`` is JSON text already."""
-    return _close(f'{{"id":{enc(rid)},"op":"{op}","code":"200000","data":{data},'
-                  f'"inTime":{tin},"outTime":{tout}', rl)
+    head = (f'{{"id":{enc(rid)},"op":"{op}","code":"200000","data":{data},'
+            f'"inTime":{tin},"outTime":{tout}')
+    return (head + ("," + rate_limit_member(rl) + "}" if rl is not None else "}")).encode()
 
 
 def _op_json(op: Any) -> str:
@@ -104,8 +101,9 @@ def _op_json(op: Any) -> str:
 def envelope_b(rid: str, op: Any, code: str, msg: str, tin: int, tout: int,
                rl: RateLimit | None) -> bytes:
     """An error tied to a request: id and op echoed, no data."""
-    return _close(f'{{"id":{enc(rid)},"op":{_op_json(op)},"code":"{code}","msg":{enc(msg)},'
-                  f'"inTime":{tin},"outTime":{tout}', rl)
+    head = (f'{{"id":{enc(rid)},"op":{_op_json(op)},"code":"{code}","msg":{enc(msg)},'
+            f'"inTime":{tin},"outTime":{tout}')
+    return (head + ("," + rate_limit_member(rl) + "}" if rl is not None else "}")).encode()
 
 
 def envelope_c(code: str, msg: str, tin: int, tout: int) -> bytes:
