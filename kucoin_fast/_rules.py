@@ -22,13 +22,25 @@ OP_ORDER: Final = "futures.order"
 OP_CANCEL: Final = "futures.cancel"
 OP_MULTI_ORDER: Final = "futures.multi_order"
 OP_MULTI_CANCEL: Final = "futures.multi_cancel"
+OP_SPOT_ORDER: Final = "spot.order"
+OP_SPOT_SYNC_ORDER: Final = "spot.sync_order"
+OP_SPOT_MODIFY: Final = "spot.modify"
+OP_SPOT_CANCEL: Final = "spot.cancel"
+OP_SPOT_SYNC_CANCEL: Final = "spot.sync_cancel"
+OP_MARGIN_ORDER: Final = "margin.order"
+OP_MARGIN_CANCEL: Final = "margin.cancel"
 OP_PING: Final = "ping"
 OP_PONG: Final = "pong"
 FUTURES_OPS: Final = frozenset({OP_ORDER, OP_CANCEL, OP_MULTI_ORDER, OP_MULTI_CANCEL})
+SPOT_OPS: Final = frozenset({OP_SPOT_ORDER, OP_SPOT_SYNC_ORDER, OP_SPOT_MODIFY, OP_SPOT_CANCEL,
+                             OP_SPOT_SYNC_CANCEL})
+MARGIN_OPS: Final = frozenset({OP_MARGIN_ORDER, OP_MARGIN_CANCEL})
 #: Every op a reply may echo, most frequent first (the reply scanner interns them).
-REPLY_OPS: Final = (OP_ORDER, OP_CANCEL, OP_MULTI_ORDER, OP_MULTI_CANCEL, OP_PONG)
+REPLY_OPS: Final = (OP_ORDER, OP_CANCEL, OP_MULTI_ORDER, OP_MULTI_CANCEL, OP_SPOT_ORDER,
+                    OP_SPOT_CANCEL, OP_SPOT_SYNC_ORDER, OP_SPOT_SYNC_CANCEL, OP_SPOT_MODIFY,
+                    OP_MARGIN_ORDER, OP_MARGIN_CANCEL, OP_PONG)
 #: Ops whose args carry at most one clientOid.
-_SINGLE_OID_OPS: Final = frozenset({OP_ORDER, OP_CANCEL})
+_SINGLE_OID_OPS: Final = frozenset({OP_ORDER, OP_CANCEL}) | SPOT_OPS | MARGIN_OPS
 
 SUCCESS_CODE: Final = "200000"
 #: futures.multi_cancel items report success with "200", not "200000" (protocol §6.2).
@@ -43,9 +55,13 @@ CLIENT_OID_MAX: Final = 40
 REMARK_MAX: Final = 100
 #: Requests per 30 s window in the per-UID futures pool at VIP0 (protocol §8).
 DEFAULT_RATE_LIMIT: Final = 2000
+#: The per-UID Spot pool at VIP0 (spot doc §1.1, open question 10): spot and margin ops.
+DEFAULT_SPOT_RATE_LIMIT: Final = 4000
 RATE_LIMIT_WINDOW_MS: Final = 30_000
-#: REST weights of the equivalent endpoints (protocol §5.5, §8.1).
-WEIGHTS: Final = {OP_ORDER: 2, OP_MULTI_ORDER: 20, OP_CANCEL: 1, OP_MULTI_CANCEL: 20}
+#: REST weights of the equivalent endpoints (protocol §5.5, §8.1; spot doc §1.1).
+WEIGHTS: Final = {OP_ORDER: 2, OP_MULTI_ORDER: 20, OP_CANCEL: 1, OP_MULTI_CANCEL: 20,
+                  OP_SPOT_ORDER: 1, OP_SPOT_SYNC_ORDER: 1, OP_SPOT_MODIFY: 1, OP_SPOT_CANCEL: 1,
+                  OP_SPOT_SYNC_CANCEL: 1, OP_MARGIN_ORDER: 2, OP_MARGIN_CANCEL: 2}
 #: Open-order caps per contract per UID (protocol §5.3).
 MAX_OPEN_LIMIT_ORDERS: Final = 100
 MAX_OPEN_STOP_ORDERS: Final = 200
@@ -100,7 +116,23 @@ ERRORS: Final[dict[str, str]] = {
     "330008": "Order quantity is too high, insufficient available margin.",
     "330011": "Set and confirm the position mode before trading",
     "411100": "User is frozen",
+    # spot and margin business (spot doc §1.6; texts [OBS] or chosen where marked)
+    "200004": "Balance insufficient!",
+    "400760": "The order funds should more then %s %s.",
+    "900001": "symbol not exists",
+    "130103": "order not exist.",
+    "130105": "Insufficient balance",  # text chosen (spot doc open question 5)
 }
+#: Spot texts whose code means something else on futures (``ERRORS`` is code -> text).
+SPOT_ORDER_CAP_MSG: Final = "Number of orders breached the limit"  # 200003 on spot
+SPOT_DUPLICATE_OID_MSG: Final = "validation.createOrder.clientOidDuplicated"  # 400100
+SPOT_NOT_CANCELABLE_MSG: Final = "order_not_exist_or_not_allow_to_cancel"  # 400100
+SPOT_PRICE_INCREMENT_MSG: Final = "Price increment invalid."
+SPOT_SIZE_INCREMENT_MSG: Final = "Order size increment invalid."
+SPOT_FUNDS_INCREMENT_MSG: Final = "Funds increment invalid."
+SPOT_SIZE_MIN_MSG: Final = "Order size below the minimum requirement."
+SPOT_SIZE_MAX_MSG: Final = "Order size above the maximum requirement."  # text chosen
+SPOT_FUNDS_MAX_MSG: Final = "Order funds above the maximum requirement."  # text chosen
 
 # ---------------------------------------------------------------- order fields
 SIDES: Final = ("buy", "sell")
@@ -158,12 +190,24 @@ class Violation(NamedTuple):
 
     @property
     def msg(self) -> str:
-        """The message text the emulator sends and the client's ``ValueError`` carries."""
+        """The message text the emulator sends and the client's ``ValueError`` carries.
+
+        ``400102`` (the gateway's own parameter check: a required param missing) reads
+        as KuCoin's observed text, ``Please check the param of your request: <rule>``
+        (its rules name their fields); everything else as ``Parameter Error: <field>:
+        <rule>``."""
+        if self.code == "400102":
+            return f"Please check the param of your request: {self.rule}"
         return f"Parameter Error: {self.field}: {self.rule}"
 
 
 def _param(field: str, rule: str) -> Violation:
     return Violation("400100", field, rule)
+
+
+def _missing(field: str, rule: str = "") -> Violation:
+    """A required param is absent: the gateway's parameter check (B ``400102``)."""
+    return Violation("400102", field, rule or f"{field} is required")
 
 
 def _check_kind(field: str, kind: str, choices: tuple[str, ...], value: Any) -> Violation | None:
@@ -254,10 +298,12 @@ def oids_of_ref(ref: Any) -> tuple[str, ...]:
 def order_ids_of(op: str | None, data: Any) -> tuple[Any, ...]:
     """The orderIds a reply's ``data`` names, in order (None where an item has none):
     a placed order's ``orderId``, a batch's per-item ``orderId`` s, a cancel's
-    ``cancelledOrderIds``."""
+    ``cancelledOrderIds``, ``spot.modify``'s ``newOrderId``."""
     if isinstance(data, dict):
         if "orderId" in data:
             return (data["orderId"],)
+        if "newOrderId" in data:
+            return (data["newOrderId"],)
         ids = data.get("cancelledOrderIds")
         if isinstance(ids, list):
             return tuple(ids)
@@ -345,7 +391,7 @@ def validate_cancel(args: Any, *, strict_keys: bool = True) -> Violation | None:
         if type(sym) is not str or not sym:
             return _param("symbol", "is required when cancelling by clientOid")
         return None
-    return Violation("400102", "orderId", "clientOid or orderId is required")
+    return _missing("orderId", "clientOid or orderId is required")
 
 
 def validate_multi_order(args: Any) -> Violation | None:
@@ -396,12 +442,179 @@ def validate_multi_cancel(args: Any, *, strict_keys: bool = True) -> Violation |
                 if type(v) is not str or not v:
                     return _param(f"clientOidsList[{i}].{key}", "must be a non-empty string")
         return None
-    return Violation("400102", "orderIdsList", "orderIdsList or clientOidsList is required")
+    return _missing("orderIdsList", "orderIdsList or clientOidsList is required")
+
+
+# --------------------------------------------------------- spot and margin orders
+SPOT_TIME_IN_FORCE: Final = ("GTC", "GTT", "IOC", "FOK")
+SPOT_STP_VALUES: Final = ("DC", "CO", "CN", "CB")
+#: ``tags`` and ``remark`` of HF orders: at most 20 ASCII characters (spot doc §1.2).
+SPOT_TEXT_MAX: Final = 20
+SPOT_SIZE_FIELDS: Final = ("size", "funds")
+#: ``spot.order``/``spot.sync_order`` args (spot doc §1.2), same kinds as ``ORDER_FIELDS``.
+SPOT_ORDER_FIELDS: Final[dict[str, tuple[str, tuple[str, ...]]]] = {
+    "clientOid": ("str", ()),
+    "side": ("enum", SIDES),
+    "symbol": ("str", ()),
+    "type": ("enum", ORDER_TYPES),
+    "price": ("dec", ()),
+    "size": ("dec", ()),
+    "funds": ("dec", ()),
+    "timeInForce": ("enum", SPOT_TIME_IN_FORCE),
+    "cancelAfter": ("int", ()),
+    "postOnly": ("bool", ()),
+    "hidden": ("bool", ()),
+    "iceberg": ("bool", ()),
+    "visibleSize": ("dec", ()),
+    "stp": ("enum", SPOT_STP_VALUES),
+    "tags": ("str", ()),
+    "remark": ("str", ()),
+    "allowMaxTimeWindow": ("int", ()),
+    "clientTimestamp": ("int", ()),
+}
+#: ``margin.order`` args: the spot body plus three flags (spot doc §1.3). The four
+#: spot-only fields SPEC-MARGIN omits stay accepted (its own example sends ``remark``).
+MARGIN_ORDER_FIELDS: Final[dict[str, tuple[str, tuple[str, ...]]]] = {
+    **SPOT_ORDER_FIELDS,
+    "isIsolated": ("bool", ()),
+    "autoBorrow": ("bool", ()),
+    "autoRepay": ("bool", ()),
+}
+SPOT_CANCEL_FIELDS: Final = ("symbol", "orderId", "clientOid")
+SPOT_MODIFY_FIELDS: Final = ("symbol", "orderId", "clientOid", "newPrice", "newSize")
+
+
+def _decimal_of(value: Any) -> Decimal:
+    """A ``dec``-kind value (already checked) as a Decimal."""
+    return value if type(value) is Decimal else Decimal(str(value))
+
+
+def validate_spot_order(order: Any, *, strict_keys: bool = True, margin: bool = False,
+                        post_only_ioc_ok: bool = False) -> Violation | None:
+    """Check one ``spot.order``/``spot.sync_order`` args object, or with ``margin`` one
+    ``margin.order`` (spot doc §1.2, §1.3, §1.7).
+
+    A missing ``symbol``/``side`` (and spot ``type``) is the gateway's parameter check,
+    ``400102``; every other rule is ``400100``. Symbol facts (increments, minimum
+    sizes) are the emulator's, not these rules'. ``post_only_ioc_ok`` lets ``postOnly``
+    ride with IOC/FOK (the emulator's "ignore the flag" mode, open question 4).
+    """
+    if not isinstance(order, dict):
+        return _param("args", "must be an object")
+    table = MARGIN_ORDER_FIELDS if margin else SPOT_ORDER_FIELDS
+    for req in ("symbol", "side") if margin else ("symbol", "side", "type"):
+        if req not in order:
+            return _missing(req)
+    for key, value in order.items():
+        spec = table.get(key)
+        if spec is None:
+            if strict_keys:
+                return _param(str(key), f"is not a {'margin' if margin else 'spot'} order field")
+            continue
+        bad = _check_kind(key, spec[0], spec[1], value)
+        if bad is not None:
+            return bad
+    coid = order.get("clientOid")
+    if coid is None:
+        if margin:
+            return _param("clientOid", "is required for margin orders")
+    elif not CLIENT_OID_RE.match(coid):
+        return _param("clientOid", f"must be 1-{CLIENT_OID_MAX} characters of [A-Za-z0-9_-]")
+    return _spot_cross_rules(order, post_only_ioc_ok)
+
+
+def _spot_cross_rules(order: dict[str, Any], post_only_ioc_ok: bool) -> Violation | None:
+    get = order.get
+    tif = get("timeInForce")
+    if get("type", "limit") == "limit":
+        if "price" not in order:
+            return _param("price", "is required for limit orders")
+        if "size" not in order:
+            return _param("size", "is required for limit orders")
+        if "funds" in order:
+            return _param("funds", "is only for market orders")
+    else:
+        if ("size" in order) == ("funds" in order):
+            return _param("size", "exactly one of size, funds is required for market orders")
+        if tif is not None and tif != "GTC":
+            return _param("timeInForce", "market orders do not support a timeInForce strategy")
+        if get("stp") == "DC":
+            return _param("stp", "DC is not supported for market orders")
+    if get("postOnly") is True and tif in ("IOC", "FOK") and not post_only_ioc_ok:
+        return _param("postOnly", "cannot be combined with timeInForce IOC or FOK")
+    if "cancelAfter" in order:
+        if tif != "GTT":
+            return _param("cancelAfter", "applies to timeInForce GTT only")
+    elif tif == "GTT":
+        return _param("cancelAfter", "is required for timeInForce GTT")
+    if get("iceberg") is True:
+        if "visibleSize" not in order:
+            return _param("visibleSize", "is required for iceberg orders")
+        size = get("size")
+        if size is not None and _decimal_of(order["visibleSize"]) * 20 < _decimal_of(size):
+            return _param("visibleSize", "must be at least 1/20 of size")
+    if "allowMaxTimeWindow" in order and "clientTimestamp" not in order:
+        return _param("clientTimestamp", "is required with allowMaxTimeWindow")
+    for name in ("tags", "remark"):
+        text = get(name)
+        if text is not None and (len(text) > SPOT_TEXT_MAX or not text.isascii()):
+            return _param(name, f"must be at most {SPOT_TEXT_MAX} ASCII characters")
+    return None
+
+
+def _id_fields(args: dict[str, Any], names: tuple[str, ...], strict_keys: bool,
+               what: str) -> Violation | None:
+    """The shared head of the spot cancel and modify checks: known keys, ``symbol``,
+    non-empty string ids, one of orderId/clientOid (orderId wins when both are sent)."""
+    if strict_keys:
+        for key in args:
+            if key not in names:
+                return _param(str(key), f"is not a {what} field")
+    if "symbol" not in args:
+        return _missing("symbol")
+    for name in SPOT_CANCEL_FIELDS:
+        if name in args and (type(args[name]) is not str or not args[name]):
+            return _param(name, "must be a non-empty string")
+    if "orderId" not in args and "clientOid" not in args:
+        return _missing("orderId", "clientOid or orderId is required")
+    return None
+
+
+def validate_spot_cancel(args: Any, *, strict_keys: bool = True) -> Violation | None:
+    """Check ``spot.cancel``/``spot.sync_cancel``/``margin.cancel`` args:
+    ``{symbol, orderId}`` or ``{symbol, clientOid}`` (spot doc §1.4)."""
+    if not isinstance(args, dict):
+        return _param("args", "must be an object")
+    return _id_fields(args, SPOT_CANCEL_FIELDS, strict_keys, "spot cancel")
+
+
+def validate_spot_modify(args: Any, *, strict_keys: bool = True) -> Violation | None:
+    """Check ``spot.modify`` args: ``symbol``, ``orderId`` or ``clientOid``, and
+    ``newPrice`` and/or ``newSize`` (spot doc §1.4)."""
+    if not isinstance(args, dict):
+        return _param("args", "must be an object")
+    bad = _id_fields(args, SPOT_MODIFY_FIELDS, strict_keys, "spot modify")
+    if bad is not None:
+        return bad
+    if "newPrice" not in args and "newSize" not in args:
+        return _missing("newPrice", "newPrice or newSize is required")
+    for name in ("newPrice", "newSize"):
+        if name in args:
+            bad = _check_kind(name, "dec", (), args[name])
+            if bad is not None:
+                return bad
+    return None
+
+
+def size_fields_of(op: str) -> tuple[str, ...]:
+    """The fields of an order op that say how much: futures ``size``/``qty``/``valueQty``,
+    spot and margin ``size``/``funds``."""
+    return SIZE_FIELDS if op == OP_ORDER else SPOT_SIZE_FIELDS
 
 
 def validate_request(op: str, args: Any, *, strict_keys: bool = True) -> Violation | None:
-    """Validate ``args`` for a futures ``op``; for ``futures.multi_order`` the items too
-    (the first bad item is reported with its index, e.g. ``[3].price``)."""
+    """Validate ``args`` for a futures, spot or margin ``op``; for ``futures.multi_order``
+    the items too (the first bad item is reported with its index, e.g. ``[3].price``)."""
     if op == OP_ORDER:
         return validate_order(args, strict_keys=strict_keys)
     if op == OP_CANCEL:
@@ -417,7 +630,15 @@ def validate_request(op: str, args: Any, *, strict_keys: bool = True) -> Violati
         return None
     if op == OP_MULTI_CANCEL:
         return validate_multi_cancel(args, strict_keys=strict_keys)
-    return _param("op", "must be one of " + ", ".join(sorted(FUTURES_OPS)))
+    if op == OP_SPOT_ORDER or op == OP_SPOT_SYNC_ORDER:
+        return validate_spot_order(args, strict_keys=strict_keys)
+    if op == OP_MARGIN_ORDER:
+        return validate_spot_order(args, strict_keys=strict_keys, margin=True)
+    if op == OP_SPOT_CANCEL or op == OP_SPOT_SYNC_CANCEL or op == OP_MARGIN_CANCEL:
+        return validate_spot_cancel(args, strict_keys=strict_keys)
+    if op == OP_SPOT_MODIFY:
+        return validate_spot_modify(args, strict_keys=strict_keys)
+    return _param("op", "must be one of " + ", ".join(sorted(FUTURES_OPS | SPOT_OPS | MARGIN_OPS)))
 
 
 # -------------------------------------------------------------------- contracts
@@ -433,6 +654,8 @@ class ContractSpec(NamedTuple):
     max_price: Decimal
     is_inverse: bool
     mark_price: Decimal
+    #: The currency margin is held and PnL settled in (inverse contracts: the base coin).
+    settle_currency: str = "USDT"
 
     def check_price(self, price: Any) -> bool:
         """True when ``price`` is a positive multiple of the tick size, <= max price."""
@@ -454,6 +677,42 @@ CONTRACTS: Final[dict[str, ContractSpec]] = {
                      Decimal(1000000), False, Decimal("0.2376")),
         # Coin-margined (inverse): size in lots only; multiplier -1 as KuCoin lists it.
         ContractSpec("XBTUSDM", Decimal(1), 1, Decimal(-1), 10_000_000,
-                     Decimal(10000000), True, Decimal(110210)),
+                     Decimal(10000000), True, Decimal(110210), "XBT"),
+    )
+}
+
+
+# ------------------------------------------------------------------ spot symbols
+class SpotSymbolSpec(NamedTuple):
+    """Static facts of a spot pair (REST ``GET /api/v2/symbols``, spot doc §1.8) and the
+    emulator's default spot price."""
+
+    symbol: str
+    base_currency: str
+    quote_currency: str
+    base_min_size: Decimal
+    base_increment: Decimal
+    base_max_size: Decimal
+    quote_min_size: Decimal
+    quote_increment: Decimal
+    quote_max_size: Decimal
+    price_increment: Decimal
+    price_limit_rate: Decimal
+    min_funds: Decimal
+    is_margin_enabled: bool
+    price: Decimal
+
+
+SPOT_SYMBOLS: Final[dict[str, SpotSymbolSpec]] = {
+    s.symbol: s
+    for s in (
+        SpotSymbolSpec("BTC-USDT", "BTC", "USDT", Decimal("0.00001"), Decimal("0.00000001"),
+                       Decimal(10000000000), Decimal("0.1"), Decimal("0.000001"),
+                       Decimal(99999999), Decimal("0.1"), Decimal("0.1"), Decimal("0.1"), True,
+                       Decimal("110205.3")),
+        SpotSymbolSpec("ETH-USDT", "ETH", "USDT", Decimal("0.0001"), Decimal("0.0000001"),
+                       Decimal(10000000000), Decimal("0.1"), Decimal("0.000001"),
+                       Decimal(99999999), Decimal("0.01"), Decimal("0.1"), Decimal("0.1"), True,
+                       Decimal("4430.34")),
     )
 }

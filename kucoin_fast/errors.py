@@ -15,11 +15,16 @@ Everything the client raises derives from :class:`KucoinError`::
         |   +-- ClockSkewError                    400002 (timestamp outside the window)
         +-- RateLimitError                        429000, 429001, 429002 (carries the reset)
         +-- InvalidOrderError                     400100, 400101, 400102, 300000, 100001, ...
-        |   +-- DuplicateClientOidError           300018
-        +-- OrderNotCancelableError               100004
+        |   +-- DuplicateClientOidError           300018; 400100 clientOidDuplicated (spot)
+        +-- OrderNotCancelableError               100004, 130103; 400100 order_not_exist... (spot)
         +-- InsufficientMarginError               300003, 330008
+            +-- InsufficientBalanceError          200004, 130105, ...; 400100 account.available.amount
         +-- ServerError                           5xxxxx
             +-- ServiceShuttingDownError          501000
+
+A few spot codes are shared with other meanings: ``400100`` is KuCoin's generic parameter
+error, and its text then tells a duplicate clientOid, a non-cancelable order or a short
+balance apart; :data:`MESSAGE_CLASSES` refines those (code, text) pairs.
 
 Request-level errors carry ``request_id``, ``op``, ``ws_key``, ``sent``,
 ``outcome_unknown`` and ``client_oids`` (the clientOids of the orders/cancels the
@@ -32,13 +37,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Final
 
-from ._rules import ERRORS, Violation
+from ._rules import ERRORS, SPOT_DUPLICATE_OID_MSG, SPOT_NOT_CANCELABLE_MSG, Violation
 
 if TYPE_CHECKING:
     from .types import RateLimit
 
 __all__ = [
     "ERROR_CLASSES",
+    "MESSAGE_CLASSES",
     "AuthenticationError",
     "BackpressureError",
     "ClientClosedError",
@@ -48,6 +54,7 @@ __all__ = [
     "ConnectTimeoutError",
     "ConnectionLostError",
     "DuplicateClientOidError",
+    "InsufficientBalanceError",
     "InsufficientMarginError",
     "InvalidOrderError",
     "InvalidParamsError",
@@ -219,11 +226,19 @@ class DuplicateClientOidError(InvalidOrderError):
 
 
 class OrderNotCancelableError(KucoinAPIError):
-    """``100004``: the order is filled, cancelled or unknown."""
+    """``100004`` (futures), ``400100 order_not_exist_or_not_allow_to_cancel`` (spot),
+    ``130103`` (margin): the order is filled, cancelled or unknown."""
 
 
 class InsufficientMarginError(KucoinAPIError):
     """``300003``/``330008``: not enough balance or margin for the order."""
+
+
+class InsufficientBalanceError(InsufficientMarginError):
+    """Spot and margin: the account's balance does not cover the order (``200004``
+    "Balance insufficient!", margin ``130105``/``130203``/``130301``, ``400100
+    account.available.amount``). A subclass of :class:`InsufficientMarginError`, so one
+    ``except InsufficientMarginError`` catches a short account on every product."""
 
 
 class ServerError(KucoinAPIError):
@@ -260,11 +275,32 @@ ERROR_CLASSES: Final[dict[str, type[KucoinAPIError]]] = {
     "100004": OrderNotCancelableError,
     "300003": InsufficientMarginError,
     "330008": InsufficientMarginError,
+    # spot and margin (spot doc §1.6)
+    "200004": InsufficientBalanceError,
+    "130105": InsufficientBalanceError,
+    "130203": InsufficientBalanceError,
+    "130301": InsufficientBalanceError,
+    "130103": OrderNotCancelableError,
+    "130108": OrderNotCancelableError,
+    "900001": InvalidOrderError,
+    "400760": InvalidOrderError,
+    "400600": InvalidOrderError,
+    "200001": InvalidOrderError,
+    "200002": InvalidOrderError,
     "500000": ServerError,
     "501000": ServiceShuttingDownError,
     "503000": ServerError,
     "504000": ServerError,
     "505000": ServerError,
+}
+
+
+#: (code, text KuCoin puts in ``msg``) -> a more precise class than the code's: the spot
+#: gateway answers several different refusals with the generic ``400100``.
+MESSAGE_CLASSES: Final[dict[tuple[str, str], type[KucoinAPIError]]] = {
+    ("400100", SPOT_DUPLICATE_OID_MSG): DuplicateClientOidError,
+    ("400100", SPOT_NOT_CANCELABLE_MSG): OrderNotCancelableError,
+    ("400100", "account.available.amount"): InsufficientBalanceError,
 }
 
 
@@ -283,6 +319,11 @@ def api_error(
     cls = ERROR_CLASSES.get(code)
     if cls is None:
         cls = ServerError if code[:1] == "5" else KucoinAPIError
+    elif msg is not None:
+        for (known, text), refined in MESSAGE_CLASSES.items():
+            if known == code and text in msg:
+                cls = refined
+                break
     text = msg if msg is not None else ERRORS.get(code, "")
     return cls(
         code,

@@ -17,6 +17,12 @@ __all__ = [
     "FuturesCancelParams",
     "FuturesMultiCancelParams",
     "FuturesOrderParams",
+    "MarginOrderParams",
+    "SpotCancelByClientOidParams",
+    "SpotCancelByOrderIdParams",
+    "SpotCancelParams",
+    "SpotModifyParams",
+    "SpotOrderParams",
 ]
 
 DecimalLike = str | int | float
@@ -90,3 +96,87 @@ class FuturesMultiCancelParams(TypedDict, total=False):
 
     orderIdsList: list[str]
     clientOidsList: list[ClientOidRef]
+
+
+# ------------------------------------------------------------------ spot and margin
+class _SpotOrderFields(TypedDict, total=False):
+    """The optional fields ``spot.order``, ``spot.sync_order`` and ``margin.order`` share."""
+
+    price: DecimalLike
+    size: DecimalLike
+    funds: DecimalLike
+    timeInForce: Literal["GTC", "GTT", "IOC", "FOK"]
+    cancelAfter: int | str
+    postOnly: bool
+    hidden: bool
+    iceberg: bool
+    visibleSize: DecimalLike
+    stp: Literal["DC", "CO", "CN", "CB"]
+    tags: str
+    remark: str
+    allowMaxTimeWindow: int | str
+    clientTimestamp: int | str
+
+
+class _SpotOrderRequired(TypedDict):
+    symbol: str
+    side: Literal["buy", "sell"]
+    type: Literal["limit", "market"]
+
+
+class SpotOrderParams(_SpotOrderRequired, _SpotOrderFields, total=False):
+    """``spot.order`` / ``spot.sync_order`` args (a Spot HF order).
+
+    ``symbol`` (``BASE-QUOTE``), ``side`` and ``type`` are required; a limit order needs
+    ``price`` and ``size``, a market order exactly one of ``size``/``funds``.
+    ``clientOid`` is optional (the reply then carries only the ``orderId``).
+    """
+
+    clientOid: str
+
+
+class _MarginOrderRequired(TypedDict):
+    clientOid: str
+    symbol: str
+    side: Literal["buy", "sell"]
+
+
+class MarginOrderParams(_MarginOrderRequired, _SpotOrderFields, total=False):
+    """``margin.order`` args: the spot body (``type`` defaults to ``limit``) with a
+    required ``clientOid`` and the margin flags."""
+
+    type: Literal["limit", "market"]
+    isIsolated: bool
+    autoBorrow: bool
+    autoRepay: bool
+
+
+class SpotCancelByOrderIdParams(TypedDict):
+    """``spot.cancel``/``spot.sync_cancel``/``margin.cancel`` by order id."""
+
+    symbol: str
+    orderId: str
+
+
+class SpotCancelByClientOidParams(TypedDict):
+    """``spot.cancel``/``spot.sync_cancel``/``margin.cancel`` by clientOid."""
+
+    symbol: str
+    clientOid: str
+
+
+SpotCancelParams = SpotCancelByOrderIdParams | SpotCancelByClientOidParams
+
+
+class _SpotModifyRequired(TypedDict):
+    symbol: str
+
+
+class SpotModifyParams(_SpotModifyRequired, total=False):
+    """``spot.modify`` args: ``symbol``, ``orderId`` or ``clientOid`` (orderId wins when
+    both are given), and ``newPrice`` and/or ``newSize``."""
+
+    orderId: str
+    clientOid: str
+    newPrice: DecimalLike
+    newSize: DecimalLike

@@ -11,7 +11,8 @@ from typing import Any, Final, NamedTuple
 
 from ._rules import BATCH_CANCEL_ITEM_SUCCESS_CODE, SUCCESS_CODE
 
-__all__ = ["WS_KEY_MAP", "BatchItem", "BatchResult", "Credentials", "RateLimit", "WsKey"]
+__all__ = ["WS_KEY_MAP", "BatchItem", "BatchResult", "Credentials", "MarginOrderResult",
+           "RateLimit", "SpotModifyResult", "SpotOrderState", "WsKey"]
 
 WsKey = str
 
@@ -19,7 +20,8 @@ WsKey = str
 class _WsKeyMap:
     """The Node SDK's ``WS_KEY_MAP`` names for the WS API connections.
 
-    Each key is one connection. Futures methods default to ``wsApiFuturesV1``.
+    Each key is one connection. Futures methods default to ``wsApiFuturesV1``, spot and
+    margin methods to ``wsApiSpotV1`` (both keys open the same URL, as in the Node SDK).
     """
 
     __slots__ = ()
@@ -162,3 +164,95 @@ class BatchResult:
 
     def __repr__(self) -> str:
         return f"BatchResult(items={len(self.items)}, failed={len(self.failed)})"
+
+
+# ------------------------------------------------------------------ spot and margin
+def _text(data: Any, key: str) -> str | None:
+    value = data.get(key) if isinstance(data, dict) else None
+    return None if value is None else str(value)
+
+
+def _ms(data: Any, key: str) -> int | None:
+    # DOC-HF prints orderTime/matchTime as strings, SPEC-SPOT as numbers: take both.
+    value = data.get(key) if isinstance(data, dict) else None
+    if type(value) is int:
+        return value
+    if type(value) is str and value.isdigit():
+        return int(value)
+    return None
+
+
+class SpotOrderState(NamedTuple):
+    """The order's state after matching: the reply of ``spot.sync_order`` and of
+    ``spot.sync_cancel``. Amounts are KuCoin's decimal strings; the ``*_funds`` fields
+    are set only for orders placed by ``funds`` (market orders); ``order_time``/
+    ``match_time`` (ms) only on ``spot.sync_order``."""
+
+    order_id: str | None
+    client_oid: str | None
+    status: str | None
+    origin_size: str | None
+    deal_size: str | None
+    remain_size: str | None
+    canceled_size: str | None
+    origin_funds: str | None
+    deal_funds: str | None
+    remain_funds: str | None
+    canceled_funds: str | None
+    order_time: int | None
+    match_time: int | None
+    response: Any
+
+    @property
+    def is_open(self) -> bool:
+        """True while the order rests in the book (``status`` ``open``)."""
+        return self.status == "open"
+
+    @property
+    def is_done(self) -> bool:
+        """True once it is filled or cancelled (``status`` ``done``)."""
+        return self.status == "done"
+
+    @classmethod
+    def from_response(cls, response: Any) -> SpotOrderState:
+        """Read the state from a sync op's :class:`~kucoin_fast.WSAPIResponse`."""
+        d = response.data
+        return cls(_text(d, "orderId"), _text(d, "clientOid"), _text(d, "status"),
+                   _text(d, "originSize"), _text(d, "dealSize"), _text(d, "remainSize"),
+                   _text(d, "canceledSize"), _text(d, "originFunds"), _text(d, "dealFunds"),
+                   _text(d, "remainFunds"), _text(d, "canceledFunds"), _ms(d, "orderTime"),
+                   _ms(d, "matchTime"), response)
+
+
+class SpotModifyResult(NamedTuple):
+    """``spot.modify``: the replacement order's id (the old order is cancelled) and the
+    order's clientOid (None when the order has none)."""
+
+    new_order_id: str | None
+    client_oid: str | None
+    response: Any
+
+    @classmethod
+    def from_response(cls, response: Any) -> SpotModifyResult:
+        """Read it from the :class:`~kucoin_fast.WSAPIResponse`."""
+        d = response.data
+        return cls(_text(d, "newOrderId"), _text(d, "clientOid"), response)
+
+
+class MarginOrderResult(NamedTuple):
+    """``margin.order``: ``borrow_size``/``loan_apply_id`` are set only when the order
+    borrowed (``autoBorrow``); ``borrow_size`` is a decimal string (a number in older
+    replies is converted)."""
+
+    order_id: str | None
+    client_oid: str | None
+    borrow_size: str | None
+    loan_apply_id: str | None
+    response: Any
+
+    @classmethod
+    def from_response(cls, response: Any) -> MarginOrderResult:
+        """Read it from the :class:`~kucoin_fast.WSAPIResponse`."""
+        d = response.data
+        return cls(_text(d, "orderId"), _text(d, "clientOid"), _text(d, "borrowSize"),
+                   _text(d, "loanApplyId"), response)
