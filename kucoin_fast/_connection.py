@@ -511,14 +511,14 @@ class Connection(WSListener):
 
     def send_prepared(self, template: Any, price: Any, size: Any, client_oid: Any,
                       callback: Any) -> int:
-        """Send a ``futures.order`` from a prepared template; ``callback(result)`` gets
-        the reply or the error. Returns the request id."""
-        self._check_sendable(_OP_ORDER, client_oid)
+        """Send a prepared template's ``futures.order`` or ``spot.order``; ``callback(result)``
+        gets the reply or the error. Returns the request id."""
+        self._check_sendable(template.op, client_oid)
         request_id = self._next_id
         self._buf.prepared(request_id, template, price, size, client_oid)
         self._next_id = request_id + 1
         self._writer.send(self._buf)
-        return self._register(request_id, _OP_ORDER, callback).request_id
+        return self._register(request_id, template.op, callback).request_id
 
     async def wait_writable(self, timeout: float) -> bool:
         """Wait until the socket's write buffer drained (or the connection ended).

@@ -26,8 +26,11 @@ cdef class FrameBuffer:
 
 
 cdef class OrderTemplate:
+    cdef readonly str op              # futures.order or spot.order
     cdef readonly str size_field
     cdef readonly bint price_required
+    cdef bytes _head                  # '","op":"<op>","args":{"clientOid":'
+    cdef bint _exact                  # every send is checked by _rules (spot iceberg)
     cdef bytes _static_args           # ',"side":"buy",...' (each field led by a comma)
     cdef dict _template               # validated template, for exact verdicts on bad sends
     cdef int _size_kind

@@ -8,7 +8,8 @@ payload in place (no copy). Because picows masks in place, a buffer's content is
 garbage after a send: every send rebuilds the frame from scratch.
 
 Validation is fused into the walk over the params dict for the hot ops
-(``futures.order``, ``futures.cancel``, ``futures.multi_order``): the fast check is
+(``futures.order``, ``futures.cancel``, ``futures.multi_order``; ``spot.order``,
+``spot.sync_order``, ``margin.order`` and the three spot cancels): the fast check is
 *conservative*, it only accepts what :func:`kucoin_fast._rules.validate_request`
 accepts. Whenever it is not sure, the exact verdict is taken from ``_rules``
 itself (slow path, only for bad or unusual params), so the client's verdicts are
@@ -61,7 +62,7 @@ cdef extern from "Python.h":
 cdef enum:
     _MAX_DEPTH = 32
     _MAX_FIELDS = 32
-    _MAX_NAME = 16
+    _MAX_NAME = 24
     _MAX_CHOICES = 8
     # field kinds, from _rules.ORDER_FIELDS
     _K_STR = 0
@@ -74,9 +75,16 @@ cdef str _OP_ORDER = _rules.OP_ORDER
 cdef str _OP_CANCEL = _rules.OP_CANCEL
 cdef str _OP_MULTI_ORDER = _rules.OP_MULTI_ORDER
 cdef str _OP_MULTI_CANCEL = _rules.OP_MULTI_CANCEL
+cdef str _OP_SPOT_ORDER = _rules.OP_SPOT_ORDER
+cdef str _OP_SPOT_SYNC_ORDER = _rules.OP_SPOT_SYNC_ORDER
+cdef str _OP_SPOT_CANCEL = _rules.OP_SPOT_CANCEL
+cdef str _OP_SPOT_SYNC_CANCEL = _rules.OP_SPOT_SYNC_CANCEL
+cdef str _OP_MARGIN_ORDER = _rules.OP_MARGIN_ORDER
+cdef str _OP_MARGIN_CANCEL = _rules.OP_MARGIN_CANCEL
 cdef Py_ssize_t _MULTI_ORDER_MAX = _rules.MULTI_ORDER_MAX
 cdef Py_ssize_t _CLIENT_OID_MAX = _rules.CLIENT_OID_MAX
 cdef Py_ssize_t _REMARK_MAX = _rules.REMARK_MAX
+cdef Py_ssize_t _SPOT_TEXT_MAX = _rules.SPOT_TEXT_MAX
 
 _kind_codes = {"str": _K_STR, "enum": _K_ENUM, "bool": _K_BOOL, "int": _K_INT, "dec": _K_DEC}
 
@@ -216,6 +224,36 @@ cdef int _C_LIMIT = _rules.ORDER_TYPES.index("limit")
 cdef int _C_IOC = _rules.TIME_IN_FORCE.index("IOC")
 
 cdef frozenset _CANCEL_KEYS = frozenset(("orderId", "clientOid", "symbol"))
+
+# The spot and margin tables: margin's is spot's plus three flags appended, so the
+# shared fields have the same index in both.
+cdef _Fields _SPOT = _Fields(_rules.SPOT_ORDER_FIELDS)
+cdef _Fields _MARGIN = _Fields(_rules.MARGIN_ORDER_FIELDS)
+if any(_MARGIN.index_of[name] != i for name, i in _SPOT.index_of.items()):
+    raise RuntimeError("the margin field table must extend the spot one")
+cdef dict _SPOT_INDEX = _SPOT.index_of
+cdef int _S_CLIENT_OID = _SPOT_INDEX["clientOid"]
+cdef int _S_SIDE = _SPOT_INDEX["side"]
+cdef int _S_SYMBOL = _SPOT_INDEX["symbol"]
+cdef int _S_TYPE = _SPOT_INDEX["type"]
+cdef int _S_PRICE = _SPOT_INDEX["price"]
+cdef int _S_SIZE = _SPOT_INDEX["size"]
+cdef int _S_FUNDS = _SPOT_INDEX["funds"]
+cdef int _S_TIF = _SPOT_INDEX["timeInForce"]
+cdef int _S_CANCEL_AFTER = _SPOT_INDEX["cancelAfter"]
+cdef int _S_POST_ONLY = _SPOT_INDEX["postOnly"]
+cdef int _S_ICEBERG = _SPOT_INDEX["iceberg"]
+cdef int _S_STP = _SPOT_INDEX["stp"]
+cdef int _S_TAGS = _SPOT_INDEX["tags"]
+cdef int _S_REMARK = _SPOT_INDEX["remark"]
+cdef int _S_ALLOW_MAX = _SPOT_INDEX["allowMaxTimeWindow"]
+cdef int _S_CLIENT_TS = _SPOT_INDEX["clientTimestamp"]
+cdef unsigned int _S_SIZE_BITS = (1u << _S_SIZE) | (1u << _S_FUNDS)
+cdef int _C_SPOT_GTC = _rules.SPOT_TIME_IN_FORCE.index("GTC")
+cdef int _C_SPOT_GTT = _rules.SPOT_TIME_IN_FORCE.index("GTT")
+cdef int _C_SPOT_IOC = _rules.SPOT_TIME_IN_FORCE.index("IOC")
+cdef int _C_SPOT_FOK = _rules.SPOT_TIME_IN_FORCE.index("FOK")
+cdef int _C_SPOT_DC = _rules.SPOT_STP_VALUES.index("DC")
 
 # 1 where an ASCII byte needs a JSON escape.
 cdef unsigned char _NEEDS_ESCAPE[128]
@@ -768,6 +806,135 @@ cdef bint _encode_cancel_fast(FrameBuffer buf, object args) except -1:
     return True
 
 
+cdef bint _encode_spot_order_fast(FrameBuffer buf, object order, _Fields fields,
+                                  bint margin) except -1:
+    """Write one spot (``margin``: margin) order object if it is certainly valid; False
+    means "ask _rules" (as for futures, the fast check only ever accepts)."""
+    cdef Py_ssize_t pos = 0
+    cdef PyObject* k
+    cdef PyObject* v
+    cdef object key, value, t
+    cdef int index, kind, choice, tif = -1, stp = -1, overflow = 0
+    cdef long long number
+    cdef unsigned int bit, present = 0, trues = 0, sizes
+    cdef bint first = True, is_limit = True
+    cdef object client_oid = None
+    if type(order) is not dict:
+        return False
+    _put_char(buf, 123)
+    while PyDict_Next(order, &pos, &k, &v):
+        key = <object>k
+        value = <object>v
+        if type(key) is not str:
+            return False
+        index = fields.index(key)
+        if index < 0:
+            return False
+        bit = 1u << index
+        present |= bit
+        if first:
+            _put(buf, fields.key_ptr[index] + 1, fields.key_len[index] - 1)
+            first = False
+        else:
+            _put(buf, fields.key_ptr[index], fields.key_len[index])
+        kind = fields.kind[index]
+        t = type(value)
+        if kind == _K_ENUM:
+            if t is not str:
+                return False
+            choice = fields.choice_index(index, value)
+            if choice < 0:
+                return False
+            if index == _S_TYPE:
+                is_limit = choice == _C_LIMIT
+            elif index == _S_TIF:
+                tif = choice
+            elif index == _S_STP:
+                stp = choice
+            _put(buf, fields.choice_json_ptr[index][choice],
+                 fields.choice_json_len[index][choice])
+        elif kind == _K_STR:
+            if t is not str or PyUnicode_GET_LENGTH(value) == 0:
+                return False
+            if index == _S_CLIENT_OID:
+                if not _client_oid_ok(value):
+                    return False
+                client_oid = value
+                _write_plain_ascii(buf, value)
+            else:
+                if (index == _S_TAGS or index == _S_REMARK) and (
+                        not PyUnicode_IS_ASCII(value)
+                        or PyUnicode_GET_LENGTH(value) > _SPOT_TEXT_MAX):
+                    return False
+                _write_str(buf, value)
+        elif kind == _K_BOOL:
+            if t is not bool:
+                return False
+            if value is True:
+                trues |= bit
+                _put(buf, b"true", 4)
+            else:
+                _put(buf, b"false", 5)
+        elif kind == _K_INT and t is int:
+            number = PyLong_AsLongLongAndOverflow(value, &overflow)
+            if overflow != 0 or number <= 0:
+                return False
+            _write_long(buf, number)
+        else:
+            if not _value_ok(kind, index, value):
+                return False
+            if t is str:
+                _write_str(buf, value)
+            else:
+                _write_value(buf, value, 1)
+    _put_char(buf, 125)
+    # Cross-field rules, as in _rules.validate_spot_order.
+    if not (present & (1u << _S_SYMBOL)) or not (present & (1u << _S_SIDE)):
+        return False
+    if margin:
+        if client_oid is None:
+            return False
+    elif not (present & (1u << _S_TYPE)):
+        return False
+    sizes = present & _S_SIZE_BITS
+    if is_limit:
+        if not (present & (1u << _S_PRICE)) or sizes != (1u << _S_SIZE):
+            return False
+    elif sizes == 0 or sizes == _S_SIZE_BITS or (tif >= 0 and tif != _C_SPOT_GTC) \
+            or stp == _C_SPOT_DC:
+        return False
+    if trues & (1u << _S_POST_ONLY) and (tif == _C_SPOT_IOC or tif == _C_SPOT_FOK):
+        return False
+    if ((present & (1u << _S_CANCEL_AFTER)) != 0) != (tif == _C_SPOT_GTT):
+        return False
+    if trues & (1u << _S_ICEBERG):
+        return False  # visibleSize against size: _rules decides
+    if present & (1u << _S_ALLOW_MAX) and not (present & (1u << _S_CLIENT_TS)):
+        return False
+    buf.ref = client_oid
+    return True
+
+
+cdef bint _encode_spot_cancel_fast(FrameBuffer buf, object args, str op) except -1:
+    """``spot.cancel``/``spot.sync_cancel``/``margin.cancel`` args when certainly valid."""
+    cdef Py_ssize_t pos = 0
+    cdef PyObject* k
+    cdef PyObject* v
+    cdef object coid
+    if type(args) is not dict:
+        return False
+    while PyDict_Next(args, &pos, &k, &v):
+        if type(<object>k) is not str or <object>k not in _CANCEL_KEYS \
+                or not _non_empty_str(<object>v):
+            return False
+    if "symbol" not in args or ("orderId" not in args and "clientOid" not in args):
+        return False
+    _write_generic_args(buf, args, op)
+    coid = args.get("clientOid")
+    buf.ref = coid if type(coid) is str else None
+    return True
+
+
 cdef bint _encode_multi_order_fast(FrameBuffer buf, object args) except -1:
     cdef Py_ssize_t n, i
     cdef list oids
@@ -794,7 +961,6 @@ cdef bytes _OP_OPEN = b'","op":'
 cdef bytes _ARGS_OPEN = b',"args":'
 cdef bytes _PING_OPEN = b'{"id":"ping-'
 cdef bytes _PING_CLOSE = b'","op":"ping"}'
-cdef bytes _PREPARED_OPEN = b'","op":"futures.order","args":{"clientOid":'
 cdef bytes _PRICE_OPEN = b',"price":'
 
 
@@ -809,6 +975,7 @@ cdef dict _OP_HEADS = {op: b'","op":"' + op.encode() + b'","args":'
 
 cdef bytes _HEAD_ORDER = _OP_HEADS[_rules.OP_ORDER]
 cdef bytes _HEAD_CANCEL = _OP_HEADS[_rules.OP_CANCEL]
+cdef bytes _HEAD_SPOT_ORDER = _OP_HEADS[_rules.OP_SPOT_ORDER]
 
 
 cdef int _write_envelope_head(FrameBuffer buf, long long request_id, str op) except -1:
@@ -818,6 +985,8 @@ cdef int _write_envelope_head(FrameBuffer buf, long long request_id, str op) exc
         head = <PyObject*>_HEAD_ORDER
     elif op is _OP_CANCEL:
         head = <PyObject*>_HEAD_CANCEL
+    elif op is _OP_SPOT_ORDER:
+        head = <PyObject*>_HEAD_SPOT_ORDER
     else:
         head = PyDict_GetItem(_OP_HEADS, op)
     buf.pos = FRAME_HEADROOM
@@ -848,6 +1017,12 @@ cpdef Py_ssize_t encode_request(FrameBuffer buf, long long request_id, str op,
         ok = _encode_cancel_fast(buf, args)
     elif op is _OP_MULTI_ORDER or op == _OP_MULTI_ORDER:
         ok = _encode_multi_order_fast(buf, args)
+    elif op is _OP_SPOT_ORDER or op == _OP_SPOT_ORDER or op == _OP_SPOT_SYNC_ORDER:
+        ok = _encode_spot_order_fast(buf, args, _SPOT, False)
+    elif op == _OP_MARGIN_ORDER:
+        ok = _encode_spot_order_fast(buf, args, _MARGIN, True)
+    elif op == _OP_SPOT_CANCEL or op == _OP_SPOT_SYNC_CANCEL or op == _OP_MARGIN_CANCEL:
+        ok = _encode_spot_cancel_fast(buf, args, op)
     else:
         ok = False
     if not ok:
@@ -885,26 +1060,39 @@ def validate_request(str op, object args):
 # ------------------------------------------------------------ prepared orders
 cdef class OrderTemplate:
     """A validated order whose static fields are pre-encoded; per send only
-    ``clientOid``, ``price`` and the size field (``size``/``qty``/``valueQty``) change.
+    ``clientOid``, ``price`` and the size field change: ``size``/``qty``/``valueQty``
+    for ``futures.order`` (the default ``op``), ``size``/``funds`` for ``spot.order``.
 
     The template is a complete valid order (its clientOid/price/size values are
     placeholders that are never sent).
     """
 
-    def __init__(self, dict template not None):
+    def __init__(self, dict template not None, str op=None):
         cdef FrameBuffer scratch
         cdef list size_fields
-        violation = _rules.validate_order(template, strict_keys=True)
+        cdef _Fields fields
+        if op is None or op == _OP_ORDER:
+            op, fields = _OP_ORDER, _FUTURES
+        elif op == _OP_SPOT_ORDER:
+            op, fields = _OP_SPOT_ORDER, _SPOT
+        else:
+            raise ValueError("a prepared order is a futures.order or a spot.order")
+        violation = _rules.validate_request(op, template, strict_keys=True)
         if violation is not None:
-            raise InvalidParamsError(violation, _OP_ORDER)
-        size_fields = [name for name in _rules.SIZE_FIELDS if name in template]
+            raise InvalidParamsError(violation, op)
+        names = _rules.size_fields_of(op)
+        size_fields = [name for name in names if name in template]
         if len(size_fields) != 1:
             raise InvalidParamsError(Violation(
-                "400100", "size", "a prepared order needs exactly one of size, qty, valueQty"),
-                _OP_ORDER)
+                "400100", "size", "a prepared order needs exactly one of " + ", ".join(names)),
+                op)
+        self.op = op
         self.size_field = size_fields[0]
-        self._size_kind = _FIELD_KIND[<int>_FIELD_INDEX[self.size_field]]
+        self._size_kind = fields.kind[<int>fields.index_of[self.size_field]]
         self.price_required = template.get("type", "limit") == "limit"
+        # A spot iceberg's visibleSize is checked against the size: always ask _rules.
+        self._exact = op is _OP_SPOT_ORDER and template.get("iceberg") is True
+        self._head = b'","op":"' + op.encode() + b'","args":{"clientOid":'
         self._template = dict(template)
         scratch = FrameBuffer()
         for name, value in template.items():
@@ -913,7 +1101,7 @@ cdef class OrderTemplate:
             scratch.put(b",", 1)
             _write_str(scratch, name)
             scratch.put(b":", 1)
-            _write_generic_args(scratch, value, _OP_ORDER)
+            _write_generic_args(scratch, value, op)
         self._static_args = scratch.getvalue()
 
     def as_order(self, price, size, client_oid) -> dict:
@@ -931,31 +1119,33 @@ cdef class OrderTemplate:
 cpdef Py_ssize_t encode_prepared_order(FrameBuffer buf, long long request_id,
                                        OrderTemplate template,
                                        object price, object size, object client_oid) except -1:
-    """Write a ``futures.order`` frame from ``template`` and the three per-order
-    values, validated with the same verdicts as ``_rules``; returns the payload size."""
-    cdef bint ok = _client_oid_ok(client_oid) and _value_ok(template._size_kind, 0, size)
+    """Write the template's order frame with the three per-order values, validated
+    with the same verdicts as ``_rules``; returns the payload size."""
+    cdef bint ok = not template._exact and _client_oid_ok(client_oid) \
+        and _value_ok(template._size_kind, 0, size)
+    cdef str op = template.op
     if ok:
         if price is None:
             ok = not template.price_required
         else:
             ok = _value_ok(_K_DEC, 0, price)
     if not ok:
-        violation = _rules.validate_order(template.as_order(price, size, client_oid),
-                                          strict_keys=True)
+        violation = _rules.validate_request(op, template.as_order(price, size, client_oid),
+                                            strict_keys=True)
         if violation is not None:
-            raise InvalidParamsError(violation, _OP_ORDER)
+            raise InvalidParamsError(violation, op)
     buf.pos = FRAME_HEADROOM
     _put_bytes(buf, _ID_OPEN)
     _write_long(buf, request_id)
-    _put_bytes(buf, _PREPARED_OPEN)
-    _write_generic_args(buf, client_oid, _OP_ORDER)
+    _put_bytes(buf, template._head)
+    _write_generic_args(buf, client_oid, op)
     if price is not None:
         _put_bytes(buf, _PRICE_OPEN)
-        _write_generic_args(buf, price, _OP_ORDER)
+        _write_generic_args(buf, price, op)
     _put_char(buf, 44)
     _write_str(buf, template.size_field)
     _put_char(buf, 58)
-    _write_generic_args(buf, size, _OP_ORDER)
+    _write_generic_args(buf, size, op)
     _put_bytes(buf, template._static_args)
     _put(buf, b"}}", 2)
     buf.ref = client_oid

@@ -180,21 +180,28 @@ def validate_request(op: str, args: Any) -> Violation | None:
 
 
 class OrderTemplate:
-    """A validated order; per send only clientOid, price and the size field change."""
+    """A validated order; per send only clientOid, price and the size field change.
 
-    def __init__(self, template: dict[str, Any]) -> None:
+    ``op`` is ``futures.order`` (size field ``size``/``qty``/``valueQty``) or
+    ``spot.order`` (``size``/``funds``)."""
+
+    def __init__(self, template: dict[str, Any], op: str | None = None) -> None:
         if template is None:
             raise TypeError("template must be a dict")
-        violation = _rules.validate_order(template, strict_keys=True)
+        if op is None:
+            op = _rules.OP_ORDER
+        if op not in _PREPARED_OPS:
+            raise ValueError("a prepared order is a futures.order or a spot.order")
+        violation = _rules.validate_request(op, template, strict_keys=True)
         if violation is not None:
-            raise InvalidParamsError(violation, _rules.OP_ORDER)
-        size_fields = [name for name in _rules.SIZE_FIELDS if name in template]
+            raise InvalidParamsError(violation, op)
+        names = _rules.size_fields_of(op)
+        size_fields = [name for name in names if name in template]
         if len(size_fields) != 1:
             raise InvalidParamsError(
                 Violation("400100", "size",
-                          "a prepared order needs exactly one of size, qty, valueQty"),
-                _rules.OP_ORDER,
-            )
+                          "a prepared order needs exactly one of " + ", ".join(names)), op)
+        self.op: str = op
         self.size_field: str = size_fields[0]
         self.price_required: bool = template.get("type", "limit") == "limit"
         self._template = dict(template)
@@ -205,7 +212,7 @@ class OrderTemplate:
             out += b","
             out += _json_str(name)
             out += b":"
-            _write_generic_args(out, value, _rules.OP_ORDER)
+            _write_generic_args(out, value, op)
         self._static_args = bytes(out)
 
     def as_order(self, price: Any, size: Any, client_oid: Any) -> dict[str, Any]:
@@ -220,25 +227,32 @@ class OrderTemplate:
         return order
 
 
+_PREPARED_OPS = (_rules.OP_ORDER, _rules.OP_SPOT_ORDER)
+
+
 def encode_prepared_order(
     buf: FrameBuffer, request_id: int, template: OrderTemplate, price: Any, size: Any,
     client_oid: Any,
 ) -> int:
-    """Write a ``futures.order`` frame from a template; returns the payload size."""
-    violation = _rules.validate_order(template.as_order(price, size, client_oid), strict_keys=True)
+    """Write the template's order frame; returns the payload size."""
+    op = template.op
+    violation = _rules.validate_request(op, template.as_order(price, size, client_oid),
+                                        strict_keys=True)
     if violation is not None:
-        raise InvalidParamsError(violation, _rules.OP_ORDER)
+        raise InvalidParamsError(violation, op)
     buf.reset()
     out = buf.data
-    out += b'{"id":"%d","op":"futures.order","args":{"clientOid":' % request_id
-    _write_generic_args(out, client_oid, _rules.OP_ORDER)
+    out += b'{"id":"%d","op":' % request_id
+    out += _json_str(op)
+    out += b',"args":{"clientOid":'
+    _write_generic_args(out, client_oid, op)
     if price is not None:
         out += b',"price":'
-        _write_generic_args(out, price, _rules.OP_ORDER)
+        _write_generic_args(out, price, op)
     out += b","
     out += _json_str(template.size_field)
     out += b":"
-    _write_generic_args(out, size, _rules.OP_ORDER)
+    _write_generic_args(out, size, op)
     out += template._static_args
     out += b"}}"
     buf.ref = client_oid

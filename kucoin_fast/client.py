@@ -29,7 +29,7 @@ import ssl
 import time
 from collections.abc import Callable, Coroutine, Sequence
 from ssl import SSLContext
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 from urllib.parse import urlsplit
 
 from . import _impl, _rules
@@ -49,8 +49,23 @@ from .errors import (
     KucoinAPIError,
     RateLimitError,
 )
-from .params import FuturesCancelParams, FuturesMultiCancelParams, FuturesOrderParams
-from .types import WS_KEY_MAP, BatchResult, Credentials
+from .params import (
+    FuturesCancelParams,
+    FuturesMultiCancelParams,
+    FuturesOrderParams,
+    MarginOrderParams,
+    SpotCancelParams,
+    SpotModifyParams,
+    SpotOrderParams,
+)
+from .types import (
+    WS_KEY_MAP,
+    BatchResult,
+    Credentials,
+    MarginOrderResult,
+    SpotModifyResult,
+    SpotOrderState,
+)
 
 __all__ = ["COALESCE_AUTO", "OrderCallback", "PreparedOrder", "StateCallback",
            "WebsocketAPIClient"]
@@ -68,6 +83,8 @@ _OP_ORDER: Final = _rules.OP_ORDER
 _OP_CANCEL: Final = _rules.OP_CANCEL
 _OP_MULTI_ORDER: Final = _rules.OP_MULTI_ORDER
 _OP_MULTI_CANCEL: Final = _rules.OP_MULTI_CANCEL
+_SPOT_KEY: Final = WS_KEY_MAP.wsApiSpotV1
+_T = TypeVar("_T")
 
 
 def _is_loopback(host: str) -> bool:
@@ -175,8 +192,14 @@ class PreparedOrder:
 
     @property
     def size_field(self) -> str:
-        """The template's size field name: ``size``, ``qty`` or ``valueQty``."""
+        """The template's size field name: ``size``, ``qty`` or ``valueQty`` (spot:
+        ``size`` or ``funds``)."""
         return str(self._template.size_field)
+
+    @property
+    def op(self) -> str:
+        """The op every send uses: ``futures.order`` or ``spot.order``."""
+        return str(self._template.op)
 
     def send(self, price: Any, size: Any, client_oid: str, callback: OrderCallback) -> int:
         """Send one order now; returns its request id.
@@ -186,11 +209,102 @@ class PreparedOrder:
         :class:`ConnectionLostError` or :class:`BackpressureError` (``sent=False``)
         when nothing was sent.
         """
-        conn = self._client._live_connection(self.ws_key, _OP_ORDER, client_oid)
+        conn = self._client._live_connection(self.ws_key, self._template.op, client_oid)
         return int(conn.send_prepared(self._template, price, size, client_oid, callback))
 
 
-class WebsocketAPIClient:
+class _SpotMarginAPI:
+    """The spot and margin request methods of :class:`WebsocketAPIClient` (a block of
+    their own: same failure semantics as the futures methods, their own default socket).
+
+    Every method defaults to ``ws_key=WS_KEY_MAP.wsApiSpotV1``, a connection of its
+    own as in the Node SDK (both keys open the same URL; the gateway serves every op
+    on either). Methods that return the reply as it came (``submit_new_spot_order``,
+    ``cancel_spot_order``, ``cancel_margin_order``) go straight to the connection's
+    coroutine like the futures ones; the others wrap it in a typed result.
+    """
+
+    __slots__ = ()
+
+    if TYPE_CHECKING:  # provided by WebsocketAPIClient
+        def _request(self, op: str, args: Any,
+                     ws_key: str) -> Coroutine[Any, Any, WSAPIResponse]: ...
+        async def _call_after_connect(self, op: str, args: Any,
+                                      ws_key: str) -> WSAPIResponse: ...
+        def _template(self, template: Any, op: str, ws_key: str) -> PreparedOrder: ...
+
+    async def _typed(self, op: str, args: Any, ws_key: str,
+                     wrap: Callable[[WSAPIResponse], _T]) -> _T:
+        return wrap(await self._call_after_connect(op, args, ws_key))
+
+    def submit_new_spot_order(
+        self, params: SpotOrderParams, ws_key: str = _SPOT_KEY
+    ) -> Coroutine[Any, Any, WSAPIResponse]:
+        """``spot.order``: place one Spot HF order. Resolves to the
+        :class:`WSAPIResponse` (``data``: ``{"orderId"[, "clientOid"]}``)."""
+        return self._request(_rules.OP_SPOT_ORDER, params, ws_key)
+
+    def submit_sync_spot_order(
+        self, params: SpotOrderParams, ws_key: str = _SPOT_KEY
+    ) -> Coroutine[Any, Any, SpotOrderState]:
+        """``spot.sync_order``: place one order and get its state after matching
+        (:class:`SpotOrderState`: status, dealSize, remainSize, canceledSize, ...)."""
+        return self._typed(_rules.OP_SPOT_SYNC_ORDER, params, ws_key,
+                           SpotOrderState.from_response)
+
+    def modify_spot_order(
+        self, params: SpotModifyParams, ws_key: str = _SPOT_KEY
+    ) -> Coroutine[Any, Any, SpotModifyResult]:
+        """``spot.modify``: cancel-and-replace with ``newPrice``/``newSize``; the
+        replacement has a new order id (:class:`SpotModifyResult`)."""
+        return self._typed(_rules.OP_SPOT_MODIFY, params, ws_key, SpotModifyResult.from_response)
+
+    def cancel_spot_order(
+        self, params: SpotCancelParams, ws_key: str = _SPOT_KEY
+    ) -> Coroutine[Any, Any, WSAPIResponse]:
+        """``spot.cancel``: ``{"symbol", "orderId"}`` or ``{"symbol", "clientOid"}``;
+        ``data`` echoes the id that was sent."""
+        return self._request(_rules.OP_SPOT_CANCEL, params, ws_key)
+
+    def cancel_sync_spot_order(
+        self, params: SpotCancelParams, ws_key: str = _SPOT_KEY
+    ) -> Coroutine[Any, Any, SpotOrderState]:
+        """``spot.sync_cancel``: cancel and get the order's final state."""
+        return self._typed(_rules.OP_SPOT_SYNC_CANCEL, params, ws_key,
+                           SpotOrderState.from_response)
+
+    def submit_margin_order(
+        self, params: MarginOrderParams, ws_key: str = _SPOT_KEY
+    ) -> Coroutine[Any, Any, MarginOrderResult]:
+        """``margin.order``: a Classic margin HF order (``isIsolated``, ``autoBorrow``,
+        ``autoRepay``); :class:`MarginOrderResult` carries ``borrowSize``/
+        ``loanApplyId`` when it borrowed."""
+        return self._typed(_rules.OP_MARGIN_ORDER, params, ws_key,
+                           MarginOrderResult.from_response)
+
+    def cancel_margin_order(
+        self, params: SpotCancelParams, ws_key: str = _SPOT_KEY
+    ) -> Coroutine[Any, Any, WSAPIResponse]:
+        """``margin.cancel``: ``{"symbol", "orderId"}`` or ``{"symbol", "clientOid"}``."""
+        return self._request(_rules.OP_MARGIN_CANCEL, params, ws_key)
+
+    def prepare_spot_order(self, template: SpotOrderParams,
+                           ws_key: str = _SPOT_KEY) -> PreparedOrder:
+        """:meth:`WebsocketAPIClient.prepare_order` for ``spot.order``: per send only
+        the clientOid, the price and the template's ``size``/``funds`` change."""
+        return self._template(template, _rules.OP_SPOT_ORDER, ws_key)
+
+    # Node SDK names.
+    submitNewSpotOrder = submit_new_spot_order
+    submitSyncSpotOrder = submit_sync_spot_order
+    modifySpotOrder = modify_spot_order
+    cancelSpotOrder = cancel_spot_order
+    cancelSyncSpotOrder = cancel_sync_spot_order
+    submitMarginOrder = submit_margin_order
+    cancelMarginOrder = cancel_margin_order
+
+
+class WebsocketAPIClient(_SpotMarginAPI):
     """Client for KuCoin's WebSocket trading API (the "WS API").
 
     ``ws_url`` is the *base* URL (default ``wss://wsapi.kucoin.com/v1/private``);
@@ -201,7 +315,8 @@ class WebsocketAPIClient:
 
     Use ``async with client:`` or ``await client.connect()``/``await
     client.close()``; the first request connects lazily. Every method takes an
-    optional ``ws_key`` (futures methods default to ``WS_KEY_MAP.wsApiFuturesV1``);
+    optional ``ws_key`` (futures methods default to ``WS_KEY_MAP.wsApiFuturesV1``,
+    the spot and margin methods of :class:`_SpotMarginAPI` to ``wsApiSpotV1``);
     each key is one connection.
 
     Options: ``request_timeout``/``connect_timeout`` (seconds); ``ping_interval``/
@@ -504,7 +619,10 @@ class WebsocketAPIClient:
         ``template`` is a valid order (its ``clientOid``, ``price`` and size values
         are placeholders). See :class:`PreparedOrder`.
         """
-        return PreparedOrder(self, _impl.SELECTED.OrderTemplate(dict(template)), ws_key)
+        return self._template(template, _OP_ORDER, ws_key)
+
+    def _template(self, template: Any, op: str, ws_key: str) -> PreparedOrder:
+        return PreparedOrder(self, _impl.SELECTED.OrderTemplate(dict(template), op), ws_key)
 
     def request_with_callback(self, op: str, params: Any, callback: OrderCallback,
                               ws_key: str = _DEFAULT_KEY) -> int:
