@@ -3,7 +3,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .._rules import DEFAULT_RATE_LIMIT, RATE_LIMIT_WINDOW_MS, WEIGHTS
+from .._rules import DEFAULT_RATE_LIMIT, DEFAULT_SPOT_RATE_LIMIT, RATE_LIMIT_WINDOW_MS, WEIGHTS
+
+#: Every account starts with these (generous: examples, tests and benchmarks need no
+#: setup). Amounts are decimal strings; a currency not listed starts at zero.
+DEFAULT_SPOT_BALANCES: dict[str, str] = {"USDT": "1000000000", "BTC": "10000", "ETH": "100000"}
+DEFAULT_FUTURES_BALANCES: dict[str, str] = {"USDT": "1000000000", "XBT": "10000"}
 
 
 @dataclass
@@ -21,8 +26,11 @@ class EmulatorConfig:
     ping_timeout_ms: int = 10_000
     #: Close a session silent for this long; None = ping_interval_ms + ping_timeout_ms.
     idle_timeout_ms: int | None = None
-    #: Per-account request weight allowed per window; None disables rate limiting.
+    #: Per-account request weight allowed per window in the futures pool; None disables
+    #: rate limiting (of every pool).
     rate_limit: int | None = DEFAULT_RATE_LIMIT
+    #: The same for the Spot pool (spot.* and margin.* ops); None: that pool unlimited.
+    spot_rate_limit: int | None = DEFAULT_SPOT_RATE_LIMIT
     rate_limit_window_ms: int = RATE_LIMIT_WINDOW_MS
     weights: dict[str, int] = field(default_factory=lambda: dict(WEIGHTS))
     #: Attach ``userRateLimit`` to futures.order / multi_order replies too (KuCoin does not).
@@ -45,6 +53,21 @@ class EmulatorConfig:
     busy_poll: bool = False
     #: Largest inbound frame accepted (picows closes the connection above it).
     max_frame_size: int = 1024 * 1024
+    #: Balances a new account starts with: futures (per settlement currency), spot
+    #: (the trade_hf account), cross margin, and each isolated margin pair (its base
+    #: and quote, from ``margin_balances``).
+    futures_balances: dict[str, str] = field(
+        default_factory=lambda: dict(DEFAULT_FUTURES_BALANCES))
+    spot_balances: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_SPOT_BALANCES))
+    margin_balances: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_SPOT_BALANCES))
+    #: What a margin account may borrow per currency (autoBorrow), cross or per pair.
+    margin_borrow_limits: dict[str, str] = field(
+        default_factory=lambda: dict(DEFAULT_SPOT_BALANCES))
+    #: Futures position mode of a new account: "auto", "one-way" or "hedge" (_ledger).
+    position_mode: str = "auto"
+    #: postOnly with timeInForce IOC/FOK on spot and margin: "reject" (400100) or
+    #: "ignore" (the flag is dropped), spot doc open question 4.
+    spot_post_only_ioc: str = "reject"
 
     @property
     def effective_idle_timeout_ms(self) -> int:

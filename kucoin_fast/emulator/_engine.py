@@ -20,6 +20,12 @@ Decisions on behaviour KuCoin does not document (see :meth:`Engine.place`):
 
 Filled and cancelled orders are not kept, except in a bounded ``history`` deque,
 so memory stays flat however many orders fill.
+
+Each account's futures balance and positions are a :class:`~._ledger.FuturesLedger`
+(``book.ledger``; its module docstring has the margin rules): a fill changes the
+position, a resting order holds margin until it is cancelled, and a short account is
+refused with ``330008``/``300003``. Spot and margin accounts hang off the same
+:class:`Book` (``book.spot``, ``book.margin``; see :mod:`._spot`).
 """
 from __future__ import annotations
 
@@ -30,6 +36,7 @@ from typing import Any, Final, NamedTuple
 
 from .. import _rules
 from .._rules import CONTRACTS, ERRORS, MAX_OPEN_LIMIT_ORDERS, MAX_OPEN_STOP_ORDERS, ContractSpec
+from ._ledger import FillSpec, FuturesLedger, Rejected, fill_spec, to_units
 
 POST_ONLY_CROSS_CODE: Final = "300000"
 POST_ONLY_CROSS_MSG: Final = "Request parameter illegal: postOnly order would take liquidity"
@@ -44,9 +51,11 @@ class OrderInfo:
         "args",
         "client_oid",
         "created_ms",
+        "hold",
         "is_stop",
         "order_id",
         "price",
+        "settle_currency",
         "side",
         "size",
         "symbol",
@@ -55,7 +64,7 @@ class OrderInfo:
 
     def __init__(self, order_id: str, client_oid: str, symbol: str, side: str, type_: str,
                  price: Decimal | None, size: Any, is_stop: bool, created_ms: int,
-                 args: dict[str, Any]) -> None:
+                 args: dict[str, Any], hold: int = 0, settle_currency: str = "USDT") -> None:
         self.order_id = order_id
         self.client_oid = client_oid
         self.symbol = symbol
@@ -66,6 +75,9 @@ class OrderInfo:
         self.is_stop = is_stop
         self.created_ms = created_ms
         self.args = args
+        #: Margin held for it, in ledger units (released when it is cancelled).
+        self.hold = hold
+        self.settle_currency = settle_currency
 
     def __repr__(self) -> str:
         return (f"OrderInfo(order_id={self.order_id!r}, client_oid={self.client_oid!r}, "
@@ -83,20 +95,27 @@ class HistoryEntry(NamedTuple):
 
 
 class Book:
-    """Per-account state: open orders, the rate-limit window, recent history."""
+    """Per-account state: open futures orders, the futures ledger, the rate-limit
+    windows (futures pool, spot pool), recent history, and the spot and margin accounts
+    (created on first use by :class:`~._spot.SpotEngine`)."""
 
     __slots__ = (
         "account_id",
         "by_client_oid",
         "history",
+        "ledger",
         "limit_count",
+        "margin",
         "open",
         "rl_start_ms",
         "rl_used",
+        "spot",
+        "spot_rl",
         "stop_count",
     )
 
-    def __init__(self, account_id: str, history_size: int) -> None:
+    def __init__(self, account_id: str, history_size: int,
+                 ledger: FuturesLedger | None = None) -> None:
         self.account_id = account_id
         self.open: dict[str, OrderInfo] = {}
         self.by_client_oid: dict[str, OrderInfo] = {}
@@ -105,6 +124,11 @@ class Book:
         self.history: deque[HistoryEntry] = deque(maxlen=history_size)
         self.rl_start_ms = -(1 << 62)
         self.rl_used = 0
+        #: The Spot pool's window: [start ms, weight used].
+        self.spot_rl: list[int] = [-(1 << 62), 0]
+        self.ledger = ledger if ledger is not None else FuturesLedger({})
+        self.spot: Any = None
+        self.margin: Any = None
 
 
 class IdGen:
@@ -121,13 +145,6 @@ class IdGen:
         return str(self.last)
 
 
-class Rejected(NamedTuple):
-    """A business rejection: KuCoin code and message text."""
-
-    code: str
-    msg: str
-
-
 def _param(field: str, rule: str) -> Rejected:
     v = _rules.Violation("400100", field, rule)
     return Rejected(v.code, v.msg)
@@ -140,12 +157,17 @@ class Engine:
 
     def __init__(self, history_size: int = 10_000,
                  contracts: dict[str, ContractSpec] | None = None,
-                 ids: Any = None) -> None:
+                 ids: Any = None, config: Any = None) -> None:
         self.contracts: dict[str, ContractSpec] = dict(CONTRACTS if contracts is None
                                                        else contracts)
         self.mark_prices: dict[str, Decimal] = {s: c.mark_price
                                                 for s, c in self.contracts.items()}
+        #: The same in ledger units (what fills are priced with).
+        self.mark_units: dict[str, int] = {s: to_units(p) for s, p in self.mark_prices.items()}
         self.history_size = history_size
+        #: Where new books take their default futures balances and position mode from
+        #: (an ``EmulatorConfig``; None: empty balances, mode "auto").
+        self.config = config
         self.books: dict[str, Book] = {}
         # Unique, ~18-digit, increasing; time-seeded so restarts rarely reuse ids.
         start = 400_000_000_000_000_000 + (time.time_ns() // 1000) % 10**14
@@ -160,7 +182,10 @@ class Engine:
         """The book of ``account_id``, created on first use."""
         b = self.books.get(account_id)
         if b is None:
-            b = self.books[account_id] = Book(account_id, self.history_size)
+            cfg = self.config
+            ledger = FuturesLedger({}) if cfg is None else \
+                FuturesLedger(cfg.futures_balances, cfg.position_mode)
+            b = self.books[account_id] = Book(account_id, self.history_size, ledger)
         return b
 
     def set_mark_price(self, symbol: str, price: Decimal | str | float) -> None:
@@ -168,6 +193,7 @@ class Engine:
         if symbol not in self.contracts:
             raise KeyError(symbol)
         self.mark_prices[symbol] = Decimal(str(price))
+        self.mark_units[symbol] = to_units(price)
 
     def clear_caches(self) -> None:
         """Forget memoised checks (call after changing ``contracts``)."""
@@ -283,34 +309,65 @@ class Engine:
         symbol = contract.symbol
         is_stop = "stop" in order
         order_type = order.get("type", "limit")
-        side = order.get("side", "")
         price: Decimal | None = None
         if order_type == "limit":
             price = self._price(contract, order["price"])
+        spec = fill_spec(order, contract)
         if not is_stop:
             if order_type == "market":
-                return self._finish(book, client_oid, symbol, "filled")
+                return self._fill(book, client_oid, spec)
             assert price is not None
             mark = self.mark_prices[symbol]
+            side = order.get("side", "")
             crosses = (side == "buy" and price >= mark) or (side == "sell" and price <= mark)
             if crosses:
                 if order.get("postOnly") is True or order.get("timeInForce") == "RPI":
                     return Rejected(POST_ONLY_CROSS_CODE, POST_ONLY_CROSS_MSG)
-                return self._finish(book, client_oid, symbol, "filled")
+                return self._fill(book, client_oid, spec)
             if order.get("timeInForce") == "IOC":
                 return self._finish(book, client_oid, symbol, "cancelled")
-            counts = book.limit_count
-            cap, cap_code = MAX_OPEN_LIMIT_ORDERS, "300001"
-        else:
-            counts = book.stop_count
-            cap, cap_code = MAX_OPEN_STOP_ORDERS, "300004"
+            return self._rest(book, order, spec, price, "300001", now_ms)
+        return self._rest(book, order, spec, price, "300004", now_ms)
+
+    def _fill(self, book: Book, client_oid: str, spec: FillSpec) -> Rejected | str:
+        status = book.ledger.execute(spec, self.mark_units[spec.symbol])
+        if type(status) is not str:
+            return status
+        return self._finish(book, client_oid, spec.symbol, status)
+
+    def fill_now(self, book: Book, spec: FillSpec) -> Rejected | str:
+        """The compiled fast path's fill of an order that fills at once: the status for
+        the history (``filled``/``cancelled``) or the refusal (nothing changed)."""
+        return book.ledger.execute(spec, self.mark_units[spec.symbol])
+
+    def fill_all_now(self, book: Book, specs: list[FillSpec]) -> list[str] | None:
+        """:meth:`fill_now` for a whole batch: every status, or None (nothing changed)
+        when any one is refused."""
+        marks = self.mark_units
+        return book.ledger.execute_all([(spec, marks[spec.symbol]) for spec in specs])
+
+    def _rest(self, book: Book, order: dict[str, Any], spec: FillSpec, price: Decimal | None,
+              cap_code: str, now_ms: int) -> Rejected | str:
+        symbol = spec.contract.symbol
+        is_stop = cap_code == "300004"
+        counts, cap = ((book.stop_count, MAX_OPEN_STOP_ORDERS) if is_stop
+                       else (book.limit_count, MAX_OPEN_LIMIT_ORDERS))
         current = counts.get(symbol, 0)
         if current >= cap:
             return Rejected(cap_code, ERRORS[cap_code] % (cap, current))
+        hold = 0
+        if not is_stop:
+            assert price is not None
+            held = book.ledger.hold(spec, to_units(price))
+            if type(held) is Rejected:
+                return held
+            hold = held  # type: ignore[assignment]
+        client_oid: str = order["clientOid"]
         order_id = self.new_order_id()
-        info = OrderInfo(order_id, client_oid, symbol, side, order_type, price,
+        info = OrderInfo(order_id, client_oid, symbol, order.get("side", ""),
+                         order.get("type", "limit"), price,
                          order.get("size", order.get("qty", order.get("valueQty"))),
-                         is_stop, now_ms, order)
+                         is_stop, now_ms, order, hold, spec.contract.settle_currency)
         book.open[order_id] = info
         book.by_client_oid[client_oid] = info
         counts[symbol] = current + 1
@@ -326,6 +383,7 @@ class Engine:
         del book.by_client_oid[info.client_oid]
         counts = book.stop_count if info.is_stop else book.limit_count
         counts[info.symbol] -= 1
+        book.ledger.release(info.settle_currency, info.hold)
         book.history.append(HistoryEntry(info.order_id, info.client_oid, info.symbol,
                                          "cancelled"))
 

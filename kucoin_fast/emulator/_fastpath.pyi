@@ -22,8 +22,9 @@ class Plan:
     price: Any
     maker_only: bool
     symbol_b: bytes
+    fill: Any
     def __init__(self, contract: Any, symbol: str, is_market: bool, is_buy: bool,
-                 price: Any, maker_only: bool) -> None: ...
+                 price: Any, maker_only: bool, fill: Any) -> None: ...
 
 @disjoint_base
 class FastListener(WSListener):

@@ -1,6 +1,9 @@
 # cython: language_level=3, autotestdict=False
 """Compiled fast path of the emulator: ``futures.order`` requests, and
-``futures.multi_order`` batches, whose orders all fill at once.
+``futures.multi_order`` batches, whose orders all fill at once. A fill changes the
+account's position through the engine's ``fill_now``/``fill_all_now`` (the same code
+the Python path runs); a refused one (margin, position mode) and every reduce-only or
+close order go to the Python path. Spot and margin ops always take the Python path.
 
 Everything else (handshake, pings, cancels, errors, resting or rejected orders, any
 active fault switch) goes to the pure-Python ``_session.Session``, which stays the
@@ -87,9 +90,11 @@ cdef class Plan:
     cdef public object price         # Decimal or None
     cdef public bint maker_only      # postOnly or timeInForce RPI
     cdef public bytes symbol_b
+    cdef public object fill          # the order's _ledger.FillSpec (never reduce-only)
 
     def __init__(self, contract, str symbol, bint is_market, bint is_buy, price,
-                 bint maker_only):
+                 bint maker_only, fill):
+        self.fill = fill
         self.contract = contract
         self.symbol = symbol
         self.is_market = is_market
@@ -431,16 +436,17 @@ cdef class FastListener(WSListener):
             crosses = plan.price <= mark
         return crosses and not plan.maker_only
 
-    cdef bint _rate_ok(self, object book, int64_t t_in, str op) except -1:
-        """Apply the per-account pool; False (nothing consumed) when the request must go
-        to the Python path (over the limit, or userRateLimit wanted on orders)."""
+    cdef int _rate_weight(self, object book, int64_t t_in, str op) except -2:
+        """The weight this request takes from the per-account pool (0 when rate
+        limiting is off), without taking it; -1 when the request must go to the Python
+        path (over the limit, or userRateLimit wanted on orders)."""
         cdef int64_t now_ms, window
         cfg = self.cfg
         limit = cfg.rate_limit
         if limit is None:
-            return True
+            return 0
         if cfg.rate_limit_on_orders:
-            return False
+            return -1
         now_ms = t_in // 1000000
         window = cfg.rate_limit_window_ms
         if now_ms - <int64_t>book.rl_start_ms >= window:
@@ -448,9 +454,8 @@ cdef class FastListener(WSListener):
             book.rl_used = 0
         weight = cfg.weights.get(op, 1)
         if book.rl_used + weight > limit:
-            return False
-        book.rl_used += weight
-        return True
+            return -1
+        return weight
 
     cdef Py_ssize_t _put_times(self, char* b, Py_ssize_t pos, int64_t t_in) noexcept:
         cdef int64_t t_out = _now_ns()
@@ -515,8 +520,16 @@ cdef class FastListener(WSListener):
             return False
         book = self.session.book
         cdef int64_t t_in = _now_ns()
-        if not self._rate_ok(book, t_in, "futures.multi_order"):
+        cdef int weight = self._rate_weight(book, t_in, "futures.multi_order")
+        if weight < 0:
             return False
+        # The fills change the account's positions; a refused one (margin) leaves all
+        # unchanged and the Python path answers the whole batch.
+        statuses = self.engine.fill_all_now(book, [(<Plan>pl).fill for pl in plans])
+        if statuses is None:
+            return False
+        if weight:
+            book.rl_used += weight
         history = book.history
         keep = history.maxlen
         entry = self.engine.history_entry
@@ -534,7 +547,7 @@ cdef class FastListener(WSListener):
             if keep:
                 history.append(entry(str(oid), PyUnicode_DecodeASCII(
                     p + self.coid_s[k], self.coid_e[k] - self.coid_s[k], NULL),
-                    plan.symbol, "filled"))
+                    plan.symbol, statuses[k]))
             if k:
                 b[pos] = b','
                 pos += 1
@@ -569,15 +582,21 @@ cdef class FastListener(WSListener):
             if PyUnicode_DecodeASCII(p + coid_s, coid_e - coid_s, NULL) in book.by_client_oid:
                 return False  # 300018 from the Python path
         cdef int64_t t_in = _now_ns()
-        if not self._rate_ok(book, t_in, "futures.order"):
+        cdef int weight = self._rate_weight(book, t_in, "futures.order")
+        if weight < 0:
             return False  # 429000 from the Python path
+        status = book.ledger.execute(plan.fill, self.engine.mark_units[plan.symbol])
+        if type(status) is not str:
+            return False  # refused (margin, position mode): the Python path answers
+        if weight:
+            book.rl_used += weight
         self.ids.last += 1
         cdef uint64_t oid = self.ids.last
         history = book.history
         if history.maxlen:
             history.append(self.engine.history_entry(
                 str(oid), PyUnicode_DecodeASCII(p + coid_s, coid_e - coid_s, NULL),
-                plan.symbol, "filled"))
+                plan.symbol, status))
         cdef char* b = self.buf
         cdef Py_ssize_t pos = 4  # room for the longest header we use (4 bytes)
         pos = _put(b, pos, _REPLY_A, _LA)

@@ -40,7 +40,9 @@ from ._config import EmulatorConfig
 from ._counters import Counters
 from ._engine import Engine, OrderInfo
 from ._faults import Faults
+from ._ledger import POSITION_MODES, Position, fill_spec
 from ._session import ST_AUTHED, Session
+from ._spot import SpotEngine, SpotOrder, Wallet, dec
 from ._wire import loads
 
 _fast: Any = None if NO_EXTENSIONS else load_compiled(f"{__package__}._fastpath")
@@ -120,7 +122,8 @@ def _private_protocol_fits(listener_factory: Callable[[WSUpgradeRequest], Any],
 
 
 class Emulator:
-    """A local KuCoin WS API gateway (futures ops) for tests, demos and benchmarks.
+    """A local KuCoin WS API gateway (futures, spot and margin ops) for tests, demos and
+    benchmarks.
 
     Use as ``async with Emulator(accounts=[Account(...)]) as ex:`` (or ``await
     ex.start()`` / ``await ex.stop()``); connect clients to ``ex.url``. Keyword
@@ -143,7 +146,9 @@ class Emulator:
         self._faults = faults if faults is not None else Faults()
         self.counters = Counters()
         self.engine = Engine(history_size=self.config.history_size,
-                             ids=_fast.IdGen if _fast is not None else None)
+                             ids=_fast.IdGen if _fast is not None else None, config=self._config)
+        #: Spot pairs, spot prices and the spot/margin accounts (see ``_spot``).
+        self.spot = SpotEngine(self._config)
         #: partner id -> broker key (for partner/partner_sign).
         self.brokers: dict[str, str] = dict(brokers or {})
         self._accounts: dict[str, Account] = {}
@@ -192,27 +197,87 @@ class Emulator:
         """Register (or replace) an API key; takes effect for new connections."""
         self._accounts[account.api_key] = account
 
-    def open_orders(self, account: Account | str | None = None,
-                    symbol: str | None = None) -> list[OrderInfo]:
-        """Resting orders of one account (an Account, api key or uid; default: the only
-        or first account), optionally of one symbol, oldest first."""
+    def _book(self, account: Account | str | None) -> Any:
+        """The book of an Account, api key or uid (default: the only or first account);
+        created on first use."""
         if account is None:
             if not self._accounts:
-                return []
+                raise KeyError("the emulator has no account")
             account = next(iter(self._accounts.values()))
         if isinstance(account, Account):
-            account_id = account.account_id
-        else:
-            acc = self._accounts.get(account)
-            account_id = acc.account_id if acc is not None else account
-        book = self.engine.books.get(account_id)
-        if book is None:
+            return self.engine.book(account.account_id)
+        acc = self._accounts.get(account)
+        return self.engine.book(acc.account_id if acc is not None else account)
+
+    def open_orders(self, account: Account | str | None = None,
+                    symbol: str | None = None) -> list[OrderInfo]:
+        """Resting futures orders of one account (an Account, api key or uid; default:
+        the only or first account), optionally of one symbol, oldest first."""
+        if account is None and not self._accounts:
             return []
+        book = self._book(account)
         return [o for o in book.open.values() if symbol is None or o.symbol == symbol]
 
+    def spot_open_orders(self, account: Account | str | None = None,
+                         symbol: str | None = None, margin: bool = False) -> list[SpotOrder]:
+        """Resting spot (``margin``: margin) orders of one account, oldest first."""
+        acc = self.spot.account(self._book(account), margin)
+        return [o for o in acc.open.values() if symbol is None or o.symbol == symbol]
+
     def set_mark_price(self, symbol: str, price: Any) -> None:
-        """Change the mark price limit orders are matched against."""
+        """Change the mark price futures limit orders are matched against."""
         self.engine.set_mark_price(symbol, price)
+
+    def set_spot_price(self, symbol: str, price: Any) -> None:
+        """Change a pair's spot price; resting spot and margin orders it goes through
+        fill at their own price."""
+        self.spot.set_price(symbol, price, list(self.engine.books.values()),
+                            _time_ns() // 1_000_000)
+
+    def set_balance(self, currency: str, amount: Any, *, wallet: str = "spot",
+                    account: Account | str | None = None) -> None:
+        """Set the available balance of ``currency`` in one account's ``wallet``:
+        ``"spot"``, ``"margin"`` (cross), ``"isolated:<SYMBOL>"`` or ``"futures"``.
+        What resting orders hold is not touched."""
+        book = self._book(account)
+        if wallet == "futures":
+            book.ledger.set_available(currency, amount)
+            return
+        self._wallet(book, wallet).available[currency] = dec(amount)
+
+    def _wallet(self, book: Any, wallet: str) -> Wallet:
+        kind, _, symbol = wallet.partition(":")
+        if kind == "spot" and not symbol:
+            return self.spot.wallet(book, False)
+        if kind == "margin" and not symbol:
+            return self.spot.wallet(book, True)
+        if kind == "isolated" and symbol in self.spot.symbols:
+            return self.spot.wallet(book, True, symbol)
+        raise ValueError(f"unknown wallet {wallet!r}: spot, margin, isolated:<SYMBOL> "
+                         "or futures")
+
+    def balances(self, account: Account | str | None = None) -> dict[str, Any]:
+        """One account's balances: ``{"futures": {cur: available}, "spot": {cur:
+        {available, held, liability}}, "margin": {...}, "isolated:<SYMBOL>": {...}}``
+        (decimal strings)."""
+        book = self._book(account)
+        out: dict[str, Any] = {"futures": book.ledger.snapshot(),
+                               "spot": self.spot.wallet(book, False).snapshot(),
+                               "margin": self.spot.wallet(book, True).snapshot()}
+        for symbol, w in self.spot.account(book, True).isolated.items():
+            out["isolated:" + symbol] = w.snapshot()
+        return out
+
+    def positions(self, account: Account | str | None = None) -> list[Position]:
+        """One account's open futures positions."""
+        positions: list[Position] = self._book(account).ledger.open_positions()
+        return positions
+
+    def set_position_mode(self, mode: str, account: Account | str | None = None) -> None:
+        """One account's futures position mode: "auto", "one-way" or "hedge"."""
+        if mode not in POSITION_MODES:
+            raise ValueError(f"position mode must be one of {', '.join(POSITION_MODES)}")
+        self._book(account).ledger.mode = mode
 
     @property
     def sessions(self) -> int:
@@ -372,13 +437,17 @@ class Emulator:
                 and len(checked.symbol) <= 32 and checked.symbol.isascii():
             order_type = args.get("type", "limit")
             side = args.get("side")
-            if order_type == "market":
-                plan = _fast.Plan(checked, checked.symbol, True, side == "buy", None, False)
+            fill = fill_spec(args, checked)
+            if fill.reduce_only:
+                pass  # depends on the position: the Python path decides
+            elif order_type == "market":
+                plan = _fast.Plan(checked, checked.symbol, True, side == "buy", None, False,
+                                  fill)
             elif side in ("buy", "sell"):
                 price = self.engine._price(checked, args["price"])
                 maker_only = args.get("postOnly") is True or args.get("timeInForce") == "RPI"
                 plan = _fast.Plan(checked, checked.symbol, False, side == "buy", price,
-                                  maker_only)
+                                  maker_only, fill)
         shapes = self._shapes
         if len(shapes) >= _SHAPES_MAX:
             shapes.clear()

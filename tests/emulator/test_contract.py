@@ -37,7 +37,9 @@ def test_fast_path_state_is_the_sessions() -> None:
 
 def test_registry_holds_the_gateway_ops() -> None:
     assert set(OPS) == {"futures.order", "futures.cancel", "futures.multi_order",
-                        "futures.multi_cancel", "ping"}
+                        "futures.multi_cancel", "spot.order", "spot.sync_order",
+                        "spot.modify", "spot.cancel", "spot.sync_cancel", "margin.order",
+                        "margin.cancel", "ping"}
     assert all(isinstance(s, OpSpec) and s.name == n for n, s in OPS.items())
     assert [n for n, s in OPS.items() if not s.limited] == ["ping"]
 

@@ -7,8 +7,9 @@ family's module, imported here.
 """
 from __future__ import annotations
 
-from . import control, futures
+from . import control, futures, margin, spot
 from ._limits import admit
-from ._registry import CONTROL, FUTURES, OPS, Handler, OpSpec, op
+from ._registry import CONTROL, FUTURES, MARGIN, OPS, SPOT, Handler, OpSpec, op
 
-__all__ = ["CONTROL", "FUTURES", "OPS", "Handler", "OpSpec", "admit", "control", "futures", "op"]
+__all__ = ["CONTROL", "FUTURES", "MARGIN", "OPS", "SPOT", "Handler", "OpSpec", "admit",
+           "control", "futures", "margin", "op", "spot"]

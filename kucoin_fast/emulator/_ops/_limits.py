@@ -1,17 +1,21 @@
 """The prelude every trading request passes before its handler: it is counted, then
 checked against the fault-injected 429000, the id length, the per-connection cap
-(429002) and the per-UID pool (429000). Each refusal is a B frame (protocol §8)."""
+(429002) and the per-UID pool (429000): futures ops draw on the futures pool
+(``rate_limit``), spot and margin ops on the Spot pool (``spot_rate_limit``). Each
+refusal is a B frame (protocol §8)."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
-from ..._rules import DEFAULT_RATE_LIMIT, ERRORS
-from ._registry import OpSpec
+from ..._rules import DEFAULT_RATE_LIMIT, DEFAULT_SPOT_RATE_LIMIT, ERRORS
+from ._registry import MARGIN, SPOT, OpSpec
 
 if TYPE_CHECKING:
     from .._session import Session
     from .._wire import RateLimit
 
+#: Families drawing on the Spot pool; every other one (futures) on the futures pool.
+_SPOT_POOL = frozenset({SPOT, MARGIN})
 _ID_TOO_LONG = "Please check the param of your request: Field 'id' is too long."
 
 
@@ -26,7 +30,8 @@ def admit(session: Session, spec: OpSpec, rid: str,
     faults = session.faults
     if not faults.reply_path_plain and faults.draws_rate_limit():
         counters.rate_limited += 1
-        nominal = cfg.rate_limit or DEFAULT_RATE_LIMIT
+        nominal = (cfg.spot_rate_limit or DEFAULT_SPOT_RATE_LIMIT) \
+            if spec.family in _SPOT_POOL else (cfg.rate_limit or DEFAULT_RATE_LIMIT)
         session.reply_error(rid, spec.name, "429000", ERRORS["429000"], t_in,
                             (0, nominal, cfg.rate_limit_window_ms))
         return False
@@ -40,6 +45,10 @@ def admit(session: Session, spec: OpSpec, rid: str,
     limit = cfg.rate_limit
     if limit is None:  # tested here: a call costs more than the check (hot path)
         return None
+    if spec.family in _SPOT_POOL:
+        limit = cfg.spot_rate_limit
+        if limit is None:
+            return None
     return _uid_pool(session, spec, rid, t_in, limit)
 
 
@@ -58,23 +67,30 @@ def _connection_window_ok(session: Session, t_in: int) -> bool:
 
 def _uid_pool(session: Session, spec: OpSpec, rid: str, t_in: int,
               limit: int) -> RateLimit | Literal[False]:
-    # The compiled fast path keeps the same window on the same Book fields.
+    # The compiled fast path keeps the futures window on the same Book fields.
     cfg = session.cfg
     book = session.book
     assert book is not None
+    futures = spec.family not in _SPOT_POOL
+    start, used = (book.rl_start_ms, book.rl_used) if futures else book.spot_rl
     now_ms = t_in // 1_000_000
     window = cfg.rate_limit_window_ms
-    if now_ms - book.rl_start_ms >= window:
-        book.rl_start_ms = now_ms
-        book.rl_used = 0
+    if now_ms - start >= window:
+        start, used = now_ms, 0
     weight = cfg.weights.get(spec.name, spec.weight)
-    reset = book.rl_start_ms + window - now_ms
-    if book.rl_used + weight > limit:
+    reset = start + window - now_ms
+    ok = used + weight <= limit
+    if ok:
+        used += weight
+    if futures:
+        book.rl_start_ms, book.rl_used = start, used
+    else:
+        book.spot_rl[0], book.spot_rl[1] = start, used
+    if not ok:
         session.em.counters.rate_limited += 1
         session.reply_error(rid, spec.name, "429000", ERRORS["429000"], t_in, (0, limit, reset))
         return False
-    book.rl_used += weight
-    return limit - book.rl_used, limit, reset
+    return limit - used, limit, reset
 
 
 __all__ = ["admit"]

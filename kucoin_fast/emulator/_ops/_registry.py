@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 Handler = Callable[["Session", str, Any, int, "RateLimit | None"], None]
 
 FUTURES: Final = "futures"
+SPOT: Final = "spot"
+MARGIN: Final = "margin"
 CONTROL: Final = "control"
 
 
@@ -30,8 +32,9 @@ class OpSpec:
 
     name: str
     handler: Handler
-    #: The product family: "futures" (and, later, "spot", "margin"); "control" for
-    #: keepalive. It names the book and rate-limit pool the op draws on.
+    #: The product family: "futures", "spot" or "margin"; "control" for keepalive. It
+    #: names the book and rate-limit pool the op draws on (spot and margin share the
+    #: Spot pool).
     family: str
     #: A trading request: counted, subject to the limits of the prelude (429000,
     #: 429002, id length) and to ``close_after``.
@@ -55,4 +58,4 @@ def op(name: str, *, family: str, limited: bool = True,
     return register
 
 
-__all__ = ["CONTROL", "FUTURES", "OPS", "Handler", "OpSpec", "op"]
+__all__ = ["CONTROL", "FUTURES", "MARGIN", "OPS", "SPOT", "Handler", "OpSpec", "op"]

@@ -1,0 +1,531 @@
+"""The emulator's spot and margin engine: per-account wallets and order books, matching
+against a configurable spot price (spot doc §1).
+
+Each account (a futures :class:`~._engine.Book`) has a spot account (``book.spot``:
+the trade_hf wallet and its orders) and a margin account (``book.margin``: the cross
+wallet, one isolated wallet per pair, and the margin orders), created with the
+config's default balances on first use. Orders fill against the symbol's spot price
+(:meth:`SpotEngine.set_price`), never against each other.
+
+Decisions on behaviour KuCoin does not document (all [INF]):
+
+* a market order, or a limit order priced through the spot price (a buy at or above
+  it, a sell at or below it), fills at once and in full at the spot price; a limit
+  order that does not cross rests, holding its quote (buy: price x size) or base
+  (sell: size), and fills at its own price when :meth:`SpotEngine.set_price` moves
+  the spot price through it; a ``funds`` order fills the largest ``baseIncrement``
+  multiple the funds buy (sell) and leaves the rest as ``canceledFunds``;
+* IOC and FOK orders that do not cross are cancelled at once; a crossing postOnly
+  order is accepted and cancelled at once (open question 4); a GTT order is
+  cancelled ``cancelAfter`` seconds after it was placed; hidden and iceberg orders
+  rest like others; ``stp`` has no effect (an account's orders never meet);
+  there are no fees and no price protection;
+* refusals, in order: ``900001`` unknown symbol; ``400100`` off-increment price, size
+  or funds (KuCoin's texts), size outside [baseMinSize, baseMaxSize], funds above
+  quoteMaxSize; ``400760`` below minFunds (price x size) or quoteMinSize (funds);
+  ``400100`` an expired ``clientTimestamp + allowMaxTimeWindow``; ``400100
+  validation.createOrder.clientOidDuplicated`` for a clientOid used in the last 24 h
+  (open question 3); ``200003`` past 200 open orders per symbol or 2000 per account;
+  ``200004`` "Balance insufficient!" (margin: ``130105`` "Insufficient balance")
+  when the wallet cannot cover the order (a buy: price x size or funds at the limit
+  or spot price; a sell: the size) (open question 5);
+* ``autoBorrow`` borrows the shortfall (up to ``margin_borrow_limits`` less what is
+  owed), and the reply then carries ``borrowSize`` and a ``loanApplyId``; nothing
+  borrowed: both omitted (open question 12); ``autoRepay`` repays, on each fill,
+  what is owed in the currency the fill brought in, up to that amount;
+* ``spot.modify`` is cancel-and-replace: the new order has a new orderId, the old
+  clientOid, the old order's other fields, and the new price and/or size; if the
+  replacement is refused the old order stays as it was (open question 7); ``orderId``
+  wins over ``clientOid`` when both are sent (open question 11);
+* cancelling an unknown, finished or other-symbol order is ``400100
+  order_not_exist_or_not_allow_to_cancel`` (spot and margin alike).
+"""
+from __future__ import annotations
+
+import itertools
+from collections import deque
+from decimal import ROUND_DOWN, Decimal
+from typing import Any, Final
+
+from .. import _rules
+from .._rules import ERRORS, SPOT_SYMBOLS, SpotSymbolSpec
+from ._ledger import Rejected
+
+_ZERO: Final = Decimal(0)
+#: Open-order caps of Classic spot/margin (spot doc §1.1).
+MAX_OPEN_PER_SYMBOL: Final = 200
+MAX_OPEN_PER_ACCOUNT: Final = 2000
+#: How long a used clientOid stays refused, and how many are remembered per account.
+CLIENT_OID_MEMORY_MS: Final = 24 * 3600 * 1000
+CLIENT_OID_MEMORY_MAX: Final = 200_000
+_EXPIRED_MSG: Final = "Order expired: clientTimestamp + allowMaxTimeWindow < gateway time"
+_NOT_CANCELABLE: Final = Rejected("400100", _rules.SPOT_NOT_CANCELABLE_MSG)
+_DUPLICATE: Final = Rejected("400100", _rules.SPOT_DUPLICATE_OID_MSG)
+_CAP: Final = Rejected("200003", _rules.SPOT_ORDER_CAP_MSG)
+
+
+def dec(value: Any) -> Decimal:
+    """A rule-checked decimal value (str, int, float or Decimal) as a Decimal."""
+    return value if type(value) is Decimal else Decimal(str(value))
+
+
+def amount_text(value: Decimal) -> str:
+    """The wire text of an amount: its digits without exponent or trailing zeros."""
+    return format(value.normalize(), "f") if value else "0"
+
+
+def _multiple(value: Decimal, step: Decimal) -> bool:
+    return value % step == 0
+
+
+class Wallet:
+    """Balances of one account type: available, held by resting orders, owed
+    (margin), and what may still be borrowed per currency."""
+
+    __slots__ = ("available", "borrow_limit", "held", "liability")
+
+    def __init__(self, balances: dict[str, Any], borrow_limit: dict[str, Any] | None = None):
+        self.available: dict[str, Decimal] = {c: dec(v) for c, v in balances.items()}
+        self.held: dict[str, Decimal] = {}
+        self.liability: dict[str, Decimal] = {}
+        self.borrow_limit: dict[str, Decimal] = {c: dec(v) for c, v in (borrow_limit or {}).items()}
+
+    def free(self, currency: str) -> Decimal:
+        """What is available in ``currency``."""
+        return self.available.get(currency, _ZERO)
+
+    def move(self, currency: str, amount: Decimal, *, held: Decimal = _ZERO) -> None:
+        """Add ``amount`` to the available balance (negative: take it) and ``held`` to
+        the held one."""
+        self.available[currency] = self.available.get(currency, _ZERO) + amount
+        if held:
+            self.held[currency] = self.held.get(currency, _ZERO) + held
+
+    def borrowable(self, currency: str) -> Decimal:
+        """What may still be borrowed in ``currency``."""
+        return self.borrow_limit.get(currency, _ZERO) - self.liability.get(currency, _ZERO)
+
+    def borrow(self, currency: str, amount: Decimal) -> None:
+        """Borrow ``amount`` into the available balance."""
+        self.liability[currency] = self.liability.get(currency, _ZERO) + amount
+        self.move(currency, amount)
+
+    def repay(self, currency: str, up_to: Decimal) -> None:
+        """Repay what is owed in ``currency``, at most ``up_to`` and what is available."""
+        owed = self.liability.get(currency, _ZERO)
+        amount = min(owed, up_to, self.free(currency))
+        if amount > 0:
+            self.liability[currency] = owed - amount
+            self.move(currency, -amount)
+
+    def snapshot(self) -> dict[str, dict[str, str]]:
+        """Per currency: available, held and liability as decimal strings."""
+        out: dict[str, dict[str, str]] = {}
+        for c in sorted(set(self.available) | set(self.held) | set(self.liability)):
+            out[c] = {"available": amount_text(self.available.get(c, _ZERO)),
+                      "held": amount_text(self.held.get(c, _ZERO)),
+                      "liability": amount_text(self.liability.get(c, _ZERO))}
+        return out
+
+
+class SpotOrder:
+    """A spot or margin order as the engine holds it (open, or done when returned)."""
+
+    __slots__ = ("args", "auto_repay", "borrowed", "canceled_funds", "canceled_size",
+                 "client_oid", "deal_funds", "deal_size", "expire_ms", "funds", "hold",
+                 "loan_apply_id", "match_time", "order_id", "order_time", "post_only", "price",
+                 "side", "size", "spec", "status", "time_in_force", "type", "wallet")
+
+    def __init__(self, order_id: str, spec: SpotSymbolSpec, args: dict[str, Any],
+                 wallet: Wallet, now_ms: int) -> None:
+        self.order_id = order_id
+        self.spec = spec
+        self.args = args
+        self.wallet = wallet
+        self.client_oid: str | None = args.get("clientOid")
+        self.side: str = args["side"]
+        self.type: str = args.get("type", "limit")
+        self.price: Decimal | None = dec(args["price"]) if self.type == "limit" else None
+        self.size: Decimal | None = dec(args["size"]) if "size" in args else None
+        self.funds: Decimal | None = dec(args["funds"]) if "funds" in args else None
+        self.time_in_force: str = args.get("timeInForce", "GTC")
+        self.auto_repay = args.get("autoRepay") is True
+        # postOnly means nothing with IOC/FOK (when the config lets the pair through).
+        self.post_only = args.get("postOnly") is True and self.time_in_force not in ("IOC",
+                                                                                    "FOK")
+        self.borrowed = _ZERO
+        self.loan_apply_id: str | None = None
+        self.deal_size = self.deal_funds = self.canceled_size = self.canceled_funds = _ZERO
+        self.hold = _ZERO
+        self.status = "open"
+        self.order_time = self.match_time = now_ms
+        self.expire_ms: int | None = None
+        if self.time_in_force == "GTT":
+            self.expire_ms = now_ms + int(args["cancelAfter"]) * 1000
+
+    @property
+    def symbol(self) -> str:
+        """The pair."""
+        return self.spec.symbol
+
+    @property
+    def held_currency(self) -> str:
+        """What a resting order holds: the quote for a buy, the base for a sell."""
+        return self.spec.quote_currency if self.side == "buy" else self.spec.base_currency
+
+    def crosses(self, market: Decimal) -> bool:
+        """Whether this limit order's price goes through the spot price ``market``."""
+        assert self.price is not None
+        return self.price >= market if self.side == "buy" else self.price <= market
+
+    @property
+    def remain_size(self) -> Decimal:
+        """What is left to fill (zero once done)."""
+        if self.status == "done" or self.size is None:
+            return _ZERO
+        return self.size - self.deal_size
+
+    def state(self) -> dict[str, Any]:
+        """The fill state as KuCoin's sync replies name it (amounts as strings; the
+        ``*Funds`` members only for a ``funds`` order)."""
+        out: dict[str, Any] = {"originSize": amount_text(self.size or _ZERO),
+                               "dealSize": amount_text(self.deal_size),
+                               "remainSize": amount_text(self.remain_size),
+                               "canceledSize": amount_text(self.canceled_size)}
+        if self.funds is not None:
+            out.update(originFunds=amount_text(self.funds),
+                       dealFunds=amount_text(self.deal_funds),
+                       remainFunds="0", canceledFunds=amount_text(self.canceled_funds))
+        out["status"] = self.status
+        return out
+
+    def __repr__(self) -> str:
+        return (f"SpotOrder(order_id={self.order_id!r}, client_oid={self.client_oid!r}, "
+                f"symbol={self.symbol!r}, side={self.side!r}, type={self.type!r}, "
+                f"price={self.price!s}, size={self.size!s}, status={self.status!r})")
+
+
+class SpotAccount:
+    """One account type of one account (spot, or margin with its isolated wallets): its
+    wallets, open orders, per-symbol counts and recently used clientOids."""
+
+    __slots__ = ("by_client_oid", "counts", "gtt", "isolated", "open", "recent",
+                 "recent_order", "wallet")
+
+    def __init__(self, wallet: Wallet) -> None:
+        self.wallet = wallet
+        self.isolated: dict[str, Wallet] = {}
+        self.open: dict[str, SpotOrder] = {}
+        self.by_client_oid: dict[str, SpotOrder] = {}
+        self.counts: dict[str, int] = {}
+        self.gtt = 0
+        self.recent: dict[str, int] = {}
+        self.recent_order: deque[tuple[int, str]] = deque()
+
+    def used_recently(self, client_oid: str, now_ms: int) -> bool:
+        """Whether ``client_oid`` was used in the last 24 h (forgetting older ones)."""
+        recent, order = self.recent, self.recent_order
+        while order and (order[0][0] <= now_ms - CLIENT_OID_MEMORY_MS
+                         or len(order) > CLIENT_OID_MEMORY_MAX):
+            at, old = order.popleft()
+            if recent.get(old) == at:
+                del recent[old]
+        return client_oid in recent
+
+    def remember(self, client_oid: str | None, now_ms: int) -> None:
+        """Record a clientOid as used now."""
+        if client_oid is not None:
+            self.recent[client_oid] = now_ms
+            self.recent_order.append((now_ms, client_oid))
+
+    def find(self, args: dict[str, Any]) -> SpotOrder | None:
+        """The open order a cancel or modify names (``orderId`` wins), on its symbol."""
+        order = (self.open.get(args["orderId"]) if "orderId" in args
+                 else self.by_client_oid.get(args["clientOid"]))
+        if order is None or order.symbol != args["symbol"]:
+            return None
+        return order
+
+    def add(self, order: SpotOrder) -> None:
+        """Register a resting order."""
+        self.open[order.order_id] = order
+        if order.client_oid is not None:
+            self.by_client_oid[order.client_oid] = order
+        self.counts[order.symbol] = self.counts.get(order.symbol, 0) + 1
+        if order.expire_ms is not None:
+            self.gtt += 1
+
+    def remove(self, order: SpotOrder) -> None:
+        """Take an order out of the book (filled or cancelled)."""
+        del self.open[order.order_id]
+        if order.client_oid is not None and self.by_client_oid.get(order.client_oid) is order:
+            del self.by_client_oid[order.client_oid]
+        self.counts[order.symbol] -= 1
+        if order.expire_ms is not None:
+            self.gtt -= 1
+
+
+class SpotEngine:
+    """Spot symbols, spot prices and the spot/margin accounts of every
+    :class:`~._engine.Book` (see the module docstring for the rules)."""
+
+    def __init__(self, config: Any, symbols: dict[str, SpotSymbolSpec] | None = None) -> None:
+        self.config = config
+        self.symbols: dict[str, SpotSymbolSpec] = dict(SPOT_SYMBOLS if symbols is None
+                                                       else symbols)
+        self.prices: dict[str, Decimal] = {s: spec.price for s, spec in self.symbols.items()}
+        self._seq = itertools.count(1)
+
+    # ------------------------------------------------------------------ accounts
+    def account(self, book: Any, margin: bool) -> SpotAccount:
+        """The spot (or margin) account of ``book``, created on first use."""
+        acc: SpotAccount | None = book.margin if margin else book.spot
+        if acc is None:
+            cfg = self.config
+            if margin:
+                acc = book.margin = SpotAccount(Wallet(cfg.margin_balances,
+                                                       cfg.margin_borrow_limits))
+            else:
+                acc = book.spot = SpotAccount(Wallet(cfg.spot_balances))
+        return acc
+
+    def wallet(self, book: Any, margin: bool, isolated: str | None = None) -> Wallet:
+        """The spot wallet, the cross margin wallet, or the isolated wallet of a pair."""
+        acc = self.account(book, margin)
+        if isolated is None:
+            return acc.wallet
+        w = acc.isolated.get(isolated)
+        if w is None:
+            spec = self.symbols[isolated]
+            cfg = self.config
+            pair = (spec.base_currency, spec.quote_currency)
+            w = acc.isolated[isolated] = Wallet(
+                {c: v for c, v in cfg.margin_balances.items() if c in pair},
+                {c: v for c, v in cfg.margin_borrow_limits.items() if c in pair})
+        return w
+
+    def new_id(self, now_ms: int) -> str:
+        """A fresh 24-hex order id (seconds, then a sequence number), KuCoin's spot form."""
+        return f"{(now_ms // 1000) & 0xFFFFFFFF:08x}{next(self._seq) & (2**64 - 1):016x}"
+
+    def set_price(self, symbol: str, price: Decimal | str | float, books: Any = (),
+                  now_ms: int = 0) -> None:
+        """Move a pair's spot price; the resting orders of ``books`` it goes through
+        fill at their own price (as makers)."""
+        if symbol not in self.symbols:
+            raise KeyError(symbol)
+        market = self.prices[symbol] = dec(price)
+        for book in books:
+            for acc in (book.spot, book.margin):
+                if acc is None:
+                    continue
+                for order in [o for o in acc.open.values()
+                              if o.symbol == symbol and o.crosses(market)]:
+                    acc.remove(order)
+                    assert order.price is not None
+                    self._fill(order, order.price, now_ms)
+
+    # ------------------------------------------------------------------ orders
+    def place(self, book: Any, args: dict[str, Any], spec: SpotSymbolSpec, margin: bool,
+              now_ms: int, *, replacing: bool = False) -> Rejected | SpotOrder:
+        """Place a checked order (see :meth:`check`): the order (open, or done when it
+        filled or was cancelled at once) or the refusal. ``replacing``: spot.modify's
+        replacement, which keeps the old clientOid."""
+        acc = self.account(book, margin)
+        self.expire(acc, now_ms)
+        coid = args.get("clientOid")
+        if coid is not None and not replacing and acc.used_recently(coid, now_ms):
+            return _DUPLICATE
+        isolated = spec.symbol if margin and args.get("isIsolated") is True else None
+        wallet = self.wallet(book, margin, isolated)
+        order = SpotOrder(self.new_id(now_ms), spec, args, wallet, now_ms)
+        market = self.prices[spec.symbol]
+        rests = order.type == "limit" and not order.crosses(market) \
+            and order.time_in_force not in ("IOC", "FOK")
+        if rests and (acc.counts.get(spec.symbol, 0) >= MAX_OPEN_PER_SYMBOL
+                      or len(acc.open) >= MAX_OPEN_PER_ACCOUNT):
+            return _CAP
+        currency, need = _requirement(order, market)
+        short = need - wallet.free(currency)
+        if short > 0:
+            if not (margin and args.get("autoBorrow") is True
+                    and wallet.borrowable(currency) >= short):
+                code = "130105" if margin else "200004"
+                return Rejected(code, ERRORS[code])
+            wallet.borrow(currency, short)
+            order.borrowed = short
+            order.loan_apply_id = self.new_id(now_ms)
+        acc.remember(coid, now_ms)
+        if order.type == "market":
+            self._fill(order, market, now_ms)
+        elif rests:
+            order.hold = need
+            wallet.move(currency, -need, held=need)
+            acc.add(order)
+        elif order.crosses(market) and not order.post_only:
+            self._fill(order, market, now_ms)
+        else:  # IOC/FOK that does not cross, or a crossing postOnly
+            order.canceled_size = order.remain_size
+            order.status = "done"
+        return order
+
+    def _fill(self, order: SpotOrder, price: Decimal, now_ms: int) -> None:
+        spec = order.spec
+        w = order.wallet
+        if order.hold:
+            w.move(order.held_currency, order.hold, held=-order.hold)
+            order.hold = _ZERO
+        if order.funds is not None:
+            size = floor_to(order.funds / price, spec.base_increment)
+            cost = size * price
+            order.canceled_funds = order.funds - cost
+        else:
+            assert order.size is not None
+            size = order.size - order.deal_size
+            cost = size * price
+        base, quote = spec.base_currency, spec.quote_currency
+        if order.side == "buy":
+            w.move(quote, -cost)
+            w.move(base, size)
+            received, amount = base, size
+        else:
+            w.move(base, -size)
+            w.move(quote, cost)
+            received, amount = quote, cost
+        order.deal_size += size
+        order.deal_funds += cost
+        order.status = "done"
+        order.match_time = now_ms or order.match_time
+        if order.auto_repay:
+            w.repay(received, amount)
+
+    def cancel(self, book: Any, args: dict[str, Any], margin: bool,
+               now_ms: int) -> Rejected | SpotOrder:
+        """Cancel the open order that rule-checked cancel ``args`` name."""
+        acc = self.account(book, margin)
+        self.expire(acc, now_ms)
+        order = acc.find(args)
+        if order is None:
+            return _NOT_CANCELABLE
+        self._cancel_open(acc, order)
+        return order
+
+    def _cancel_open(self, acc: SpotAccount, order: SpotOrder) -> None:
+        acc.remove(order)
+        if order.hold:
+            order.wallet.move(order.held_currency, order.hold, held=-order.hold)
+        order.canceled_size = order.remain_size
+        order.status = "done"
+
+    def modify(self, book: Any, args: dict[str, Any],
+               now_ms: int) -> Rejected | tuple[SpotOrder, SpotOrder]:
+        """``spot.modify``: cancel the order and place its replacement (new price and/or
+        size); (old, new), or the refusal with the old order untouched."""
+        acc = self.account(book, False)
+        self.expire(acc, now_ms)
+        old = acc.find(args)
+        if old is None:
+            return _NOT_CANCELABLE
+        new_args = dict(old.args)
+        if "newPrice" in args:
+            new_args["price"] = args["newPrice"]
+        if "newSize" in args:
+            new_args["size"] = args["newSize"]
+        bad = check_amounts(old.spec, new_args.get("price"), new_args.get("size"), None)
+        if bad is not None:
+            return bad
+        hold = old.hold
+        self._cancel_open(acc, old)
+        new = self.place(book, new_args, old.spec, False, now_ms, replacing=True)
+        if type(new) is Rejected:  # put the old order back as it was
+            old.status, old.canceled_size, old.hold = "open", _ZERO, hold
+            old.wallet.move(old.held_currency, -hold, held=hold)
+            acc.add(old)
+            return new
+        return old, new  # type: ignore[return-value]
+
+    def expire(self, acc: SpotAccount, now_ms: int) -> None:
+        """Cancel the GTT orders whose ``cancelAfter`` has passed."""
+        if acc.gtt:
+            for order in [o for o in acc.open.values()
+                          if o.expire_ms is not None and o.expire_ms <= now_ms]:
+                self._cancel_open(acc, order)
+
+    # ------------------------------------------------------------------ checks
+    def check(self, order: Any, margin: bool, now_ms: int) -> Rejected | SpotSymbolSpec:
+        """Rule checks (:func:`kucoin_fast._rules.validate_spot_order`) and the pair's
+        checks of a request's order."""
+        bad = _rules.validate_spot_order(
+            order, strict_keys=False, margin=margin,
+            post_only_ioc_ok=self.config.spot_post_only_ioc == "ignore")
+        if bad is not None:
+            return Rejected(bad.code, bad.msg)
+        spec = self.symbols.get(order["symbol"])
+        if spec is None:
+            return Rejected("900001", ERRORS["900001"])
+        if margin and not spec.is_margin_enabled:
+            v = _rules.Violation("400100", "symbol", "is not enabled for margin trading")
+            return Rejected(v.code, v.msg)
+        bad_amount = check_amounts(spec, order.get("price") if order.get("type", "limit")
+                                   == "limit" else None, order.get("size"), order.get("funds"))
+        if bad_amount is not None:
+            return bad_amount
+        if "allowMaxTimeWindow" in order and \
+                int(order["clientTimestamp"]) + int(order["allowMaxTimeWindow"]) < now_ms:
+            return Rejected("400100", _EXPIRED_MSG)
+        return spec
+
+
+def check_amounts(spec: SpotSymbolSpec, price: Any, size: Any, funds: Any) -> Rejected | None:
+    """A pair's increment and size checks of an order's price (limit), size and funds."""
+    p = dec(price) if price is not None else None
+    if p is not None and not _multiple(p, spec.price_increment):
+        return Rejected("400100", _rules.SPOT_PRICE_INCREMENT_MSG)
+    if size is not None:
+        s = dec(size)
+        if not _multiple(s, spec.base_increment):
+            return Rejected("400100", _rules.SPOT_SIZE_INCREMENT_MSG)
+        if s < spec.base_min_size:
+            return Rejected("400100", _rules.SPOT_SIZE_MIN_MSG)
+        if s > spec.base_max_size:
+            return Rejected("400100", _rules.SPOT_SIZE_MAX_MSG)
+        if p is not None and p * s < spec.min_funds:
+            return _below_min_funds(spec, spec.min_funds)
+    if funds is not None:
+        f = dec(funds)
+        if not _multiple(f, spec.quote_increment):
+            return Rejected("400100", _rules.SPOT_FUNDS_INCREMENT_MSG)
+        if f < spec.quote_min_size:
+            return _below_min_funds(spec, spec.quote_min_size)
+        if f > spec.quote_max_size:
+            return Rejected("400100", _rules.SPOT_FUNDS_MAX_MSG)
+    return None
+
+
+def _below_min_funds(spec: SpotSymbolSpec, minimum: Decimal) -> Rejected:
+    return Rejected("400760", ERRORS["400760"] % (amount_text(minimum), spec.quote_currency))
+
+
+def _requirement(order: SpotOrder, market: Decimal) -> tuple[str, Decimal]:
+    """The currency and amount the wallet must cover: a buy's price x size (or funds),
+    a sell's size (a sell by funds: the size those funds buy at the spot price)."""
+    spec = order.spec
+    if order.side == "buy":
+        if order.funds is not None:
+            return spec.quote_currency, order.funds
+        assert order.size is not None
+        return spec.quote_currency, (order.price if order.price is not None else market) \
+            * order.size
+    if order.funds is not None:
+        return spec.base_currency, floor_to(order.funds / market, spec.base_increment)
+    assert order.size is not None
+    return spec.base_currency, order.size
+
+
+def floor_to(value: Decimal, step: Decimal) -> Decimal:
+    """``value`` rounded down to a multiple of ``step``."""
+    return (value / step).to_integral_value(ROUND_DOWN) * step
+
+
+__all__ = ["MAX_OPEN_PER_ACCOUNT", "MAX_OPEN_PER_SYMBOL", "SpotAccount", "SpotEngine",
+           "SpotOrder", "Wallet", "amount_text", "check_amounts", "dec", "floor_to"]
