@@ -1,4 +1,4 @@
-"""kucoin_fast: a fast client for KuCoin's futures WebSocket trading API.
+"""kucoin_fast: a fast client for KuCoin's WebSocket trading API (futures, spot, margin).
 
 >>> from kucoin_fast import WebsocketAPIClient, WS_KEY_MAP, Credentials
 
@@ -23,6 +23,7 @@ from .errors import (
     ConnectionLostError,
     ConnectTimeoutError,
     DuplicateClientOidError,
+    InsufficientBalanceError,
     InsufficientMarginError,
     InvalidOrderError,
     InvalidParamsError,
@@ -41,8 +42,23 @@ from .params import (
     FuturesCancelParams,
     FuturesMultiCancelParams,
     FuturesOrderParams,
+    MarginOrderParams,
+    SpotCancelByClientOidParams,
+    SpotCancelByOrderIdParams,
+    SpotCancelParams,
+    SpotModifyParams,
+    SpotOrderParams,
 )
-from .types import WS_KEY_MAP, BatchItem, BatchResult, Credentials, RateLimit
+from .types import (
+    WS_KEY_MAP,
+    BatchItem,
+    BatchResult,
+    Credentials,
+    MarginOrderResult,
+    RateLimit,
+    SpotModifyResult,
+    SpotOrderState,
+)
 
 __version__ = "0.1.0"
 
@@ -71,11 +87,14 @@ __all__ = [
     "FuturesCancelParams",
     "FuturesMultiCancelParams",
     "FuturesOrderParams",
+    "InsufficientBalanceError",
     "InsufficientMarginError",
     "InvalidOrderError",
     "InvalidParamsError",
     "KucoinAPIError",
     "KucoinError",
+    "MarginOrderParams",
+    "MarginOrderResult",
     "OrderCallback",
     "OrderNotCancelableError",
     "PreparedOrder",
@@ -86,6 +105,13 @@ __all__ = [
     "ResolvedOutcome",
     "ServerError",
     "ServiceShuttingDownError",
+    "SpotCancelByClientOidParams",
+    "SpotCancelByOrderIdParams",
+    "SpotCancelParams",
+    "SpotModifyParams",
+    "SpotModifyResult",
+    "SpotOrderParams",
+    "SpotOrderState",
     "UnknownOutcome",
     "WSAPIResponse",
     "WebsocketAPIClient",

@@ -71,12 +71,15 @@ from ._faults import (
     REORDER_MODES,
     Faults,
 )
+from ._ledger import POSITION_MODES, Position
 from ._server import Emulator
+from ._spot import SpotOrder
 
 __all__ = [
     "CLOSE_MODES",
     "MALFORMED_KINDS",
     "MALFORMED_MODES",
+    "POSITION_MODES",
     "POST_ONLY_CROSS_CODE",
     "POST_ONLY_CROSS_MSG",
     "REFUSE_MODES",
@@ -89,5 +92,7 @@ __all__ = [
     "Faults",
     "HistoryEntry",
     "OrderInfo",
+    "Position",
+    "SpotOrder",
     "sign",
 ]

@@ -62,6 +62,8 @@ _EXPIRED_MSG: Final = "Order expired: clientTimestamp + allowMaxTimeWindow < gat
 _NOT_CANCELABLE: Final = Rejected("400100", _rules.SPOT_NOT_CANCELABLE_MSG)
 _DUPLICATE: Final = Rejected("400100", _rules.SPOT_DUPLICATE_OID_MSG)
 _CAP: Final = Rejected("200003", _rules.SPOT_ORDER_CAP_MSG)
+_CACHE_MAX: Final = 4096
+_COID_OK: Final = _rules.CLIENT_OID_RE.match
 
 
 def dec(value: Any) -> Decimal:
@@ -275,6 +277,12 @@ class SpotEngine:
                                                        else symbols)
         self.prices: dict[str, Decimal] = {s: spec.price for s, spec in self.symbols.items()}
         self._seq = itertools.count(1)
+        # order shape (see check) -> its verdict; bounded.
+        self._check_cache: dict[Any, Rejected | SpotSymbolSpec] = {}
+
+    def clear_caches(self) -> None:
+        """Forget memoised checks (call after changing ``symbols``)."""
+        self._check_cache.clear()
 
     # ------------------------------------------------------------------ accounts
     def account(self, book: Any, margin: bool) -> SpotAccount:
@@ -454,7 +462,32 @@ class SpotEngine:
     # ------------------------------------------------------------------ checks
     def check(self, order: Any, margin: bool, now_ms: int) -> Rejected | SpotSymbolSpec:
         """Rule checks (:func:`kucoin_fast._rules.validate_spot_order`) and the pair's
-        checks of a request's order."""
+        checks of a request's order, memoised on the order's shape: they are a pure
+        function of the order minus its clientOid (once that is well-formed), except for
+        the ``allowMaxTimeWindow`` clock check."""
+        if type(order) is dict and "allowMaxTimeWindow" not in order:
+            shape = order.copy()
+            coid = shape.get("clientOid")
+            if type(coid) is str and _COID_OK(coid):
+                shape["clientOid"] = ""
+            values = tuple(shape.values())
+            key = (margin, self.config.spot_post_only_ioc, tuple(shape),
+                   tuple(map(type, values)), values)
+            cache = self._check_cache
+            try:
+                return cache[key]
+            except KeyError:
+                pass
+            except TypeError:  # an unhashable value (list/dict): no memo
+                return self._check(order, margin, now_ms)
+            res = self._check(order, margin, now_ms)
+            if len(cache) >= _CACHE_MAX:
+                cache.clear()
+            cache[key] = res
+            return res
+        return self._check(order, margin, now_ms)
+
+    def _check(self, order: Any, margin: bool, now_ms: int) -> Rejected | SpotSymbolSpec:
         bad = _rules.validate_spot_order(
             order, strict_keys=False, margin=margin,
             post_only_ioc_ok=self.config.spot_post_only_ioc == "ignore")

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import fields
 
 from ._auth import Account
+from ._config import DEFAULT_FUTURES_BALANCES, DEFAULT_SPOT_BALANCES
 from ._faults import (
     CLOSE_MODES,
     MALFORMED_KINDS,
@@ -19,6 +20,7 @@ from ._faults import (
     REORDER_MODES,
     Faults,
 )
+from ._ledger import POSITION_MODES
 from ._server import Emulator
 
 # Demo credentials for local use only; never printed.
@@ -38,7 +40,7 @@ _FAULT_HELP: dict[str, str] = {
     "reorder_window": "release replies in windows of N, reordered",
     "reorder_mode": "order of a released window",
     "reorder_flush_ms": "release a partly filled window after this many ms",
-    "close_after": "close each connection once it has received N futures requests",
+    "close_after": "close each connection once it has received N trading requests",
     "close_answer": "answer those N requests before closing (default: leave them unanswered)",
     "close_mode": "close frame 1001 + FIN, FIN only, or RST",
     "stall_before_challenge": "never send the challenge",
@@ -50,7 +52,7 @@ _FAULT_HELP: dict[str, str] = {
     "malformed_fraction": "fraction of replies affected by --malformed",
     "malformed_mode": "inject before the real reply, or replace it",
     "oversized_bytes": "payload size of --malformed oversized",
-    "rate_limit_fraction": "fraction of futures requests answered 429000 (not executed)",
+    "rate_limit_fraction": "fraction of trading requests answered 429000 (not executed)",
     "refuse_connections": "refuse the next N connection attempts",
     "refuse_mode": "HTTP 503 to the upgrade, or TCP closed before any HTTP reply",
     "session_max_age_s": "close authenticated sessions after this many seconds",
@@ -64,6 +66,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the emulator's options to ``parser`` (used by ``kucoin_fast.__main__``)."""
     _add_server_arguments(parser)
     _add_gateway_arguments(parser)
+    _add_account_arguments(parser)
     _add_fault_arguments(parser)
 
 
@@ -118,6 +121,58 @@ def _add_gateway_arguments(parser: argparse.ArgumentParser) -> None:
                    help="never sleep in the event loop (an always-busy gateway; burns a core)")
 
 
+def _add_account_arguments(parser: argparse.ArgumentParser) -> None:
+    a = parser.add_argument_group("accounts and markets (every account starts the same)")
+    spot = ",".join(f"{c}={v}" for c, v in DEFAULT_SPOT_BALANCES.items())
+    futures = ",".join(f"{c}={v}" for c, v in DEFAULT_FUTURES_BALANCES.items())
+    a.add_argument("--spot-balance", action="append", default=[], metavar="CUR=AMOUNT",
+                   help=f"starting spot balance (repeatable; default {spot})")
+    a.add_argument("--margin-balance", action="append", default=[], metavar="CUR=AMOUNT",
+                   help="starting cross (and isolated) margin balance (repeatable; default "
+                        "as spot)")
+    a.add_argument("--futures-balance", action="append", default=[], metavar="CUR=AMOUNT",
+                   help=f"starting futures balance (repeatable; default {futures})")
+    a.add_argument("--position-mode", choices=POSITION_MODES, default="auto",
+                   help="futures position mode of every account (default auto: positionSide "
+                        "decides)")
+    a.add_argument("--spot-price", action="append", default=[], metavar="SYMBOL=PRICE",
+                   help="spot price market orders fill at (repeatable)")
+    a.add_argument("--spot-rate-limit", type=int, default=4000, metavar="N",
+                   help="Spot-pool weight (spot and margin ops) per account per window")
+    a.add_argument("--spot-post-only-ioc", choices=("reject", "ignore"), default="reject",
+                   help="spot/margin postOnly with IOC/FOK: reject (400100) or ignore the flag")
+
+
+def _pairs(specs: Sequence[str], flag: str, what: str) -> list[tuple[str, str]]:
+    """``KEY=VALUE`` flag values as pairs (SystemExit naming the flag otherwise)."""
+    out = []
+    for spec in specs:
+        key, sep, value = spec.partition("=")
+        if not sep or not key or not value:
+            raise SystemExit(f"{flag} must be {what}")
+        out.append((key, value))
+    return out
+
+
+def _apply_markets(em: Emulator, args: argparse.Namespace) -> None:
+    """The pair-list flags: weights, balances, mark and spot prices."""
+    cfg = em.config
+    for op, weight in _pairs(args.weight, "--weight", "OP=N"):
+        if not weight.isdigit():
+            raise SystemExit("--weight must be OP=N")
+        cfg.weights[op] = int(weight)
+    for flag, balances in (("spot_balance", cfg.spot_balances),
+                           ("margin_balance", cfg.margin_balances),
+                           ("futures_balance", cfg.futures_balances)):
+        for currency, amount in _pairs(getattr(args, flag), "--" + flag.replace("_", "-"),
+                                       "CUR=AMOUNT"):
+            balances[currency] = amount
+    for symbol, price in _pairs(args.mark_price, "--mark-price", "SYMBOL=PRICE"):
+        em.set_mark_price(symbol, price)
+    for symbol, price in _pairs(args.spot_price, "--spot-price", "SYMBOL=PRICE"):
+        em.set_spot_price(symbol, price)
+
+
 def _add_fault_arguments(parser: argparse.ArgumentParser) -> None:
     f = parser.add_argument_group("fault switches (see kucoin_fast.emulator.Faults)")
     for fld in fields(Faults):
@@ -147,12 +202,7 @@ def build_emulator(args: argparse.Namespace) -> Emulator:
         if len(parts) != 3:
             raise SystemExit("--account must be KEY:SECRET:PASSPHRASE")
         accounts.append(Account(*parts))
-    brokers = {}
-    for spec in args.broker:
-        partner, sep, key = spec.partition("=")
-        if not sep:
-            raise SystemExit("--broker must be PARTNER=BROKER_KEY")
-        brokers[partner] = key
+    brokers = dict(_pairs(args.broker, "--broker", "PARTNER=BROKER_KEY"))
     ctx = None
     if args.certfile:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -172,17 +222,10 @@ def build_emulator(args: argparse.Namespace) -> Emulator:
         connection_rate_window_ms=args.connection_rate_window_ms,
         max_errors=args.max_errors, id_max_len=args.id_max_len,
         history_size=args.history_size, max_frame_size=args.max_frame_size,
-        fast_path=not args.no_fast_path, busy_poll=args.busy_poll)
-    for spec in args.weight:
-        op, sep, weight = spec.partition("=")
-        if not sep or not weight.isdigit():
-            raise SystemExit("--weight must be OP=N")
-        em.config.weights[op] = int(weight)
-    for spec in args.mark_price:
-        symbol, sep, price = spec.partition("=")
-        if not sep:
-            raise SystemExit("--mark-price must be SYMBOL=PRICE")
-        em.set_mark_price(symbol, price)
+        fast_path=not args.no_fast_path, busy_poll=args.busy_poll,
+        spot_rate_limit=args.spot_rate_limit, position_mode=args.position_mode,
+        spot_post_only_ioc=args.spot_post_only_ioc)
+    _apply_markets(em, args)
     return em
 
 

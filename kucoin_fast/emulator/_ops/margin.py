@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..._rules import OP_MARGIN_CANCEL, OP_MARGIN_ORDER
 from .._spot import SpotOrder, amount_text
+from .._wire import dumps
 from ._registry import MARGIN, op
 from .spot import cancel, cancel_data, order_data, place
 
@@ -15,12 +16,12 @@ if TYPE_CHECKING:
     from .._wire import RateLimit
 
 
-def _margin_order_data(order: SpotOrder) -> dict[str, Any]:
+def _margin_order_data(order: SpotOrder) -> str:
     data = order_data(order)
     if order.borrowed:
         data["borrowSize"] = amount_text(order.borrowed)
         data["loanApplyId"] = order.loan_apply_id
-    return data
+    return dumps(data)
 
 
 @op(OP_MARGIN_ORDER, family=MARGIN, weight=2)
