@@ -26,7 +26,7 @@ from . import _calibrate, _chart, _report, _runner
 from ._kucoin import Credentials
 from ._runner import DEFAULT_VARIANTS
 from .clients import CLIENT_MODULES
-from .clients._base import KNOWN_OPTIONS
+from .clients._base import KNOWN_OPTIONS, WORKLOAD_MODES
 from .gateways import GATEWAYS
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
@@ -99,7 +99,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                          "on for the full run)")
     ap.add_argument("--variants", default=",".join(DEFAULT_VARIANTS),
                     help="extra rows client+option (default: %(default)s; '' for none)")
-    ap.add_argument("--option", action="append", default=[], choices=list(KNOWN_OPTIONS),
+    ap.add_argument("--option", action="append", default=[],
+                    choices=[*KNOWN_OPTIONS, *WORKLOAD_MODES],
                     help="also run every client that has this mode with it, as extra rows "
                          "<client>+<option> (repeatable)")
     ap.add_argument("--no-pin", action="store_true", help="do not pin processes to cores")
@@ -139,7 +140,8 @@ def _print_report(profile: str, settings: _runner.Settings, meta: dict[str, Any]
     print("kucoin_fast's default awaitable API, as a user compares it:")
     print("\n".join(_report.headline_lines(rows)))
     print()
-    print("Goals of issue 4 (emulator over ws://; ratios vs the floor, same loop, same run):")
+    print("Goals of issues 4 and 11 (emulator over ws://; ratios vs the floor in the same "
+          "mode, same loop, same run):")
     print("\n".join(_report.goal_lines(rows)))
     if micro is not None:
         from .micro import table as micro_table

@@ -19,6 +19,9 @@ DEFAULT_API_SECRET = "b7a8f3e2-1c4d-4e5f-9a8b-7c6d5e4f3a2b"
 DEFAULT_PASSPHRASE = "my-passphrase"
 
 SYMBOL = "XBTUSDTM"
+#: The ``spot`` mode's order: 0.001 BTC-USDT at market (spot.order).
+SPOT_SYMBOL = "BTC-USDT"
+SPOT_SIZE = "0.001"
 SUCCESS = "200000"
 
 
@@ -98,6 +101,17 @@ class Workload:
             "type": "market",
             "size": 1,
             "leverage": 10,
+        }
+
+    def spot_order(self, i: int) -> dict[str, Any]:
+        """The ``spot`` mode's order ``i``: a ``spot.order`` market order, sides alternating
+        so the emulator's spot balances stay flat."""
+        return {
+            "clientOid": f"{self.prefix}{i}",
+            "side": "buy" if i & 1 else "sell",
+            "symbol": SPOT_SYMBOL,
+            "type": "market",
+            "size": SPOT_SIZE,
         }
 
     def batch(self, i: int, size: int) -> list[dict[str, Any]]:

@@ -68,6 +68,9 @@ GOALS: tuple[tuple[str, str, float], ...] = (
     ("kucoin_fast_await", "same_p50_vs_floor", 1.15),
     ("kucoin_fast_lowlevel", "cpu_vs_floor", 1.1),
     ("kucoin_fast_lowlevel", "same_p50_vs_floor", 1.1),
+    # Issue 11: the spot row, the same targets (against the floor's spot row).
+    ("kucoin_fast_await+spot", "cpu_vs_floor", 1.3),
+    ("kucoin_fast_await+spot", "same_p50_vs_floor", 1.15),
 )
 GOALS_PROFILE = "emulator"
 HEADLINE = "kucoin_fast_await"

@@ -23,9 +23,12 @@ from .gateways import GatewayProcess
 ROOT = Path(__file__).resolve().parent.parent
 GATEWAY_CORE = 0
 CLIENT_CORE = 1
-#: Rows every run adds by default: kucoin_fast's awaitable API with each write mode.
+#: Rows every run adds by default: kucoin_fast's awaitable API with each write mode, and
+#: the spot rows (``spot.order``): kucoin_fast's ``submit_new_spot_order`` against the
+#: floor and the hand-rolled client sending the same orders.
 DEFAULT_VARIANTS: tuple[str, ...] = ("kucoin_fast_await+coalesce_writes",
-                                     "kucoin_fast_await+no_coalesce")
+                                     "kucoin_fast_await+no_coalesce", "picows_floor+spot",
+                                     "kucoin_fast_await+spot", "picows_orjson+spot")
 
 
 @dataclasses.dataclass

@@ -12,7 +12,8 @@ own CPU counters.
     python -m benchmarks.emulator_throughput [--seconds 5] [--window 2000] [--order limit]
 
 Orders are market orders (``--order limit``: limit orders priced through the mark, so
-they fill at once; ``--order multi``: ``futures.multi_order`` of 10 market orders, one
+they fill at once; ``--order spot``: ``spot.order`` market orders of 0.001 BTC-USDT, on
+the emulator's Python path; ``--order multi``: ``futures.multi_order`` of 10 market orders, one
 reply counted per batch), alternating buy/sell so the position stays flat. The client
 side costs far less per request than the gateway does.
 """
@@ -68,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
                                  description=__doc__.split("\n\n")[0])
     ap.add_argument("--seconds", type=float, default=5.0)
     ap.add_argument("--window", type=int, default=2000, help="requests in flight")
-    ap.add_argument("--order", choices=("market", "limit", "multi"), default="market",
+    ap.add_argument("--order", choices=("market", "limit", "multi", "spot"), default="market",
                     help="market/limit: futures.order; multi: futures.multi_order of 10")
     ap.add_argument("--gateway", choices=GATEWAYS, default="emulator")
     ap.add_argument("--no-pin", action="store_true", help="do not use taskset/affinity")

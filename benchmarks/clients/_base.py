@@ -29,6 +29,12 @@ KNOWN_OPTIONS: dict[str, tuple[str, Any]] = {
     "coalesce_writes": ("coalesce_writes", True),
     "no_coalesce": ("coalesce_writes", False),
 }
+#: Modes that change what is sent, not how (rows ``<client>+<mode>`` like the options):
+#: ``spot`` sends the workload's ``spot.order`` market orders instead of ``futures.order``
+#: (batches stay ``futures.multi_order``: spot has no batch op).
+WORKLOAD_MODES: dict[str, str] = {
+    "spot": "spot.order market orders of 0.001 BTC-USDT instead of futures.order",
+}
 
 
 class ClientUnavailable(RuntimeError):
@@ -56,6 +62,8 @@ class BenchClient(abc.ABC):
         self.creds = creds
         self.workload = workload
         self.options = options
+        #: The ``spot`` workload mode: single orders are ``spot.order``.
+        self.spot = "spot" in options
         #: Trust for ``wss://`` gateways (the TLS profile's run-time CA); None for ``ws://``.
         self.ssl_context = ssl_context
 
@@ -155,8 +163,11 @@ class FutureClient(BenchClient):
     """The textbook asyncio client: ``id -> asyncio.Future`` table, JSON dicts both ways.
 
     Subclasses provide the transport: :meth:`_send` (sync or returning an awaitable) and
-    a receive path that calls :meth:`_on_message` with each decoded response.
+    a receive path that calls :meth:`_on_message` with each decoded response. Every such
+    client has the ``spot`` workload mode.
     """
+
+    supported_options: ClassVar[frozenset[str]] = frozenset({"spot"})
 
     def __init__(self, url: str, creds: Credentials, workload: Workload,
                  options: frozenset[str] = frozenset(),
@@ -191,7 +202,10 @@ class FutureClient(BenchClient):
                 fut.set_exception(exc)
 
     async def order(self, i: int) -> bool:
-        msg = await self._request("futures.order", self.workload.order(i))
+        if self.spot:
+            msg = await self._request("spot.order", self.workload.spot_order(i))
+        else:
+            msg = await self._request("futures.order", self.workload.order(i))
         return msg.get("code") == SUCCESS
 
     async def multi_order(self, i: int, size: int) -> bool:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
-from .._kucoin import SYMBOL
+from .._kucoin import SPOT_SIZE, SPOT_SYMBOL, SYMBOL
 from ._base import KNOWN_OPTIONS, BenchClient, ClientUnavailable
 
 
@@ -30,13 +30,23 @@ def require(*attributes: str) -> Any:
 
 def supported_options() -> frozenset[str]:
     """The modes of ``KNOWN_OPTIONS`` whose keyword ``WebsocketAPIClient`` accepts (a
-    value it then rejects makes that row unavailable, see :func:`make_client`)."""
+    value it then rejects makes that row unavailable, see :func:`make_client`), and the
+    ``spot`` workload mode when the client has its spot methods."""
     try:
         kf = require()
     except ClientUnavailable:
         return frozenset()
     params = inspect.signature(kf.WebsocketAPIClient).parameters
-    return frozenset(name for name, (keyword, _) in KNOWN_OPTIONS.items() if keyword in params)
+    modes = {name for name, (keyword, _) in KNOWN_OPTIONS.items() if keyword in params}
+    if hasattr(kf.WebsocketAPIClient, "submit_new_spot_order"):
+        modes.add("spot")
+    return frozenset(modes)
+
+
+def ws_key(bench: BenchClient) -> str:
+    """The connection the row's orders use: the spot one in the ``spot`` mode."""
+    keys = require().WS_KEY_MAP
+    return str(keys.wsApiSpotV1 if bench.spot else keys.wsApiFuturesV1)
 
 
 def build_note() -> str:
@@ -47,7 +57,7 @@ def build_note() -> str:
 
 def option_keywords(options: frozenset[str]) -> dict[str, Any]:
     """``WebsocketAPIClient`` keyword arguments of the row's options (none: defaults)."""
-    return dict(KNOWN_OPTIONS[name] for name in sorted(options))
+    return dict(KNOWN_OPTIONS[name] for name in sorted(options) if name in KNOWN_OPTIONS)
 
 
 def make_client(bench: BenchClient) -> Any:
@@ -77,3 +87,9 @@ def order_template(side: str) -> dict[str, Any]:
     """The workload's order (see ``Workload.order``) as a prepared-order template."""
     return {"clientOid": "template", "side": side, "symbol": SYMBOL, "type": "market",
             "size": 1, "leverage": 10}
+
+
+def spot_template(side: str) -> dict[str, Any]:
+    """The ``spot`` mode's order (see ``Workload.spot_order``) as a template."""
+    return {"clientOid": "template", "side": side, "symbol": SPOT_SYMBOL, "type": "market",
+            "size": SPOT_SIZE}

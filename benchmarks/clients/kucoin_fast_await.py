@@ -1,4 +1,5 @@
-"""(2) kucoin_fast through its awaitable API: ``await client.submit_futures_order(dict)``."""
+"""(2) kucoin_fast through its awaitable API: ``await client.submit_futures_order(dict)``
+(``spot`` mode: ``await client.submit_new_spot_order(dict)`` on the spot connection)."""
 from __future__ import annotations
 
 from typing import Any
@@ -26,7 +27,7 @@ class KucoinFastAwaitClient(BenchClient):
 
     async def connect(self) -> None:
         self._client = _kf.make_client(self)
-        await self._client.connect()
+        await self._client.connect(_kf.ws_key(self))
         self._errors: Any = _kf.require().KucoinAPIError
 
     async def close(self) -> None:
@@ -35,7 +36,10 @@ class KucoinFastAwaitClient(BenchClient):
 
     async def order(self, i: int) -> bool:
         try:
-            await self._client.submit_futures_order(self.workload.order(i))
+            if self.spot:
+                await self._client.submit_new_spot_order(self.workload.spot_order(i))
+            else:
+                await self._client.submit_futures_order(self.workload.order(i))
         except self._errors:
             return False
         return True

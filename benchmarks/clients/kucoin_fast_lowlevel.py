@@ -32,15 +32,20 @@ class KucoinFastLowLevelClient(CallbackClient):
 
     async def connect(self) -> None:
         client = self._client = _kf.make_client(self)
-        await client.connect()
+        await client.connect(_kf.ws_key(self))
         # Indexed by request number & 1, like Workload.order: sell for even, buy for odd.
-        self._sends = tuple(client.prepare_order(_kf.order_template(side)).send
-                            for side in ("sell", "buy"))
+        if self.spot:
+            self._sends = tuple(client.prepare_spot_order(_kf.spot_template(side)).send
+                                for side in ("sell", "buy"))
+        else:
+            self._sends = tuple(client.prepare_order(_kf.order_template(side)).send
+                                for side in ("sell", "buy"))
+        self._size: Any = _kf.SPOT_SIZE if self.spot else 1
         self._prefix = self.workload.prefix
         self.driver = CallbackDriver(self._send_order)
 
     def _send_order(self, i: int) -> None:
-        self._sends[i & 1](None, 1, f"{self._prefix}{i}", self._on_order_result)
+        self._sends[i & 1](None, self._size, f"{self._prefix}{i}", self._on_order_result)
 
     def _on_order_result(self, result: Any) -> None:
         # Success is a WSAPIResponse; failures arrive as KucoinError instances.
@@ -52,10 +57,10 @@ class KucoinFastLowLevelClient(CallbackClient):
             return await self.driver.run(start, n, depth, None)
         # Timing each request needs its number in the callback: one closure per request
         # (this window's CPU is not the reported CPU/request).
-        sends, prefix = self._sends, self._prefix
+        sends, prefix, size = self._sends, self._prefix, self._size
 
         def send(i: int) -> None:
-            sends[i & 1](None, 1, f"{prefix}{i}",
+            sends[i & 1](None, size, f"{prefix}{i}",
                          lambda result: timed.completed(not isinstance(result, BaseException), i))
 
         timed = CallbackDriver(send)

@@ -20,7 +20,7 @@ from typing import Any
 import orjson
 from picows import WSMsgType, WSTransport
 
-from .._kucoin import SYMBOL
+from .._kucoin import SPOT_SIZE, SPOT_SYMBOL, SYMBOL
 from ._base import CallbackClient, CallbackDriver
 from ._picows import HandshakeListener, close_transport, connect_listener
 
@@ -78,8 +78,22 @@ def _limit_args(client_oid: str, side: str) -> dict[str, Any]:
             "timeInForce": "GTC"}
 
 
-#: Order bodies the floor can send (:meth:`PicowsFloorClient.use_orders`).
-ORDER_KINDS = {"market": _order_args, "limit": _limit_args}
+def _spot_args(client_oid: str, side: str) -> dict[str, Any]:
+    return {"clientOid": client_oid, "side": side, "symbol": SPOT_SYMBOL, "type": "market",
+            "size": SPOT_SIZE}
+
+
+def _anonymous_spot_args(client_oid: str, side: str) -> dict[str, Any]:
+    # Flood mode repeats request numbers, and spot remembers every clientOid for 24 h.
+    return {k: v for k, v in _spot_args(client_oid, side).items() if k != "clientOid"}
+
+
+#: Order frames the floor can send (:meth:`PicowsFloorClient.use_orders`): kind -> (op,
+#: body); ``spot`` is the ``spot`` workload mode's, ``spot-anonymous`` the same without a
+#: clientOid (for :class:`Flood`).
+ORDER_KINDS = {"market": ("futures.order", _order_args), "limit": ("futures.order", _limit_args),
+               "spot": ("spot.order", _spot_args),
+               "spot-anonymous": ("spot.order", _anonymous_spot_args)}
 
 
 class Flood:
@@ -130,7 +144,7 @@ class _FloorListener(HandshakeListener):
     def __init__(self, client: PicowsFloorClient) -> None:
         super().__init__(client.creds)
         self.oid = client.workload.prefix + _MARK.decode()
-        self.set_order_kind("market")
+        self.set_order_kind("spot" if client.spot else "market")
         self.tpls = self.order_tpls
         self.oks = 1  # "code":"200000" occurrences in a good response (1 + items for a batch)
         self.last_sent = 0
@@ -147,11 +161,11 @@ class _FloorListener(HandshakeListener):
         self.tpls, self.oks = (tpl, tpl), 1 + size
 
     def set_order_kind(self, kind: str) -> None:
-        """The body of the single ``futures.order`` frames (``ORDER_KINDS``)."""
-        args = ORDER_KINDS[kind]
+        """The op and body of the single order frames (``ORDER_KINDS``)."""
+        op, args = ORDER_KINDS[kind]
         #: Indexed by request number & 1: sell for even, buy for odd (position stays flat).
-        self.order_tpls = (_template("futures.order", args(self.oid, "sell")),
-                           _template("futures.order", args(self.oid, "buy")))
+        self.order_tpls = (_template(op, args(self.oid, "sell")),
+                           _template(op, args(self.oid, "buy")))
 
     def use_orders(self) -> None:
         """Back to single ``futures.order`` frames."""
@@ -200,7 +214,7 @@ class PicowsFloorClient(CallbackClient):
 
     name = "picows_floor"
     description = "raw picows: pre-built frame, callback sends next, id/code byte scan"
-    supported_options = frozenset({"coalesce_writes"})
+    supported_options = frozenset({"coalesce_writes", "spot"})
 
     _transport: WSTransport | None = None
     _listener: _FloorListener
@@ -226,13 +240,14 @@ class PicowsFloorClient(CallbackClient):
 
     def flood(self, kind: str, window: int) -> Flood:
         """Switch this connection to :class:`Flood` (a load generator for measuring a
-        gateway, not a client); ``kind``: ``market`` or ``limit`` orders, or ``multi``
-        (``futures.multi_order`` of 10 market orders)."""
+        gateway, not a client); ``kind``: ``market`` or ``limit`` orders, ``spot``
+        (``spot.order`` market orders, no clientOid), or ``multi`` (``futures.multi_order``
+        of 10 market orders)."""
         listener = self._listener
         if kind == "multi":
             listener.use_batch(self.workload.prefix, 10)
         else:
-            listener.set_order_kind(kind)
+            listener.set_order_kind("spot-anonymous" if kind == "spot" else kind)
             listener.use_orders()
         assert self._transport is not None
         flood = listener.flood = Flood(self._transport, listener.tpls, listener.oks, window)
