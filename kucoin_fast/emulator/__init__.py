@@ -1,4 +1,5 @@
-"""A local emulator of KuCoin's WS API gateway (futures ops), built on picows.
+"""A local emulator of KuCoin's WS API gateway (futures, spot and margin ops), built on
+picows.
 
 In-process::
 
@@ -11,13 +12,18 @@ In-process::
         ex.open_orders()                  # resting orders of the (first) account
         ex.counters.requests              # what was served
         ex.set_mark_price("XBTUSDTM", "50000")
+        ex.set_spot_price("BTC-USDT", "60000")   # resting spot orders it crosses fill
+        ex.set_balance("USDT", "100", wallet="futures")  # or spot, margin, isolated:<PAIR>
+        ex.balances(); ex.positions(); ex.spot_open_orders(margin=False)
+        ex.set_position_mode("hedge")     # futures: auto (default), one-way, hedge
         ex.faults.drop_fraction = 0.5     # fault switches change at runtime
         await ex.send_shutdown_notice(close=True)
 
 From a shell::
 
     kucoin-fast emulator --host 127.0.0.1 --port 8765 --api-key K --api-secret S \\
-        --api-passphrase P [--no-rate-limit] [--latency-ms 5] [--close-after 10] ...
+        --api-passphrase P [--no-rate-limit] [--latency-ms 5] [--close-after 10] \\
+        [--spot-balance USDT=1000] [--futures-balance USDT=500] [--spot-price BTC-USDT=60000]
     python -m kucoin_fast.emulator [emulator] ...   # same options, see --help
 
 It prints ``kucoin_fast emulator listening on ws://HOST:PORT/v1/private`` and stops
@@ -30,26 +36,46 @@ idle close after ``pingInterval + pingTimeout``, ``futures.order``, ``futures.ca
 ``futures.multi_order`` and ``futures.multi_cancel`` validated with
 :mod:`kucoin_fast._rules` plus contract checks, a small order engine (see
 :mod:`kucoin_fast.emulator._engine` for the matching rules and the codes chosen for
-undocumented cases), per-account rate limits (429000) and a per-connection cap
-(429002), ``enable_ns``, and the fault switches of :class:`Faults`.
+undocumented cases) on per-account futures balances and positions
+(:mod:`kucoin_fast.emulator._ledger`: margin, position modes, reduce-only and close
+orders), ``spot.order``, ``spot.sync_order``, ``spot.modify``, ``spot.cancel``,
+``spot.sync_cancel``, ``margin.order`` and ``margin.cancel`` on per-account spot and
+margin wallets and books (:mod:`kucoin_fast.emulator._spot`: pairs BTC-USDT and
+ETH-USDT, matching against a spot price, borrowing), per-account rate limits (429000:
+the futures pool, and the Spot pool of the spot and margin ops, weights 1 and 2) and a
+per-connection cap (429002), ``enable_ns``, and the fault switches of :class:`Faults`
+(for every trading op). Every account starts with generous balances
+(``EmulatorConfig.spot_balances``, ``margin_balances``, ``futures_balances``).
 
 Undocumented-behaviour decisions: non-JSON input is ``400101`` (envelope B when an
 ``id`` can be recovered, else C); an unknown ``op`` is B ``400102``; a missing, empty
 or non-string ``id`` is C ``4001002``; auth failures and ``400011``/``400012``/
 ``420001`` send the C frame then close with 1008; idle, expiry and shutdown close with
 1001; ``userRateLimit`` is sent on cancels (and on orders with
-``rate_limit_on_orders``) but omitted when rate limiting is off.
+``rate_limit_on_orders``) but omitted when rate limiting is off. A required param that
+is absent (spot ``symbol``/``side``/``type``, a cancel's ids, a modify's new values) is
+the gateway's parameter check, B ``400102`` "Please check the param of your request:
+…" (the observed text); other rule breaks are ``400100`` ``Parameter Error: <field>:
+<rule>``. Spot, margin and futures ops may share one socket (protocol open question
+11: the unified endpoint serves every op; the Node SDK's two sockets only attribute the
+partner). The spot, margin and futures choices are listed in ``_spot``, ``_ledger``
+and ``_engine``; margin orders are in the margin book only (spot doc open question 8:
+no push channels are emulated).
 
 A compiled fast path (``_fastpath.pyx``) answers ``futures.order`` and
-``futures.multi_order`` requests that fill at once, byte-for-byte like the Python path;
-set ``KUCOIN_FAST_NO_EXTENSIONS=1`` or ``fast_path=False`` to use Python only.
+``futures.multi_order`` requests that fill at once, byte-for-byte like the Python path
+(their fills go through the same ledger code); set ``KUCOIN_FAST_NO_EXTENSIONS=1`` or
+``fast_path=False`` to use Python only. Spot and margin ops take the Python path (their
+checks are memoised per order shape, as the futures ones are).
 
 Inside: ``_wire`` builds every byte the gateway sends; ``_session`` is one connection
 (handshake, keepalive, input, output); ``_ops`` holds the op handlers in a registry (a
-new op is one handler decorated with ``_ops.op`` in its family's module) and the shared
-prelude of limits; ``_faults`` the switches and what they do to replies; ``_engine`` the
-orders; ``_server`` the :class:`Emulator` lifecycle; ``_fastpath`` talks to a session
-only through ``_session.FAST_PATH_CONTRACT``.
+new op is one handler decorated with ``_ops.op`` in its family's module: ``futures``,
+``spot``, ``margin``) and the shared prelude of limits; ``_faults`` the switches and
+what they do to replies; ``_engine`` the futures orders, ``_ledger`` the futures
+balances and positions, ``_spot`` the spot and margin wallets and books; ``_server`` the
+:class:`Emulator` lifecycle and its setters; ``_fastpath`` talks to a session only
+through ``_session.FAST_PATH_CONTRACT``.
 """
 from __future__ import annotations
 

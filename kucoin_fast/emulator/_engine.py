@@ -293,7 +293,9 @@ class Engine:
         """Place a rule-valid order; return its orderId or a :class:`Rejected`.
 
         Checks, in order: contract checks, duplicate active clientOid (``300018``),
-        postOnly/RPI crossing (``300000``), open-order caps (``300001``/``300004``).
+        postOnly/RPI crossing (``300000``), then for a fill the margin and position mode
+        (``330008``/``300003``/``330011``, see :mod:`._ledger`), for a resting order the
+        open-order caps (``300001``/``300004``) and then its margin.
         """
         checked = self.check_contract(order)
         if type(checked) is Rejected:

@@ -112,3 +112,29 @@ def test_cli_tls(tmp_path: object) -> None:
         proc.communicate(timeout=10)
     assert proc.returncode == 0
 
+
+
+def test_cli_account_and_market_flags() -> None:
+    import argparse
+    parser = argparse.ArgumentParser()
+    cli.add_arguments(parser)
+    args = parser.parse_args([
+        "--spot-balance", "USDT=5", "--spot-balance", "SOL=2", "--margin-balance", "BTC=1",
+        "--futures-balance", "USDT=100", "--position-mode", "hedge",
+        "--spot-price", "ETH-USDT=3000.5", "--spot-rate-limit", "40",
+        "--spot-post-only-ioc", "ignore", "--weight", "spot.order=3"])
+    em = cli.build_emulator(args)
+    cfg = em.config
+    assert (cfg.spot_balances["USDT"], cfg.spot_balances["SOL"], cfg.spot_balances["BTC"]) == \
+        ("5", "2", "10000")
+    assert cfg.margin_balances["BTC"] == "1" and cfg.futures_balances["USDT"] == "100"
+    assert (cfg.position_mode, cfg.spot_rate_limit, cfg.spot_post_only_ioc) == \
+        ("hedge", 40, "ignore")
+    assert str(em.spot.prices["ETH-USDT"]) == "3000.5" and cfg.weights["spot.order"] == 3
+    balances = em.balances()  # a new account starts from the flags
+    assert balances["futures"]["USDT"] == "100" and balances["spot"]["SOL"]["available"] == "2"
+    assert em.positions() == [] and em.engine.book(em.accounts[0].account_id).ledger.mode == \
+        "hedge"
+    for bad in (["--spot-balance", "USDT"], ["--spot-price", "=1"], ["--position-mode", "x"]):
+        with pytest.raises(SystemExit):
+            cli.build_emulator(parser.parse_args(bad))
