@@ -54,3 +54,40 @@ def test_misspelt_key_and_bad_enum_are_errors(tmp_path: Path) -> None:
     assert status == 1, out
     assert '"clientOID"' in out
     assert "'bid'" in out
+
+
+SPOT_GOOD = """
+from kucoin_fast import MarginOrderResult, SpotModifyResult, SpotOrderState, WebsocketAPIClient
+from kucoin_fast import WSAPIResponse
+
+async def f(c: WebsocketAPIClient) -> None:
+    r: WSAPIResponse = await c.submit_new_spot_order(
+        {"symbol": "BTC-USDT", "side": "buy", "type": "limit", "price": "1", "size": "1"})
+    s: SpotOrderState = await c.submitSyncSpotOrder(
+        {"symbol": "BTC-USDT", "side": "sell", "type": "market", "funds": 10})
+    m: SpotModifyResult = await c.modify_spot_order(
+        {"symbol": "BTC-USDT", "orderId": "1", "newPrice": "2"})
+    st: SpotOrderState = await c.cancel_sync_spot_order({"symbol": "BTC-USDT", "clientOid": "a"})
+    await c.cancel_spot_order({"symbol": "BTC-USDT", "orderId": "1"})
+    mo: MarginOrderResult = await c.submit_margin_order(
+        {"clientOid": "a", "symbol": "BTC-USDT", "side": "buy", "autoBorrow": True})
+    await c.cancel_margin_order({"symbol": "BTC-USDT", "clientOid": "a"})
+    print(r.data, s.deal_size, m.new_order_id, st.status, mo.borrow_size)
+"""
+
+SPOT_BAD = """
+from kucoin_fast import WebsocketAPIClient
+
+async def f(c: WebsocketAPIClient) -> None:
+    await c.submit_new_spot_order({"symbol": "BTC-USDT", "side": "buy", "type": "stop"})
+    await c.submit_margin_order({"symbol": "BTC-USDT", "side": "buy"})
+    await c.cancel_spot_order({"orderId": "1"})
+"""
+
+
+def test_spot_params_type_check(tmp_path: Path) -> None:
+    out, status = _mypy(tmp_path, SPOT_GOOD)
+    assert status == 0, out
+    out, status = _mypy(tmp_path, SPOT_BAD)
+    assert status == 1, out
+    assert "'stop'" in out and '"clientOid"' in out and "SpotCancel" in out
