@@ -167,9 +167,10 @@ class BatchResult:
 
 
 # ------------------------------------------------------------------ spot and margin
-def _text(data: Any, key: str) -> str | None:
-    value = data.get(key) if isinstance(data, dict) else None
-    return None if value is None else str(value)
+def _texts(data: Any, *keys: str) -> list[str | None]:
+    """The reply's ``keys`` as strings (None where absent; a number is converted)."""
+    get = data.get if isinstance(data, dict) else {}.get
+    return [None if (value := get(key)) is None else str(value) for key in keys]
 
 
 def _ms(data: Any, key: str) -> int | None:
@@ -217,11 +218,10 @@ class SpotOrderState(NamedTuple):
     def from_response(cls, response: Any) -> SpotOrderState:
         """Read the state from a sync op's :class:`~kucoin_fast.WSAPIResponse`."""
         d = response.data
-        return cls(_text(d, "orderId"), _text(d, "clientOid"), _text(d, "status"),
-                   _text(d, "originSize"), _text(d, "dealSize"), _text(d, "remainSize"),
-                   _text(d, "canceledSize"), _text(d, "originFunds"), _text(d, "dealFunds"),
-                   _text(d, "remainFunds"), _text(d, "canceledFunds"), _ms(d, "orderTime"),
-                   _ms(d, "matchTime"), response)
+        return cls._make([*_texts(d, "orderId", "clientOid", "status", "originSize",
+                                  "dealSize", "remainSize", "canceledSize", "originFunds",
+                                  "dealFunds", "remainFunds", "canceledFunds"),
+                          _ms(d, "orderTime"), _ms(d, "matchTime"), response])
 
 
 class SpotModifyResult(NamedTuple):
@@ -235,8 +235,7 @@ class SpotModifyResult(NamedTuple):
     @classmethod
     def from_response(cls, response: Any) -> SpotModifyResult:
         """Read it from the :class:`~kucoin_fast.WSAPIResponse`."""
-        d = response.data
-        return cls(_text(d, "newOrderId"), _text(d, "clientOid"), response)
+        return cls._make([*_texts(response.data, "newOrderId", "clientOid"), response])
 
 
 class MarginOrderResult(NamedTuple):
@@ -253,6 +252,5 @@ class MarginOrderResult(NamedTuple):
     @classmethod
     def from_response(cls, response: Any) -> MarginOrderResult:
         """Read it from the :class:`~kucoin_fast.WSAPIResponse`."""
-        d = response.data
-        return cls(_text(d, "orderId"), _text(d, "clientOid"), _text(d, "borrowSize"),
-                   _text(d, "loanApplyId"), response)
+        return cls._make([*_texts(response.data, "orderId", "clientOid", "borrowSize",
+                                  "loanApplyId"), response])

@@ -3,17 +3,11 @@ account's margin book: the spot handlers with the margin account, a required
 clientOid, and ``borrowSize``/``loanApplyId`` when the order borrowed."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from ..._rules import OP_MARGIN_CANCEL, OP_MARGIN_ORDER
 from .._spot import SpotOrder, amount_text
 from .._wire import dumps
-from ._registry import MARGIN, op
-from .spot import cancel, cancel_data, order_data, place
-
-if TYPE_CHECKING:
-    from .._session import Session
-    from .._wire import RateLimit
+from ._registry import MARGIN
+from .spot import cancel_data, cancel_op, order_data, order_op
 
 
 def _margin_order_data(order: SpotOrder) -> str:
@@ -24,18 +18,13 @@ def _margin_order_data(order: SpotOrder) -> str:
     return dumps(data)
 
 
-@op(OP_MARGIN_ORDER, family=MARGIN, weight=2)
-def margin_order(session: Session, rid: str, args: Any, t_in: int,
-                 rl: RateLimit | None) -> None:
-    """Place one margin order: A ``{"orderId","clientOid"[,"borrowSize","loanApplyId"]}``."""
-    place(session, rid, args, t_in, rl, OP_MARGIN_ORDER, True, _margin_order_data)
-
-
-@op(OP_MARGIN_CANCEL, family=MARGIN, weight=2)
-def margin_cancel(session: Session, rid: str, args: Any, t_in: int,
-                  rl: RateLimit | None) -> None:
-    """Cancel a margin order by ``{symbol, orderId}`` or ``{symbol, clientOid}``."""
-    cancel(session, rid, args, t_in, rl, OP_MARGIN_CANCEL, True, cancel_data)
+margin_order = order_op(
+    OP_MARGIN_ORDER, MARGIN, True, _margin_order_data,
+    """Place one margin order: A ``{"orderId","clientOid"[,"borrowSize","loanApplyId"]}``.""",
+    weight=2)
+margin_cancel = cancel_op(
+    OP_MARGIN_CANCEL, MARGIN, True, cancel_data,
+    """Cancel a margin order by ``{symbol, orderId}`` or ``{symbol, clientOid}``.""", weight=2)
 
 
 __all__ = ["margin_cancel", "margin_order"]

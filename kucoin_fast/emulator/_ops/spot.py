@@ -24,7 +24,7 @@ from ..._rules import (
 from .._ledger import Rejected
 from .._spot import SpotOrder
 from .._wire import dumps
-from ._registry import SPOT, op
+from ._registry import SPOT, Handler, op
 
 if TYPE_CHECKING:
     from .._session import Session
@@ -32,42 +32,60 @@ if TYPE_CHECKING:
 
 #: An order reply's ``data`` as JSON text.
 OrderData = Callable[[SpotOrder], str]
-CancelData = Callable[[dict[str, Any], SpotOrder], dict[str, Any]]
+#: A cancel reply's ``data`` as JSON text, from the cancel's args and the order.
+CancelData = Callable[[dict[str, Any], SpotOrder], str]
 
 
-def place(session: Session, rid: str, args: Any, t_in: int, rl: RateLimit | None,
-          op_name: str, margin: bool, data_of: OrderData) -> None:
-    """Check and place one spot (or margin) order; A with ``data_of(order)`` (JSON text)
-    or B."""
-    if not session.cfg.rate_limit_on_orders:
-        rl = None
-    em = session.em
-    spot = em.spot
-    now_ms = t_in // 1_000_000
-    res: Any = spot.check(args, margin, now_ms)
-    if type(res) is not Rejected:
-        res = spot.place(session.book, args, res, margin, now_ms)
-    if type(res) is Rejected:
-        em.counters.orders_rejected += 1
+def answer(session: Session, rid: str, op_name: str, res: Any, data: str | None,
+           t_in: int, rl: RateLimit | None, is_order: bool) -> None:
+    """A (``data``) or B (``res``, a refusal), counted as an order or a cancel."""
+    counters = session.em.counters
+    if data is None:
+        if is_order:
+            counters.orders_rejected += 1
+        else:
+            counters.cancels_failed += 1
         session.reply_error(rid, op_name, res.code, res.msg, t_in, rl)
-        return
-    em.counters.orders_accepted += 1
-    session.reply_ok(rid, op_name, data_of(res), t_in, rl)
+    else:
+        if is_order:
+            counters.orders_accepted += 1
+        else:
+            counters.cancels_ok += 1
+        session.reply_ok(rid, op_name, data, t_in, rl)
 
 
-def cancel(session: Session, rid: str, args: Any, t_in: int, rl: RateLimit | None,
-           op_name: str, margin: bool, data_of: CancelData) -> None:
-    """Cancel one open spot (or margin) order by orderId or clientOid."""
-    em = session.em
-    res: Any = _rules.validate_spot_cancel(args, strict_keys=False)
-    if res is None:
-        res = em.spot.cancel(session.book, args, margin, t_in // 1_000_000)
-    if type(res) is not SpotOrder:
-        em.counters.cancels_failed += 1
-        session.reply_error(rid, op_name, res.code, res.msg, t_in, rl)
-        return
-    em.counters.cancels_ok += 1
-    session.reply_ok(rid, op_name, dumps(data_of(args, res)), t_in, rl)
+def order_op(name: str, family: str, margin: bool, data_of: OrderData, doc: str,
+             weight: int = 1) -> Handler:
+    """Register the handler of an order op: check, place, answer ``data_of(order)``."""
+    def handler(session: Session, rid: str, args: Any, t_in: int,
+                rl: RateLimit | None) -> None:
+        if not session.cfg.rate_limit_on_orders:
+            rl = None
+        spot = session.em.spot
+        now_ms = t_in // 1_000_000
+        res: Any = spot.check(args, margin, now_ms)
+        if type(res) is not Rejected:
+            res = spot.place(session.book, args, res, margin, now_ms)
+        data = None if type(res) is Rejected else data_of(res)
+        answer(session, rid, name, res, data, t_in, rl, True)
+
+    handler.__doc__ = doc
+    return op(name, family=family, weight=weight)(handler)
+
+
+def cancel_op(name: str, family: str, margin: bool, data_of: CancelData, doc: str,
+              weight: int = 1) -> Handler:
+    """Register the handler of a cancel op (by orderId or clientOid, with symbol)."""
+    def handler(session: Session, rid: str, args: Any, t_in: int,
+                rl: RateLimit | None) -> None:
+        res: Any = _rules.validate_spot_cancel(args, strict_keys=False)
+        if res is None:
+            res = session.em.spot.cancel(session.book, args, margin, t_in // 1_000_000)
+        data = data_of(args, res) if type(res) is SpotOrder else None
+        answer(session, rid, name, res, data, t_in, rl, False)
+
+    handler.__doc__ = doc
+    return op(name, family=family, weight=weight)(handler)
 
 
 def order_data(order: SpotOrder) -> dict[str, Any]:
@@ -86,11 +104,16 @@ def _order_json(order: SpotOrder) -> str:
     return f'{{"orderId":"{order.order_id}","clientOid":"{order.client_oid}"}}'
 
 
-def cancel_data(args: dict[str, Any], order: SpotOrder) -> dict[str, Any]:
-    """The id the cancel was sent (``orderId`` when both were)."""
+def _cancel_id(args: dict[str, Any]) -> dict[str, Any]:
+    # The id the cancel was sent (orderId when both were).
     if "orderId" in args:
         return {"orderId": args["orderId"]}
     return {"clientOid": args["clientOid"]}
+
+
+def cancel_data(args: dict[str, Any], order: SpotOrder) -> str:
+    """``{"orderId"}`` or ``{"clientOid"}``: what the cancel named."""
+    return dumps(_cancel_id(args))
 
 
 def _sync_order_data(order: SpotOrder) -> str:
@@ -101,38 +124,20 @@ def _sync_order_data(order: SpotOrder) -> str:
     return dumps(data)
 
 
-def _sync_cancel_data(args: dict[str, Any], order: SpotOrder) -> dict[str, Any]:
-    data = cancel_data(args, order)
+def _sync_cancel_data(args: dict[str, Any], order: SpotOrder) -> str:
+    data = _cancel_id(args)
     data.update(order.state())
-    return data
+    return dumps(data)
 
 
-@op(OP_SPOT_ORDER, family=SPOT)
-def spot_order(session: Session, rid: str, args: Any, t_in: int,
-               rl: RateLimit | None) -> None:
-    """Place one order: A ``{"orderId"[, "clientOid"]}`` or a B rejection."""
-    place(session, rid, args, t_in, rl, OP_SPOT_ORDER, False, _order_json)
-
-
-@op(OP_SPOT_SYNC_ORDER, family=SPOT)
-def spot_sync_order(session: Session, rid: str, args: Any, t_in: int,
-                    rl: RateLimit | None) -> None:
-    """Place one order and answer with its state after matching."""
-    place(session, rid, args, t_in, rl, OP_SPOT_SYNC_ORDER, False, _sync_order_data)
-
-
-@op(OP_SPOT_CANCEL, family=SPOT)
-def spot_cancel(session: Session, rid: str, args: Any, t_in: int,
-                rl: RateLimit | None) -> None:
-    """Cancel by ``{symbol, orderId}`` or ``{symbol, clientOid}``: A echoing the id."""
-    cancel(session, rid, args, t_in, rl, OP_SPOT_CANCEL, False, cancel_data)
-
-
-@op(OP_SPOT_SYNC_CANCEL, family=SPOT)
-def spot_sync_cancel(session: Session, rid: str, args: Any, t_in: int,
-                     rl: RateLimit | None) -> None:
-    """Cancel and answer with the order's final state."""
-    cancel(session, rid, args, t_in, rl, OP_SPOT_SYNC_CANCEL, False, _sync_cancel_data)
+spot_order = order_op(OP_SPOT_ORDER, SPOT, False, _order_json,
+                      """Place one order: A ``{"orderId"[, "clientOid"]}`` or a B rejection.""")
+spot_sync_order = order_op(OP_SPOT_SYNC_ORDER, SPOT, False, _sync_order_data,
+                           """Place one order and answer with its state after matching.""")
+spot_cancel = cancel_op(OP_SPOT_CANCEL, SPOT, False, cancel_data,
+                        """Cancel by ``{symbol, orderId}`` or ``{symbol, clientOid}``.""")
+spot_sync_cancel = cancel_op(OP_SPOT_SYNC_CANCEL, SPOT, False, _sync_cancel_data,
+                             """Cancel and answer with the order's final state.""")
 
 
 @op(OP_SPOT_MODIFY, family=SPOT)
@@ -141,21 +146,18 @@ def spot_modify(session: Session, rid: str, args: Any, t_in: int,
     """Cancel-and-replace: A ``{"newOrderId"[, "clientOid"]}`` or a B rejection."""
     if not session.cfg.rate_limit_on_orders:
         rl = None
-    em = session.em
     res: Any = _rules.validate_spot_modify(args, strict_keys=False)
     if res is None:
-        res = em.spot.modify(session.book, args, t_in // 1_000_000)
-    if type(res) is not tuple:
-        em.counters.orders_rejected += 1
-        session.reply_error(rid, OP_SPOT_MODIFY, res.code, res.msg, t_in, rl)
-        return
-    em.counters.orders_accepted += 1
-    new = res[1]
-    data: dict[str, Any] = {"newOrderId": new.order_id}
-    if new.client_oid is not None:
-        data["clientOid"] = new.client_oid
-    session.reply_ok(rid, OP_SPOT_MODIFY, dumps(data), t_in, rl)
+        res = session.em.spot.modify(session.book, args, t_in // 1_000_000)
+    data = None
+    if type(res) is tuple:
+        new = res[1]
+        reply: dict[str, Any] = {"newOrderId": new.order_id}
+        if new.client_oid is not None:
+            reply["clientOid"] = new.client_oid
+        data = dumps(reply)
+    answer(session, rid, OP_SPOT_MODIFY, res, data, t_in, rl, True)
 
 
-__all__ = ["cancel", "cancel_data", "order_data", "place", "spot_cancel", "spot_modify",
-           "spot_order", "spot_sync_cancel", "spot_sync_order"]
+__all__ = ["answer", "cancel_data", "cancel_op", "order_data", "order_op", "spot_cancel",
+           "spot_modify", "spot_order", "spot_sync_cancel", "spot_sync_order"]
