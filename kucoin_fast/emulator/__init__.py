@@ -43,11 +43,19 @@ or non-string ``id`` is C ``4001002``; auth failures and ``400011``/``400012``/
 A compiled fast path (``_fastpath.pyx``) answers ``futures.order`` and
 ``futures.multi_order`` requests that fill at once, byte-for-byte like the Python path;
 set ``KUCOIN_FAST_NO_EXTENSIONS=1`` or ``fast_path=False`` to use Python only.
+
+Inside: ``_wire`` builds every byte the gateway sends; ``_session`` is one connection
+(handshake, keepalive, input, output); ``_ops`` holds the op handlers in a registry (a
+new op is one handler decorated with ``_ops.op`` in its family's module) and the shared
+prelude of limits; ``_faults`` the switches and what they do to replies; ``_engine`` the
+orders; ``_server`` the :class:`Emulator` lifecycle; ``_fastpath`` talks to a session
+only through ``_session.FAST_PATH_CONTRACT``.
 """
 from __future__ import annotations
 
 from ._auth import Account, sign
 from ._config import EmulatorConfig
+from ._counters import Counters
 from ._engine import (
     POST_ONLY_CROSS_CODE,
     POST_ONLY_CROSS_MSG,
@@ -63,7 +71,7 @@ from ._faults import (
     REORDER_MODES,
     Faults,
 )
-from ._server import Counters, Emulator
+from ._server import Emulator
 
 __all__ = [
     "CLOSE_MODES",

@@ -34,6 +34,7 @@ from .._rules import CONTRACTS, ERRORS, MAX_OPEN_LIMIT_ORDERS, MAX_OPEN_STOP_ORD
 POST_ONLY_CROSS_CODE: Final = "300000"
 POST_ONLY_CROSS_MSG: Final = "Request parameter illegal: postOnly order would take liquidity"
 _CACHE_MAX: Final = 4096
+_COID_OK: Final = _rules.CLIENT_OID_RE.match
 
 
 class OrderInfo:
@@ -151,6 +152,8 @@ class Engine:
         self.ids = ids(start) if ids is not None else IdGen(start)
         # (symbol, type, value) -> Decimal price (None = invalid); bounded.
         self._price_cache: dict[tuple[str, type, Any], Decimal | None] = {}
+        # order shape (see check_order) -> its verdict; bounded.
+        self._check_cache: dict[Any, Rejected | ContractSpec] = {}
 
     # ------------------------------------------------------------------ admin
     def book(self, account_id: str) -> Book:
@@ -165,6 +168,11 @@ class Engine:
         if symbol not in self.contracts:
             raise KeyError(symbol)
         self.mark_prices[symbol] = Decimal(str(price))
+
+    def clear_caches(self) -> None:
+        """Forget memoised checks (call after changing ``contracts``)."""
+        self._price_cache.clear()
+        self._check_cache.clear()
 
     def new_order_id(self) -> str:
         """A fresh unique numeric order id."""
@@ -184,6 +192,40 @@ class Engine:
             cache.clear()
         cache[key] = p
         return p
+
+    def check_order(self, order: Any) -> Rejected | ContractSpec:
+        """Rule checks (:func:`kucoin_fast._rules.validate_order`) plus contract checks
+        of a request's order, memoised on the order's shape.
+
+        Both are pure functions of the order minus its clientOid (once the clientOid
+        itself is well-formed), so orders differing only in clientOid share an entry;
+        value types are part of the key because ``True == 1``."""
+        if type(order) is dict:
+            coid = order.get("clientOid")
+            if type(coid) is str and _COID_OK(coid):
+                shape = order.copy()
+                shape["clientOid"] = ""
+                values = tuple(shape.values())
+                key = (tuple(shape), tuple(map(type, values)), values)
+                cache = self._check_cache
+                try:
+                    return cache[key]
+                except KeyError:
+                    pass
+                except TypeError:  # unhashable value (list/dict): no memo
+                    return self._check_order_uncached(order)
+                res = self._check_order_uncached(order)
+                if len(cache) >= _CACHE_MAX:
+                    cache.clear()
+                cache[key] = res
+                return res
+        return self._check_order_uncached(order)
+
+    def _check_order_uncached(self, order: Any) -> Rejected | ContractSpec:
+        bad = _rules.validate_order(order, strict_keys=False)
+        if bad is not None:
+            return Rejected(bad.code, bad.msg)
+        return self.check_contract(order)
 
     def check_contract(self, order: dict[str, Any]) -> Rejected | ContractSpec:
         """Contract-dependent checks of an already rule-valid order."""

@@ -3,9 +3,11 @@
 ``futures.multi_order`` batches, whose orders all fill at once.
 
 Everything else (handshake, pings, cancels, errors, resting or rejected orders, any
-active fault switch) goes to the pure-Python ``_Session``, which stays the reference
-implementation; this module only short-cuts the common case and must answer
+active fault switch) goes to the pure-Python ``_session.Session``, which stays the
+reference implementation; this module only short-cuts the common case and must answer
 byte-for-byte what the Python path would (tests/emulator/test_fastpath_parity.py).
+It talks to the session only through the members ``_session.FAST_PATH_CONTRACT``
+names (tests/emulator/test_contract.py checks this file against that list).
 
 The request is scanned in place (``frame.payload_ptr``): an ``{"id","op","args"}``
 object whose args are flat objects (or an array of them) and whose strings carry no
@@ -24,9 +26,10 @@ from posix.time cimport CLOCK_REALTIME, clock_gettime, timespec
 
 import time
 
+from kucoin_fast.emulator._session import ST_AUTHED
+
 cdef object _monotonic = time.monotonic
-# _server._ST_AUTHED: the only state whose requests may take this path.
-ST_AUTHED = 3
+# The only session state whose requests may take this path.
 cdef int _ST_AUTHED = ST_AUTHED
 
 cdef bytes _OP_ORDER_B = b"futures.order"
@@ -137,6 +140,90 @@ cdef inline Py_ssize_t _scan_scalar(const char* p, Py_ssize_t i, Py_ssize_t n) n
     return i if i > start else -1
 
 
+cdef inline Py_ssize_t _scan_key(const char* p, Py_ssize_t i, Py_ssize_t n,
+                                 Py_ssize_t* key_s, Py_ssize_t* key_e) noexcept:
+    """An object key and its colon from ``p[i]`` on (whitespace allowed); return the
+    index of the value that follows, or -1. The key's span goes to key_s/key_e."""
+    i = _skip_ws(p, i, n)
+    if i >= n or p[i] != b'"':
+        return -1
+    key_s[0] = i + 1
+    key_e[0] = _scan_string(p, i, n)
+    if key_e[0] < 0:
+        return -1
+    i = _skip_ws(p, key_e[0] + 1, n)
+    if i >= n or p[i] != b':':
+        return -1
+    i = _skip_ws(p, i + 1, n)
+    return i if i < n else -1
+
+
+cdef inline int _after_member(const char* p, Py_ssize_t* i, Py_ssize_t n, char close) noexcept:
+    """After an object member or array item: 1 at a ``,`` (``i`` moves past it), 0 at
+    ``close`` (``i`` moves onto it), -1 at anything else."""
+    cdef Py_ssize_t j = _skip_ws(p, i[0], n)
+    if j < n:
+        if p[j] == b',':
+            i[0] = j + 1
+            return 1
+        if p[j] == close:
+            i[0] = j
+            return 0
+    return -1
+
+
+cdef inline bint _client_oid_ok(const char* p, Py_ssize_t s, Py_ssize_t e) noexcept:
+    """1-40 of [A-Za-z0-9_-] (``_rules.CLIENT_OID_RE``)."""
+    cdef char c
+    if s < 0 or e - s < 1 or e - s > 40:
+        return False
+    for j in range(s, e):
+        c = p[j]
+        if not ((b'a' <= c <= b'z') or (b'A' <= c <= b'Z') or (b'0' <= c <= b'9')
+                or c == b'-' or c == b'_'):
+            return False
+    return True
+
+
+cdef Py_ssize_t _scan_flat(const char* p, Py_ssize_t i, Py_ssize_t n,
+                           Py_ssize_t* coid_s, Py_ssize_t* coid_e) noexcept:
+    """Scan a flat object of scalars at ``p[i] == '{'``; return the index after its
+    ``}`` (or -1 when it is not flat, or the clientOid is missing, duplicated or not
+    1-40 of [A-Za-z0-9_-]), with the clientOid value span in coid_s/coid_e."""
+    cdef Py_ssize_t j, key_s, key_e
+    cdef int more
+    coid_s[0] = -1
+    i = _skip_ws(p, i + 1, n)
+    if i < n and p[i] == b'}':
+        return -1
+    while True:
+        i = _scan_key(p, i, n, &key_s, &key_e)
+        if i < 0:
+            return -1
+        if p[i] == b'"':
+            j = _scan_string(p, i, n)
+            if j < 0:
+                return -1
+            if key_e - key_s == 9 and memcmp(p + key_s, b"clientOid", 9) == 0:
+                if coid_s[0] >= 0:
+                    return -1  # duplicate key: let the JSON parser decide
+                coid_s[0] = i + 1
+                coid_e[0] = j
+            i = j + 1
+        else:
+            i = _scan_scalar(p, i, n)
+            if i < 0:
+                return -1
+        more = _after_member(p, &i, n, b'}')
+        if more < 0:
+            return -1
+        if more == 0:
+            break
+    if not _client_oid_ok(p, coid_s[0], coid_e[0]):
+        return -1
+    return i + 1
+
+
 cdef inline Py_ssize_t _put(char* buf, Py_ssize_t pos, const char* src, Py_ssize_t n) noexcept:
     memcpy(buf + pos, src, n)
     return pos + n
@@ -161,9 +248,9 @@ cdef inline Py_ssize_t _put_u64(char* buf, Py_ssize_t pos, uint64_t v) noexcept:
 
 @cython.auto_pickle(False)
 cdef class FastListener(WSListener):
-    """picows listener wrapping one Python ``_Session``; see the module docstring."""
+    """picows listener wrapping one Python ``_session.Session``; see the module docstring."""
 
-    cdef public object session       # kucoin_fast.emulator._server._Session
+    cdef public object session       # kucoin_fast.emulator._session.Session
     cdef object faults
     cdef object cfg
     cdef object em
@@ -219,80 +306,24 @@ cdef class FastListener(WSListener):
     cpdef on_ws_frame(self, WSTransport transport, WSFrame frame):
         session = self.session
         if frame.msg_type == WSMsgType.TEXT and frame.fin and session.state == _ST_AUTHED \
-                and session.frag is None and self.faults._plain \
+                and session.fragments is None and self.faults.reply_path_plain \
                 and self._try_order(frame.payload_ptr, frame.payload_size):
             if frame.last_in_buffer:
                 self._commit()
                 session.last_rx = _monotonic()
                 if self.out:
-                    session._flush()
+                    session.flush()
             return
         self._commit()
         session.on_ws_frame(transport, frame)
 
-    cdef Py_ssize_t _scan_flat(self, const char* p, Py_ssize_t i, Py_ssize_t n,
-                               Py_ssize_t* coid_s, Py_ssize_t* coid_e) except -2:
-        """Scan a flat object of scalars at ``p[i] == '{'``; return the index after its
-        ``}`` (or -1 when it is not flat, or the clientOid is missing, duplicated or not
-        1-40 of [A-Za-z0-9_-]), with the clientOid value span in coid_s/coid_e."""
-        cdef Py_ssize_t j, key_s, key_e
-        cdef char c
-        coid_s[0] = -1
-        i = _skip_ws(p, i + 1, n)
-        if i < n and p[i] == b'}':
-            return -1
-        while True:
-            i = _skip_ws(p, i, n)
-            if i >= n or p[i] != b'"':
-                return -1
-            key_s = i + 1
-            key_e = _scan_string(p, i, n)
-            if key_e < 0:
-                return -1
-            i = _skip_ws(p, key_e + 1, n)
-            if i >= n or p[i] != b':':
-                return -1
-            i = _skip_ws(p, i + 1, n)
-            if i >= n:
-                return -1
-            if p[i] == b'"':
-                j = _scan_string(p, i, n)
-                if j < 0:
-                    return -1
-                if key_e - key_s == 9 and memcmp(p + key_s, b"clientOid", 9) == 0:
-                    if coid_s[0] >= 0:
-                        return -1  # duplicate key: let the JSON parser decide
-                    coid_s[0] = i + 1
-                    coid_e[0] = j
-                i = j + 1
-            else:
-                j = _scan_scalar(p, i, n)
-                if j < 0:
-                    return -1
-                i = j
-            i = _skip_ws(p, i, n)
-            if i >= n:
-                return -1
-            if p[i] == b',':
-                i += 1
-                continue
-            if p[i] == b'}':
-                break
-            return -1
-        if coid_s[0] < 0 or coid_e[0] - coid_s[0] < 1 or coid_e[0] - coid_s[0] > 40:
-            return -1
-        for j in range(coid_s[0], coid_e[0]):
-            c = p[j]
-            if not ((b'a' <= c <= b'z') or (b'A' <= c <= b'Z') or (b'0' <= c <= b'9')
-                    or c == b'-' or c == b'_'):
-                return -1
-        return i + 1
-
     cdef bint _try_order(self, const char* p, Py_ssize_t n) except -1:
-        cdef Py_ssize_t i, j, k, id_s = -1, id_e = -1, args_s = -1
-        cdef Py_ssize_t key_s, key_e
+        """Answer the request ``p[:n]`` when it is an order or batch this path serves."""
+        cdef Py_ssize_t i, j, id_s = -1, id_e = -1
+        cdef Py_ssize_t key_s, key_e, k
         cdef int op = 0  # 1 futures.order, 2 futures.multi_order
-        cdef int count = 0
+        cdef int count = -2  # -2 no args yet, -1 args is an object, else the array's length
+        cdef int more
         cfg = self.cfg
         if cfg.id_max_len is not None or cfg.connection_rate_limit is not None:
             return False  # rare per-request checks live in the Python path only
@@ -302,18 +333,8 @@ cdef class FastListener(WSListener):
         i += 1
         # ---- top level: exactly the keys id, op, args (any order)
         while True:
-            i = _skip_ws(p, i, n)
-            if i >= n or p[i] != b'"':
-                return False
-            key_s = i + 1
-            key_e = _scan_string(p, i, n)
-            if key_e < 0:
-                return False
-            i = _skip_ws(p, key_e + 1, n)
-            if i >= n or p[i] != b':':
-                return False
-            i = _skip_ws(p, i + 1, n)
-            if i >= n:
+            i = _scan_key(p, i, n, &key_s, &key_e)
+            if i < 0:
                 return False
             k = key_e - key_s
             if k == 2 and memcmp(p + key_s, b"id", 2) == 0 and p[i] == b'"' and id_s < 0:
@@ -331,52 +352,18 @@ cdef class FastListener(WSListener):
                 else:
                     return False
                 i = j + 1
-            elif k == 4 and memcmp(p + key_s, b"args", 4) == 0 and args_s < 0:
-                args_s = i
-                if p[i] == b'{':
-                    j = self._scan_flat(p, i, n, &self.coid_s[0], &self.coid_e[0])
-                    if j < 0:
-                        return False
-                    self.item_s[0] = i
-                    self.item_e[0] = j
-                    count = -1  # an object, not an array
-                    i = j
-                elif p[i] == b'[':
-                    i += 1
-                    while True:
-                        i = _skip_ws(p, i, n)
-                        if i >= n or p[i] != b'{' or count >= _MAX_ITEMS:
-                            return False
-                        j = self._scan_flat(p, i, n, &self.coid_s[count], &self.coid_e[count])
-                        if j < 0:
-                            return False
-                        self.item_s[count] = i
-                        self.item_e[count] = j
-                        count += 1
-                        i = _skip_ws(p, j, n)
-                        if i >= n:
-                            return False
-                        if p[i] == b',':
-                            i += 1
-                            continue
-                        if p[i] == b']':
-                            i += 1
-                            break
-                        return False
-                else:
+            elif k == 4 and memcmp(p + key_s, b"args", 4) == 0 and count == -2:
+                i = self._scan_args(p, i, n, &count)
+                if i < 0:
                     return False
             else:
                 return False
-            i = _skip_ws(p, i, n)
-            if i >= n:
+            more = _after_member(p, &i, n, b'}')
+            if more < 0:
                 return False
-            if p[i] == b',':
-                i += 1
-                continue
-            if p[i] == b'}':
+            if more == 0:
                 break
-            return False
-        if _skip_ws(p, i + 1, n) != n or id_s < 0 or args_s < 0:
+        if _skip_ws(p, i + 1, n) != n or id_s < 0:
             return False
         if op == 1 and count == -1:
             return self._place(p, id_s, id_e, self.item_s[0], self.item_e[0],
@@ -384,6 +371,42 @@ cdef class FastListener(WSListener):
         if op == 2 and count > 0:
             return self._place_multi(p, id_s, id_e, count)
         return False
+
+    cdef Py_ssize_t _scan_args(self, const char* p, Py_ssize_t i, Py_ssize_t n,
+                               int* count) noexcept:
+        """The args value at ``p[i]``: one flat order object (``count`` -1) or an array
+        of 1 to _MAX_ITEMS of them (``count`` their number), their spans in item_s/
+        item_e and coid_s/coid_e. Return the index after the value, or -1."""
+        cdef Py_ssize_t j
+        cdef int k = 0, more
+        if p[i] == b'{':
+            j = _scan_flat(p, i, n, &self.coid_s[0], &self.coid_e[0])
+            if j < 0:
+                return -1
+            self.item_s[0] = i
+            self.item_e[0] = j
+            count[0] = -1
+            return j
+        if p[i] != b'[':
+            return -1
+        i += 1
+        while True:
+            i = _skip_ws(p, i, n)
+            if i >= n or p[i] != b'{' or k >= _MAX_ITEMS:
+                return -1
+            j = _scan_flat(p, i, n, &self.coid_s[k], &self.coid_e[k])
+            if j < 0:
+                return -1
+            self.item_s[k] = i
+            self.item_e[k] = j
+            k += 1
+            i = j
+            more = _after_member(p, &i, n, b']')
+            if more < 0:
+                return -1
+            if more == 0:
+                count[0] = k
+                return i + 1
 
     cdef object _plan(self, const char* p, Py_ssize_t item_s, Py_ssize_t item_e,
                       Py_ssize_t coid_s, Py_ssize_t coid_e):
@@ -457,31 +480,40 @@ cdef class FastListener(WSListener):
             b[3] = <char>(plen & 0xff)
         self.out.append(PyBytes_FromStringAndSize(b + start_at, pos - start_at))
 
-    cdef bint _place_multi(self, const char* p, Py_ssize_t id_s, Py_ssize_t id_e,
-                           int count) except -1:
+    cdef list _plans_if_all_fill(self, const char* p, int count):
+        """The Plans of a batch's items when every item fills now and none reuses an
+        active clientOid; else None (the Python path answers the whole batch)."""
         cdef int k
         cdef Plan plan
         cdef list plans = []
-        if (id_e - id_s) > 700:
-            return False
-        # Decide for every item before executing any: all must fill now.
         for k in range(count):
             plan_obj = self._plan(p, self.item_s[k], self.item_e[k], self.coid_s[k],
                                   self.coid_e[k])
             if plan_obj is False:
-                return False
+                return None
             plan = <Plan>plan_obj
             if not self._fills(plan):
-                return False
+                return None
             plans.append(plan)
-        session = self.session
-        book = session.book
-        active = book.by_client_oid
+        active = self.session.book.by_client_oid
         if active:
             for k in range(count):
                 if PyUnicode_DecodeASCII(p + self.coid_s[k], self.coid_e[k] - self.coid_s[k],
                                          NULL) in active:
-                    return False  # that item gets 300018 from the Python path
+                    return None  # that item gets 300018 from the Python path
+        return plans
+
+    cdef bint _place_multi(self, const char* p, Py_ssize_t id_s, Py_ssize_t id_e,
+                           int count) except -1:
+        cdef int k
+        cdef Plan plan
+        if (id_e - id_s) > 700:
+            return False
+        # Decide for every item before executing any: all must fill now.
+        plans = self._plans_if_all_fill(p, count)
+        if plans is None:
+            return False
+        book = self.session.book
         cdef int64_t t_in = _now_ns()
         if not self._rate_ok(book, t_in, "futures.multi_order"):
             return False
@@ -515,8 +547,7 @@ cdef class FastListener(WSListener):
             pos = _put(b, pos, sym, len(sym))
             pos = _put(b, pos, _ITEM_C, _LIC)
         b[pos] = b']'
-        pos += 1
-        pos = self._put_times(b, pos, t_in)
+        pos = self._put_times(b, pos + 1, t_in)
         self._queue_frame(b, pos)
         self.pending += 1
         self.pending_orders += count

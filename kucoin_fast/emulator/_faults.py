@@ -1,13 +1,21 @@
-"""Fault switches of the emulator: a mutable dataclass, read on every reply.
+"""Fault switches of the emulator, and what they do to replies.
 
-Every switch may be changed at runtime (``ex.faults.drop_fraction = 0.5``). The
-random draws come from ``faults.rng``; set ``seed`` for reproducible runs.
+:class:`Faults` is a mutable dataclass read on every reply: every switch may be
+changed at runtime (``ex.faults.drop_fraction = 0.5``). The random draws come from
+``faults.rng``; set ``seed`` for reproducible runs. :class:`FaultyReplies` is the
+reply path of one session while a switch touches replies (``reply_path_plain`` is
+False): drop, malformed, duplicate, reorder, latency and jitter.
 """
 from __future__ import annotations
 
+import asyncio
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from typing import Any, Final
+
+from ._counters import Counters
+from ._wire import malformed_frame, text_frame
 
 #: Kinds of malformed server frame the emulator can produce (failure scenarios 10-12).
 MALFORMED_KINDS: Final = (
@@ -90,14 +98,18 @@ class Faults:
     #: Seed for ``rng``; setting it reseeds.
     seed: int | None = None
     rng: random.Random = field(default_factory=random.Random, repr=False, compare=False)
-    #: Derived: True when no switch touches replies (kept last: see __setattr__).
-    _plain: bool = field(default=True, init=False, repr=False, compare=False)
+    #: Derived, read-only: True when no switch touches replies, so sessions may take the
+    #: plain reply path and the compiled fast path (a field, not a property: the fast
+    #: path reads it on every frame). Kept last: see __setattr__.
+    reply_path_plain: bool = field(default=True, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.rng.seed(self.seed)
         self._refresh()
 
     def __setattr__(self, name: str, value: Any) -> None:
+        if name == "reply_path_plain":
+            raise AttributeError("reply_path_plain is derived from the reply-path switches")
         if name in _FRACTIONS and not 0.0 <= float(value) <= 1.0:
             raise ValueError(f"{name} must be within [0, 1]")
         if name == "malformed" and value is not None and value not in MALFORMED_KINDS:
@@ -115,7 +127,7 @@ class Faults:
         object.__setattr__(self, name, value)
         if name == "seed" and "rng" in self.__dict__:
             self.rng.seed(value)
-        if name in _REPLY_PATH and "_plain" in self.__dict__:
+        if name in _REPLY_PATH and "reply_path_plain" in self.__dict__:
             self._refresh()
 
     def _refresh(self) -> None:
@@ -124,15 +136,116 @@ class Faults:
             or self.reorder_window or self.close_after is not None or self.malformed is not None
             or self.rate_limit_fraction or self.blackhole
         )
-        object.__setattr__(self, "_plain", plain)
+        object.__setattr__(self, "reply_path_plain", plain)
 
-    @property
-    def reply_path_plain(self) -> bool:
-        """True when no switch affects replies (the emulator's fast path)."""
-        return self._plain
+    def draws_rate_limit(self) -> bool:
+        """Whether this request is to be answered 429000 (``rate_limit_fraction``)."""
+        return bool(self.rate_limit_fraction) and self.rng.random() < self.rate_limit_fraction
+
+    def closes_after(self, n_requests: int) -> bool:
+        """Whether a connection that has received ``n_requests`` is to be closed."""
+        return self.close_after is not None and n_requests >= self.close_after
 
     def reset(self) -> None:
         """Turn every switch off again (the RNG keeps its state)."""
         for f in fields(self):
             if f.init and f.name not in ("rng", "seed"):
                 setattr(self, f.name, f.default)
+
+
+class FaultyReplies:
+    """The reply path of one session while ``faults.reply_path_plain`` is False.
+
+    Frames that leave at once go to ``out`` (the session's buffer, written once per
+    socket read); delayed ones, and reordered windows released by a timer, go through
+    ``write_now``, which flushes ``out`` first so the order on the wire holds and
+    does nothing once the connection is gone (``write_now(b"")`` only flushes).
+    """
+
+    __slots__ = ("_counters", "_faults", "_out", "_reorder", "_reorder_timer", "_write_now")
+
+    def __init__(self, faults: Faults, counters: Counters, out: list[bytes],
+                 write_now: Callable[[bytes], None]) -> None:
+        self._faults = faults
+        self._counters = counters
+        self._out = out
+        self._write_now = write_now
+        self._reorder: list[bytes] = []
+        self._reorder_timer: asyncio.TimerHandle | None = None
+
+    def emit(self, payload: bytes, request_reply: bool) -> None:
+        """Send the reply ``payload`` as the switches say; ``request_reply`` marks the
+        replies that ``close_after`` withholds."""
+        faults = self._faults
+        rng = faults.rng
+        counters = self._counters
+        if request_reply and faults.close_after is not None and not faults.close_answer:
+            return  # executed, but the reply never leaves: the close comes first
+        if faults.drop_fraction and rng.random() < faults.drop_fraction:
+            counters.replies_dropped += 1
+            return
+        frames: list[bytes] = []
+        if faults.malformed is not None and (faults.malformed_fraction >= 1.0
+                                             or rng.random() < faults.malformed_fraction):
+            counters.malformed_sent += 1
+            frames.append(malformed_frame(faults.malformed, payload, faults.oversized_bytes,
+                                          counters.malformed_sent))
+            if faults.malformed_mode == "inject":
+                frames.append(text_frame(payload))
+        else:
+            frames.append(text_frame(payload))
+        if faults.duplicate_fraction and rng.random() < faults.duplicate_fraction:
+            counters.replies_duplicated += 1
+            frames.append(frames[-1])
+        self._hold_or_send(b"".join(frames))
+
+    def cancel(self) -> None:
+        """Forget the reorder timer (the connection is closing)."""
+        if self._reorder_timer is not None:
+            self._reorder_timer.cancel()
+            self._reorder_timer = None
+
+    def _hold_or_send(self, data: bytes) -> None:
+        faults = self._faults
+        if faults.reorder_window > 1:
+            self._reorder.append(data)
+            if len(self._reorder) >= faults.reorder_window:
+                self._release_reorder()
+            elif self._reorder_timer is None:
+                self._reorder_timer = asyncio.get_running_loop().call_later(
+                    faults.reorder_flush_ms / 1000.0, self._release_reorder)
+            return
+        self._delayed(data)
+
+    def _release_reorder(self) -> None:
+        self.cancel()
+        batch = self._reorder
+        self._reorder = []
+        if self._faults.reorder_mode == "reverse":
+            batch.reverse()
+        else:
+            self._faults.rng.shuffle(batch)
+        for data in batch:
+            self._delayed(data)
+        self._write_now(b"")
+
+    def _delayed(self, data: bytes) -> None:
+        faults = self._faults
+        delay = faults.latency_ms
+        if faults.jitter_ms:
+            delay += faults.rng.random() * faults.jitter_ms
+        if delay > 0:
+            asyncio.get_running_loop().call_later(delay / 1000.0, self._write_now, data)
+        else:
+            self._out.append(data)
+
+
+__all__ = [
+    "CLOSE_MODES",
+    "MALFORMED_KINDS",
+    "MALFORMED_MODES",
+    "REFUSE_MODES",
+    "REORDER_MODES",
+    "Faults",
+    "FaultyReplies",
+]

@@ -62,6 +62,12 @@ _OPTIONAL_FLOAT = {"session_max_age_s"}
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the emulator's options to ``parser`` (used by ``kucoin_fast.__main__``)."""
+    _add_server_arguments(parser)
+    _add_gateway_arguments(parser)
+    _add_fault_arguments(parser)
+
+
+def _add_server_arguments(parser: argparse.ArgumentParser) -> None:
     g = parser.add_argument_group("server")
     g.add_argument("--host", default="127.0.0.1", help="bind address (default loopback)")
     g.add_argument("--port", type=int, default=8765, help="TCP port; 0 picks a free one")
@@ -79,6 +85,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--no-uvloop", action="store_true", help="use the stock asyncio loop")
     g.add_argument("--log-level", default="WARNING")
 
+
+def _add_gateway_arguments(parser: argparse.ArgumentParser) -> None:
     c = parser.add_argument_group("gateway behaviour")
     c.add_argument("--timestamp-window-ms", type=int, default=5000)
     c.add_argument("--strict-plus", action="store_true",
@@ -109,6 +117,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     c.add_argument("--busy-poll", action="store_true",
                    help="never sleep in the event loop (an always-busy gateway; burns a core)")
 
+
+def _add_fault_arguments(parser: argparse.ArgumentParser) -> None:
     f = parser.add_argument_group("fault switches (see kucoin_fast.emulator.Faults)")
     for fld in fields(Faults):
         if fld.name == "rng" or not fld.init:
