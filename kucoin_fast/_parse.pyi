@@ -1,12 +1,9 @@
 """Type stubs for the compiled :mod:`kucoin_fast._parse` (oracle: :mod:`._parse_py`)."""
 from typing import Any, final
 
-from typing_extensions import disjoint_base
-
 from .types import RateLimit
 
 @final
-@disjoint_base
 class ReplyScan:
     @property
     def kind(self) -> int: ...
