@@ -1,5 +1,6 @@
 # cython: language_level=3
 """Request-frame encoder and frame writer: declarations other compiled modules cimport."""
+cimport cython
 from libc.stdint cimport uint32_t
 
 from picows.picows cimport WSTransport

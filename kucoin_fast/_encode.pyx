@@ -669,107 +669,126 @@ cdef bint _client_oid_ok(object value) noexcept:
     return True
 
 
-cdef bint _encode_order_fast(FrameBuffer buf, object order) except -1:
-    """Write one order object if it is certainly valid; False means "ask _rules"."""
-    cdef Py_ssize_t pos = 0
-    cdef PyObject* k
-    cdef PyObject* v
-    cdef object key, value, t
-    cdef int index, kind, choice, overflow = 0
+cdef struct _OrderSeen:
+    # What the walk over one order's fields saw, for the cross-field rules.
+    unsigned int present      # a bit per field index
+    unsigned int trues        # bool fields that are True
+    bint is_limit
+    bint tif_ioc
+
+
+cdef inline int _write_order_field(FrameBuffer buf, _Fields fields, int index, object value,
+                                   _OrderSeen* seen) except -1:
+    """Check and write one field's value; 0 when it is certainly valid, 1 ("ask _rules")."""
+    cdef int kind = fields.kind[index]
+    cdef object t = type(value)
+    cdef int choice, overflow = 0
     cdef long long number
-    cdef unsigned int bit, present = 0, trues = 0
-    cdef unsigned int sizes
-    cdef bint first = True, tif_ioc = False, is_limit = True
-    cdef object client_oid = None
-    cdef _Fields fields = _FUTURES
-    if type(order) is not dict:
-        return False
-    _put_char(buf, 123)
-    while PyDict_Next(order, &pos, &k, &v):
-        key = <object>k
-        value = <object>v
-        if type(key) is not str:
-            return False
-        index = fields.index(key)
-        if index < 0:
-            return False
-        bit = 1u << index
-        present |= bit
-        if first:
-            _put(buf, fields.key_ptr[index] + 1, fields.key_len[index] - 1)
-            first = False
-        else:
-            _put(buf, fields.key_ptr[index], fields.key_len[index])
-        kind = fields.kind[index]
-        t = type(value)
-        if kind == _K_ENUM:
-            if t is not str:
-                return False
-            choice = fields.choice_index(index, value)
-            if choice < 0:
-                return False
-            if index == _I_TYPE:
-                is_limit = choice == _C_LIMIT
-            elif index == _I_TIF:
-                tif_ioc = choice == _C_IOC
-            _put(buf, fields.choice_json_ptr[index][choice],
-                 fields.choice_json_len[index][choice])
-        elif kind == _K_STR:
-            if t is not str or PyUnicode_GET_LENGTH(value) == 0:
-                return False
-            if index == _I_CLIENT_OID:
-                # The charset needs no JSON escape: checked, then copied as is.
-                if not _client_oid_ok(value):
-                    return False
-                client_oid = value
-                _write_plain_ascii(buf, value)
-            else:
-                if index == _I_REMARK and PyUnicode_GET_LENGTH(value) > _REMARK_MAX:
-                    return False
-                _write_str(buf, value)
-        elif kind == _K_BOOL:
-            if t is not bool:
-                return False
-            if value is True:
-                trues |= bit
-                _put(buf, b"true", 4)
-            else:
-                _put(buf, b"false", 5)
-        elif kind == _K_INT and t is int:
-            number = PyLong_AsLongLongAndOverflow(value, &overflow)
-            if overflow != 0 or number <= 0:
-                return False  # _rules decides (a huge int is valid, but written by repr)
-            _write_long(buf, number)
-        else:
-            if not _value_ok(kind, index, value):
-                return False
-            if t is str:
-                _write_str(buf, value)
-            else:
-                _write_value(buf, value, 1)
-    _put_char(buf, 125)
-    # Cross-field rules, as in _rules.validate_order.
+    if kind == _K_ENUM:
+        if t is not str:
+            return 1
+        choice = fields.choice_index(index, value)
+        if choice < 0:
+            return 1
+        if index == _I_TYPE:
+            seen.is_limit = choice == _C_LIMIT
+        elif index == _I_TIF:
+            seen.tif_ioc = choice == _C_IOC
+        return _put(buf, fields.choice_json_ptr[index][choice],
+                    fields.choice_json_len[index][choice])
+    if kind == _K_STR:
+        if t is not str or PyUnicode_GET_LENGTH(value) == 0:
+            return 1
+        if index == _I_CLIENT_OID:
+            # The charset needs no JSON escape: checked, then copied as is.
+            if not _client_oid_ok(value):
+                return 1
+            return _write_plain_ascii(buf, value)
+        if index == _I_REMARK and PyUnicode_GET_LENGTH(value) > _REMARK_MAX:
+            return 1
+        return _write_str(buf, value)
+    if kind == _K_BOOL:
+        if t is not bool:
+            return 1
+        if value is True:
+            seen.trues |= 1u << index
+            return _put(buf, b"true", 4)
+        return _put(buf, b"false", 5)
+    if kind == _K_INT and t is int:
+        number = PyLong_AsLongLongAndOverflow(value, &overflow)
+        if overflow != 0 or number <= 0:
+            return 1  # _rules decides (a huge int is valid, but written by repr)
+        return _write_long(buf, number)
+    if not _value_ok(kind, index, value):
+        return 1
+    if t is str:
+        return _write_str(buf, value)
+    return _write_value(buf, value, 1)
+
+
+cdef inline bint _order_rules_ok(_OrderSeen* seen) noexcept:
+    """The cross-field rules of ``_rules.validate_order`` on what the walk saw."""
+    cdef unsigned int present = seen.present, trues = seen.trues
+    cdef unsigned int sizes = present & _SIZE_BITS
+    cdef bint close_order = (trues & (1u << _I_CLOSE_ORDER)) != 0
     if not (present & (1u << _I_CLIENT_OID)) or not (present & (1u << _I_SYMBOL)):
         return False
-    if not (trues & (1u << _I_CLOSE_ORDER)) and not (present & (1u << _I_SIDE)):
+    if not close_order and not (present & (1u << _I_SIDE)):
         return False
-    sizes = present & _SIZE_BITS
     if sizes == 0:
-        if not (trues & (1u << _I_CLOSE_ORDER)):
+        if not close_order:
             return False
     elif sizes & (sizes - 1):
         return False  # more than one of size/qty/valueQty
-    if is_limit and not (present & (1u << _I_PRICE)):
+    if seen.is_limit and not (present & (1u << _I_PRICE)):
         return False
     if present & (1u << _I_STOP):
         if not (present & (1u << _I_STOP_PRICE)) or not (present & (1u << _I_STOP_PRICE_TYPE)):
             return False
     if trues & (1u << _I_POST_ONLY) and (
-            trues & ((1u << _I_HIDDEN) | (1u << _I_ICEBERG)) or tif_ioc):
+            trues & ((1u << _I_HIDDEN) | (1u << _I_ICEBERG)) or seen.tif_ioc):
         return False
     if trues & (1u << _I_ICEBERG) and not (present & (1u << _I_VISIBLE_SIZE)):
         return False
-    buf.ref = client_oid
+    return True
+
+
+cdef bint _encode_order_fast(FrameBuffer buf, object order) except -1:
+    """Write one order object if it is certainly valid; False means "ask _rules"."""
+    cdef Py_ssize_t pos = 0
+    cdef PyObject* k
+    cdef PyObject* v
+    cdef object key
+    cdef int index
+    cdef bint first = True
+    cdef _OrderSeen seen
+    cdef _Fields fields = _FUTURES
+    if type(order) is not dict:
+        return False
+    seen.present = 0
+    seen.trues = 0
+    seen.is_limit = True
+    seen.tif_ioc = False
+    _put_char(buf, 123)
+    while PyDict_Next(order, &pos, &k, &v):
+        key = <object>k
+        if type(key) is not str:
+            return False
+        index = fields.index(key)
+        if index < 0:
+            return False
+        seen.present |= 1u << index
+        if first:
+            _put(buf, fields.key_ptr[index] + 1, fields.key_len[index] - 1)
+            first = False
+        else:
+            _put(buf, fields.key_ptr[index], fields.key_len[index])
+        if _write_order_field(buf, fields, index, <object>v, &seen):
+            return False
+    _put_char(buf, 125)
+    if not _order_rules_ok(&seen):
+        return False
+    buf.ref = order["clientOid"]
     return True
 
 

@@ -1,6 +1,7 @@
 # cython: language_level=3
 # distutils: language=c++
 """The simdjson reply scanner: declarations (cimported by the compiled connection)."""
+cimport cython
 from libc.stdint cimport int64_t, uint64_t, uint32_t
 
 from picows.picows cimport WSFrame
@@ -66,6 +67,7 @@ cdef extern from "simdjson.h" namespace "simdjson::dom":
         simd_element parse(const char*, size_t, bint) except +
 
 
+@cython.final
 cdef class ReplyScan:
     cdef simd_parser* _parser
     cdef char* _scratch               # padded copy of a frame picows gives no tail for
@@ -77,6 +79,11 @@ cdef class ReplyScan:
     cdef bint _has_rl
     cdef const char* _id_ptr
     cdef Py_ssize_t _id_len
+    cdef int _id_kind
+    cdef const char* _op_ptr
+    cdef Py_ssize_t _op_len
+    cdef const char* _code_ptr
+    cdef Py_ssize_t _code_len
     cdef readonly int kind
     cdef readonly str why
     cdef readonly long long request_id
@@ -96,3 +103,4 @@ cdef class ReplyScan:
     cpdef object take_rate_limit(self)
     cpdef str id_text(self, Py_ssize_t limit=*)
     cdef int _parse(self, WSFrame frame) except -1
+    cdef int _walk_reply(self) except -1

@@ -1,11 +1,9 @@
 """Type stubs for the compiled :mod:`kucoin_fast._parse` (oracle: :mod:`._parse_py`)."""
-from typing import Any
-
-from typing_extensions import disjoint_base
+from typing import Any, final
 
 from .types import RateLimit
 
-@disjoint_base
+@final
 class ReplyScan:
     @property
     def kind(self) -> int: ...

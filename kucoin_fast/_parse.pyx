@@ -183,50 +183,36 @@ cdef class ReplyScan:
         self._root = root
         return 1
 
-    cpdef int scan_frame(self, WSFrame frame) except -1:
-        """Scan one reply frame of a ready connection; returns ``kind``."""
-        cdef simd_object obj
-        cdef simd_object.iterator it, end
+    cdef int _walk_reply(self) except -1:
+        """One pass over the reply object's members: pointers to ``id``/``op``/``code``
+        (``_id_kind``: 0 missing, 1 string, 2 another type), ``data`` and the rate
+        limit kept as elements, ``msg`` and the times copied."""
+        cdef simd_object obj = self._root.get_object()
+        cdef simd_object.iterator it = obj.begin()
+        cdef simd_object.iterator end = obj.end()
         cdef simd_element value
         cdef const char* key
         cdef uint32_t key_len
-        cdef int id_kind = 0          # 0 missing, 1 string, 2 other type
-        cdef const char* op_ptr = NULL
-        cdef Py_ssize_t op_len = 0
-        cdef const char* code_ptr = NULL
-        cdef Py_ssize_t code_len = 0
         cdef element_type t
-        if not self._parse(frame):
-            return K_MALFORMED
-        self.msg = None
-        self.in_time_raw = _NO_TIME
-        self.out_time_raw = _NO_TIME
-        self.code = None
-        self.code_ok = False
-        self.op = None
-        obj = self._root.get_object()
-        it = obj.begin()
-        end = obj.end()
         while it != end:
             key = it.key_c_str()
             key_len = it.key_length()
             value = it.value()
             t = value.type()
             if _key_is(key, key_len, b"id", 2):
+                self._id_kind = 2
                 if t == element_type.STRING:
-                    id_kind = 1
+                    self._id_kind = 1
                     self._id_ptr = value.get_c_str()
                     self._id_len = value.get_string_length()
-                else:
-                    id_kind = 2
             elif _key_is(key, key_len, b"op", 2):
                 if t == element_type.STRING:
-                    op_ptr = value.get_c_str()
-                    op_len = value.get_string_length()
+                    self._op_ptr = value.get_c_str()
+                    self._op_len = value.get_string_length()
             elif _key_is(key, key_len, b"code", 4):
                 if t == element_type.STRING:
-                    code_ptr = value.get_c_str()
-                    code_len = value.get_string_length()
+                    self._code_ptr = value.get_c_str()
+                    self._code_len = value.get_string_length()
             elif _key_is(key, key_len, b"msg", 3):
                 self.msg = _to_py(value)
             elif _key_is(key, key_len, b"data", 4):
@@ -241,14 +227,30 @@ cdef class ReplyScan:
                 self._rl_el = value
                 self._has_rl = True
             preincrement(it)
-        if code_ptr != NULL:
-            if code_len == 6 and memcmp(code_ptr, <const char*>_SUCCESS_B, 6) == 0:
+        return 0
+
+    cpdef int scan_frame(self, WSFrame frame) except -1:
+        """Scan one reply frame of a ready connection; returns ``kind``."""
+        if not self._parse(frame):
+            return K_MALFORMED
+        self.msg = None
+        self.in_time_raw = _NO_TIME
+        self.out_time_raw = _NO_TIME
+        self.code = None
+        self.code_ok = False
+        self.op = None
+        self._id_kind = 0
+        self._op_ptr = NULL
+        self._code_ptr = NULL
+        self._walk_reply()
+        if self._code_ptr != NULL:
+            if self._code_len == 6 and memcmp(self._code_ptr, <const char*>_SUCCESS_B, 6) == 0:
                 self.code = _SUCCESS
                 self.code_ok = True
             else:
-                self.code = PyUnicode_DecodeUTF8(code_ptr, code_len, NULL)
-        if id_kind != 1:
-            if id_kind == 0 and code_ptr != NULL:
+                self.code = PyUnicode_DecodeUTF8(self._code_ptr, self._code_len, NULL)
+        if self._id_kind != 1:
+            if self._id_kind == 0 and self._code_ptr != NULL:
                 self.kind = K_NOTICE
                 return K_NOTICE
             self.kind = K_MALFORMED
@@ -259,8 +261,8 @@ cdef class ReplyScan:
             self.kind = K_PONG
             return K_PONG
         self.request_id = _parse_request_id(self._id_ptr, self._id_len)
-        if op_ptr != NULL:
-            self.op = _interned(op_ptr, op_len, _OPS_B, _OPS)
+        if self._op_ptr != NULL:
+            self.op = _interned(self._op_ptr, self._op_len, _OPS_B, _OPS)
         self.kind = K_REPLY
         return K_REPLY
 

@@ -74,6 +74,30 @@ IMPLS = [PYTHON] + ([COMPILED] if COMPILED is not None else [])
 IMPL_IDS = [impl.name for impl in IMPLS]
 
 
+def ws_frames(data: bytes) -> list[tuple[bytes, bytes]]:
+    """(mask key, unmasked payload) of every WebSocket frame in ``data`` (masked or not;
+    an unmasked frame has the key ``b""``)."""
+    out, i = [], 0
+    while i + 2 <= len(data):
+        masked = data[i + 1] & 0x80
+        n = data[i + 1] & 0x7F
+        i += 2
+        if n == 126:
+            n = int.from_bytes(data[i:i + 2], "big")
+            i += 2
+        elif n == 127:
+            n = int.from_bytes(data[i:i + 8], "big")
+            i += 8
+        key = data[i:i + 4] if masked else b""
+        i += len(key)
+        payload = data[i:i + n]
+        if key:
+            payload = bytes(b ^ key[j % 4] for j, b in enumerate(payload))
+        out.append((key, payload))
+        i += n
+    return out
+
+
 class ClientLogCapture(logging.Handler):
     """Every log record at any level (picows logs the upgrade request at level 9),
     formatted with its logger name, except the in-process emulator's own server-side

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from kf_helpers import SECRET
+from kf_shared import ws_frames
 from picows import WSMsgType
 from picows.picows import WSTransport, _make_test_ws_frame
 
@@ -84,25 +85,7 @@ class RecordingTransport:
 
     def masked_frames(self) -> list[tuple[bytes, bytes]]:
         """(mask key, unmasked payload) of every frame written so far."""
-        out, data, i = [], bytes(self.data), 0
-        while i < len(data):
-            masked = data[i + 1] & 0x80
-            n = data[i + 1] & 0x7F
-            i += 2
-            if n == 126:
-                n = int.from_bytes(data[i:i + 2], "big")
-                i += 2
-            elif n == 127:
-                n = int.from_bytes(data[i:i + 8], "big")
-                i += 8
-            key = data[i:i + 4] if masked else b""
-            i += 4 if masked else 0
-            payload = data[i:i + n]
-            if masked:
-                payload = bytes(b ^ key[j % 4] for j, b in enumerate(payload))
-            out.append((key, payload))
-            i += n
-        return out
+        return ws_frames(bytes(self.data))
 
 
 class Harness:

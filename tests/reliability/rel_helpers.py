@@ -20,7 +20,7 @@ from contextlib import asynccontextmanager
 from functools import lru_cache
 from typing import Any
 
-from kf_shared import IMPL_IDS, IMPLS, KEY, PASSPHRASE, SECRET, run_on  # noqa: F401 (re-exported)
+from kf_shared import IMPL_IDS, IMPLS, KEY, PASSPHRASE, SECRET, run_on, ws_frames  # noqa: F401 (re-exported)
 
 from kucoin_fast import WebsocketAPIClient
 from kucoin_fast.emulator import Account, Emulator
@@ -118,22 +118,7 @@ async def eventually(predicate: Any, timeout: float = 20.0, what: str = "") -> N
 def client_frames(wire: bytes) -> list[tuple[bytes, bytes]]:
     """(mask key, unmasked payload) of every client frame in ``wire`` (the bytes a
     client sent, starting with its HTTP upgrade request)."""
-    data = wire[wire.index(b"\r\n\r\n") + 4:]
-    out, i = [], 0
-    while i + 2 <= len(data):
-        n = data[i + 1] & 0x7F
-        i += 2
-        if n == 126:
-            n = int.from_bytes(data[i:i + 2], "big")
-            i += 2
-        elif n == 127:
-            n = int.from_bytes(data[i:i + 8], "big")
-            i += 8
-        key = data[i:i + 4]
-        i += 4
-        out.append((key, bytes(b ^ key[j % 4] for j, b in enumerate(data[i:i + n]))))
-        i += n
-    return out
+    return ws_frames(wire[wire.index(b"\r\n\r\n") + 4:])
 
 
 def open_fds() -> int:
