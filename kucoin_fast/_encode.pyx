@@ -83,8 +83,6 @@ cdef str _OP_MARGIN_ORDER = _rules.OP_MARGIN_ORDER
 cdef str _OP_MARGIN_CANCEL = _rules.OP_MARGIN_CANCEL
 cdef Py_ssize_t _MULTI_ORDER_MAX = _rules.MULTI_ORDER_MAX
 cdef Py_ssize_t _CLIENT_OID_MAX = _rules.CLIENT_OID_MAX
-cdef Py_ssize_t _REMARK_MAX = _rules.REMARK_MAX
-cdef Py_ssize_t _SPOT_TEXT_MAX = _rules.SPOT_TEXT_MAX
 
 _kind_codes = {"str": _K_STR, "enum": _K_ENUM, "bool": _K_BOOL, "int": _K_INT, "dec": _K_DEC}
 
@@ -112,6 +110,11 @@ cdef class _Fields:
     cdef Py_ssize_t choice_json_len[_MAX_FIELDS][_MAX_CHOICES]
     cdef list key_json               # per field: bytes ',"name":'
     cdef dict index_of               # name -> index (for code outside the hot loop)
+    # What the order walk watches in this table (-1: no such field): the clientOid, the
+    # enums the cross-field rules need, the text fields with a length limit.
+    cdef int oid_index, type_index, tif_index, stp_index, text_a, text_b
+    cdef Py_ssize_t text_max
+    cdef bint text_ascii
 
     def __init__(self, dict table):
         cdef int i, j, length, k
@@ -155,6 +158,16 @@ cdef class _Fields:
                     self.by_len[k] = i
                     k += 1
         self.by_len_start[_MAX_NAME + 1] = k
+        get = self.index_of.get
+        self.oid_index, self.type_index = get("clientOid", -1), get("type", -1)
+        self.tif_index, self.stp_index = get("timeInForce", -1), get("stp", -1)
+        self.text_a, self.text_b = get("remark", -1), get("tags", -1)
+        self.text_max, self.text_ascii = 1 << 30, False
+
+    cdef watch_text(self, Py_ssize_t limit, bint ascii_only):
+        """``remark``/``tags`` are at most ``limit`` characters (ASCII ones)."""
+        self.text_max = limit
+        self.text_ascii = ascii_only
 
     cdef inline int index(self, object key) noexcept:
         """The field index of the str ``key``, or -1 when it is not a field."""
@@ -195,6 +208,7 @@ cdef class _Fields:
 
 
 cdef _Fields _FUTURES = _Fields(_rules.ORDER_FIELDS)
+_FUTURES.watch_text(_rules.REMARK_MAX, False)
 cdef dict _FIELD_INDEX = _FUTURES.index_of
 cdef int* _FIELD_KIND = _FUTURES.kind
 #: Per field index the pre-encoded ``,"name":`` (written without the comma when first).
@@ -203,12 +217,10 @@ cdef list _FIELD_KEY_JSON = _FUTURES.key_json
 cdef int _I_CLIENT_OID = _FIELD_INDEX["clientOid"]
 cdef int _I_SIDE = _FIELD_INDEX["side"]
 cdef int _I_SYMBOL = _FIELD_INDEX["symbol"]
-cdef int _I_TYPE = _FIELD_INDEX["type"]
 cdef int _I_PRICE = _FIELD_INDEX["price"]
 cdef int _I_SIZE = _FIELD_INDEX["size"]
 cdef int _I_QTY = _FIELD_INDEX["qty"]
 cdef int _I_VALUE_QTY = _FIELD_INDEX["valueQty"]
-cdef int _I_TIF = _FIELD_INDEX["timeInForce"]
 cdef int _I_POST_ONLY = _FIELD_INDEX["postOnly"]
 cdef int _I_HIDDEN = _FIELD_INDEX["hidden"]
 cdef int _I_ICEBERG = _FIELD_INDEX["iceberg"]
@@ -217,10 +229,9 @@ cdef int _I_CLOSE_ORDER = _FIELD_INDEX["closeOrder"]
 cdef int _I_STOP = _FIELD_INDEX["stop"]
 cdef int _I_STOP_PRICE_TYPE = _FIELD_INDEX["stopPriceType"]
 cdef int _I_STOP_PRICE = _FIELD_INDEX["stopPrice"]
-cdef int _I_REMARK = _FIELD_INDEX["remark"]
 
 cdef unsigned int _SIZE_BITS = (1u << _I_SIZE) | (1u << _I_QTY) | (1u << _I_VALUE_QTY)
-cdef int _C_LIMIT = _rules.ORDER_TYPES.index("limit")
+cdef int _C_FUTURES_MARKET = _rules.ORDER_TYPES.index("market")
 cdef int _C_IOC = _rules.TIME_IN_FORCE.index("IOC")
 
 cdef frozenset _CANCEL_KEYS = frozenset(("orderId", "clientOid", "symbol"))
@@ -229,6 +240,8 @@ cdef frozenset _CANCEL_KEYS = frozenset(("orderId", "clientOid", "symbol"))
 # shared fields have the same index in both.
 cdef _Fields _SPOT = _Fields(_rules.SPOT_ORDER_FIELDS)
 cdef _Fields _MARGIN = _Fields(_rules.MARGIN_ORDER_FIELDS)
+_SPOT.watch_text(_rules.SPOT_TEXT_MAX, True)
+_MARGIN.watch_text(_rules.SPOT_TEXT_MAX, True)
 if any(_MARGIN.index_of[name] != i for name, i in _SPOT.index_of.items()):
     raise RuntimeError("the margin field table must extend the spot one")
 cdef dict _SPOT_INDEX = _SPOT.index_of
@@ -239,13 +252,9 @@ cdef int _S_TYPE = _SPOT_INDEX["type"]
 cdef int _S_PRICE = _SPOT_INDEX["price"]
 cdef int _S_SIZE = _SPOT_INDEX["size"]
 cdef int _S_FUNDS = _SPOT_INDEX["funds"]
-cdef int _S_TIF = _SPOT_INDEX["timeInForce"]
 cdef int _S_CANCEL_AFTER = _SPOT_INDEX["cancelAfter"]
 cdef int _S_POST_ONLY = _SPOT_INDEX["postOnly"]
 cdef int _S_ICEBERG = _SPOT_INDEX["iceberg"]
-cdef int _S_STP = _SPOT_INDEX["stp"]
-cdef int _S_TAGS = _SPOT_INDEX["tags"]
-cdef int _S_REMARK = _SPOT_INDEX["remark"]
 cdef int _S_ALLOW_MAX = _SPOT_INDEX["allowMaxTimeWindow"]
 cdef int _S_CLIENT_TS = _SPOT_INDEX["clientTimestamp"]
 cdef unsigned int _S_SIZE_BITS = (1u << _S_SIZE) | (1u << _S_FUNDS)
@@ -254,6 +263,7 @@ cdef int _C_SPOT_GTT = _rules.SPOT_TIME_IN_FORCE.index("GTT")
 cdef int _C_SPOT_IOC = _rules.SPOT_TIME_IN_FORCE.index("IOC")
 cdef int _C_SPOT_FOK = _rules.SPOT_TIME_IN_FORCE.index("FOK")
 cdef int _C_SPOT_DC = _rules.SPOT_STP_VALUES.index("DC")
+cdef int _C_SPOT_MARKET = _rules.ORDER_TYPES.index("market")
 
 # 1 where an ASCII byte needs a JSON escape.
 cdef unsigned char _NEEDS_ESCAPE[128]
@@ -673,8 +683,9 @@ cdef struct _OrderSeen:
     # What the walk over one order's fields saw, for the cross-field rules.
     unsigned int present      # a bit per field index
     unsigned int trues        # bool fields that are True
-    bint is_limit
-    bint tif_ioc
+    int type_choice           # the enum choice of type, timeInForce, stp (-1: absent)
+    int tif_choice
+    int stp_choice
 
 
 cdef inline int _write_order_field(FrameBuffer buf, _Fields fields, int index, object value,
@@ -690,21 +701,25 @@ cdef inline int _write_order_field(FrameBuffer buf, _Fields fields, int index, o
         choice = fields.choice_index(index, value)
         if choice < 0:
             return 1
-        if index == _I_TYPE:
-            seen.is_limit = choice == _C_LIMIT
-        elif index == _I_TIF:
-            seen.tif_ioc = choice == _C_IOC
+        if index == fields.type_index:
+            seen.type_choice = choice
+        elif index == fields.tif_index:
+            seen.tif_choice = choice
+        elif index == fields.stp_index:
+            seen.stp_choice = choice
         return _put(buf, fields.choice_json_ptr[index][choice],
                     fields.choice_json_len[index][choice])
     if kind == _K_STR:
         if t is not str or PyUnicode_GET_LENGTH(value) == 0:
             return 1
-        if index == _I_CLIENT_OID:
+        if index == fields.oid_index:
             # The charset needs no JSON escape: checked, then copied as is.
             if not _client_oid_ok(value):
                 return 1
             return _write_plain_ascii(buf, value)
-        if index == _I_REMARK and PyUnicode_GET_LENGTH(value) > _REMARK_MAX:
+        if (index == fields.text_a or index == fields.text_b) and (
+                PyUnicode_GET_LENGTH(value) > fields.text_max
+                or (fields.text_ascii and not PyUnicode_IS_ASCII(value))):
             return 1
         return _write_str(buf, value)
     if kind == _K_BOOL:
@@ -726,49 +741,21 @@ cdef inline int _write_order_field(FrameBuffer buf, _Fields fields, int index, o
     return _write_value(buf, value, 1)
 
 
-cdef inline bint _order_rules_ok(_OrderSeen* seen) noexcept:
-    """The cross-field rules of ``_rules.validate_order`` on what the walk saw."""
-    cdef unsigned int present = seen.present, trues = seen.trues
-    cdef unsigned int sizes = present & _SIZE_BITS
-    cdef bint close_order = (trues & (1u << _I_CLOSE_ORDER)) != 0
-    if not (present & (1u << _I_CLIENT_OID)) or not (present & (1u << _I_SYMBOL)):
-        return False
-    if not close_order and not (present & (1u << _I_SIDE)):
-        return False
-    if sizes == 0:
-        if not close_order:
-            return False
-    elif sizes & (sizes - 1):
-        return False  # more than one of size/qty/valueQty
-    if seen.is_limit and not (present & (1u << _I_PRICE)):
-        return False
-    if present & (1u << _I_STOP):
-        if not (present & (1u << _I_STOP_PRICE)) or not (present & (1u << _I_STOP_PRICE_TYPE)):
-            return False
-    if trues & (1u << _I_POST_ONLY) and (
-            trues & ((1u << _I_HIDDEN) | (1u << _I_ICEBERG)) or seen.tif_ioc):
-        return False
-    if trues & (1u << _I_ICEBERG) and not (present & (1u << _I_VISIBLE_SIZE)):
-        return False
-    return True
-
-
-cdef bint _encode_order_fast(FrameBuffer buf, object order) except -1:
-    """Write one order object if it is certainly valid; False means "ask _rules"."""
+cdef inline bint _walk_order(FrameBuffer buf, object order, _Fields fields,
+                             _OrderSeen* seen) except -1:
+    """Write the order object while checking each field against ``fields`` (the futures,
+    spot or margin table); False means "ask _rules"."""
     cdef Py_ssize_t pos = 0
     cdef PyObject* k
     cdef PyObject* v
     cdef object key
     cdef int index
     cdef bint first = True
-    cdef _OrderSeen seen
-    cdef _Fields fields = _FUTURES
     if type(order) is not dict:
         return False
     seen.present = 0
     seen.trues = 0
-    seen.is_limit = True
-    seen.tif_ioc = False
+    seen.type_choice = seen.tif_choice = seen.stp_choice = -1
     _put_char(buf, 123)
     while PyDict_Next(order, &pos, &k, &v):
         key = <object>k
@@ -783,10 +770,43 @@ cdef bint _encode_order_fast(FrameBuffer buf, object order) except -1:
             first = False
         else:
             _put(buf, fields.key_ptr[index], fields.key_len[index])
-        if _write_order_field(buf, fields, index, <object>v, &seen):
+        if _write_order_field(buf, fields, index, <object>v, seen):
             return False
     _put_char(buf, 125)
-    if not _order_rules_ok(&seen):
+    return True
+
+
+cdef inline bint _order_rules_ok(_OrderSeen* seen) noexcept:
+    """The cross-field rules of ``_rules.validate_order`` on what the walk saw."""
+    cdef unsigned int present = seen.present, trues = seen.trues
+    cdef unsigned int sizes = present & _SIZE_BITS
+    cdef bint close_order = (trues & (1u << _I_CLOSE_ORDER)) != 0
+    if not (present & (1u << _I_CLIENT_OID)) or not (present & (1u << _I_SYMBOL)):
+        return False
+    if not close_order and not (present & (1u << _I_SIDE)):
+        return False
+    if sizes == 0:
+        if not close_order:
+            return False
+    elif sizes & (sizes - 1):
+        return False  # more than one of size/qty/valueQty
+    if seen.type_choice != _C_FUTURES_MARKET and not (present & (1u << _I_PRICE)):
+        return False
+    if present & (1u << _I_STOP):
+        if not (present & (1u << _I_STOP_PRICE)) or not (present & (1u << _I_STOP_PRICE_TYPE)):
+            return False
+    if trues & (1u << _I_POST_ONLY) and (
+            trues & ((1u << _I_HIDDEN) | (1u << _I_ICEBERG)) or seen.tif_choice == _C_IOC):
+        return False
+    if trues & (1u << _I_ICEBERG) and not (present & (1u << _I_VISIBLE_SIZE)):
+        return False
+    return True
+
+
+cdef bint _encode_order_fast(FrameBuffer buf, object order) except -1:
+    """Write one order object if it is certainly valid; False means "ask _rules"."""
+    cdef _OrderSeen seen
+    if not _walk_order(buf, order, _FUTURES, &seen) or not _order_rules_ok(&seen):
         return False
     buf.ref = order["clientOid"]
     return True
@@ -825,102 +845,20 @@ cdef bint _encode_cancel_fast(FrameBuffer buf, object args) except -1:
     return True
 
 
-cdef bint _encode_spot_order_fast(FrameBuffer buf, object order, _Fields fields,
-                                  bint margin) except -1:
-    """Write one spot (``margin``: margin) order object if it is certainly valid; False
-    means "ask _rules" (as for futures, the fast check only ever accepts)."""
-    cdef Py_ssize_t pos = 0
-    cdef PyObject* k
-    cdef PyObject* v
-    cdef object key, value, t
-    cdef int index, kind, choice, tif = -1, stp = -1, overflow = 0
-    cdef long long number
-    cdef unsigned int bit, present = 0, trues = 0, sizes
-    cdef bint first = True, is_limit = True
-    cdef object client_oid = None
-    if type(order) is not dict:
-        return False
-    _put_char(buf, 123)
-    while PyDict_Next(order, &pos, &k, &v):
-        key = <object>k
-        value = <object>v
-        if type(key) is not str:
-            return False
-        index = fields.index(key)
-        if index < 0:
-            return False
-        bit = 1u << index
-        present |= bit
-        if first:
-            _put(buf, fields.key_ptr[index] + 1, fields.key_len[index] - 1)
-            first = False
-        else:
-            _put(buf, fields.key_ptr[index], fields.key_len[index])
-        kind = fields.kind[index]
-        t = type(value)
-        if kind == _K_ENUM:
-            if t is not str:
-                return False
-            choice = fields.choice_index(index, value)
-            if choice < 0:
-                return False
-            if index == _S_TYPE:
-                is_limit = choice == _C_LIMIT
-            elif index == _S_TIF:
-                tif = choice
-            elif index == _S_STP:
-                stp = choice
-            _put(buf, fields.choice_json_ptr[index][choice],
-                 fields.choice_json_len[index][choice])
-        elif kind == _K_STR:
-            if t is not str or PyUnicode_GET_LENGTH(value) == 0:
-                return False
-            if index == _S_CLIENT_OID:
-                if not _client_oid_ok(value):
-                    return False
-                client_oid = value
-                _write_plain_ascii(buf, value)
-            else:
-                if (index == _S_TAGS or index == _S_REMARK) and (
-                        not PyUnicode_IS_ASCII(value)
-                        or PyUnicode_GET_LENGTH(value) > _SPOT_TEXT_MAX):
-                    return False
-                _write_str(buf, value)
-        elif kind == _K_BOOL:
-            if t is not bool:
-                return False
-            if value is True:
-                trues |= bit
-                _put(buf, b"true", 4)
-            else:
-                _put(buf, b"false", 5)
-        elif kind == _K_INT and t is int:
-            number = PyLong_AsLongLongAndOverflow(value, &overflow)
-            if overflow != 0 or number <= 0:
-                return False
-            _write_long(buf, number)
-        else:
-            if not _value_ok(kind, index, value):
-                return False
-            if t is str:
-                _write_str(buf, value)
-            else:
-                _write_value(buf, value, 1)
-    _put_char(buf, 125)
-    # Cross-field rules, as in _rules.validate_spot_order.
+cdef inline bint _spot_rules_ok(_OrderSeen* seen, bint margin) noexcept:
+    """The cross-field rules of ``_rules.validate_spot_order`` on what the walk saw."""
+    cdef unsigned int present = seen.present, trues = seen.trues
+    cdef unsigned int sizes = present & _S_SIZE_BITS
+    cdef int tif = seen.tif_choice
     if not (present & (1u << _S_SYMBOL)) or not (present & (1u << _S_SIDE)):
         return False
-    if margin:
-        if client_oid is None:
-            return False
-    elif not (present & (1u << _S_TYPE)):
-        return False
-    sizes = present & _S_SIZE_BITS
-    if is_limit:
+    if not (present & (1u << (_S_CLIENT_OID if margin else _S_TYPE))):
+        return False  # margin needs a clientOid (its type defaults to limit), spot a type
+    if seen.type_choice != _C_SPOT_MARKET:
         if not (present & (1u << _S_PRICE)) or sizes != (1u << _S_SIZE):
             return False
     elif sizes == 0 or sizes == _S_SIZE_BITS or (tif >= 0 and tif != _C_SPOT_GTC) \
-            or stp == _C_SPOT_DC:
+            or seen.stp_choice == _C_SPOT_DC:
         return False
     if trues & (1u << _S_POST_ONLY) and (tif == _C_SPOT_IOC or tif == _C_SPOT_FOK):
         return False
@@ -930,7 +868,17 @@ cdef bint _encode_spot_order_fast(FrameBuffer buf, object order, _Fields fields,
         return False  # visibleSize against size: _rules decides
     if present & (1u << _S_ALLOW_MAX) and not (present & (1u << _S_CLIENT_TS)):
         return False
-    buf.ref = client_oid
+    return True
+
+
+cdef bint _encode_spot_order_fast(FrameBuffer buf, object order, _Fields fields,
+                                  bint margin) except -1:
+    """Write one spot (``margin``: margin) order object if it is certainly valid; False
+    means "ask _rules" (as for futures, the fast check only ever accepts)."""
+    cdef _OrderSeen seen
+    if not _walk_order(buf, order, fields, &seen) or not _spot_rules_ok(&seen, margin):
+        return False
+    buf.ref = order.get("clientOid")
     return True
 
 
