@@ -44,3 +44,11 @@ def test_probe_command_runs_offline() -> None:
     assert result["n"] == 30
     assert 0 < result["min_us"] <= result["p50_us"] <= result["p99_us"] <= result["max_us"]
     assert result["connect_us"] > 0
+
+
+def test_spot_hedge_runs_every_spot_op() -> None:
+    out = _run("examples/spot_hedge.py", "--rounds", "3", "--lots", "2")
+    lines = out.strip().splitlines()
+    assert lines[-1] == "rounds=3 hedged=3 errors=0", out
+    assert "('XBTUSDTM', 6)" in out, out
+    assert "'hedged': '0.002', 'status': 'done', 'replaced': True, 'bid': 'done'" in out, out
