@@ -35,7 +35,7 @@ class EmulatorConfig:
     weights: dict[str, int] = field(default_factory=lambda: dict(WEIGHTS))
     #: Attach ``userRateLimit`` to futures.order / multi_order replies too (KuCoin does not).
     rate_limit_on_orders: bool = False
-    #: Per-connection cap of futures requests per ``connection_rate_window_ms`` (429002).
+    #: Per-connection cap of trading requests per ``connection_rate_window_ms`` (429002).
     connection_rate_limit: int | None = None
     connection_rate_window_ms: int = 1000
     #: Close a connection with 420001 after this many error replies (None = never).

@@ -13,7 +13,7 @@ class Counters:
     connections_refused: int = 0
     auth_failures: int = 0
     sessions_authenticated: int = 0
-    requests: int = 0  # futures requests received on authenticated sessions
+    requests: int = 0  # trading requests (futures, spot, margin) on authenticated sessions
     fast_path_requests: int = 0  # of which answered by the compiled fast path
     pings: int = 0
     error_replies: int = 0

@@ -62,7 +62,7 @@ class Faults:
     reorder_mode: str = "reverse"
     #: A partly filled reorder window is released after this many ms.
     reorder_flush_ms: float = 50.0
-    #: Close each connection when it has received this many futures requests (None = off).
+    #: Close each connection when it has received this many trading requests (None = off).
     close_after: int | None = None
     #: Whether those requests are answered before the close (default: left unanswered).
     close_answer: bool = False
@@ -87,7 +87,7 @@ class Faults:
     malformed_mode: str = "inject"
     #: Payload size of the "oversized" frame.
     oversized_bytes: int = 11 * 1024 * 1024
-    #: Fraction of futures requests answered with 429000 (not executed).
+    #: Fraction of trading requests answered with 429000 (not executed).
     rate_limit_fraction: float = 0.0
     #: Refuse the next N connection attempts.
     refuse_connections: int = 0
