@@ -1,7 +1,7 @@
 # cython: language_level=3, autotestdict=False
 """Compiled fast path of the emulator: ``futures.order`` requests, and
 ``futures.multi_order`` batches, whose orders all fill at once. A fill changes the
-account's position through the engine's ``fill_now``/``fill_all_now`` (the same code
+account's position through the ledger's ``execute`` / the engine's ``fill_all_now`` (the same code
 the Python path runs); a refused one (margin, position mode) and every reduce-only or
 close order go to the Python path. Spot and margin ops always take the Python path.
 
@@ -261,6 +261,7 @@ cdef class FastListener(WSListener):
     cdef object em
     cdef object counters
     cdef object engine
+    cdef dict marks                  # engine.mark_units (set_mark_price updates it in place)
     cdef dict shapes
     cdef IdGen ids
     cdef object plan_for             # callable(order_json, shape) -> Plan | False
@@ -282,6 +283,7 @@ cdef class FastListener(WSListener):
         self.cfg = session.cfg
         self.counters = self.em.counters
         self.engine = self.em.engine
+        self.marks = self.engine.mark_units
         self.shapes = shapes
         self.ids = ids
         self.plan_for = plan_for
@@ -585,7 +587,7 @@ cdef class FastListener(WSListener):
         cdef int weight = self._rate_weight(book, t_in, "futures.order")
         if weight < 0:
             return False  # 429000 from the Python path
-        status = book.ledger.execute(plan.fill, self.engine.mark_units[plan.symbol])
+        status = book.ledger.execute(plan.fill, self.marks[plan.symbol])
         if type(status) is not str:
             return False  # refused (margin, position mode): the Python path answers
         if weight:

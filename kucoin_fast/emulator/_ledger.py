@@ -221,18 +221,19 @@ class FuturesLedger:
             # from flat at the memoised margin, and closing exactly.
             cur = pos.lots
             delta: Any = spec.delta
+            balances = self.available
+            currency = spec.currency
             if cur + delta == 0:
-                gain = pos.margin_units
-                if price != pos.entry:
-                    gain = self._reduce(pos, cur if cur > 0 else -cur, -1, price)
-                self.available[spec.currency] = self.available.get(spec.currency, 0) + gain
+                gain = pos.margin_units if price == pos.entry else \
+                    self._reduce(pos, cur if cur > 0 else -cur, -1, price)
+                balances[currency] = balances.get(currency, 0) + gain
                 pos.lots = pos.margin_units = 0
                 return "filled"
             if not cur and spec.memo_price == price:
                 need = spec.memo_need
-                available = self.available.get(spec.currency, 0)
+                available = balances.get(currency, 0)
                 if need <= available:
-                    self.available[spec.currency] = available - need
+                    balances[currency] = available - need
                     pos.lots, pos.entry, pos.margin_units = delta, price, need
                     return "filled"
         return self._execute(spec, price, pos)
