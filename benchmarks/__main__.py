@@ -113,6 +113,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                     help="run this command instead of `python -m kucoin_fast.emulator` (it gets "
                          "the same --host/--port/--no-rate-limit/--certfile arguments)")
     ap.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    ap.add_argument("--report", type=Path, metavar="RESULTS_JSON",
+                    help="run nothing: print the report of a results.json again")
     return ap.parse_args(argv)
 
 
@@ -123,12 +125,12 @@ def _servers(args: argparse.Namespace, profile: str) -> list[_runner.Server]:
     return [_runner.Server(k, t) for t in ([False, True] if tls else [False]) for k in kinds]
 
 
-def _print_report(profile: str, settings: _runner.Settings, meta: dict[str, Any],
+def _print_report(profile: str, runs: int, meta: dict[str, Any],
                   rows: list[dict[str, Any]], micro: dict[str, Any] | None) -> None:
     calibration = meta["calibration"]
     print()
-    print(f"kucoin_fast benchmark suite ({profile}: {settings.runs} run(s); medians"
-          f"{', [min-max] over runs' if settings.runs > 1 else ''}; µs unless noted)")
+    print(f"kucoin_fast benchmark suite ({profile}: {runs} run(s); medians"
+          f"{', [min-max] over runs' if runs > 1 else ''}; µs unless noted)")
     print(meta["subtitle"])
     print("bare wake-up cost, 1-byte pipe ping-pong between two processes (µs): "
           + ", ".join(f"{k[9:-3]} {v:.1f}" for k, v in calibration.items()))
@@ -140,8 +142,8 @@ def _print_report(profile: str, settings: _runner.Settings, meta: dict[str, Any]
     print("kucoin_fast's default awaitable API, as a user compares it:")
     print("\n".join(_report.headline_lines(rows)))
     print()
-    print("Goals of issues 4 and 11 (emulator over ws://; ratios vs the floor in the same "
-          "mode, same loop, same run):")
+    print("Targets of issues 10 and 11 (ratios vs the floor and the hand-rolled client in "
+          "the same mode, same loop, same run):")
     print("\n".join(_report.goal_lines(rows)))
     if micro is not None:
         from .micro import table as micro_table
@@ -154,6 +156,8 @@ def _print_report(profile: str, settings: _runner.Settings, meta: dict[str, Any]
 def main(argv: list[str] | None = None) -> int:
     """Run the suite; print the tables; write the results."""
     args = parse_args(argv)
+    if args.report:
+        return _reprint(args.report)
     profile = "smoke" if args.smoke else "quick" if args.quick else "full"
     settings = dataclasses.replace(_runner.PROFILES[profile])
     if args.runs:
@@ -180,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = _report.summarize(results, list(CLIENT_MODULES), loops, profiles)
     micro = None if args.no_micro else _micro(settings.micro_seconds, pin)
     meta = _meta(profile, settings, clients, variants, loops, profiles, pin, calibration, facts)
-    _print_report(profile, settings, meta, rows, micro)
+    _print_report(profile, settings.runs, meta, rows, micro)
 
     args.out.mkdir(parents=True, exist_ok=True)
     _report.write_json(args.out / "results.json", meta, rows, results, micro)
@@ -188,6 +192,17 @@ def main(argv: list[str] | None = None) -> int:
     charts = _chart.write_png(args.out, rows, profiles, meta["subtitle"])
     print(f"\nwrote {args.out}/results.json, results.csv, "
           + ", ".join(p.name for p in charts))
+    return 0
+
+
+def _reprint(path: Path) -> int:
+    """The tables, headline and targets of a committed ``results.json`` (summaries and
+    targets are recomputed from its raw worker results)."""
+    doc = json.loads(path.read_text())
+    meta = doc["meta"]
+    rows = _report.summarize(doc["raw"], list(CLIENT_MODULES), meta["loops"],
+                             meta.get("profiles", [_report.DEFAULT_PROFILE]))
+    _print_report(meta["profile"], meta["settings"]["runs"], meta, rows, doc.get("micro"))
     return 0
 
 

@@ -76,6 +76,14 @@ def test_smoke_run_writes_results(tmp_path: Path) -> None:
     assert {(r["client"], r["loop"], r["profile"]) for r in lines} == set(rows)
     assert (tmp_path / "results.png").exists()
 
+    # --report prints a committed run again, its summary recomputed from the raw results.
+    again = subprocess.run([sys.executable, "-m", "benchmarks", "--report",
+                            str(tmp_path / "results.json")], cwd=ROOT, capture_output=True,
+                           text=True, timeout=60, check=False)
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert "Targets of issues 10 and 11" in again.stdout
+    assert "kucoin_fast_await [uvloop, emulator] CPU/req vs floor <= 1.0:" in again.stdout
+
 
 @pytest.mark.timeout(90)
 def test_smoke_tls_profile_on_both_gateways(tmp_path: Path) -> None:
