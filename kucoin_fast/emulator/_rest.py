@@ -41,9 +41,11 @@ Decisions on behaviour KuCoin does not document (all [INF]):
 """
 from __future__ import annotations
 
+import contextvars
 import hmac
 import time
 from collections.abc import Awaitable, Callable
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import unquote
 
@@ -63,7 +65,9 @@ if TYPE_CHECKING:
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 _HEADERS: Final = ("KC-API-KEY", "KC-API-SIGN", "KC-API-TIMESTAMP", "KC-API-PASSPHRASE")
 _HTTP_401: Final = frozenset({"400003", "400004", "400005"})
-_ACCOUNT: Final = web.AppKey("account", Account)
+#: The signed-in Account of the request being handled (set by the middleware; a
+#: ContextVar rather than request storage: typed, and no key API of a newer aiohttp).
+_ACCOUNT: Final[contextvars.ContextVar[Account]] = contextvars.ContextVar("rest_account")
 _TRADE_TYPES: Final = {False: "TRADE", True: "MARGIN_TRADE"}
 
 
@@ -142,12 +146,13 @@ def futures_object(v: FuturesView) -> dict[str, Any]:
 def spot_object(o: SpotOrder, margin: bool) -> dict[str, Any]:
     """The ``data`` of a spot or margin HF lookup (spot doc §3.2; note ``cancelled*``)."""
     spec = o.spec
-    funds = o.funds if o.funds is not None else (o.price or 0) * (o.size or 0)
+    zero = Decimal(0)
+    funds = o.funds if o.funds is not None else (o.price or zero) * (o.size or zero)
     isolated = margin and o.args.get("isIsolated") is True
     active = o.status == "open"
     return {"id": o.order_id, "clientOid": o.client_oid, "symbol": o.symbol, "opType": "DEAL",
-            "type": o.type, "side": o.side, "price": amount_text(o.price or 0),
-            "size": amount_text(o.size or 0), "funds": amount_text(funds),
+            "type": o.type, "side": o.side, "price": amount_text(o.price or zero),
+            "size": amount_text(o.size or zero), "funds": amount_text(funds),
             "dealSize": amount_text(o.deal_size), "dealFunds": amount_text(o.deal_funds),
             "remainSize": amount_text(o.remain_size), "remainFunds": "0",
             "cancelledSize": amount_text(o.canceled_size),
@@ -202,12 +207,18 @@ class RestService:
         cfg = self.em.config
         body = await request.text()
         try:
-            request[_ACCOUNT] = authenticate(
-                request, body, self.em._accounts, time.time_ns() // 1_000_000,
-                cfg.timestamp_window_ms, cfg.rest_strict_query)
+            account = authenticate(request, body, self.em._accounts,
+                                   time.time_ns() // 1_000_000, cfg.timestamp_window_ms,
+                                   cfg.rest_strict_query)
+        except _Refused as exc:
+            return _json({"code": exc.code, "msg": exc.msg}, status=exc.status)
+        token = _ACCOUNT.set(account)
+        try:
             return await handler(request)
         except _Refused as exc:
             return _json({"code": exc.code, "msg": exc.msg}, status=exc.status)
+        finally:
+            _ACCOUNT.reset(token)
 
     def _charge(self, request: web.Request, futures: bool, weight: int) -> dict[str, str]:
         """Take the request's weight from its pool: the rate-limit headers, or 429."""
@@ -215,7 +226,7 @@ class RestService:
         limit = cfg.rate_limit if futures else cfg.spot_rate_limit
         if cfg.rate_limit is None or limit is None:
             return {}
-        book = self.em.engine.book(request[_ACCOUNT].account_id)
+        book = self.em.engine.book(_ACCOUNT.get().account_id)
         ok, remaining, reset = draw(book, futures, weight, limit, cfg.rate_limit_window_ms,
                                     time.time_ns() // 1_000_000)
         headers = {"gw-ratelimit-limit": str(limit), "gw-ratelimit-remaining":
@@ -239,17 +250,20 @@ class RestService:
     # ------------------------------------------------------------ lookups
     async def _futures_by_client_oid(self, request: web.Request) -> web.Response:
         headers = self._charge(request, True, 5)
-        book = self.em.engine.book(request[_ACCOUNT].account_id)
+        book = self.em.engine.book(_ACCOUNT.get().account_id)
         view = find_futures(book, client_oid=request.query.get("clientOid", ""))
-        ok = view is not None and self._visible(view.created_ms)
-        return self._answer("futures", futures_object(view) if ok else None, headers)
+        return self._answer("futures", self._futures(view), headers)
 
     async def _futures_by_order_id(self, request: web.Request) -> web.Response:
         headers = self._charge(request, True, 5)
-        book = self.em.engine.book(request[_ACCOUNT].account_id)
+        book = self.em.engine.book(_ACCOUNT.get().account_id)
         view = find_futures(book, order_id=request.match_info["orderId"])
-        ok = view is not None and self._visible(view.created_ms)
-        return self._answer("futures", futures_object(view) if ok else None, headers)
+        return self._answer("futures", self._futures(view), headers)
+
+    def _futures(self, view: FuturesView | None) -> dict[str, Any] | None:
+        if view is None or not self._visible(view.created_ms):
+            return None
+        return futures_object(view)
 
     def _spot_lookup(self, margin: bool) -> Handler:
         async def lookup(request: web.Request) -> web.Response:
@@ -257,7 +271,7 @@ class RestService:
             symbol = request.query.get("symbol")
             if not symbol:
                 raise _Refused("400100", "Parameter Error: symbol: is required", 200)
-            book = self.em.engine.book(request[_ACCOUNT].account_id)
+            book = self.em.engine.book(_ACCOUNT.get().account_id)
             acc = self.em.spot.account(book, margin)
             order = acc.lookup(request.match_info.get("orderId"),
                                request.match_info.get("clientOid"))
@@ -271,7 +285,7 @@ class RestService:
         headers = self._charge(request, True, 10)
         em = self.em
         cfg = em.config
-        token = em.push.tokens.issue(request[_ACCOUNT], cfg.token_ttl_s)
+        token = em.push.tokens.issue(_ACCOUNT.get(), cfg.token_ttl_s)
         return _json({"code": "200000", "data": {"token": token, "instanceServers": [
             {"endpoint": em.push_url, "encrypt": em.ssl_context is not None,
              "protocol": "websocket", "pingInterval": cfg.ping_interval_ms,
