@@ -1036,7 +1036,6 @@ cdef class OrderTemplate:
 
     def __init__(self, dict template not None, str op=None):
         cdef FrameBuffer scratch
-        cdef list size_fields
         cdef _Fields fields
         if op is None or op == _OP_ORDER:
             op, fields = _OP_ORDER, _FUTURES
@@ -1044,17 +1043,11 @@ cdef class OrderTemplate:
             op, fields = _OP_SPOT_ORDER, _SPOT
         else:
             raise ValueError("a prepared order is a futures.order or a spot.order")
-        violation = _rules.validate_request(op, template, strict_keys=True)
-        if violation is not None:
-            raise InvalidParamsError(violation, op)
-        names = _rules.size_fields_of(op)
-        size_fields = [name for name in names if name in template]
-        if len(size_fields) != 1:
-            raise InvalidParamsError(Violation(
-                "400100", "size", "a prepared order needs exactly one of " + ", ".join(names)),
-                op)
+        size_field = _rules.prepared_size_field(op, template)
+        if type(size_field) is not str:
+            raise InvalidParamsError(size_field, op)
         self.op = op
-        self.size_field = size_fields[0]
+        self.size_field = size_field
         self._size_kind = fields.kind[<int>fields.index_of[self.size_field]]
         self.price_required = template.get("type", "limit") == "limit"
         # A spot iceberg's visibleSize is checked against the size: always ask _rules.
@@ -1073,14 +1066,8 @@ cdef class OrderTemplate:
 
     def as_order(self, price, size, client_oid) -> dict:
         """The full order dict a send with these values stands for."""
-        order = dict(self._template)
-        order["clientOid"] = client_oid
-        if price is None:
-            order.pop("price", None)
-        else:
-            order["price"] = price
-        order[self.size_field] = size
-        return order
+        return _rules.order_from_template(self._template, self.size_field, price, size,
+                                          client_oid)
 
 
 cpdef Py_ssize_t encode_prepared_order(FrameBuffer buf, long long request_id,

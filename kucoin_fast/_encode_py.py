@@ -192,17 +192,11 @@ class OrderTemplate:
             op = _rules.OP_ORDER
         if op not in _PREPARED_OPS:
             raise ValueError("a prepared order is a futures.order or a spot.order")
-        violation = _rules.validate_request(op, template, strict_keys=True)
-        if violation is not None:
-            raise InvalidParamsError(violation, op)
-        names = _rules.size_fields_of(op)
-        size_fields = [name for name in names if name in template]
-        if len(size_fields) != 1:
-            raise InvalidParamsError(
-                Violation("400100", "size",
-                          "a prepared order needs exactly one of " + ", ".join(names)), op)
+        size_field = _rules.prepared_size_field(op, template)
+        if not isinstance(size_field, str):
+            raise InvalidParamsError(size_field, op)
         self.op: str = op
-        self.size_field: str = size_fields[0]
+        self.size_field: str = size_field
         self.price_required: bool = template.get("type", "limit") == "limit"
         self._template = dict(template)
         out = bytearray()
@@ -217,14 +211,8 @@ class OrderTemplate:
 
     def as_order(self, price: Any, size: Any, client_oid: Any) -> dict[str, Any]:
         """The full order dict a send with these values stands for."""
-        order = dict(self._template)
-        order["clientOid"] = client_oid
-        if price is None:
-            order.pop("price", None)
-        else:
-            order["price"] = price
-        order[self.size_field] = size
-        return order
+        return _rules.order_from_template(self._template, self.size_field, price, size,
+                                          client_oid)
 
 
 _PREPARED_OPS = (_rules.OP_ORDER, _rules.OP_SPOT_ORDER)

@@ -42,7 +42,8 @@ cdef tuple _KEYS_B = tuple(k.encode() for k in _KEYS)
 cdef str _WHY_JSON = "not valid JSON"
 cdef str _WHY_OBJECT = "not a JSON object"
 cdef str _WHY_ID = "reply without a string id"
-cdef str _WHY_HANDSHAKE = "neither a challenge nor a welcome"
+cdef str _WHY_HANDSHAKE = _parse_py.WHY_HANDSHAKE
+cdef object _handshake_kind = _parse_py.handshake_kind
 
 
 cdef object _interned(const char* ptr, Py_ssize_t size, tuple table_b, tuple table):
@@ -302,14 +303,8 @@ cdef class ReplyScan:
                 self.in_time_raw = _time_raw(value)
             preincrement(it)
         self.code = None if code is None else str(code)
-        if code is not None and code != _SUCCESS:
-            self.kind = K_ERROR
-        elif self.session_id is not None and self.ping_interval is None:
-            self.kind = K_CHALLENGE
-        elif self.ping_interval is not None:
-            self.kind = K_WELCOME
-        else:
-            self.kind = K_MALFORMED
+        self.kind = _handshake_kind(code, self.session_id, self.ping_interval)
+        if self.kind == K_MALFORMED:
             self.why = _WHY_HANDSHAKE
         return self.kind
 

@@ -44,6 +44,22 @@ _PING_PREFIX: Final = "ping-"
 _SUCCESS: Final = _rules.SUCCESS_CODE
 
 
+WHY_HANDSHAKE: Final = "neither a challenge nor a welcome"
+
+
+def handshake_kind(code: Any, session_id: Any, ping_interval: Any) -> int:
+    """What a handshake frame is, from its ``code``, ``sessionId`` and ``pingInterval``:
+    an error (a non-success code), the challenge (a sessionId, no pingInterval), the
+    welcome (a pingInterval), or malformed. ROQ tells them apart the same way."""
+    if code is not None and code != _SUCCESS:
+        return K_ERROR
+    if session_id is not None and ping_interval is None:
+        return K_CHALLENGE
+    if ping_interval is not None:
+        return K_WELCOME
+    return K_MALFORMED
+
+
 def parse_request_id(text: str) -> int:
     """Our id ``text`` as an int, or -1 when it is not one of ours."""
     if not 1 <= len(text) <= MAX_ID_DIGITS or not text.isascii() or not text.isdigit() \
@@ -142,14 +158,9 @@ class ReplyScan:
         self.session_id = doc.get("sessionId")
         self.ping_interval = _int_or_none(doc.get("pingInterval"))
         self.ping_timeout = _int_or_none(doc.get("pingTimeout"))
-        if code is not None and code != _SUCCESS:
-            self.kind = K_ERROR
-        elif self.session_id is not None and self.ping_interval is None:
-            self.kind = K_CHALLENGE
-        elif self.ping_interval is not None:
-            self.kind = K_WELCOME
-        else:
-            self.kind, self.why = K_MALFORMED, "neither a challenge nor a welcome"
+        self.kind = handshake_kind(code, self.session_id, self.ping_interval)
+        if self.kind == K_MALFORMED:
+            self.why = WHY_HANDSHAKE
         return self.kind
 
     def take_data(self) -> Any:

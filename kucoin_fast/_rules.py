@@ -295,6 +295,20 @@ def oids_of_ref(ref: Any) -> tuple[str, ...]:
     return tuple(ref)
 
 
+def order_from_template(template: dict[str, Any], size_field: str, price: Any, size: Any,
+                        client_oid: Any) -> dict[str, Any]:
+    """The full order a prepared send stands for: ``template`` with its clientOid, price
+    (None: none) and size field replaced (the exact verdict of a bad send comes from it)."""
+    order = dict(template)
+    order["clientOid"] = client_oid
+    if price is None:
+        order.pop("price", None)
+    else:
+        order["price"] = price
+    order[size_field] = size
+    return order
+
+
 def order_ids_of(op: str | None, data: Any) -> tuple[Any, ...]:
     """The orderIds a reply's ``data`` names, in order (None where an item has none):
     a placed order's ``orderId``, a batch's per-item ``orderId`` s, a cancel's
@@ -610,6 +624,19 @@ def size_fields_of(op: str) -> tuple[str, ...]:
     """The fields of an order op that say how much: futures ``size``/``qty``/``valueQty``,
     spot and margin ``size``/``funds``."""
     return SIZE_FIELDS if op == OP_ORDER else SPOT_SIZE_FIELDS
+
+
+def prepared_size_field(op: str, template: Any) -> str | Violation:
+    """The size field a prepared ``op`` template varies, or why the template is refused
+    (it must be a valid order with exactly one size field)."""
+    violation = validate_request(op, template, strict_keys=True)
+    if violation is not None:
+        return violation
+    names = size_fields_of(op)
+    size_fields = [name for name in names if name in template]
+    if len(size_fields) != 1:
+        return _param("size", "a prepared order needs exactly one of " + ", ".join(names))
+    return size_fields[0]
 
 
 def validate_request(op: str, args: Any, *, strict_keys: bool = True) -> Violation | None:
