@@ -27,7 +27,9 @@ Decisions on behaviour KuCoin does not document (all [INF]):
   "privateChannel is required", an unknown ``type`` or non-JSON input code 400;
 * messages go out after the WS API reply of the request that caused them (the default
   ``push_order="response_first"``: queued, then written once per event-loop
-  iteration) or at once (``"push_first"``); nothing is replayed after a reconnect;
+  iteration) or at once (``"push_first"``); ``spot.sync_order`` and
+  ``spot.sync_cancel`` always write theirs before the reply (§4.6); nothing is replayed
+  after a reconnect;
 * a session silent for ``pingInterval + pingTimeout`` is closed (1001), and
   :meth:`PushService.expire_tokens` sends the 401 frame to every session, closes them
   and forgets every token (a reconnect needs a fresh one).
@@ -348,9 +350,10 @@ class PushService:
                 self._dirty.add(session)
         if self._dirty and not self._flush_scheduled:
             self._flush_scheduled = True
-            asyncio.get_running_loop().call_soon(self._flush)
+            asyncio.get_running_loop().call_soon(self.flush)
 
-    def _flush(self) -> None:
+    def flush(self) -> None:
+        """Write every queued message now (a sync op's pushes precede its reply)."""
         self._flush_scheduled = False
         dirty, self._dirty = self._dirty, set()
         for session in dirty:

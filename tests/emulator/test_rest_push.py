@@ -144,3 +144,66 @@ def test_push_token_checks_and_forced_close(case: str) -> None:
             assert pws.close_code == (1008 if case == "expired" else 1001)
     with_emu(main)
 
+
+
+def test_push_spot_topic() -> None:
+    """Spot V2 events of sync ops (whose pushes are written before their reply, spot
+    doc §4.6): received, open, then canceled/done."""
+    async def main(ex: Emulator) -> None:
+        async with await push(ex) as pws:
+            await recv_json(pws)  # welcome
+            await pws.send(json.dumps({"id": "s", "type": "subscribe", "privateChannel": True,
+                                       "topic": "/spotMarket/tradeOrdersV2", "response": True}))
+            assert (await recv_json(pws))["type"] == "ack"
+            spot = {"clientOid": "sp-1", "symbol": "BTC-USDT", "side": "buy", "type": "limit",
+                    "price": "1000", "size": "0.001"}
+            async with session(ex) as ws:
+                assert (await request(ws, "spot.sync_order", spot))["code"] == "200000"
+                first = [await recv_json(pws) for _ in range(2)]
+                cancel = {"symbol": "BTC-USDT", "clientOid": "sp-1"}
+                assert (await request(ws, "spot.sync_cancel", cancel, "c"))["code"] == "200000"
+                last = await recv_json(pws)
+            assert [m["data"]["type"] for m in first] == ["received", "open"]
+            assert all(m["topic"] == "/spotMarket/tradeOrdersV2" and
+                       m["data"]["clientOid"] == "sp-1" for m in first)
+            assert (last["data"]["type"], last["data"]["status"]) == ("canceled", "done")
+            assert isinstance(last["data"]["orderTime"], int) and last["data"]["ts"] > 0
+    with_emu(main)
+
+
+def test_sync_ops_push_before_replying(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The order of writes inside the emulator: a sync op's pushes, then its reply; an
+    async op's reply, then its pushes (push_order="response_first")."""
+    from kucoin_fast.emulator import _push, _session
+
+    writes: list[str] = []
+    flush, reply_ok = _push.PushSession.flush, _session.Session.reply_ok
+
+    def spy_flush(self: Any) -> None:
+        if self.out:
+            writes.append("push")
+        flush(self)
+
+    def spy_reply(self: Any, rid: str, *args: Any) -> None:
+        writes.append(f"reply:{rid}")
+        reply_ok(self, rid, *args)
+
+    monkeypatch.setattr(_push.PushSession, "flush", spy_flush)
+    monkeypatch.setattr(_session.Session, "reply_ok", spy_reply)
+
+    async def main(ex: Emulator) -> None:
+        async with await push(ex) as pws:
+            await recv_json(pws)
+            await pws.send(json.dumps({"id": "s", "type": "subscribe", "privateChannel": True,
+                                       "topic": "/spotMarket/tradeOrdersV2"}))
+            await asyncio.sleep(0.1)
+            async with session(ex) as ws:
+                for rid, op in (("sync", "spot.sync_order"), ("async", "spot.order")):
+                    writes.append("-")
+                    spot = {"clientOid": f"o-{rid}", "symbol": "BTC-USDT", "side": "buy",
+                            "type": "limit", "price": "1000", "size": "0.001"}
+                    assert (await request(ws, op, spot, rid))["code"] == "200000"
+                    await recv_json(pws)
+                    await recv_json(pws)
+        assert writes == ["-", "push", "reply:sync", "-", "reply:async", "push"], writes
+    with_emu(main)
