@@ -18,6 +18,7 @@ Nothing here re-sends an order: the answer is for the trader to act on.
 from __future__ import annotations
 
 import asyncio
+import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Final
 
@@ -207,7 +208,9 @@ class OrderLoop:
         self._spawn = spawn
         self._report = report
         self._drops: dict[str, list[UnknownOutcome]] = {}
-        self.streams: set[Any] = set()
+        #: Open order-event streams (weak: one the caller dropped after closing it
+        #: goes; a running one is held by its tasks until it is closed).
+        self.streams: weakref.WeakSet[Any] = weakref.WeakSet()
 
     def on_outcome(self, record: Any) -> None:
         """Keep a drop's record for the next reconnect (``auto_reconcile`` only)."""

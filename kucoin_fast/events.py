@@ -206,6 +206,9 @@ class _Channel:
         token = bullet["token"]
         connect_id = os.urandom(8).hex()
         url = f"{server['endpoint']}?token={quote(token, safe='')}&connectId={connect_id}"
+        # Blanked while this channel uses it (a slot: WS reconnects cannot push it out),
+        # and for a few attempts after (a late log line of the previous connection).
+        stream.redactor.set_slot_secrets(f"push:{id(self)}", token, url)
         stream.redactor.add_attempt_secrets(token, url)
         self._ping_interval = stream.ping_interval or server.get("pingInterval", 18000) / 1000
         self._ping_timeout = stream.ping_timeout or server.get("pingTimeout", 10000) / 1000
@@ -302,6 +305,7 @@ class _Channel:
         self._stop_keepalive()
         if self.transport is not None:
             self.transport.disconnect(True)
+        self.stream.redactor.set_slot_secrets(f"push:{id(self)}")
 
 
 class OrderEvents:

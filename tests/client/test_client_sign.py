@@ -84,3 +84,21 @@ def test_rest_signature_vectors() -> None:
     assert official == b"7QP/oM0ykidMdrfNEUmng8eZjg/ZvPafjIqmxiVfYu4="
     with pytest.raises(TypeError):
         _sign.rest_headers(KEY, SECRET, PASSPHRASE, TS, "GET")  # type: ignore[call-arg]
+
+
+def test_redactor_slot_outlives_attempts() -> None:
+    """A push token is blanked for as long as its stream uses it, however many WS
+    connect attempts come between; the slot's next value replaces it."""
+    import logging
+
+    from kucoin_fast._redact import RedactingLogger
+
+    r = RedactingLogger(logging.getLogger("kucoin_fast.test.redact"))
+    r.set_slot_secrets("push:1", "tok/en+1")
+    for i in range(20):
+        r.add_attempt_secrets(f"sig-{i}")
+    assert r.redact("a tok/en+1 b tok%2Fen%2B1 sig-19 sig-0") == "a *** b *** *** sig-0"
+    r.set_slot_secrets("push:1", "token-2")
+    assert r.redact("tok/en+1 token-2") == "tok/en+1 ***"
+    r.set_slot_secrets("push:1")
+    assert r.redact("token-2") == "token-2"
