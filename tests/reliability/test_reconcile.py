@@ -13,13 +13,15 @@ from kucoin_fast import OrderEvent, ReconnectPolicy, RequestTimeoutError, Unknow
 FAST = ReconnectPolicy(initial=0.02, factor=2.0, cap=0.1)
 
 
-def test_drop_every_reply_then_reconcile(client_impl: Any, arun: Any) -> None:
+def test_drop_every_reply_then_reconcile(client_impl: Any, arun: Any, tls: bool) -> None:
     """Every WS reply dropped: a resting limit and a filling market order time out
     with their outcome unknown; ``reconcile`` reports them open and done, a never-sent
-    clientOid not_found; an ``order_events`` subscriber sees the market order fill."""
+    clientOid not_found; an ``order_events`` subscriber sees the market order fill.
+    Over ws/http and over wss/https (the REST and push services share the TLS context)."""
     async def main() -> None:
         records: list[UnknownOutcome] = []
-        async with emulator() as ex:
+        async with emulator(tls=tls) as ex:
+            assert ex.rest_url.startswith("https://" if tls else "http://")
             client = make_client(ex, rest_url=ex.rest_url, request_timeout=0.5,
                                  on_unknown_outcome=records.append,
                                  reconcile_backoff=(0.05, 0.1))
