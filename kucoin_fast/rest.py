@@ -5,9 +5,9 @@ client, on one ``aiohttp.ClientSession`` (keep-alive connections, opened on firs
 on the running loop). Every request is signed as KuCoin's REST API wants it
 (:func:`kucoin_fast._sign.rest_headers`: KC-API-KEY / SIGN / TIMESTAMP / PASSPHRASE, key
 version 2), has a deadline (``timeout``), and waits for a place in its rate-limit pool
-(:class:`RestPool`: at most ``concurrency`` requests in flight per pool, and none while
-the last ``gw-ratelimit-remaining`` said the pool cannot pay the request's weight, until
-its ``gw-ratelimit-reset``).
+(:class:`RestPool`: at most ``concurrency`` requests in flight per pool, one at a time
+until a reply has shown the pool's state, then each reserving its weight from the last
+``gw-ratelimit-remaining`` and waiting for ``gw-ratelimit-reset`` when it does not fit).
 
 Failures are the WS path's typed errors: KuCoin's codes raise the
 :data:`~kucoin_fast.errors.ERROR_CLASSES` class (``op`` names the route, e.g.
@@ -24,9 +24,10 @@ or, as a mapping, either.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any, Final
 from urllib.parse import quote
 
@@ -70,34 +71,59 @@ def family_of(op: str) -> str:
 
 class RestPool:
     """One rate-limit pool (Futures, or Spot for spot and margin): a bound on requests
-    in flight, and a hold while KuCoin's last headers said the weight will not fit."""
+    in flight, and a hold while KuCoin's last headers said the weight will not fit.
+
+    Until a first reply has told the pool its state, requests go one at a time (a burst
+    of lookups must not overrun a pool other traffic may have drained); after that,
+    each request reserves its weight from the last ``gw-ratelimit-remaining`` as it
+    goes out, and waits for ``gw-ratelimit-reset`` when the rest will not cover it.
+    """
 
     def __init__(self, concurrency: int, clock: Callable[[], float] = time.monotonic) -> None:
         self._slots = asyncio.Semaphore(concurrency)
+        self._probe = asyncio.Lock()
+        self._probed = False
         self._clock = clock
         self.remaining: int | None = None
         self.resume_at = 0.0
         #: Requests that had to wait for the pool to refill.
         self.held = 0
 
-    async def __aenter__(self) -> RestPool:  # noqa: PYI034 (Self needs 3.11)
-        await self._slots.acquire()
-        return self
+    @contextlib.asynccontextmanager
+    async def turn(self, weight: int) -> AsyncIterator[None]:
+        """Hold a place for one request of ``weight`` while it runs."""
+        async with self._slots:
+            while True:
+                if not self._probed:
+                    async with self._probe:
+                        if not self._probed:  # this request learns the pool's state
+                            try:
+                                yield
+                            finally:
+                                self._probed = True
+                            return
+                    continue
+                if await self._reserve(weight):
+                    break
+            yield
 
-    async def __aexit__(self, *exc: object) -> None:
-        self._slots.release()
+    async def _reserve(self, weight: int) -> bool:
+        """Take ``weight`` from what is known to remain (True), or wait for the window
+        to reset and say so (False: look again)."""
+        if self.remaining is None or self.remaining >= weight:  # None: no headers at all
+            if self.remaining is not None:
+                self.remaining -= weight
+            return True
+        left = self.resume_at - self._clock()
+        if left <= 0:  # a new window: learn its state again, one request first
+            self.remaining = None
+            self._probed = False
+            return False
+        self.held += 1
+        await asyncio.sleep(left)
+        return False
 
-    async def wait_for(self, weight: int) -> None:
-        """Sleep while the pool is known not to cover ``weight``."""
-        while self.remaining is not None and self.remaining < weight:
-            left = self.resume_at - self._clock()
-            if left <= 0:
-                self.remaining = None
-                return
-            self.held += 1
-            await asyncio.sleep(left)
-
-    def update(self, headers: Mapping[str, str], weight: int) -> None:
+    def update(self, headers: Mapping[str, str]) -> None:
         """Read ``gw-ratelimit-remaining``/``-reset`` (ms) of a reply."""
         remaining, reset = headers.get("gw-ratelimit-remaining"), headers.get(
             "gw-ratelimit-reset")
@@ -105,8 +131,6 @@ class RestPool:
                 and reset.isdigit():
             self.remaining = int(remaining)
             self.resume_at = self._clock() + int(reset) / 1000.0
-        elif self.remaining is not None:
-            self.remaining -= weight
 
 
 class RestClient:
@@ -185,14 +209,13 @@ class RestClient:
         sent = path + ("?" + "&".join(f"{quote(k, safe='')}={quote(v, safe='')}"
                                       for k, v in query.items()) if query else "")
         pool = self.pool(family)
-        async with pool:
-            await pool.wait_for(weight)
+        async with pool.turn(weight):
             creds = self._credentials
             headers = _sign.rest_headers(creds.api_key, creds.api_secret, creds.api_passphrase,
                                          int(self._clock() * 1000), method, signed)
             status, reply_headers, body = await self._send(method, self.urls[family] + sent,
                                                            headers, op)
-            pool.update(reply_headers, weight)
+            pool.update(reply_headers)
         return self._data(status, body, op, not_found)
 
     async def _send(self, method: str, url: str, headers: dict[str, str],

@@ -53,7 +53,8 @@ def test_rest_lookups_share_the_ws_engine() -> None:
             await request(ws, "futures.order", mkt, "b")
             spot = {"clientOid": "s-1", "symbol": "BTC-USDT", "side": "buy", "type": "limit",
                     "price": "1000", "size": "0.001"}
-            assert (await request(ws, "spot.order", spot, "c"))["code"] == "200000"
+            spot_reply = await request(ws, "spot.order", spot, "c")
+            assert spot_reply["code"] == "200000", spot_reply
         oid = placed["data"]["orderId"]
         _, body = await call(ex, "GET", f"/api/v1/orders/byClientOid?clientOid={rest['clientOid']}")
         assert body["data"]["id"] == oid and body["data"]["isActive"] is True
@@ -63,6 +64,13 @@ def test_rest_lookups_share_the_ws_engine() -> None:
         assert body["data"]["isActive"] is False and body["data"]["filledSize"] == 1, body
         _, body = await call(ex, "GET", "/api/v1/hf/orders/client-order/s-1?symbol=BTC-USDT")
         assert body["data"]["active"] is True and body["data"]["symbol"] == "BTC-USDT", body
+        spot_id = spot_reply["data"]["orderId"]
+        _, body = await call(ex, "GET", f"/api/v1/hf/orders/{spot_id}?symbol=BTC-USDT")
+        assert body["data"]["clientOid"] == "s-1" and body["data"]["tradeType"] == "TRADE"
+        _, body = await call(ex, "GET", f"/api/v1/hf/orders/{spot_id}?symbol=ETH-USDT")
+        assert body["code"] == "400100", body  # another symbol: not found
+        _, body = await call(ex, "GET", f"/api/v1/hf/orders/{spot_id}")
+        assert body["code"] == "400100" and "symbol" in body["msg"], body
         _, body = await call(ex, "GET", "/api/v1/hf/orders/client-order/nope?symbol=BTC-USDT")
         assert body["code"] == "400100", body
         _, body = await call(ex, "GET", "/api/v3/hf/margin/orders/client-order/nope?symbol=BTC-USDT")
@@ -207,3 +215,19 @@ def test_sync_ops_push_before_replying(monkeypatch: pytest.MonkeyPatch) -> None:
                     await recv_json(pws)
         assert writes == ["-", "push", "reply:sync", "-", "reply:async", "push"], writes
     with_emu(main)
+
+
+def test_rest_lookups_draw_on_the_account_pool() -> None:
+    """A futures lookup weighs 5 in the same per-account pool as the WS API: the rate
+    headers count down, then HTTP 429 ``429000``."""
+    async def main(ex: Emulator) -> None:
+        path = "/api/v1/orders/byClientOid?clientOid=x"
+        async with aiohttp.ClientSession() as http:
+            seen = []
+            for _ in range(3):
+                async with http.get(ex.rest_url + path, headers=rest_headers("GET", path)) as r:
+                    seen.append((r.status, r.headers.get("gw-ratelimit-remaining"),
+                                 (await r.json())["code"]))
+        assert seen[0] == (200, "7", "100001") and seen[1] == (200, "2", "100001"), seen
+        assert seen[2][0] == 429 and seen[2][2] == "429000", seen
+    with_emu(main, rate_limit=12)

@@ -243,3 +243,17 @@ def test_rest_errors_are_typed_and_secret_free(arun: Any) -> None:
             root.removeHandler(handler)
             root.setLevel(old)
     arun(main())
+
+
+def test_lookups_stay_within_the_rest_pool(arun: Any) -> None:
+    """Lookups share KuCoin's per-account pool with the WS API: a burst of them is held
+    until the window resets instead of drawing 429s."""
+    async def main() -> None:
+        async with emulator(rate_limit=12, rate_limit_window_ms=300) as ex:
+            client = make_client(ex, rest_url=ex.rest_url, reconcile_backoff=())
+            async with client:
+                found = await client.reconcile([f"pool-{i}" for i in range(5)])
+                pool = client._order_loop.rest.pool("futures")
+            assert {s.status for s in found.values()} == {"not_found"}
+            assert pool.held >= 1  # weight 5 each: at most two per 12-weight window
+    arun(main())
