@@ -35,6 +35,7 @@ from .errors import (
     ServerError,
     ServiceShuttingDownError,
 )
+from .events import OrderEvents
 from .params import (
     CancelByClientOidParams,
     CancelByOrderIdParams,
@@ -55,6 +56,8 @@ from .types import (
     BatchResult,
     Credentials,
     MarginOrderResult,
+    OrderEvent,
+    OrderStatus,
     RateLimit,
     SpotModifyResult,
     SpotOrderState,
@@ -96,7 +99,10 @@ __all__ = [
     "MarginOrderParams",
     "MarginOrderResult",
     "OrderCallback",
+    "OrderEvent",
+    "OrderEvents",
     "OrderNotCancelableError",
+    "OrderStatus",
     "PreparedOrder",
     "RateLimit",
     "RateLimitError",

@@ -264,8 +264,9 @@ class _Requests:
         """The task awaiting ``entry`` was cancelled after its frame was handed on."""
         if entry.state == _E_PENDING:
             del self.pending[entry.request_id]
-            self._unknown(KIND_CANCELLED, "the caller cancelled its await",
-                          _oids_of_ref(entry.ref), 1)
+            oids = _oids_of_ref(entry.ref)
+            self._unknown(KIND_CANCELLED, "the caller cancelled its await", oids, 1,
+                          (entry.op,) * len(oids))
             self._forget(entry, _E_CANCELLED)
         elif entry.state == _E_DONE:
             # The reply came, but the cancellation reached the task first: the caller
@@ -306,8 +307,10 @@ class _Requests:
                 self._loop.call_exception_handler({
                     "message": "kucoin_fast: on_outcome callback raised", "exception": exc})
 
-    def _unknown(self, kind: str, reason: str, oids: tuple[str, ...], requests: int) -> None:
-        self._emit(UnknownOutcome(self.ws_key, self._clock(), reason, oids, requests, kind))
+    def _unknown(self, kind: str, reason: str, oids: tuple[str, ...], requests: int,
+                 ops: tuple[str, ...]) -> None:
+        self._emit(UnknownOutcome(self.ws_key, self._clock(), reason, oids, requests, kind,
+                                  ops))
 
     def _forget(self, entry: _Pending, state: int) -> None:
         entry.state = state
@@ -328,10 +331,12 @@ class _Requests:
                 break
             expired.append(entry)
         oids: list[str] = []
+        ops: list[str] = []
         for entry in expired:
             del self.pending[entry.request_id]
             entry_oids = _oids_of_ref(entry.ref)
             oids.extend(entry_oids)
+            ops.extend((entry.op,) * len(entry_oids))
             self.complete(entry, RequestTimeoutError(
                 f"no reply to {entry.op} id={entry.request_id} within "
                 f"{self.timeout:g}s: outcome unknown",
@@ -340,7 +345,7 @@ class _Requests:
             self._forget(entry, _E_TIMED_OUT)
         if expired:
             self._unknown(KIND_TIMEOUT, f"no reply within {self.timeout:g}s", tuple(oids),
-                          len(expired))
+                          len(expired), tuple(ops))
         if self.pending and self._deadline_handle is None and not self.closed:
             entry = next(iter(self.pending.values()))
             self._deadline_handle = self._loop.call_at(entry.deadline, self._on_deadline)
@@ -357,12 +362,14 @@ class _Requests:
         pending = self.pending
         self.pending = {}
         lost: list[str] = []
+        lost_ops: list[str] = []
         n_sent = 0
         for entry in pending.values():
             oids = _oids_of_ref(entry.ref)
             if entry.seq <= written:
                 n_sent += 1
                 lost.extend(oids)
+                lost_ops.extend((entry.op,) * len(oids))
                 cls = ClientClosedError if by_client else ConnectionLostError
                 error: KucoinError = cls(
                     f"{reason}: {entry.op} id={entry.request_id} was sent, outcome unknown",
@@ -376,7 +383,8 @@ class _Requests:
             self.complete(entry, error, True)
             entry.waiter = None
         if n_sent:
-            self._unknown(KIND_CLOSED if by_client else KIND_LOST, reason, tuple(lost), n_sent)
+            self._unknown(KIND_CLOSED if by_client else KIND_LOST, reason, tuple(lost), n_sent,
+                          tuple(lost_ops))
         return tuple(lost), n_sent, len(pending) - n_sent
 
 

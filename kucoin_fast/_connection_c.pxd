@@ -76,7 +76,8 @@ cdef class _Requests:
     cdef object unmatched(self, long long request_id, long long next_id)
     cdef void resolved(self, _Pending entry, str kind, object response) except *
     cdef void _emit(self, object record) except *
-    cdef void _unknown(self, str kind, str reason, tuple oids, Py_ssize_t requests) except *
+    cdef void _unknown(self, str kind, str reason, tuple oids, Py_ssize_t requests,
+                       tuple ops) except *
     cdef void _forget(self, _Pending entry, int state) except *
 
     @cython.locals(entry=_Pending, n_sent=Py_ssize_t)

@@ -78,14 +78,16 @@ class Connector:
     ``live`` maps each key to its authenticated connection: the client's request path
     reads it directly (one dict lookup). Callbacks: ``on_state(ws_key, state,
     error)`` after every state change, ``on_outcome(record)`` for the connections'
-    unknown/resolved outcome records.
+    unknown/resolved outcome records, ``on_reconnected(ws_key)`` after the reconnect
+    loop opened a new connection (the client's ``auto_reconcile`` hook).
     """
 
     def __init__(self, options: ConnectOptions, credentials: Credentials, impl: Any, *,
                  logger: logging.Logger, transport_logger: RedactingLogger,
                  policy: ReconnectPolicy, auto_reconnect: bool,
                  on_state: Callable[[str, str, BaseException | None], None],
-                 on_outcome: Callable[[Any], None]) -> None:
+                 on_outcome: Callable[[Any], None],
+                 on_reconnected: Callable[[str], None] | None = None) -> None:
         self.options = options
         self.impl = impl
         self.policy = policy
@@ -95,6 +97,7 @@ class Connector:
         self._redactor = transport_logger
         self._on_state = on_state
         self._on_outcome = on_outcome
+        self._on_reconnected = on_reconnected
         self.slots: dict[str, Slot] = {}
         self.live: dict[str, ConnectionAPI] = {}
         self.closed = False
@@ -365,6 +368,8 @@ class Connector:
                     delay = policy.delay(failures)
                     self._logger.warning("reconnect attempt %d of %s failed (%s); next in %.2fs",
                                          failures, slot.ws_key, type(exc).__name__, delay)
+            if slot.live is not None and not self.closed and self._on_reconnected is not None:
+                self._on_reconnected(slot.ws_key)
         finally:
             if slot.reconnecting is asyncio.current_task():
                 slot.reconnecting = None

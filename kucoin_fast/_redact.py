@@ -29,6 +29,7 @@ class RedactingLogger(logging.LoggerAdapter):  # type: ignore[type-arg]
         super().__init__(logger, {})
         self._static: list[str] = []
         self._attempts: list[list[str]] = []
+        self._slots: dict[str, list[str]] = {}
         self._secrets: list[str] = []
 
     @staticmethod
@@ -38,7 +39,7 @@ class RedactingLogger(logging.LoggerAdapter):  # type: ignore[type-arg]
 
     def _rebuild(self) -> None:
         merged = set(self._static)
-        for attempt in self._attempts:
+        for attempt in (*self._attempts, *self._slots.values()):
             merged.update(attempt)
         self._secrets = sorted(merged, key=len, reverse=True)
 
@@ -51,6 +52,16 @@ class RedactingLogger(logging.LoggerAdapter):  # type: ignore[type-arg]
         """Blank the secrets of one connection attempt (the last few attempts are kept)."""
         self._attempts.append(self._forms(values))
         del self._attempts[:-self._ATTEMPTS_KEPT]
+        self._rebuild()
+
+    def set_slot_secrets(self, slot: str, *values: str) -> None:
+        """Blank these strings for as long as ``slot`` holds them: the next call for the
+        same slot replaces them (a push stream's current token, however many WS
+        attempts come between); ``values`` empty frees the slot."""
+        if values:
+            self._slots[slot] = self._forms(values)
+        else:
+            self._slots.pop(slot, None)
         self._rebuild()
 
     def redact(self, text: str) -> str:

@@ -97,6 +97,8 @@ class UnknownOutcome(NamedTuple):
     (no reply by the deadline; one record per expiry) or ``cancelled`` (the awaiting
     task was cancelled, e.g. by ``asyncio.wait_for``; one record per request).
     ``client_oids``: the clientOids those requests carried *when they were sent*;
+    ``ops``: the op of each (parallel to ``client_oids``: it tells
+    :meth:`~kucoin_fast.WebsocketAPIClient.reconcile` which REST lookup to use);
     ``requests``: how many requests. ``at`` is the client's clock (``clock=``).
 
     Reconcile with KuCoin's REST lookups or the private order channel; never by
@@ -111,6 +113,7 @@ class UnknownOutcome(NamedTuple):
     client_oids: tuple[str, ...]
     requests: int
     kind: str = KIND_LOST
+    ops: tuple[str, ...] = ()
 
 
 class ResolvedOutcome(NamedTuple):

@@ -1,4 +1,4 @@
-"""HMAC-SHA256 signing for KuCoin's WS API (protocol §2) and REST API.
+"""HMAC-SHA256 signing for KuCoin's WS API (protocol §2) and REST API (spot doc §2).
 
 Signing happens once per connection, so this is plain Python: exactness matters, not
 speed. The session signature is computed over the challenge frame's *exact* bytes
@@ -11,7 +11,11 @@ from base64 import b64encode
 from hmac import digest as _hmac_digest
 from urllib.parse import quote as _quote
 
-__all__ = ["build_signed_query", "hmac_sha256_b64", "percent_encode", "sign_challenge"]
+__all__ = ["REST_KEY_VERSION", "build_signed_query", "hmac_sha256_b64", "percent_encode",
+           "rest_headers", "sign_challenge", "signed_passphrase"]
+
+#: ``KC-API-KEY-VERSION`` sent with REST requests (the passphrase is HMAC-signed).
+REST_KEY_VERSION = "2"
 
 
 def hmac_sha256_b64(key: bytes, message: bytes) -> bytes:
@@ -47,7 +51,7 @@ def build_signed_query(
     secret = api_secret.encode()
     ts = str(timestamp_ms)
     sign = hmac_sha256_b64(secret, (api_key + ts).encode()).decode("ascii")
-    passphrase = hmac_sha256_b64(secret, api_passphrase.encode()).decode("ascii")
+    passphrase = signed_passphrase(api_secret, api_passphrase)
     parts = [
         "apikey=" + percent_encode(api_key),
         "timestamp=" + ts,
@@ -63,3 +67,28 @@ def build_signed_query(
     if enable_ns:
         parts.append("enable_ns=true")
     return "&".join(parts)
+
+
+def signed_passphrase(api_secret: str, api_passphrase: str) -> str:
+    """``base64(HMAC_SHA256(secret, passphrase))``: the passphrase of v2/v3 keys."""
+    return hmac_sha256_b64(api_secret.encode(), api_passphrase.encode()).decode("ascii")
+
+
+def rest_headers(api_key: str, api_secret: str, api_passphrase: str, timestamp_ms: int,
+                 method: str, endpoint: str, body: str = "") -> dict[str, str]:
+    """The signed headers of one REST request (spot doc §2.2-§2.3, key version 2).
+
+    ``endpoint`` is the path plus ``?`` and the query *as signed*: un-encoded
+    (DOC-AUTH); ``body`` the exact JSON text sent ("" for none). The values carry the
+    key, a signature and the signed passphrase: never log them.
+    """
+    ts = str(timestamp_ms)
+    prehash = ts + method.upper() + endpoint + body
+    return {
+        "KC-API-KEY": api_key,
+        "KC-API-SIGN": hmac_sha256_b64(api_secret.encode(), prehash.encode()).decode("ascii"),
+        "KC-API-TIMESTAMP": ts,
+        "KC-API-PASSPHRASE": signed_passphrase(api_secret, api_passphrase),
+        "KC-API-KEY-VERSION": REST_KEY_VERSION,
+        "Content-Type": "application/json",
+    }

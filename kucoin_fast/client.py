@@ -27,7 +27,7 @@ import ipaddress
 import logging
 import ssl
 import time
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from ssl import SSLContext
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 from urllib.parse import urlsplit
@@ -36,6 +36,7 @@ from . import _impl, _rules
 from ._busypoll import DEFAULT_BUDGET_S, BusyPoller
 from ._connector import ConnectOptions, Connector
 from ._impl import WSAPIResponse
+from ._reconcile import DEFAULT_BACKOFF, OrderLoop, ReconciledCallback, SymbolHint
 from ._redact import RedactingLogger
 from ._resilience import (
     ReconnectPolicy,
@@ -49,6 +50,7 @@ from .errors import (
     KucoinAPIError,
     RateLimitError,
 )
+from .events import OrderEvents
 from .params import (
     FuturesCancelParams,
     FuturesMultiCancelParams,
@@ -58,11 +60,14 @@ from .params import (
     SpotModifyParams,
     SpotOrderParams,
 )
+from .rest import FUTURES, SPOT, RestClient
 from .types import (
     WS_KEY_MAP,
     BatchResult,
     Credentials,
     MarginOrderResult,
+    OrderEvent,
+    OrderStatus,
     SpotModifyResult,
     SpotOrderState,
 )
@@ -109,6 +114,22 @@ def _check_url(url: str, allow_insecure_ws: bool) -> str:
             "plain ws:// is only accepted for loopback hosts (the emulator); "
             "pass allow_insecure_ws=True to use it elsewhere")
     return url
+
+
+def _check_rest_url(rest_url: str | Mapping[str, str] | None,
+                    allow_insecure_ws: bool) -> str | Mapping[str, str] | None:
+    """``rest_url``: a base URL for every family, or a mapping family -> base URL."""
+    urls = {"*": rest_url} if isinstance(rest_url, str) else dict(rest_url or {})
+    for family, url in urls.items():
+        if family not in ("*", FUTURES, SPOT, "margin"):
+            raise ConfigurationError(f"rest_url: unknown family {family!r}")
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query:
+            raise ConfigurationError(f"rest_url must be an http(s):// base URL, got {url!r}")
+        if parts.scheme == "http" and not allow_insecure_ws and not _is_loopback(parts.hostname):
+            raise ConfigurationError("plain http:// rest_url is only accepted for loopback "
+                                     "hosts (the emulator) unless allow_insecure_ws=True")
+    return rest_url
 
 
 def _tls_context(ssl_context: SSLContext | None, insecure_skip_tls_verify: bool,
@@ -304,7 +325,68 @@ class _SpotMarginAPI:
     cancelMarginOrder = cancel_margin_order
 
 
-class WebsocketAPIClient(_SpotMarginAPI):
+class _OrderLoopAPI:
+    """Reconciliation and order events (:mod:`kucoin_fast._reconcile`,
+    :mod:`kucoin_fast.events`): REST lookups and the private order channels, off the
+    WS request path."""
+
+    __slots__ = ()
+
+    if TYPE_CHECKING:  # provided by WebsocketAPIClient
+        _redactor: RedactingLogger
+        _logger: logging.Logger
+
+        @property
+        def _order_loop(self) -> OrderLoop: ...
+        @property
+        def _connector(self) -> Connector: ...
+
+    async def reconcile(self, items: UnknownOutcome | str | Sequence[UnknownOutcome | str], *,
+                        symbol: SymbolHint = None,
+                        family: str | None = None) -> dict[str, OrderStatus]:
+        """What became of orders whose outcome is unknown: clientOid ->
+        :class:`~kucoin_fast.OrderStatus` (``open``, ``done``, ``not_found``; or
+        ``accepted``/``rejected`` from a late WS reply).
+
+        ``items``: an :class:`UnknownOutcome` (its ops say futures, spot or margin), a
+        list of them, or clientOids. A clientOid's family is ``family`` when given,
+        else spot when a symbol is known for it, else futures. ``symbol`` (spot and
+        margin lookups need it): one symbol, a mapping clientOid -> symbol, or a
+        function; default the client's ``reconcile_symbol``, then the order channel's
+        latest message. Lookups run concurrently within the REST rate-limit pools; a
+        not-found answer is retried with backoff (KuCoin's index lags) and the order
+        channel consulted before ``not_found`` is answered. Raises the typed errors
+        of the WS path (:class:`KucoinAPIError` subclasses, :class:`RequestTimeoutError`,
+        :class:`ConnectError`); :class:`InvalidParamsError` when a spot/margin
+        clientOid has no symbol. Never re-sends anything.
+        """
+        return await self._order_loop.reconciler.reconcile(items, symbol, family)
+
+    def order_events(self, products: Sequence[str] = (FUTURES, SPOT), *,
+                     symbols: Sequence[str] | None = None,
+                     callback: Callable[[OrderEvent], Any] | None = None,
+                     high_water: int = 10_000) -> OrderEvents:
+        """The private order-change stream (``/contractMarket/tradeOrders``,
+        ``/spotMarket/tradeOrdersV2``): one push connection per product in
+        ``products`` (``"futures"``, ``"spot"``; margin orders come on spot's).
+
+        ``async with client.order_events(("futures",)) as events: async for ev in
+        events: ...`` or, with ``callback``, ``await events.start()`` and events
+        delivered from the frame callback. See :class:`~kucoin_fast.events.OrderEvents`.
+        """
+        options = self._connector.options
+        loop = self._order_loop
+        stream = OrderEvents(
+            loop.rest, products, symbols=symbols, callback=callback,
+            policy=self._connector.policy, connect_timeout=options.connect_timeout,
+            redactor=self._redactor, logger=self._logger, cache=loop.cache,
+            ssl_context=options.ssl_context, ping_interval=options.ping_interval,
+            ping_timeout=options.ping_timeout, high_water=high_water)
+        loop.streams.add(stream)
+        return stream
+
+
+class WebsocketAPIClient(_SpotMarginAPI, _OrderLoopAPI):
     """Client for KuCoin's WebSocket trading API (the "WS API").
 
     ``ws_url`` is the *base* URL (default ``wss://wsapi.kucoin.com/v1/private``);
@@ -332,7 +414,12 @@ class WebsocketAPIClient(_SpotMarginAPI):
     Reliability options (docs/reliability.md): ``auto_reconnect`` (default True) with
     ``reconnect_policy``; ``on_state_change(ws_key, state, error)``;
     ``on_unknown_outcome(UnknownOutcome)``; ``on_resolved_outcome(ResolvedOutcome)``;
-    ``outcome_history`` (records kept of each kind); ``throttle`` (hold requests while
+    ``outcome_history`` (records kept of each kind); ``rest_url`` (REST base for
+    :meth:`reconcile` and the push tokens: one URL, or a mapping ``futures``/``spot``/
+    ``margin`` -> URL; default KuCoin's futures and spot hosts), ``rest_timeout``,
+    ``reconcile_symbol``/``reconcile_backoff`` (see :meth:`reconcile`),
+    ``auto_reconcile`` (after each reconnect, reconcile that drop's unknown outcomes
+    and call ``on_reconciled(outcome, statuses_or_error)``); ``throttle`` (hold requests while
     the last reply's ``userRateLimit.remaining`` is at or below ``throttle_reserve``
     until its ``reset``); ``insecure_skip_tls_verify`` (turns certificate and hostname
     checks off: for test rigs only, logs a WARNING).
@@ -355,31 +442,41 @@ class WebsocketAPIClient(_SpotMarginAPI):
         on_resolved_outcome: Callable[[ResolvedOutcome], None] | None = None,
         outcome_history: int = 10_000, throttle: bool = False, throttle_reserve: int = 0,
         insecure_skip_tls_verify: bool = False,
+        rest_url: str | Mapping[str, str] | None = None, auto_reconcile: bool = False,
+        on_reconciled: ReconciledCallback | None = None, reconcile_symbol: SymbolHint = None,
+        reconcile_backoff: Sequence[float] = DEFAULT_BACKOFF, rest_timeout: float = 10.0,
     ) -> None:
         """See the class docstring."""
         logger = self._logger = logging.getLogger(logger_name)
         credentials = _credentials(api_key, api_secret, api_passphrase, credentials)
-        if throttle_reserve < 0 or outcome_history < 1:
-            raise ConfigurationError("throttle_reserve must be >= 0, outcome_history >= 1")
+        if throttle_reserve < 0 or outcome_history < 1 or not rest_timeout > 0:
+            raise ConfigurationError("throttle_reserve must be >= 0, outcome_history >= 1, "
+                                     "rest_timeout > 0")
         self._options: Final = _connect_options(
             testnet, ws_url, allow_insecure_ws, request_timeout, connect_timeout, enable_ns,
             partner, partner_key, _tls_context(ssl_context, insecure_skip_tls_verify, logger),
             ping_interval, ping_timeout, max_frame_size, coalesce_writes, clock)
-        redactor = RedactingLogger(logging.getLogger(logger_name + ".transport"))
+        redactor = self._redactor = RedactingLogger(
+            logging.getLogger(logger_name + ".transport"))
         redactor.add_secrets(credentials.api_key, credentials.api_secret,
                              credentials.api_passphrase, *([partner_key] if partner_key else []))
         self._connector: Final = Connector(
             self._options, credentials, _impl.SELECTED, logger=logger,
             transport_logger=redactor, policy=reconnect_policy or ReconnectPolicy(),
             auto_reconnect=auto_reconnect, on_state=self._on_state,
-            on_outcome=self._on_outcome)
+            on_outcome=self._on_outcome, on_reconnected=self._on_reconnected)
+        rest = RestClient(credentials, rest_url=_check_rest_url(rest_url, allow_insecure_ws),
+                          timeout=rest_timeout, clock=clock, redactor=redactor,
+                          ssl_context=self._options.ssl_context, logger=logger)
+        self._order_loop: Final = OrderLoop(
+            rest, backoff=reconcile_backoff, symbol=reconcile_symbol,
+            resolved=lambda: self.resolved_outcomes, auto_reconcile=auto_reconcile,
+            on_reconciled=on_reconciled, spawn=self._connector.spawn, report=_call_user)
         self._live: Final = self._connector.live
-        self._busy: BusyPoller | None = None
-        if busy_poll is not False:
-            self._busy = BusyPoller(DEFAULT_BUDGET_S if busy_poll is True else float(busy_poll))
-        self._on_state_change = on_state_change
-        self._on_unknown_outcome = on_unknown_outcome
-        self._on_resolved_outcome = on_resolved_outcome
+        self._busy: BusyPoller | None = None if busy_poll is False else BusyPoller(
+            DEFAULT_BUDGET_S if busy_poll is True else float(busy_poll))
+        self._on_state_change, self._on_unknown_outcome, self._on_resolved_outcome = \
+            on_state_change, on_unknown_outcome, on_resolved_outcome
         #: Requests whose outcome became unknown (newest last, bounded by
         #: ``outcome_history``). See :class:`UnknownOutcome`.
         self.unknown_outcomes: collections.deque[UnknownOutcome] = collections.deque(
@@ -479,9 +576,13 @@ class WebsocketAPIClient(_SpotMarginAPI):
     def _on_state(self, ws_key: str, state: str, error: BaseException | None) -> None:
         _call_user(self._on_state_change, "on_state_change", ws_key, state, error)
 
+    def _on_reconnected(self, ws_key: str) -> None:
+        self._order_loop.on_reconnected(ws_key)
+
     def _on_outcome(self, record: Any) -> None:
         if isinstance(record, UnknownOutcome):
             self.unknown_outcomes.append(record)
+            self._order_loop.on_outcome(record)
             _call_user(self._on_unknown_outcome, "on_unknown_outcome", record)
         else:
             self.resolved_outcomes.append(record)
@@ -510,8 +611,10 @@ class WebsocketAPIClient(_SpotMarginAPI):
         await self._connector.get(ws_key)
 
     async def close(self) -> None:
-        """Close every connection. Pending requests fail with ``ClientClosedError``."""
+        """Close every connection (and the order-event streams and REST session).
+        Pending requests fail with ``ClientClosedError``."""
         await self._connector.close()
+        await self._order_loop.close()
 
     def connection(self, ws_key: str = _DEFAULT_KEY) -> Any:
         """The most recent connection object for ``ws_key`` (None before the first

@@ -12,7 +12,8 @@ from typing import Any, Final, NamedTuple
 from ._rules import BATCH_CANCEL_ITEM_SUCCESS_CODE, SUCCESS_CODE
 
 __all__ = ["WS_KEY_MAP", "BatchItem", "BatchResult", "Credentials", "MarginOrderResult",
-           "RateLimit", "SpotModifyResult", "SpotOrderState", "WsKey"]
+           "OrderEvent", "OrderStatus", "RateLimit", "SpotModifyResult", "SpotOrderState",
+           "WsKey"]
 
 WsKey = str
 
@@ -254,3 +255,74 @@ class MarginOrderResult(NamedTuple):
         """Read it from the :class:`~kucoin_fast.WSAPIResponse`."""
         return cls._make([*_texts(response.data, "orderId", "clientOid", "borrowSize",
                                   "loanApplyId"), response])
+
+
+# ------------------------------------------------------------------ reconciliation, events
+class OrderEvent(NamedTuple):
+    """One order change from a private order channel (``/contractMarket/tradeOrders``,
+    ``/spotMarket/tradeOrdersV2``; spot doc §4.4-§4.5). Amounts are KuCoin's decimal
+    strings (futures sizes in lots); None where the message has no such member.
+
+    ``type``: ``received`` (spot), ``open``, ``match`` (a fill: ``match_price``,
+    ``match_size``, ``trade_id``, ``liquidity``), ``update``, ``filled``, ``canceled``;
+    ``status``: ``new``, ``open``, ``match``, ``done``. ``order_time`` is ms on spot
+    and ns on futures, ``ts`` ns.
+    """
+
+    family: str
+    topic: str
+    type: str | None
+    status: str | None
+    symbol: str | None
+    order_id: str | None
+    client_oid: str | None
+    side: str | None
+    order_type: str | None
+    price: str | None
+    size: str | None
+    filled_size: str | None
+    remain_size: str | None
+    canceled_size: str | None
+    match_price: str | None
+    match_size: str | None
+    trade_id: str | None
+    liquidity: str | None
+    order_time: int | None
+    ts: int | None
+
+    @property
+    def is_fill(self) -> bool:
+        """True for a ``match`` (a fill of ``match_size`` at ``match_price``)."""
+        return self.type == "match"
+
+    @property
+    def is_done(self) -> bool:
+        """True once the order is filled or cancelled."""
+        return self.status == "done"
+
+
+class OrderStatus(NamedTuple):
+    """What :meth:`~kucoin_fast.WebsocketAPIClient.reconcile` found for one clientOid.
+
+    ``status``: ``open`` (active at KuCoin), ``done`` (filled or cancelled; see
+    ``filled_size`` and ``raw``), ``not_found`` (KuCoin has no such order after the
+    lookup retries and no push message named it: it was never placed), or, from a
+    late WS reply that already answered the question, ``accepted`` (KuCoin took it;
+    its current state is in the order channel) or ``rejected`` (``raw`` is the
+    :class:`~kucoin_fast.ResolvedOutcome`). ``source``: ``rest``, ``push`` or
+    ``ws_reply``. ``raw`` is KuCoin's order object (REST), the latest
+    :class:`OrderEvent` (push) or the :class:`~kucoin_fast.ResolvedOutcome`.
+    """
+
+    client_oid: str
+    status: str
+    order_id: str | None
+    filled_size: str | None
+    symbol: str | None
+    source: str
+    raw: Any
+
+    @property
+    def exists(self) -> bool:
+        """True when KuCoin has (or had) the order."""
+        return self.status in ("open", "done", "accepted")

@@ -18,6 +18,9 @@ In-process::
         ex.set_position_mode("hedge")     # futures: auto (default), one-way, hedge
         ex.faults.drop_fraction = 0.5     # fault switches change at runtime
         await ex.send_shutdown_notice(close=True)
+        ex.rest_url                       # http://127.0.0.1:<port>: REST lookups, tokens
+        ex.push_url                       # ws://127.0.0.1:<port>/: the private push service
+        ex.close_push_sessions(); ex.expire_push_tokens()
 
 From a shell::
 
@@ -26,7 +29,9 @@ From a shell::
         [--spot-balance USDT=1000] [--futures-balance USDT=500] [--spot-price BTC-USDT=60000]
     python -m kucoin_fast.emulator [emulator] ...   # same options, see --help
 
-It prints ``kucoin_fast emulator listening on ws://HOST:PORT/v1/private`` and stops
+It prints ``kucoin_fast emulator listening on ws://HOST:PORT/v1/private``, then
+``kucoin_fast emulator REST on http://HOST:PORT`` and ``kucoin_fast emulator push on
+ws://HOST:PORT/`` (``--rest-port``, ``--push-port``; 0 picks free ports), and stops
 cleanly (exit 0) on SIGINT/SIGTERM.
 
 What it implements (``kucoin-wsapi-protocol.md`` §11): URL authentication (400001-
@@ -59,8 +64,27 @@ the gateway's parameter check, B ``400102`` "Please check the param of your requ
 <rule>``. Spot, margin and futures ops may share one socket (protocol open question
 11: the unified endpoint serves every op; the Node SDK's two sockets only attribute the
 partner). The spot, margin and futures choices are listed in ``_spot``, ``_ledger``
-and ``_engine``; margin orders are in the margin book only (spot doc open question 8:
-no push channels are emulated).
+and ``_engine``; margin orders are in the margin book only.
+
+REST and push (spot doc §2-§4): :mod:`~kucoin_fast.emulator._rest` (aiohttp's server:
+signed requests, the futures and spot/margin HF lookups, ``bullet-private``) and
+:mod:`~kucoin_fast.emulator._push` (picows: tokens, welcome, subscribe/ack, ping/pong,
+order changes) share the engines and the rate-limit pools with the WS API; the events
+are built in :mod:`~kucoin_fast.emulator._events`. Their undocumented choices are in
+those docstrings; in short: auth failures are checked in the order 400001, 400003,
+400002, 400009, 400005, 400004 (HTTP 401 for 400003-400005); an unknown or not yet
+visible order (``rest_visibility_delay_ms``, default 0) is HTTP 200 with futures
+``100001``, spot ``400100 order not exist.``, margin ``130103``; finished orders stay
+findable while the account's bounded history keeps them; one REST host serves the
+futures and the spot paths; any token works for every topic; margin orders appear on
+the spot topics (open question 8); messages follow the reply of the request that caused
+them (``push_order``), except for ``spot.sync_order``/``spot.sync_cancel`` whose
+pushes go first; nothing is replayed; a bad, unknown or expired token is the 401 "token
+is expired" frame then close 1008. Faults reach these services too: dropped WS replies
+leave the order placed (the lookups find it), ``close_push_sessions()`` closes every
+push session (1001), ``expire_push_tokens()`` sends the 401 frame and forgets every
+token; while an account has push subscribers the compiled fast path steps aside for it
+so every fill is published.
 
 A compiled fast path (``_fastpath.pyx``) answers ``futures.order`` and
 ``futures.multi_order`` requests that fill at once, byte-for-byte like the Python path
@@ -75,7 +99,8 @@ new op is one handler decorated with ``_ops.op`` in its family's module: ``futur
 what they do to replies; ``_engine`` the futures orders, ``_ledger`` the futures
 balances and positions, ``_spot`` the spot and margin wallets and books; ``_server`` the
 :class:`Emulator` lifecycle and its setters; ``_fastpath`` talks to a session only
-through ``_session.FAST_PATH_CONTRACT``.
+through ``_session.FAST_PATH_CONTRACT``; ``_rest`` and ``_push`` are the REST and push
+services, ``_events`` the order-change messages of both engines.
 """
 from __future__ import annotations
 

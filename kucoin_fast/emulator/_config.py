@@ -68,6 +68,21 @@ class EmulatorConfig:
     #: postOnly with timeInForce IOC/FOK on spot and margin: "reject" (400100) or
     #: "ignore" (the flag is dropped), spot doc open question 4.
     spot_post_only_ioc: str = "reject"
+    #: REST lookups answer "not found" for orders placed less than this many ms ago
+    #: (KuCoin's lagging lookup index, spot doc §3.4; open question 2 suggests 300 for
+    #: tests).
+    rest_visibility_delay_ms: int = 0
+    #: Verify REST signatures over the decoded query only (open question 14).
+    rest_strict_query: bool = False
+    #: (code, msg) of a REST lookup that finds nothing, per family (open questions 1-2).
+    rest_not_found: dict[str, tuple[str, str]] = field(default_factory=lambda: {
+        "futures": ("100001", "error.getOrder.orderNotExist"),
+        "spot": ("400100", "order not exist."), "margin": ("130103", "order not exist.")})
+    #: Lifetime of a bullet-private token, in seconds (KuCoin: 24 h).
+    token_ttl_s: float = 86_400.0
+    #: Push messages after the WS API reply that caused them ("response_first") or at
+    #: once ("push_first"), spot doc §4.6.
+    push_order: str = "response_first"
 
     @property
     def effective_idle_timeout_ms(self) -> int:

@@ -36,6 +36,7 @@ from typing import Any, Final, NamedTuple
 
 from .. import _rules
 from .._rules import CONTRACTS, ERRORS, MAX_OPEN_LIMIT_ORDERS, MAX_OPEN_STOP_ORDERS, ContractSpec
+from ._events import FuturesView, futures_view, publish_futures
 from ._ledger import FillSpec, FuturesLedger, Rejected, fill_spec, to_units
 
 POST_ONLY_CROSS_CODE: Final = "300000"
@@ -53,6 +54,7 @@ class OrderInfo:
         "created_ms",
         "hold",
         "is_stop",
+        "lots",
         "order_id",
         "price",
         "settle_currency",
@@ -64,7 +66,8 @@ class OrderInfo:
 
     def __init__(self, order_id: str, client_oid: str, symbol: str, side: str, type_: str,
                  price: Decimal | None, size: Any, is_stop: bool, created_ms: int,
-                 args: dict[str, Any], hold: int = 0, settle_currency: str = "USDT") -> None:
+                 args: dict[str, Any], hold: int = 0, settle_currency: str = "USDT",
+                 lots: int = 0) -> None:
         self.order_id = order_id
         self.client_oid = client_oid
         self.symbol = symbol
@@ -78,6 +81,8 @@ class OrderInfo:
         #: Margin held for it, in ledger units (released when it is cancelled).
         self.hold = hold
         self.settle_currency = settle_currency
+        #: The order's size in lots (0 when it is given by value).
+        self.lots = lots
 
     def __repr__(self) -> str:
         return (f"OrderInfo(order_id={self.order_id!r}, client_oid={self.client_oid!r}, "
@@ -86,12 +91,16 @@ class OrderInfo:
 
 
 class HistoryEntry(NamedTuple):
-    """One finished order in an account's bounded history."""
+    """One finished order in an account's bounded history. ``detail`` is what the REST
+    lookups describe it from (an :class:`OrderInfo` on the Python path, the fast path's
+    plan), ``at_ms`` when it was placed (the lookups' visibility delay)."""
 
     order_id: str
     client_oid: str
     symbol: str
     status: str  # "filled" | "cancelled"
+    detail: Any = None
+    at_ms: int = 0
 
 
 class Book:
@@ -102,6 +111,7 @@ class Book:
     __slots__ = (
         "account_id",
         "by_client_oid",
+        "events",
         "history",
         "ledger",
         "limit_count",
@@ -129,6 +139,9 @@ class Book:
         self.ledger = ledger if ledger is not None else FuturesLedger({})
         self.spot: Any = None
         self.margin: Any = None
+        #: The order-change sink while the account has push subscribers, else None
+        #: (see :mod:`._events`; the compiled fast path steps aside while it is set).
+        self.events: Any = None
 
 
 class IdGen:
@@ -317,7 +330,7 @@ class Engine:
         spec = fill_spec(order, contract)
         if not is_stop:
             if order_type == "market":
-                return self._fill(book, client_oid, spec)
+                return self._fill(book, order, spec, None, now_ms)
             assert price is not None
             mark = self.mark_prices[symbol]
             side = order.get("side", "")
@@ -325,17 +338,26 @@ class Engine:
             if crosses:
                 if order.get("postOnly") is True or order.get("timeInForce") == "RPI":
                     return Rejected(POST_ONLY_CROSS_CODE, POST_ONLY_CROSS_MSG)
-                return self._fill(book, client_oid, spec)
+                return self._fill(book, order, spec, price, now_ms)
             if order.get("timeInForce") == "IOC":
-                return self._finish(book, client_oid, symbol, "cancelled")
+                return self._finish(book, self._info(order, spec, price, now_ms), "cancelled")
             return self._rest(book, order, spec, price, "300001", now_ms)
         return self._rest(book, order, spec, price, "300004", now_ms)
 
-    def _fill(self, book: Book, client_oid: str, spec: FillSpec) -> Rejected | str:
+    def _fill(self, book: Book, order: dict[str, Any], spec: FillSpec, price: Decimal | None,
+              now_ms: int) -> Rejected | str:
         status = book.ledger.execute(spec, self.mark_units[spec.symbol])
         if type(status) is not str:
             return status
-        return self._finish(book, client_oid, spec.symbol, status)
+        return self._finish(book, self._info(order, spec, price, now_ms), status)
+
+    def _info(self, order: dict[str, Any], spec: FillSpec, price: Decimal | None,
+              now_ms: int, hold: int = 0) -> OrderInfo:
+        return OrderInfo(self.new_order_id(), order["clientOid"], spec.symbol,
+                         order.get("side", ""), order.get("type", "limit"), price,
+                         order.get("size", order.get("qty", order.get("valueQty"))),
+                         "stop" in order, now_ms, order, hold, spec.contract.settle_currency,
+                         abs(spec.delta) if spec.delta is not None else 0)
 
     def fill_now(self, book: Book, spec: FillSpec) -> Rejected | str:
         """The compiled fast path's fill of an order that fills at once: the status for
@@ -364,21 +386,25 @@ class Engine:
             if type(held) is Rejected:
                 return held
             hold = held  # type: ignore[assignment]
-        client_oid: str = order["clientOid"]
-        order_id = self.new_order_id()
-        info = OrderInfo(order_id, client_oid, symbol, order.get("side", ""),
-                         order.get("type", "limit"), price,
-                         order.get("size", order.get("qty", order.get("valueQty"))),
-                         is_stop, now_ms, order, hold, spec.contract.settle_currency)
-        book.open[order_id] = info
-        book.by_client_oid[client_oid] = info
+        info = self._info(order, spec, price, now_ms, hold)
+        book.open[info.order_id] = info
+        book.by_client_oid[info.client_oid] = info
         counts[symbol] = current + 1
-        return order_id
+        if book.events is not None:
+            self._publish(book, info, "open")
+        return info.order_id
 
-    def _finish(self, book: Book, client_oid: str, symbol: str, status: str) -> str:
-        order_id = self.new_order_id()
-        book.history.append(HistoryEntry(order_id, client_oid, symbol, status))
-        return order_id
+    def _finish(self, book: Book, info: OrderInfo, status: str) -> str:
+        book.history.append(HistoryEntry(info.order_id, info.client_oid, info.symbol, status,
+                                         info, info.created_ms))
+        if book.events is not None:
+            self._publish(book, info, status)
+        return info.order_id
+
+    def _publish(self, book: Book, info: OrderInfo, status: str) -> None:
+        view = futures_view(info.order_id, info.client_oid, info.symbol, info, status,
+                            info.created_ms)
+        publish_futures(book, view, self.mark_prices[info.symbol], self.new_order_id())
 
     def _remove(self, book: Book, info: OrderInfo) -> None:
         del book.open[info.order_id]
@@ -386,8 +412,7 @@ class Engine:
         counts = book.stop_count if info.is_stop else book.limit_count
         counts[info.symbol] -= 1
         book.ledger.release(info.settle_currency, info.hold)
-        book.history.append(HistoryEntry(info.order_id, info.client_oid, info.symbol,
-                                         "cancelled"))
+        self._finish(book, info, "cancelled")
 
     def cancel_by_order_id(self, book: Book, order_id: str, symbol: str | None = None) -> bool:
         """Cancel an open order; False when it is unknown, finished, or of another symbol."""
@@ -404,3 +429,20 @@ class Engine:
             return None
         self._remove(book, info)
         return info.order_id
+
+
+def find_futures(book: Book, order_id: str | None = None,
+                 client_oid: str | None = None) -> FuturesView | None:
+    """The order with this orderId (or clientOid: the newest one) among the account's
+    open orders and its bounded history, as the REST lookups describe it; None when
+    there is none."""
+    info = book.open.get(order_id) if order_id is not None else \
+        book.by_client_oid.get(client_oid or "")
+    if info is not None:
+        return futures_view(info.order_id, info.client_oid, info.symbol, info, "open",
+                            info.created_ms)
+    for entry in reversed(book.history):
+        if entry.order_id == order_id or (order_id is None and entry.client_oid == client_oid):
+            return futures_view(entry.order_id, entry.client_oid, entry.symbol, entry.detail,
+                                entry.status, entry.at_ms)
+    return None

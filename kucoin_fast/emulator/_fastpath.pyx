@@ -3,7 +3,10 @@
 ``futures.multi_order`` batches, whose orders all fill at once. A fill changes the
 account's position through the ledger's ``execute`` / the engine's ``fill_all_now`` (the same code
 the Python path runs); a refused one (margin, position mode) and every reduce-only or
-close order go to the Python path. Spot and margin ops always take the Python path.
+close order go to the Python path. Spot and margin ops always take the Python path, and
+so does every request of an account with push subscribers (``book.events`` set: the
+Python path publishes the order changes). A fill's history entry keeps its Plan and
+time, which the REST lookups describe the order from.
 
 Everything else (handshake, pings, cancels, errors, resting or rejected orders, any
 active fault switch) goes to the pure-Python ``_session.Session``, which stays the
@@ -314,6 +317,7 @@ cdef class FastListener(WSListener):
         session = self.session
         if frame.msg_type == WSMsgType.TEXT and frame.fin and session.state == _ST_AUTHED \
                 and session.fragments is None and self.faults.reply_path_plain \
+                and session.book.events is None \
                 and self._try_order(frame.payload_ptr, frame.payload_size):
             if frame.last_in_buffer:
                 self._commit()
@@ -549,7 +553,7 @@ cdef class FastListener(WSListener):
             if keep:
                 history.append(entry(str(oid), PyUnicode_DecodeASCII(
                     p + self.coid_s[k], self.coid_e[k] - self.coid_s[k], NULL),
-                    plan.symbol, statuses[k]))
+                    plan.symbol, statuses[k], plan, t_in // 1000000))
             if k:
                 b[pos] = b','
                 pos += 1
@@ -598,7 +602,7 @@ cdef class FastListener(WSListener):
         if history.maxlen:
             history.append(self.engine.history_entry(
                 str(oid), PyUnicode_DecodeASCII(p + coid_s, coid_e - coid_s, NULL),
-                plan.symbol, status))
+                plan.symbol, status, plan, t_in // 1000000))
         cdef char* b = self.buf
         cdef Py_ssize_t pos = 4  # room for the longest header we use (4 bytes)
         pos = _put(b, pos, _REPLY_A, _LA)

@@ -41,6 +41,8 @@ from ._counters import Counters
 from ._engine import Engine, OrderInfo
 from ._faults import Faults
 from ._ledger import POSITION_MODES, Position, fill_spec
+from ._push import PUSH_PATH, PushService
+from ._rest import RestService
 from ._session import ST_AUTHED, Session
 from ._spot import SpotEngine, SpotOrder, Wallet, dec
 from ._wire import loads
@@ -134,9 +136,12 @@ class Emulator:
     def __init__(self, accounts: Iterable[Account] = (), *, host: str = "127.0.0.1",
                  port: int = 0, ssl_context: ssl.SSLContext | None = None,
                  brokers: dict[str, str] | None = None, config: EmulatorConfig | None = None,
-                 faults: Faults | None = None, **options: Any) -> None:
+                 faults: Faults | None = None, rest_port: int = 0, push_port: int = 0,
+                 **options: Any) -> None:
         self.host = host
         self.port = port
+        self.rest_port = rest_port
+        self.push_port = push_port
         self.ssl_context = ssl_context
         self._config = config if config is not None else EmulatorConfig()
         for key, value in options.items():
@@ -158,6 +163,9 @@ class Emulator:
         self._sessions: set[Session] = set()
         self._server: asyncio.AbstractServer | None = None
         self._shapes: dict[bytes, Any] = {}
+        #: The REST service (lookups, bullet tokens) and the push service (order events).
+        self.rest = RestService(self)
+        self.push = PushService(self)
 
     def __repr__(self) -> str:
         return f"Emulator(url={self.url if self._server is not None else None!r}, " \
@@ -292,8 +300,22 @@ class Emulator:
         scheme = "wss" if self.ssl_context is not None else "ws"
         return f"{scheme}://{host}:{self.port}{WS_PATH}"
 
+    @property
+    def rest_url(self) -> str:
+        """``http[s]://host:port`` of the REST service (a client's ``rest_url``)."""
+        host = self.host if ":" not in self.host else f"[{self.host}]"
+        return f"{'https' if self.ssl_context is not None else 'http'}://{host}:{self.rest_port}"
+
+    @property
+    def push_url(self) -> str:
+        """``ws[s]://host:port/`` of the push service (what bullet-private names)."""
+        host = self.host if ":" not in self.host else f"[{self.host}]"
+        scheme = "wss" if self.ssl_context is not None else "ws"
+        return f"{scheme}://{host}:{self.push_port}{PUSH_PATH}"
+
     async def start(self) -> None:
-        """Bind and start serving (the real port is in ``port``/``url`` afterwards)."""
+        """Bind and start serving the WS API, the REST and the push services (the real
+        ports are in ``port``/``url``, ``rest_url`` and ``push_url`` afterwards)."""
         if self._server is not None:
             return
         loop = asyncio.get_running_loop()
@@ -321,7 +343,11 @@ class Emulator:
                                                     ssl=self.ssl_context)
         sock = self._server.sockets[0]
         self.port = sock.getsockname()[1]
-        logger.info("emulator listening on %s", self.url)
+        self.rest_port = await self.rest.start(self.host, self.rest_port, self.ssl_context)
+        self.push_port = await self.push.start(self.host, self.push_port, self.ssl_context,
+                                               picows_logger)
+        logger.info("emulator listening on %s (REST %s, push %s)", self.url, self.rest_url,
+                    self.push_url)
         if cfg.busy_poll:
             loop.call_soon(self._keep_awake, loop)
 
@@ -343,6 +369,8 @@ class Emulator:
             s.close(WSCloseCode.GOING_AWAY, "server stopping")
         await asyncio.gather(*(self._await_gone(s) for s in sessions))
         await server.wait_closed()
+        await self.push.stop()
+        await self.rest.stop()
 
     @staticmethod
     async def _await_gone(session: Session) -> None:
@@ -380,6 +408,15 @@ class Emulator:
                     s.close(WSCloseCode.GOING_AWAY, "501000")
         await asyncio.sleep(0)
         return n
+
+    def close_push_sessions(self) -> int:
+        """Close every push session (1001); returns how many."""
+        return self.push.close_sessions()
+
+    def expire_push_tokens(self) -> int:
+        """Forget every bullet token and close every push session after the 401
+        "token is expired" frame; returns how many sessions."""
+        return self.push.expire_tokens()
 
     def expire_sessions(self) -> int:
         """Forced session expiry: close every authenticated session with 1001."""

@@ -13,7 +13,7 @@ answers through :meth:`Session.reply_ok`, :meth:`Session.reply_error` or
 The compiled fast path (``_fastpath.FastListener``) wraps a session and uses only the
 members named in :data:`FAST_PATH_CONTRACT` (tests/emulator/test_contract.py holds
 the ``.pyx`` to that list), and through them the config, the counters, the engine and
-the account's ``Book`` (its rate-limit window, active clientOids, history): it answers a request only in state :data:`ST_AUTHED`,
+the account's ``Book`` (its rate-limit window, active clientOids, history, events sink): it answers a request only in state :data:`ST_AUTHED`,
 outside a fragmented message, while ``faults.reply_path_plain``; it queues replies in
 ``out``, calls :meth:`Session.flush` after a read's last frame, and adds what it
 served to ``n_requests`` and the counters before the session sees another frame.

@@ -49,6 +49,7 @@ from typing import Any, Final
 
 from .. import _rules
 from .._rules import ERRORS, SPOT_SYMBOLS, SpotSymbolSpec
+from ._events import amount_text, publish_spot
 from ._ledger import Rejected
 
 _ZERO: Final = Decimal(0)
@@ -69,11 +70,6 @@ _COID_OK: Final = _rules.CLIENT_OID_RE.match
 def dec(value: Any) -> Decimal:
     """A rule-checked decimal value (str, int, float or Decimal) as a Decimal."""
     return value if type(value) is Decimal else Decimal(str(value))
-
-
-def amount_text(value: Decimal) -> str:
-    """The wire text of an amount: its digits without exponent or trailing zeros."""
-    return format(value.normalize(), "f") if value else "0"
 
 
 def _multiple(value: Decimal, step: Decimal) -> bool:
@@ -211,11 +207,18 @@ class SpotAccount:
     """One account type of one account (spot, or margin with its isolated wallets): its
     wallets, open orders, per-symbol counts and recently used clientOids."""
 
-    __slots__ = ("by_client_oid", "counts", "gtt", "isolated", "open", "recent",
-                 "recent_order", "wallet")
+    __slots__ = ("by_client_oid", "counts", "done", "done_by_oid", "gtt", "isolated", "keep",
+                 "open", "owner", "recent", "recent_order", "wallet")
 
-    def __init__(self, wallet: Wallet) -> None:
+    def __init__(self, wallet: Wallet, owner: Any = None, keep: int = 10_000) -> None:
         self.wallet = wallet
+        #: The futures ``Book`` this account hangs off (its ``events`` sink).
+        self.owner = owner
+        #: Finished orders for the REST lookups, by orderId and by clientOid (the newest
+        #: ``keep`` of them).
+        self.done: dict[str, SpotOrder] = {}
+        self.done_by_oid: dict[str, SpotOrder] = {}
+        self.keep = keep
         self.isolated: dict[str, Wallet] = {}
         self.open: dict[str, SpotOrder] = {}
         self.by_client_oid: dict[str, SpotOrder] = {}
@@ -257,6 +260,27 @@ class SpotAccount:
         if order.expire_ms is not None:
             self.gtt += 1
 
+    def lookup(self, order_id: str | None = None,
+               client_oid: str | None = None) -> SpotOrder | None:
+        """The open or finished order with this orderId (else clientOid), or None."""
+        if order_id is not None:
+            return self.open.get(order_id) or self.done.get(order_id)
+        key = client_oid or ""
+        return self.by_client_oid.get(key) or self.done_by_oid.get(key)
+
+    def record_done(self, order: SpotOrder) -> None:
+        """Keep a finished order for the lookups (forgetting the oldest past ``keep``)."""
+        if self.keep <= 0:
+            return
+        done = self.done
+        done[order.order_id] = order
+        if order.client_oid is not None:
+            self.done_by_oid[order.client_oid] = order
+        if len(done) > self.keep:
+            old = done.pop(next(iter(done)))
+            if old.client_oid is not None and self.done_by_oid.get(old.client_oid) is old:
+                del self.done_by_oid[old.client_oid]
+
     def remove(self, order: SpotOrder) -> None:
         """Take an order out of the book (filled or cancelled)."""
         del self.open[order.order_id]
@@ -291,10 +315,12 @@ class SpotEngine:
         if acc is None:
             cfg = self.config
             if margin:
-                acc = book.margin = SpotAccount(Wallet(cfg.margin_balances,
-                                                       cfg.margin_borrow_limits))
+                acc = book.margin = SpotAccount(
+                    Wallet(cfg.margin_balances, cfg.margin_borrow_limits), book,
+                    cfg.history_size)
             else:
-                acc = book.spot = SpotAccount(Wallet(cfg.spot_balances))
+                acc = book.spot = SpotAccount(Wallet(cfg.spot_balances), book,
+                                              cfg.history_size)
         return acc
 
     def wallet(self, book: Any, margin: bool, isolated: str | None = None) -> Wallet:
@@ -331,7 +357,7 @@ class SpotEngine:
                               if o.symbol == symbol and o.crosses(market)]:
                     acc.remove(order)
                     assert order.price is not None
-                    self._fill(order, order.price, now_ms)
+                    self._matched(acc, order, order.price, now_ms, False)
 
     # ------------------------------------------------------------------ orders
     def place(self, book: Any, args: dict[str, Any], spec: SpotSymbolSpec, margin: bool,
@@ -364,20 +390,39 @@ class SpotEngine:
             order.borrowed = short
             order.loan_apply_id = self.new_id(now_ms)
         acc.remember(coid, now_ms)
+        if book.events is not None:
+            publish_spot(book, order, "received")
         if order.type == "market":
-            self._fill(order, market, now_ms)
+            self._matched(acc, order, market, now_ms, True)
         elif rests:
             order.hold = need
             wallet.move(currency, -need, held=need)
             acc.add(order)
+            if book.events is not None:
+                publish_spot(book, order, "open")
         elif order.crosses(market) and not order.post_only:
-            self._fill(order, market, now_ms)
+            self._matched(acc, order, market, now_ms, True)
         else:  # IOC/FOK that does not cross, or a crossing postOnly
             order.canceled_size = order.remain_size
             order.status = "done"
+            self._finished(acc, order)
         return order
 
-    def _fill(self, order: SpotOrder, price: Decimal, now_ms: int) -> None:
+    def _matched(self, acc: SpotAccount, order: SpotOrder, price: Decimal, now_ms: int,
+                 taker: bool) -> None:
+        size = self._fill(order, price, now_ms)
+        acc.record_done(order)
+        if acc.owner is not None and acc.owner.events is not None:
+            publish_spot(acc.owner, order, "match", (price, size, self.new_id(now_ms), taker))
+
+    @staticmethod
+    def _finished(acc: SpotAccount, order: SpotOrder) -> None:
+        """Record a cancelled order for the lookups, and publish it."""
+        acc.record_done(order)
+        if acc.owner is not None and acc.owner.events is not None:
+            publish_spot(acc.owner, order, "canceled")
+
+    def _fill(self, order: SpotOrder, price: Decimal, now_ms: int) -> Decimal:
         spec = order.spec
         w = order.wallet
         if order.hold:
@@ -406,6 +451,7 @@ class SpotEngine:
         order.match_time = now_ms or order.match_time
         if order.auto_repay:
             w.repay(received, amount)
+        return size
 
     def cancel(self, book: Any, args: dict[str, Any], margin: bool,
                now_ms: int) -> Rejected | SpotOrder:
@@ -418,12 +464,14 @@ class SpotEngine:
         self._cancel_open(acc, order)
         return order
 
-    def _cancel_open(self, acc: SpotAccount, order: SpotOrder) -> None:
+    def _cancel_open(self, acc: SpotAccount, order: SpotOrder, finish: bool = True) -> None:
         acc.remove(order)
         if order.hold:
             order.wallet.move(order.held_currency, order.hold, held=-order.hold)
         order.canceled_size = order.remain_size
         order.status = "done"
+        if finish:
+            self._finished(acc, order)
 
     def modify(self, book: Any, args: dict[str, Any],
                now_ms: int) -> Rejected | tuple[SpotOrder, SpotOrder]:
@@ -443,13 +491,24 @@ class SpotEngine:
         if bad is not None:
             return bad
         hold = old.hold
-        self._cancel_open(acc, old)
-        new = self.place(book, new_args, old.spec, False, now_ms, replacing=True)
+        self._cancel_open(acc, old, finish=False)
+        sink = book.events
+        held_back: list[tuple[str, Any]] = []
+        if sink is not None:  # the new order's events go out after the old one's cancel
+            book.events = lambda family, data: held_back.append((family, data))
+        try:
+            new = self.place(book, new_args, old.spec, False, now_ms, replacing=True)
+        finally:
+            book.events = sink
         if type(new) is Rejected:  # put the old order back as it was
             old.status, old.canceled_size, old.hold = "open", _ZERO, hold
             old.wallet.move(old.held_currency, -hold, held=hold)
             acc.add(old)
             return new
+        self._finished(acc, old)
+        if sink is not None:
+            for family, data in held_back:
+                sink(family, data)
         return old, new  # type: ignore[return-value]
 
     def expire(self, acc: SpotAccount, now_ms: int) -> None:

@@ -74,6 +74,10 @@ def _add_server_arguments(parser: argparse.ArgumentParser) -> None:
     g = parser.add_argument_group("server")
     g.add_argument("--host", default="127.0.0.1", help="bind address (default loopback)")
     g.add_argument("--port", type=int, default=8765, help="TCP port; 0 picks a free one")
+    g.add_argument("--rest-port", type=int, default=0,
+                   help="TCP port of the REST service (lookups, bullet tokens); 0 picks one")
+    g.add_argument("--push-port", type=int, default=0,
+                   help="TCP port of the private push service (order events); 0 picks one")
     g.add_argument("--api-key", default=DEMO_API_KEY)
     g.add_argument("--api-secret", default=DEMO_API_SECRET)
     g.add_argument("--api-passphrase", default=DEMO_API_PASSPHRASE)
@@ -119,6 +123,10 @@ def _add_gateway_arguments(parser: argparse.ArgumentParser) -> None:
                    help="serve every request with the pure-Python path")
     c.add_argument("--busy-poll", action="store_true",
                    help="never sleep in the event loop (an always-busy gateway; burns a core)")
+    c.add_argument("--rest-visibility-delay-ms", type=int, default=0, metavar="MS",
+                   help="REST lookups do not find orders younger than this (KuCoin's lag)")
+    c.add_argument("--token-ttl-s", type=float, default=86_400.0, metavar="SECONDS",
+                   help="lifetime of a bullet-private push token")
 
 
 def _add_account_arguments(parser: argparse.ArgumentParser) -> None:
@@ -211,7 +219,8 @@ def build_emulator(args: argparse.Namespace) -> Emulator:
                        if fld.name != "rng" and fld.init})
     em = Emulator(
         accounts, host=args.host, port=args.port, ssl_context=ctx, brokers=brokers,
-        faults=faults,
+        faults=faults, rest_port=args.rest_port, push_port=args.push_port,
+        rest_visibility_delay_ms=args.rest_visibility_delay_ms, token_ttl_s=args.token_ttl_s,
         timestamp_window_ms=args.timestamp_window_ms, strict_plus=args.strict_plus,
         handshake_timeout_s=args.handshake_timeout, ping_interval_ms=args.ping_interval_ms,
         ping_timeout_ms=args.ping_timeout_ms, idle_timeout_ms=args.idle_timeout_ms,
@@ -237,6 +246,8 @@ async def _serve(em: Emulator) -> None:
     await em.start()
     # Benchmarks parse the URL from this exact line.
     print(f"kucoin_fast emulator listening on {em.url}", flush=True)
+    print(f"kucoin_fast emulator REST on {em.rest_url}", flush=True)
+    print(f"kucoin_fast emulator push on {em.push_url}", flush=True)
     try:
         await stop.wait()
     finally:

@@ -548,6 +548,22 @@ def test_configuration_errors() -> None:
         WebsocketAPIClient(KEY, SECRET, PASSPHRASE, partner="B")
     client = WebsocketAPIClient(credentials=Credentials(KEY, SECRET, PASSPHRASE))
     assert client.ws_url == "wss://wsapi.kucoin.com/v1/private"
+    # rest_url: http(s) bases, plain http only for loopback, families by name.
+    assert client._order_loop.rest.urls == {"futures": "https://api-futures.kucoin.com",
+                                            "spot": "https://api.kucoin.com",
+                                            "margin": "https://api.kucoin.com"}
+    for bad, match in (("http://example.com", "loopback"), ("ws://127.0.0.1:1", "http"),
+                       ({"options": "https://x.example"}, "unknown family"),
+                       ("https://x.example/?a=1", "base URL")):
+        with pytest.raises(ConfigurationError, match=match):
+            WebsocketAPIClient(KEY, SECRET, PASSPHRASE, rest_url=bad)  # type: ignore[arg-type]
+    for bad_option in ({"rest_timeout": 0}, {"reconcile_backoff": (-1.0,)}):
+        with pytest.raises(ValueError):
+            WebsocketAPIClient(KEY, SECRET, PASSPHRASE, **bad_option)  # type: ignore[arg-type]
+    mixed = WebsocketAPIClient(KEY, SECRET, PASSPHRASE,
+                               rest_url={"spot": "http://127.0.0.1:9/"})
+    assert mixed._order_loop.rest.urls["spot"] == "http://127.0.0.1:9"
+    assert mixed._order_loop.rest.urls["futures"] == "https://api-futures.kucoin.com"
 
 
 def test_credentials_from_env(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -49,3 +49,56 @@ def test_partner_needs_key(impl: Any) -> None:
     import pytest
     with pytest.raises(ValueError):
         impl.sign.build_signed_query(KEY, SECRET, PASSPHRASE, TS, "MYBROKER", None)
+
+
+# REST signing: the worked examples of spot doc §2.5 (same fake credentials, same timestamp).
+REST_VECTORS = [
+    ("POST", "/api/v1/hf/orders", ('{"type":"limit","symbol":"BTC-USDT","side":"buy",'
+                                   '"price":"50000","size":"0.00001",'
+                                   '"clientOid":"5c52e11203aa677f33e493fb"}'),
+     "t2dDK0Wg18PLRi03D85q70ydyf9kqMm9k26OsNvsiRo="),
+    ("GET", "/api/v1/hf/orders/client-order/5c52e11203aa677f33e493fb?symbol=BTC-USDT", "",
+     "OoG6nD/APs3Ak68swu+r01M4RepbqE8OvSPNEHzoE5Q="),
+    ("GET", "/api/v3/hf/margin/orders/671667306afcdb000723107f?symbol=BTC-USDT", "",
+     "ovaK2r7ezTJNdvABYZ6RjURdM5wL6+plrnhgFGBU7Rg="),
+    ("GET", "/api/v1/orders/byClientOid?clientOid=5c52e11203aa677f33e493fb", "",
+     "LgSQEKf6w0CGyApT3py2O5AU5XgsDQbKzIkAkjMgycY="),
+    ("POST", "/api/v1/bullet-private", "", "enYBtE4aXChbOGfdglGjbTYu7k4XrdOw2+Yqwkc4rJg="),
+]
+
+
+def test_rest_signature_vectors() -> None:
+    import pytest
+
+    from kucoin_fast import _sign
+
+    for method, endpoint, body, expected in REST_VECTORS:
+        headers = _sign.rest_headers(KEY, SECRET, PASSPHRASE, TS, method, endpoint, body)
+        assert headers["KC-API-SIGN"] == expected, (method, endpoint)
+        assert headers["KC-API-PASSPHRASE"] == "O5MWYWd2JVnWrPdYqGnekGzfuVQvIVwLz7Hqjy2ePPc="
+        assert headers["KC-API-KEY-VERSION"] == "2"
+        assert headers["KC-API-TIMESTAMP"] == str(TS) and headers["KC-API-KEY"] == KEY
+    # The official example (DOC-V1): another secret, a body.
+    official = _sign.hmac_sha256_b64(b"f03a5284-5c39-4aaa-9b20-dea10bdcf8e3",
+                                     b'1547015186532POST/api/v1/deposit-addresses{"currency":"BTC"}')
+    assert official == b"7QP/oM0ykidMdrfNEUmng8eZjg/ZvPafjIqmxiVfYu4="
+    with pytest.raises(TypeError):
+        _sign.rest_headers(KEY, SECRET, PASSPHRASE, TS, "GET")  # type: ignore[call-arg]
+
+
+def test_redactor_slot_outlives_attempts() -> None:
+    """A push token is blanked for as long as its stream uses it, however many WS
+    connect attempts come between; the slot's next value replaces it."""
+    import logging
+
+    from kucoin_fast._redact import RedactingLogger
+
+    r = RedactingLogger(logging.getLogger("kucoin_fast.test.redact"))
+    r.set_slot_secrets("push:1", "tok/en+1")
+    for i in range(20):
+        r.add_attempt_secrets(f"sig-{i}")
+    assert r.redact("a tok/en+1 b tok%2Fen%2B1 sig-19 sig-0") == "a *** b *** *** sig-0"
+    r.set_slot_secrets("push:1", "token-2")
+    assert r.redact("tok/en+1 token-2") == "tok/en+1 ***"
+    r.set_slot_secrets("push:1")
+    assert r.redact("token-2") == "token-2"

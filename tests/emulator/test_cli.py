@@ -138,3 +138,25 @@ def test_cli_account_and_market_flags() -> None:
     for bad in (["--spot-balance", "USDT"], ["--spot-price", "=1"], ["--position-mode", "x"]):
         with pytest.raises(SystemExit):
             cli.build_emulator(parser.parse_args(bad))
+
+
+def test_cli_prints_rest_and_push_lines() -> None:
+    """The REST and push services each get their own line after the WS API's."""
+    proc, _ = _start("kucoin_fast.emulator", "--rest-port", "0")
+    try:
+        assert proc.stdout is not None
+        rest_line, push_line = proc.stdout.readline(), proc.stdout.readline()
+        m = re.fullmatch(r"kucoin_fast emulator REST on (http://127\.0\.0\.1:(\d+))\n", rest_line)
+        assert m is not None and m.group(2) != "0", rest_line
+        assert re.fullmatch(r"kucoin_fast emulator push on ws://127\.0\.0\.1:\d+/\n", push_line)
+
+        async def body() -> None:
+            import aiohttp
+            async with aiohttp.ClientSession() as http, http.post(
+                    m.group(1) + "/api/v1/bullet-private") as r:
+                assert (await r.json())["code"] == "400001"  # unsigned: refused, but served
+        run(body())
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=10)
+    assert proc.returncode == 0, err

@@ -23,10 +23,16 @@ def _run(*args: str) -> str:
     return proc.stdout
 
 
-def test_market_maker_quotes_requotes_and_cancels() -> None:
-    out = _run("examples/market_maker.py", "--cycles", "6")
-    counts = dict(re.findall(r"(\w+)=(\d+)", out.splitlines()[-1]))
-    assert counts == {"placed": "12", "cancelled": "12", "rejected": "0"}, out
+def test_market_maker_fills_from_order_events_and_reconciles_a_drop() -> None:
+    out = _run("examples/market_maker.py", "--cycles", "8", "--drop-at", "3")
+    c = {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", out.splitlines()[-1])}
+    assert c["rejected"] == 0 and c["fills"] >= 1, out
+    # Both quotes of the dropped cycle were sent, their outcome unknown, then reconciled.
+    assert c["unknown"] == 2 and c["open"] + c["done"] + c["not_found"] == 2, out
+    assert len(re.findall(r"^reconciled \S+: (open|done|not_found) ", out, re.MULTILINE)) == 2, out
+    # Every quote that exists ended cancelled or filled (fills come from order_events).
+    assert c["placed"] + c["open"] + c["done"] == c["cancelled"] + c["fills"], out
+    assert re.search(r"^position -?\d+(\.\d+)? BTC$", out, re.MULTILINE), out
 
 
 def test_latency_probe_against_emulator() -> None:

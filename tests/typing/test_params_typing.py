@@ -91,3 +91,34 @@ def test_spot_params_type_check(tmp_path: Path) -> None:
     out, status = _mypy(tmp_path, SPOT_BAD)
     assert status == 1, out
     assert "'stop'" in out and '"clientOid"' in out and "SpotCancel" in out
+
+
+LOOP_GOOD = """
+from kucoin_fast import (ConnectionLostError, OrderEvent, OrderStatus, RequestTimeoutError,
+                         UnknownOutcome, WebsocketAPIClient)
+
+async def f(c: WebsocketAPIClient) -> None:
+    try:
+        await c.submit_futures_order({"clientOid": "a", "side": "buy", "symbol": "XBTUSDTM",
+                                      "type": "market", "size": 1})
+    except (RequestTimeoutError, ConnectionLostError) as exc:
+        if exc.outcome_unknown:
+            records: list[UnknownOutcome] = c.take_unknown_outcomes()
+            found: dict[str, OrderStatus] = await c.reconcile(records, symbol={"a": "BTC-USDT"})
+            status: str = found["a"].status
+            filled: str | None = found["a"].filled_size
+            await c.reconcile("a", family="futures")
+    async with c.order_events(("futures",), symbols=["XBTUSDTM"]) as events:
+        async for ev in events:
+            e: OrderEvent = ev
+            fill: bool = e.is_fill
+            size: str | None = e.match_size
+    stream = c.order_events(callback=lambda ev: None)
+    await stream.start()
+    await stream.close()
+"""
+
+
+def test_reconcile_and_order_events_type_check(tmp_path: Path) -> None:
+    out, status = _mypy(tmp_path, LOOP_GOOD)
+    assert status == 0, out

@@ -11,6 +11,7 @@ from ..._rules import DEFAULT_RATE_LIMIT, DEFAULT_SPOT_RATE_LIMIT, ERRORS
 from ._registry import MARGIN, SPOT, OpSpec
 
 if TYPE_CHECKING:
+    from .._engine import Book
     from .._session import Session
     from .._wire import RateLimit
 
@@ -65,20 +66,15 @@ def _connection_window_ok(session: Session, t_in: int) -> bool:
     return True
 
 
-def _uid_pool(session: Session, spec: OpSpec, rid: str, t_in: int,
-              limit: int) -> RateLimit | Literal[False]:
-    # The compiled fast path keeps the futures window on the same Book fields.
-    cfg = session.cfg
-    book = session.book
-    assert book is not None
-    futures = spec.family not in _SPOT_POOL
+def draw(book: Book, futures: bool, weight: int, limit: int, window: int,
+         now_ms: int) -> tuple[bool, int, int]:
+    """Take ``weight`` from the account's futures pool (else its Spot pool) if it fits:
+    (taken, remaining, ms until the window resets). The WS API and the REST service
+    draw on the same pools; the compiled fast path keeps the futures window on the same
+    Book fields."""
     start, used = (book.rl_start_ms, book.rl_used) if futures else book.spot_rl
-    now_ms = t_in // 1_000_000
-    window = cfg.rate_limit_window_ms
     if now_ms - start >= window:
         start, used = now_ms, 0
-    weight = cfg.weights.get(spec.name, spec.weight)
-    reset = start + window - now_ms
     ok = used + weight <= limit
     if ok:
         used += weight
@@ -86,11 +82,22 @@ def _uid_pool(session: Session, spec: OpSpec, rid: str, t_in: int,
         book.rl_start_ms, book.rl_used = start, used
     else:
         book.spot_rl[0], book.spot_rl[1] = start, used
+    return ok, limit - used, start + window - now_ms
+
+
+def _uid_pool(session: Session, spec: OpSpec, rid: str, t_in: int,
+              limit: int) -> RateLimit | Literal[False]:
+    cfg = session.cfg
+    book = session.book
+    assert book is not None
+    ok, remaining, reset = draw(book, spec.family not in _SPOT_POOL,
+                                cfg.weights.get(spec.name, spec.weight), limit,
+                                cfg.rate_limit_window_ms, t_in // 1_000_000)
     if not ok:
         session.em.counters.rate_limited += 1
         session.reply_error(rid, spec.name, "429000", ERRORS["429000"], t_in, (0, limit, reset))
         return False
-    return limit - used, limit, reset
+    return remaining, limit, reset
 
 
-__all__ = ["admit"]
+__all__ = ["admit", "draw"]

@@ -34,12 +34,16 @@ if TYPE_CHECKING:
 OrderData = Callable[[SpotOrder], str]
 #: A cancel reply's ``data`` as JSON text, from the cancel's args and the order.
 CancelData = Callable[[dict[str, Any], SpotOrder], str]
+#: Ops whose order-change pushes go out before their reply (spot doc §4.6).
+_PUSH_FIRST = frozenset({OP_SPOT_SYNC_ORDER, OP_SPOT_SYNC_CANCEL})
 
 
 def answer(session: Session, rid: str, op_name: str, res: Any, data: str | None,
            t_in: int, rl: RateLimit | None, is_order: bool) -> None:
     """A (``data``) or B (``res``, a refusal), counted as an order or a cancel."""
     counters = session.em.counters
+    if op_name in _PUSH_FIRST:
+        session.em.push.flush()
     if data is None:
         if is_order:
             counters.orders_rejected += 1

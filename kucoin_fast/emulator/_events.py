@@ -1,0 +1,169 @@
+"""Order-change events of the emulator's engines, in KuCoin's push shape (spot doc §4.4-§4.6).
+
+The engines call :func:`publish` when an order opens, matches, fills or is cancelled,
+but only for an account whose book has a sink (``book.events``: set by the push
+service while one of the account's push sessions is subscribed; None otherwise, and
+then an event costs one attribute test). A sink is ``sink(family, data)``: ``family``
+is ``"futures"`` or ``"spot"`` (margin orders go to the spot topics, open question 8)
+and ``data`` the message's ``data`` object, keys in the order real frames use.
+
+What is emitted, per order (§4.6): spot ``received`` (V2 subscribers only), then
+``open`` when it rests, or one ``match`` per fill; then ``filled`` or ``canceled``.
+Futures: the same minus ``received``. Fills are whole (the engines never fill part of
+an order), so there is one ``match`` per order; a taker's match has status ``match``,
+a maker's (a resting order that the spot price went through) status ``open``.
+``orderTime`` is ms on spot and ns on futures, ``ts`` ns (open question 9).
+
+:class:`FuturesView` is what the REST lookups and the events read of a futures order,
+whichever path placed it: the Python path keeps an ``OrderInfo``, the compiled fast path
+a ``Plan`` (see :func:`futures_view`).
+"""
+from __future__ import annotations
+
+import time
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
+
+if TYPE_CHECKING:
+    from ._spot import SpotOrder
+
+FUTURES: Final = "futures"
+SPOT: Final = "spot"
+_time_ns: Final = time.time_ns
+
+
+def amount_text(value: Decimal) -> str:
+    """The wire text of an amount: its digits without exponent or trailing zeros."""
+    return format(value.normalize(), "f") if value else "0"
+
+
+class FuturesView(NamedTuple):
+    """A futures order as the lookups and the events describe it (sizes in lots)."""
+
+    order_id: str
+    client_oid: str
+    symbol: str
+    side: str
+    type: str
+    price: Decimal | None
+    lots: int
+    filled: int
+    active: bool
+    created_ms: int
+    margin_mode: str
+    position_side: str
+    cancelled: bool
+
+
+def _lots(args: dict[str, Any], spec: Any) -> int:
+    if spec is not None and spec.delta is not None:
+        return abs(int(spec.delta))
+    size = args.get("size")
+    return int(size) if isinstance(size, int) else 0
+
+
+def futures_view(order_id: str, client_oid: str, symbol: str, detail: Any, status: str,
+                 created_ms: int) -> FuturesView:
+    """The view of an order: ``detail`` is an ``OrderInfo`` (Python path), a ``Plan``
+    (fast path) or None; ``status`` ``open``, ``filled`` or ``cancelled``."""
+    args: dict[str, Any] = getattr(detail, "args", None) or {}
+    if hasattr(detail, "is_market"):  # a fast-path Plan
+        side = "buy" if detail.is_buy else "sell"
+        type_ = "market" if detail.is_market else "limit"
+        price, lots = detail.price, _lots(args, detail.fill)
+    else:
+        side, type_ = args.get("side", ""), args.get("type", "limit")
+        price = getattr(detail, "price", None)
+        lots = getattr(detail, "lots", 0) or _lots(args, None)
+    return FuturesView(order_id, client_oid, symbol, side, type_, price, lots,
+                       lots if status == "filled" else 0, status == "open", created_ms,
+                       args.get("marginMode", "ISOLATED"), args.get("positionSide", "BOTH"),
+                       status == "cancelled")
+
+
+def _price_text(price: Decimal | None) -> str:
+    return "0" if price is None else amount_text(price)
+
+
+def futures_data(v: FuturesView, kind: str, status: str,
+                 match: tuple[Decimal, str] | None = None) -> dict[str, Any]:
+    """The ``data`` of a futures order change (the key order of ROQ-F's real frames)."""
+    remain = 0 if status == "done" or kind == "match" else v.lots - v.filled
+    data: dict[str, Any] = {"symbol": v.symbol, "orderType": v.type, "side": v.side,
+                            "canceledSize": str(v.lots - v.filled if kind == "canceled" else 0),
+                            "orderId": v.order_id, "positionSide": v.position_side}
+    if match is not None:
+        data["liquidity"] = "taker"
+    data["marginMode"] = v.margin_mode
+    data["type"] = kind
+    if match is not None:
+        data["feeType"] = "takerFee"
+    data.update(orderTime=v.created_ms * 1_000_000, size=str(v.lots),
+                filledSize=str(v.filled), price=_price_text(v.price))
+    if match is not None:
+        data.update(matchPrice=amount_text(match[0]), matchSize=str(v.lots))
+    data["remainSize"] = str(remain)
+    if match is not None:
+        data["tradeId"] = match[1]
+    data.update(clientOid=v.client_oid, tradeType="trade", status=status, ts=_time_ns())
+    return data
+
+
+def publish_futures(book: Any, v: FuturesView, mark: Decimal | None, trade_id: str) -> None:
+    """The events of a futures order that just opened (``v.active``), filled (``mark``:
+    the fill price) or was cancelled."""
+    sink = book.events
+    if v.active:
+        sink(FUTURES, futures_data(v, "open", "open"))
+    elif v.cancelled:
+        sink(FUTURES, futures_data(v, "canceled", "done"))
+    else:
+        assert mark is not None
+        sink(FUTURES, futures_data(v, "match", "match", (mark, trade_id)))
+        sink(FUTURES, futures_data(v, "filled", "done"))
+
+
+def spot_data(o: SpotOrder, kind: str, status: str,
+              match: tuple[Decimal, Decimal, str, bool] | None = None) -> dict[str, Any]:
+    """The ``data`` of a spot (or margin) order change; keys sorted, as SPEC-WSP prints
+    them. ``match``: (price, size, tradeId, is_taker)."""
+    data: dict[str, Any] = {"clientOid": o.client_oid or "", "orderId": o.order_id,
+                            "orderTime": o.order_time, "orderType": o.type,
+                            "originSize": amount_text(o.size or Decimal(0)), "side": o.side,
+                            "status": status, "symbol": o.symbol, "ts": _time_ns(),
+                            "type": kind}
+    if o.funds is not None:
+        data["originFunds"] = amount_text(o.funds)
+    if o.price is not None:
+        data["price"] = amount_text(o.price)
+    if kind != "received":
+        filled = o.deal_size if kind != "match" or match is None else match[1]
+        data.update(canceledSize=amount_text(o.canceled_size), filledSize=amount_text(filled),
+                    remainSize="0" if status == "done" else amount_text(
+                        (o.size or filled) - filled),
+                    size=amount_text(o.size or o.deal_size))
+    if match is not None:
+        taker = match[3]
+        data.update(feeType="takerFee" if taker else "makerFee",
+                    liquidity="taker" if taker else "maker", matchPrice=amount_text(match[0]),
+                    matchSize=amount_text(match[1]), tradeId=match[2])
+    return dict(sorted(data.items()))
+
+
+def publish_spot(book: Any, order: SpotOrder, kind: str, match: Any = None) -> None:
+    """One spot event: ``received``, ``open``, ``match`` (then ``filled``) or
+    ``canceled``, from the order's current state."""
+    sink = book.events
+    if kind == "received":
+        sink(SPOT, spot_data(order, "received", "new"))
+    elif kind == "open":
+        sink(SPOT, spot_data(order, "open", "open"))
+    elif kind == "canceled":
+        sink(SPOT, spot_data(order, "canceled", "done"))
+    else:
+        sink(SPOT, spot_data(order, "match", "match" if match[3] else "open", match))
+        sink(SPOT, spot_data(order, "filled", "done"))
+
+
+__all__ = ["FUTURES", "SPOT", "FuturesView", "amount_text", "futures_data", "futures_view",
+           "publish_futures", "publish_spot", "spot_data"]
