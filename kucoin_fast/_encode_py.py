@@ -146,8 +146,9 @@ def _write_generic_args(out: bytearray, args: Any, op: str) -> None:
         ) from exc
 
 
-def encode_request(buf: FrameBuffer, request_id: int, op: str, args: Any) -> int:
-    """Validate with ``_rules`` and write the request frame; returns the payload size."""
+def _validated_head(buf: FrameBuffer, request_id: int, op: str, args: Any) -> bytearray:
+    """Check ``args`` with ``_rules`` (raising before anything is written), then start the
+    frame: ``{"id":"N","op":"OP"``; returns the buffer to go on writing into."""
     violation = _rules.validate_request(op, args, strict_keys=True)
     if violation is not None:
         raise InvalidParamsError(violation, op)
@@ -155,6 +156,12 @@ def encode_request(buf: FrameBuffer, request_id: int, op: str, args: Any) -> int
     out = buf.data
     out += b'{"id":"%d","op":' % request_id
     out += _json_str(op)
+    return out
+
+
+def encode_request(buf: FrameBuffer, request_id: int, op: str, args: Any) -> int:
+    """Validate with ``_rules`` and write the request frame; returns the payload size."""
+    out = _validated_head(buf, request_id, op, args)
     out += b',"args":'
     _write_generic_args(out, args, op)
     out += b"}"
@@ -224,14 +231,7 @@ def encode_prepared_order(
 ) -> int:
     """Write the template's order frame; returns the payload size."""
     op = template.op
-    violation = _rules.validate_request(op, template.as_order(price, size, client_oid),
-                                        strict_keys=True)
-    if violation is not None:
-        raise InvalidParamsError(violation, op)
-    buf.reset()
-    out = buf.data
-    out += b'{"id":"%d","op":' % request_id
-    out += _json_str(op)
+    out = _validated_head(buf, request_id, op, template.as_order(price, size, client_oid))
     out += b',"args":{"clientOid":'
     _write_generic_args(out, client_oid, op)
     if price is not None:
