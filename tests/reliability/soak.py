@@ -222,9 +222,6 @@ async def soak(requests: int, *, url: str | None = None, window: int = 256,
             wake = loop.create_future()
             await wake
             wake = None
-            if result.baseline is None and done_count >= warm and done_count == sent:
-                gc.collect()
-                result.baseline = sample()
             if done_count >= next_sample:
                 next_sample += interval
                 s = sample()
@@ -237,6 +234,8 @@ async def soak(requests: int, *, url: str | None = None, window: int = 256,
                     wake = loop.create_future()
                     await wake
                     wake = None
+                gc.collect()
+                result.baseline = sample()
         await asyncio.sleep(0)
         gc.collect()
         result.final = sample()
