@@ -94,7 +94,6 @@ _E_TIMED_OUT = 3
 #: Timed-out and cancelled requests remembered to resolve their late replies.
 _FORGOTTEN_MAX = 65536
 _SUCCESS = _rules.SUCCESS_CODE
-_OP_ORDER = _rules.OP_ORDER
 _TEXT = WSMsgType.TEXT
 _CLOSE = WSMsgType.CLOSE
 _PING = WSMsgType.PING

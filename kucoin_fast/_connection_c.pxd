@@ -17,7 +17,7 @@ cdef long long _NO_TIME
 cdef int _AWAIT_CONNECT, _AWAIT_CHALLENGE, _AWAIT_WELCOME, _READY, _CLOSED
 cdef int _E_PENDING, _E_DONE, _E_CANCELLED, _E_TIMED_OUT
 cdef Py_ssize_t _FORGOTTEN_MAX
-cdef object _SUCCESS, _OP_ORDER
+cdef object _SUCCESS
 cdef int _TEXT, _CLOSE, _PING, _PONG
 cdef object _oids_of_ref, _client_oids_of, _order_ids_of
 
