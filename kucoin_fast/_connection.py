@@ -17,9 +17,12 @@ beyond the protocol: the client decides when to connect and what to do after a l
 
 Request path: ``call()`` checks the connection, encodes into the connection's buffer
 (the encoder validates and records the request's clientOids *as sent*), hands the
-frame to the writer (written at once, or coalesced with the frames that follow it in
-the same loop iteration) and registers a waiter. ``on_ws_frame`` scans the reply in
-place, pops the waiter by id and resolves it right there: no queue, no reader task.
+frame to the writer (written at once, or coalesced with the other frames sent while
+one read is dispatched) and registers a waiter. ``on_ws_frame`` scans the reply in
+place, pops the waiter by id and resolves it right there: no queue, no reader task. On
+the way an awaiting caller resumes right there too: its next request joins the write
+that leaves after the read's last frame, with no ``call_soon`` and no second loop pass
+in between.
 
 What a trader can rely on:
 
@@ -101,6 +104,7 @@ _PONG = WSMsgType.PONG
 _oids_of_ref = _rules.oids_of_ref
 _client_oids_of = _rules.client_oids_of
 _order_ids_of = _rules.order_ids_of
+_current_task = asyncio.current_task
 
 
 def _loop_fast_paths(loop: Any) -> tuple[Callable[[], float], Callable[[], Any]]:
@@ -178,11 +182,13 @@ class _Pending:
     """One request waiting for its reply (allocated per request; freelisted when compiled).
 
     ``ref`` is what the encoder recorded of the request's clientOids when the frame
-    was written; ``seq`` the writer's frame number (written iff <= writer.written)."""
+    was written; ``seq`` the writer's frame number (written iff <= writer.written);
+    ``awaited``: the future is awaited by :meth:`Connection.call`'s task alone."""
 
     def __init__(self) -> None:
         self.waiter: Any = None
         self.is_callback = False
+        self.awaited = False
         self.op = ""
         self.ref: Any = None
         self.deadline = 0.0
@@ -205,6 +211,15 @@ class _Requests:
                  on_outcome: Callable[[Any], None] | None) -> None:
         self._loop = loop
         self._time, self._create_future = _loop_fast_paths(loop)
+        # Awaited replies wake their caller from the frame callback (complete()): that
+        # takes the callback list of the C Future, which the loop must hand out. On the
+        # stock loop (call_soon is Python: a Handle, then a loop pass) every reply does;
+        # on uvloop, whose C call_soon costs about what the eager wake-up does, only a
+        # read's last reply (a sequential caller's), to save it the next loop pass.
+        probe = self._create_future()
+        self._eager = type(probe) is asyncio.Future and hasattr(probe, "_callbacks")
+        probe.cancel()
+        self.wake_every = type(loop).call_soon is asyncio.BaseEventLoop.call_soon
         self.ws_key = ws_key
         self.timeout = timeout
         self._clock = clock
@@ -216,15 +231,19 @@ class _Requests:
         self.late = self.duplicate = self.unknown = 0
 
     def register(self, request_id: int, op: str, ref: Any, seq: int,
-                 callback: Any) -> _Pending:
-        """A waiter (a future, or ``callback``) for the request just handed on."""
+                 callback: Any, awaited: bool) -> _Pending:
+        """A waiter for the request just handed on: ``callback``, or a future
+        (``awaited``: awaited by :meth:`Connection.call`'s task alone, see
+        :meth:`complete`)."""
         entry = _Pending.__new__(_Pending)
         if callback is None:
             entry.waiter = self._create_future()
             entry.is_callback = False
+            entry.awaited = awaited and self._eager
         else:
             entry.waiter = callback
             entry.is_callback = True
+            entry.awaited = False
         entry.op = op
         entry.ref = ref
         entry.deadline = self._time() + self.timeout
@@ -236,8 +255,13 @@ class _Requests:
             self._deadline_handle = self._loop.call_at(entry.deadline, self._on_deadline)
         return entry
 
-    def complete(self, entry: _Pending, result: Any, failed: bool) -> None:
-        """Hand ``result`` (a reply, or an error when ``failed``) to the entry's waiter."""
+    def complete(self, entry: _Pending, result: Any, failed: bool, dispatch: bool) -> None:
+        """Hand ``result`` (a reply, or an error when ``failed``) to the entry's waiter.
+
+        ``dispatch``: called from the frame callback. There, for a future only
+        :meth:`Connection.call`'s task awaits, the task's wake-up (the future's one
+        callback) runs right away instead of through ``call_soon`` and the next loop
+        pass: its next request then joins the write that leaves after this read."""
         waiter = entry.waiter
         entry.state = _E_DONE
         if entry.is_callback:
@@ -247,10 +271,19 @@ class _Requests:
                 self._loop.call_exception_handler({
                     "message": "kucoin_fast: completion callback raised", "exception": exc})
         elif not waiter.done():
+            wake: Any = None
+            context: Any = None
+            if dispatch and entry.awaited and _current_task(self._loop) is None:
+                callbacks = waiter._callbacks
+                if callbacks is not None and len(callbacks) == 1:
+                    wake, context = callbacks[0]
+                    waiter.remove_done_callback(wake)
             if failed:
                 waiter.set_exception(result)
             else:
                 waiter.set_result(result)
+            if wake is not None:
+                context.run(wake, waiter)
         else:
             # The awaiting task was cancelled and its future with it, before the
             # cancellation reached the caller's except clause: this reply resolves it.
@@ -340,7 +373,7 @@ class _Requests:
                 f"no reply to {entry.op} id={entry.request_id} within "
                 f"{self.timeout:g}s: outcome unknown",
                 request_id=str(entry.request_id), op=entry.op, ws_key=self.ws_key,
-                sent=True, outcome_unknown=True, client_oids=entry_oids), True)
+                sent=True, outcome_unknown=True, client_oids=entry_oids), True, False)
             self._forget(entry, _E_TIMED_OUT)
         if expired:
             self._unknown(KIND_TIMEOUT, f"no reply within {self.timeout:g}s", tuple(oids),
@@ -379,7 +412,7 @@ class _Requests:
                     f"{reason}: {entry.op} id={entry.request_id} was never written",
                     request_id=str(entry.request_id), op=entry.op, ws_key=self.ws_key,
                     sent=False, outcome_unknown=False, client_oids=oids)
-            self.complete(entry, error, True)
+            self.complete(entry, error, True, False)
             entry.waiter = None
         if n_sent:
             self._unknown(KIND_CLOSED if by_client else KIND_LOST, reason, tuple(lost), n_sent,
@@ -491,7 +524,7 @@ class Connection(WSListener):
         ``RequestTimeoutError`` or ``ConnectionLostError``. Raises ``InvalidParamsError``,
         ``ConnectionLostError(sent=False)`` or ``BackpressureError`` when nothing was sent.
         """
-        return self._send(op, args, None).waiter
+        return self._send(op, args, None, False).waiter
 
     async def call(self, op: str, args: Any) -> Any:
         """Coroutine: send one request and return its :class:`WSAPIResponse`.
@@ -504,7 +537,7 @@ class Connection(WSListener):
         """
         if self.write_paused:
             await self.wait_writable(self._request_timeout)  # still full: _send raises
-        entry = self._send(op, args, None)
+        entry = self._send(op, args, None, True)
         try:
             return await entry.waiter
         except CancelledError:
@@ -514,7 +547,7 @@ class Connection(WSListener):
     def request_with_callback(self, op: str, args: Any, callback: Any) -> int:
         """Like :meth:`request`, but ``callback(result)`` is called with the
         :class:`WSAPIResponse` or the error (no future). Returns the request id."""
-        return self._send(op, args, callback).request_id
+        return self._send(op, args, callback, False).request_id
 
     def send_prepared(self, template: Any, price: Any, size: Any, client_oid: Any,
                       callback: Any) -> int:
@@ -525,7 +558,7 @@ class Connection(WSListener):
         self._buf.prepared(request_id, template, price, size, client_oid)
         self._next_id = request_id + 1
         self._writer.send(self._buf)
-        return self._register(request_id, template.op, callback).request_id
+        return self._register(request_id, template.op, callback, False).request_id
 
     async def wait_writable(self, timeout: float) -> bool:
         """Wait until the socket's write buffer drained (or the connection ended).
@@ -544,13 +577,13 @@ class Connection(WSListener):
                 self._writable_waiters.remove(waiter)
         return True
 
-    def _send(self, op: str, args: Any, callback: Any) -> _Pending:
+    def _send(self, op: str, args: Any, callback: Any, awaited: bool) -> _Pending:
         self._check_sendable(op, args)
         request_id = self._next_id
         self._buf.request(request_id, op, args)  # validation error: nothing sent
         self._next_id = request_id + 1
         self._writer.send(self._buf)
-        return self._register(request_id, op, callback)
+        return self._register(request_id, op, callback, awaited)
 
     def _check_sendable(self, op: str, args: Any) -> None:
         transport = self.transport
@@ -564,10 +597,10 @@ class Connection(WSListener):
         if self.write_paused:
             raise self._backpressure(op, args)
 
-    def _register(self, request_id: int, op: str, callback: Any) -> _Pending:
+    def _register(self, request_id: int, op: str, callback: Any, awaited: bool) -> _Pending:
         self.last_request_id = request_id
         return self._requests.register(request_id, op, self._buf.ref, self._writer.queued,
-                                       callback)
+                                       callback, awaited)
 
     def _backpressure(self, op: str, args: Any) -> BackpressureError:
         return BackpressureError(
@@ -651,25 +684,33 @@ class Connection(WSListener):
             self._on_lost(self, self._lost_reason)
 
     def on_ws_frame(self, transport: Any, frame: Any) -> None:
-        msg_type = frame.msg_type
-        if msg_type == _TEXT and frame.fin:
-            if self._state == _READY:
-                self._on_reply_frame(frame)
-            elif self._state == _AWAIT_CHALLENGE or self._state == _AWAIT_WELCOME:
-                self._on_handshake_frame(frame)
-            else:
-                self._drop_frame("frame after close")
-        elif msg_type == _CLOSE:
-            # The server is closing: frames still coalesced will never be read, so they
-            # are dropped and their requests fail with sent=False.
-            if self._writer is not None:
-                self._writer.discard()
-            transport.send_close(frame.get_close_code(), frame.get_close_message())
-            transport.disconnect()
-        elif msg_type == _PING or msg_type == _PONG:
-            pass  # picows answers protocol pings itself
-        else:
-            self._drop_frame("binary or fragmented frame")
+        # The writer coalesces what is sent while this read's frames are dispatched
+        # (woken callers, callbacks) into one write after its last frame.
+        writer = self._writer
+        writer.begin_frame(frame.last_in_buffer)
+        try:
+            msg_type = frame.msg_type
+            if msg_type == _TEXT and frame.fin:
+                if self._state == _READY:
+                    self._on_reply_frame(frame)
+                elif self._state == _AWAIT_CHALLENGE or self._state == _AWAIT_WELCOME:
+                    self._on_handshake_frame(frame)
+                else:
+                    self._drop_frame("frame after close")
+            elif msg_type == _CLOSE:
+                # The server is closing: frames still coalesced will never be read, so
+                # they are dropped and their requests fail with sent=False.
+                writer.discard()
+                transport.send_close(frame.get_close_code(), frame.get_close_message())
+                transport.disconnect()
+            elif msg_type == _PING:
+                # Answered here, not by picows (enable_auto_pong=False), so that every
+                # frame of a read, its last included, passes begin/end_frame.
+                transport.send_pong(frame.get_payload_as_bytes())
+            elif msg_type != _PONG:
+                self._drop_frame("binary or fragmented frame")
+        finally:
+            writer.end_frame()
 
     def _drop_frame(self, why: str) -> None:
         self.malformed_frames += 1
@@ -701,10 +742,12 @@ class Connection(WSListener):
         del pending[request_id]
         self.replies += 1
         response = self._response(entry.op)
+        requests = self._requests
+        now = requests.wake_every or frame.last_in_buffer
         if scan.code_ok:
-            self._requests.complete(entry, response, False)
+            requests.complete(entry, response, False, now)
         else:
-            self._requests.complete(entry, self._api_error(entry, response), True)
+            requests.complete(entry, self._api_error(entry, response), True, now)
 
     def _response(self, op: str) -> WSAPIResponse:
         scan = self._scan

@@ -20,6 +20,7 @@ cdef Py_ssize_t _FORGOTTEN_MAX
 cdef object _SUCCESS
 cdef int _TEXT, _CLOSE, _PING, _PONG
 cdef object _oids_of_ref, _client_oids_of, _order_ids_of
+cdef object _current_task
 
 
 @cython.freelist(256)
@@ -39,6 +40,7 @@ cdef class WSAPIResponse:
 cdef class _Pending:
     cdef public object waiter
     cdef public bint is_callback
+    cdef public bint awaited
     cdef public object op
     cdef public object ref
     cdef public double deadline
@@ -54,6 +56,8 @@ cdef class _Requests:
     cdef object _loop
     cdef object _time
     cdef object _create_future
+    cdef bint _eager
+    cdef bint wake_every
     cdef str ws_key
     cdef double timeout
     cdef object _clock
@@ -68,8 +72,8 @@ cdef class _Requests:
 
     @cython.locals(entry=_Pending)
     cdef _Pending register(self, long long request_id, object op, object ref, long long seq,
-                           object callback)
-    cdef void complete(self, _Pending entry, object result, bint failed) except *
+                           object callback, bint awaited)
+    cdef void complete(self, _Pending entry, object result, bint failed, bint dispatch) except *
     cdef void caller_cancelled(self, _Pending entry) except *
 
     @cython.locals(entry=_Pending)
@@ -136,9 +140,10 @@ cdef class Connection(WSListener):
     cdef readonly bint write_paused
 
     @cython.locals(request_id=cython.longlong)
-    cdef _Pending _send(self, object op, object args, object callback)
+    cdef _Pending _send(self, object op, object args, object callback, bint awaited)
     cdef void _check_sendable(self, object op, object args) except *
-    cdef _Pending _register(self, long long request_id, object op, object callback)
+    cdef _Pending _register(self, long long request_id, object op, object callback,
+                            bint awaited)
     cdef object _backpressure(self, object op, object args)
     cdef void _send_ping_frame(self, long long number) except *
     cdef void _end(self, str reason, bint by_client, object handshake_exc) except *
@@ -146,7 +151,7 @@ cdef class Connection(WSListener):
     cdef void _drop_frame(self, str why) except *
 
     @cython.locals(scan=ReplyScan, kind=cython.int, request_id=cython.longlong,
-                   entry=_Pending, pending=dict)
+                   entry=_Pending, pending=dict, requests=_Requests, now=cython.bint)
     cdef void _on_reply_frame(self, WSFrame frame) except *
 
     @cython.locals(scan=ReplyScan, response=WSAPIResponse)
@@ -163,7 +168,7 @@ cdef class Connection(WSListener):
 
     cpdef on_ws_connected(self, WSTransport transport)
 
-    @cython.locals(msg_type=cython.int)
+    @cython.locals(msg_type=cython.int, writer=Writer)
     cpdef on_ws_frame(self, WSTransport transport, WSFrame frame)
     cpdef on_ws_disconnected(self, WSTransport transport)
     cpdef pause_writing(self)

@@ -276,7 +276,8 @@ class Connector:
                 websocket_handshake_timeout=opts.connect_timeout,
                 logger_name=self._redactor,
                 max_redirects=0,  # never send the signed URL anywhere else
-                max_frame_size=opts.max_frame_size, enable_auto_ping=False)
+                max_frame_size=opts.max_frame_size, enable_auto_ping=False,
+                enable_auto_pong=False)  # the connection answers pings (on_ws_frame)
             await conn.handshake_done
         except asyncio.CancelledError:
             _abandon(conn, "connect cancelled")

@@ -1124,11 +1124,18 @@ cdef class Writer:
 
     ``mode`` (from the client's ``coalesce_writes``): ``False`` writes every frame at
     once; ``True`` joins every frame of a loop iteration into one write at its end;
-    ``"auto"`` (the default) writes a frame at once when nothing else left in this
-    loop iteration, and coalesces the frames that follow it in the same iteration
-    (one write when the iteration ends, or earlier past 64 KiB). A sequential caller
-    thus pays no delay, and a hundred workers woken by one read cost two writes, not
-    a hundred.
+    ``"auto"`` (the default) coalesces per read: frames sent while the connection
+    dispatches the frames of one read (callbacks, callers woken by a reply) leave in
+    one write when the read's last frame is done, or earlier past 64 KiB. Outside a
+    dispatch, a frame leaves at once when none left since the last read, and the
+    frames that follow it join one write at the end of the loop iteration. A
+    sequential caller thus pays no delay and no extra loop pass, and a hundred
+    workers woken by one read cost one or two writes, not a hundred.
+
+    The connection brackets each received frame with :meth:`begin_frame` and
+    :meth:`end_frame` (picows marks a read's last frame ``last_in_buffer``). Should a
+    read's last frame never reach it, the iteration-end flush (scheduled whenever a
+    frame is held back before the last one) writes the frames anyway.
 
     ``queued`` counts frames handed to :meth:`send`, ``written`` those handed to the
     socket: a request whose frame number is above ``written`` was never written (it
@@ -1207,29 +1214,43 @@ cdef class Writer:
         if self._ws.is_close_frame_sent or self._ws.is_disconnected:
             return 0
         if self.mode == _IMMEDIATE or (self.mode == _AUTO and not self._busy
-                                       and self._cork.pos == 0):
+                                       and not self._dispatching and self._cork.pos == 0):
             if not self._write_now(<const char*>out, header + size):
                 return 0
             self.written = self.queued
-            if self.mode == _AUTO:
-                self._busy = True
-                if not self._tick_scheduled:
-                    self._tick_scheduled = True
-                    self._loop.call_soon(self._tick)
+            self._busy = True
             return 1
         cork = self._cork
         cork.put(<const char*>out, header + size)
         if cork.pos >= _CORK_LIMIT:
             self.flush()
-        elif not self._tick_scheduled:
+        elif not self._tick_scheduled and not (self._dispatching and self._last):
             self._tick_scheduled = True
             self._loop.call_soon(self._tick)
         return 0
 
+    cpdef void begin_frame(self, bint last) except *:
+        """A received frame is being dispatched (``last``: the read's last frame)."""
+        if self.mode != _AUTO:
+            return
+        if not self._dispatching:
+            self._dispatching = True
+            self._busy = False
+        self._last = last
+
+    cpdef void end_frame(self) except *:
+        """That frame is done: after the read's last one, write what it held back."""
+        if self._last:
+            self._dispatching = False
+            if self._cork.pos:
+                self.flush()
+                self._busy = True  # frames the read's replies send later join one write
+
     def _tick(self):
-        """End of the loop iteration in which frames were written: flush the rest."""
+        """End of the loop iteration in which frames were held back: flush them."""
         self._tick_scheduled = False
         self._busy = False
+        self._dispatching = False  # a read whose last frame never reached end_frame
         if self._cork.pos:
             self.flush()
 

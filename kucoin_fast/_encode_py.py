@@ -284,6 +284,8 @@ class Writer:
         self._cork_size = 0
         self._tick_scheduled = False
         self._busy = False
+        self._dispatching = False
+        self._last = False
         self.queued = 0
         self.written = 0
         self.writes = 0
@@ -306,29 +308,42 @@ class Writer:
         self.queued += 1
         if self._ws.is_close_frame_sent or self._ws.is_disconnected:
             return 0
-        if self.mode == 0 or (self.mode == 2 and not self._busy and not self._cork):
+        held_back = self.mode == 1 or self._busy or self._dispatching or self._cork
+        if self.mode == 0 or not held_back:
             self._write_now(frame)
             self.written = self.queued
-            if self.mode == 2:
-                self._busy = True
-                self._schedule_tick()
+            self._busy = True
             return 1
         self._cork.append(frame)
         self._cork_size += len(frame)
         if self._cork_size >= _CORK_LIMIT:
             self.flush()
-        else:
-            self._schedule_tick()
-        return 0
-
-    def _schedule_tick(self) -> None:
-        if not self._tick_scheduled:
+        elif not (self._dispatching and self._last) and not self._tick_scheduled:
             self._tick_scheduled = True
             self._loop.call_soon(self._tick)
+        return 0
+
+    def begin_frame(self, last: bool) -> None:
+        """A received frame is being dispatched (``last``: the read's last frame)."""
+        if self.mode != 2:
+            return
+        if not self._dispatching:
+            self._dispatching = True
+            self._busy = False
+        self._last = last
+
+    def end_frame(self) -> None:
+        """That frame is done: after the read's last one, write what it held back."""
+        if self._last:
+            self._dispatching = False
+            if self._cork:
+                self.flush()
+                self._busy = True  # frames the read's replies send later join one write
 
     def _tick(self) -> None:
         self._tick_scheduled = False
         self._busy = False
+        self._dispatching = False  # a read whose last frame never reached end_frame
         if self._cork:
             self.flush()
 

@@ -403,10 +403,11 @@ class WebsocketAPIClient(_SpotMarginAPI, _OrderLoopAPI):
 
     Options: ``request_timeout``/``connect_timeout`` (seconds); ``ping_interval``/
     ``ping_timeout`` override the welcome's values; ``coalesce_writes``: ``"auto"``
-    (default: a frame leaves at once when nothing else left in this loop iteration;
-    frames that follow it in the same iteration leave together in one write at its
-    end), ``False`` (one write per frame) or ``True`` (every frame waits for the end
-    of the iteration); ``busy_poll`` (opt-in: poll the socket instead of sleeping
+    (default: frames sent while one read's replies are dispatched leave in one write
+    after its last reply; otherwise a frame leaves at once when none left since the
+    last read, and the frames that follow it join one write at the end of the loop
+    iteration), ``False`` (one write per frame) or ``True`` (every frame waits for the
+    end of the iteration); ``busy_poll`` (opt-in: poll the socket instead of sleeping
     while a reply is outstanding, at most ``busy_poll`` seconds, ``True`` = 0.5 ms;
     see :mod:`kucoin_fast._busypoll`); ``clock`` (seconds since the epoch: the URL
     timestamp and the records' ``at``).

@@ -64,6 +64,10 @@ class RecordingTransport:
     def write(self, data: Any) -> None:
         self.data += bytes(data)
 
+    def writelines(self, data: Any) -> None:
+        for chunk in data:
+            self.data += bytes(chunk)
+
     def get_write_buffer_size(self) -> int:
         return 0
 
@@ -380,4 +384,125 @@ def test_keepalive_pings_and_dead_peer(impl: Any, arun: Any) -> None:
             await fut  # no more pongs: the connection is declared dead
         assert "pong" in str(info.value) and info.value.outcome_unknown
         assert h.conn.state == "closed" and h.raw.closed
+    arun(main())
+
+
+# ------------------------------------------------------- awaited replies wake-up
+# An awaited reply wakes its caller inside the frame callback (no call_soon, no second
+# loop pass). Frames are fed from a loop callback (no task running), as picows delivers
+# them; fed from inside a task the wake-up is scheduled, as asyncio does.
+def _deliver_from_callback(h: Harness, *payloads: str, log: list[Any]) -> asyncio.Future[None]:
+    loop = asyncio.get_running_loop()
+    done = loop.create_future()
+
+    def deliver() -> None:
+        for payload in payloads:
+            h.feed(payload)
+            log.append("frame callback returned")
+        done.set_result(None)
+    loop.call_soon(deliver)
+    return done
+
+
+def test_awaited_reply_wakes_caller_in_the_frame_callback(impl: Any, arun: Any) -> None:
+    async def main() -> list[Any]:
+        h = Harness(impl)
+        h.handshake()
+        log: list[Any] = []
+
+        async def caller(oid: str) -> None:
+            try:
+                response = await h.conn.call("futures.order", dict(ORDER, clientOid=oid))
+                log.append((oid, response.code, response.id))
+            except InsufficientMarginError as exc:
+                log.append((oid, exc.code, exc.request_id))
+
+        tasks = [asyncio.ensure_future(caller(oid)) for oid in ("a", "b")]
+        await asyncio.sleep(0)
+        assert h.conn.pending_count == 2
+        await _deliver_from_callback(h, reply_for(ORDER_OK, 1), reply_for(ORDER_ERR, 2),
+                                     log=log)
+        await asyncio.gather(*tasks)
+        assert h.conn.pending_count == 0
+        h.conn.close()
+        return log
+
+    log = arun(main())
+    assert log == [("a", "200000", "1"), "frame callback returned",
+                   ("b", "330008", "2"), "frame callback returned"]
+
+
+def test_woken_caller_may_send_and_close_from_the_frame_callback(impl: Any,
+                                                                 arun: Any) -> None:
+    """The resumed caller runs inside the dispatch: sending its next order
+    and closing the connection from there must leave the dispatcher consistent."""
+    async def main() -> None:
+        h = Harness(impl)
+        h.handshake()
+        log: list[Any] = []
+        second: list[Any] = []
+
+        async def caller() -> None:
+            first = await h.conn.call("futures.order", ORDER)
+            log.append(first.id)
+            second.append(asyncio.ensure_future(
+                h.conn.call("futures.order", dict(ORDER, clientOid="mm-2"))))
+            await asyncio.sleep(0)
+            h.conn.close()
+
+        task = asyncio.ensure_future(caller())
+        await asyncio.sleep(0)
+        await _deliver_from_callback(h, reply_for(ORDER_OK, 1), log=log)
+        await task
+        assert "1" in log
+        sent = [json.loads(p) for p in h.raw.frames()[1:] if p.startswith(b"{")]  # no close
+        assert [m["args"]["clientOid"] for m in sent] == ["mm-1", "mm-2"]
+        with pytest.raises(ClientClosedError) as exc:
+            await second[0]
+        assert exc.value.sent and exc.value.outcome_unknown
+        assert exc.value.client_oids == ("mm-2",)
+        # A reply after the close is dropped, counted, and does not raise.
+        h.feed(reply_for(ORDER_OK, 2))
+        assert h.conn.pending_count == 0
+    arun(main())
+
+
+def test_awaited_request_under_wait_for_and_cancel(impl: Any, arun: Any) -> None:
+    """An awaited request under wait_for: the timeout cancels it (the request becomes
+    an unknown outcome, its late reply a resolved one); a reply fed from inside a task
+    wakes its caller through call_soon, as asyncio does."""
+    async def main() -> None:
+        outcomes: list[Any] = []
+        h = Harness(impl, on_outcome=outcomes.append)
+        h.handshake()
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(h.conn.call("futures.order", ORDER), 0.01)
+        assert [o.kind for o in outcomes] == ["cancelled"]
+        h.feed(reply_for(ORDER_OK, 1))
+        assert [o.kind for o in outcomes] == ["cancelled", "cancelled"]
+        assert outcomes[1].code == "200000"
+        call = asyncio.ensure_future(h.conn.call("futures.order", dict(ORDER, clientOid="x")))
+        await asyncio.sleep(0)
+        h.feed(reply_for(ORDER_OK, 2))  # from inside this task: scheduled, not eager
+        assert (await asyncio.wait_for(call, 1.0)).id == "2"
+        h.conn.close()
+    arun(main())
+
+
+def test_auto_writes_leave_even_if_a_reads_last_frame_never_arrives(impl: Any,
+                                                                    arun: Any) -> None:
+    """coalesce_writes="auto" holds frames sent during a read's dispatch until its last
+    frame is done; test frames are never marked last, as a read whose last frame picows
+    kept to itself would be: the end-of-iteration flush still writes them."""
+    async def main() -> None:
+        h = Harness(impl, coalesce_writes="auto")
+        h.handshake()  # the signature frame was sent while a frame was dispatched
+        assert len(h.raw.frames()) == 1
+        future = h.conn.request("futures.order", ORDER)
+        for _ in range(3):
+            await asyncio.sleep(0)
+        assert [m["id"] for m in h.sent()] == ["1"]
+        h.feed(reply_for(ORDER_OK, 1))
+        assert (await future).code == "200000"
+        h.conn.close()
     arun(main())

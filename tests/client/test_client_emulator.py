@@ -720,6 +720,49 @@ def test_coalesced_writes(arun: Any) -> None:
     arun(main())
 
 
+def test_default_writes_coalesce_per_read(client_impl: Any, arun: Any) -> None:
+    """coalesce_writes="auto" over loopback: a sequential caller's every frame leaves in
+    its own write at once (nothing waits for a later loop pass); a hundred pipelined
+    workers share writes (frames sent while a read's replies are dispatched leave in
+    one write); a frame sent from a timer after a burst leaves without waiting."""
+    async def main() -> None:
+        async with emulator() as ex, make_client(ex) as client:
+            await client.connect()
+            before = client.stats()
+            for i in range(50):
+                response = await client.submit_futures_order(dict(MARKET, clientOid=f"s-{i}"))
+                assert response.data["clientOid"] == f"s-{i}"
+            seq = client.stats()
+            frames = seq["frames_written"] - before["frames_written"]
+            assert frames >= 50
+            assert seq["socket_writes"] - before["socket_writes"] == frames
+
+            it = iter(range(2000))
+
+            async def worker() -> None:
+                for i in it:
+                    await client.submit_futures_order(dict(MARKET, clientOid=f"p-{i}"))
+            await asyncio.gather(*(worker() for _ in range(100)))
+            burst = client.stats()
+            frames = burst["frames_written"] - seq["frames_written"]
+            writes = burst["socket_writes"] - seq["socket_writes"]
+            assert frames >= 2000 and writes <= frames // 4, (frames, writes)
+
+            loop = asyncio.get_running_loop()
+            sent: asyncio.Future[Any] = loop.create_future()
+
+            def from_timer() -> None:
+                reply = client.connection().request(
+                    "futures.order", dict(MARKET, clientOid="timer-1"))
+                sent.set_result((reply, client.stats()))
+            loop.call_later(0.01, from_timer)
+            reply, at_once = await sent
+            assert at_once["frames_written"] == burst["frames_written"] + 1
+            assert at_once["socket_writes"] == burst["socket_writes"] + 1
+            assert (await reply).data["clientOid"] == "timer-1"
+    arun(main())
+
+
 def test_close_while_connecting(arun: Any) -> None:
     async def main() -> None:
         async with emulator() as ex:

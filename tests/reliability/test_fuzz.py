@@ -87,6 +87,9 @@ class _Recording:
     def write(self, data: Any) -> None:
         pass
 
+    def writelines(self, data: Any) -> None:  # picows' pong to a large ping
+        pass
+
     def get_write_buffer_size(self) -> int:
         return 0
 
