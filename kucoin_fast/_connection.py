@@ -93,6 +93,7 @@ _E_PENDING = 0
 _E_DONE = 1
 _E_CANCELLED = 2
 _E_TIMED_OUT = 3
+_E_CLOSED = 4  # failed by the client's own close after it was written
 
 #: Timed-out and cancelled requests remembered to resolve their late replies.
 _FORGOTTEN_MAX = 65536
@@ -413,7 +414,11 @@ class _Requests:
                     request_id=str(entry.request_id), op=entry.op, ws_key=self.ws_key,
                     sent=False, outcome_unknown=False, client_oids=oids)
             self.complete(entry, error, True, False)
-            entry.waiter = None
+            if by_client and entry.seq <= written:
+                # A reply still on its way before the server's close resolves it.
+                self._forget(entry, _E_CLOSED)
+            else:
+                entry.waiter = None
         if n_sent:
             self._unknown(KIND_CLOSED if by_client else KIND_LOST, reason, tuple(lost), n_sent,
                           tuple(lost_ops))
@@ -695,6 +700,10 @@ class Connection(WSListener):
                     self._on_reply_frame(frame)
                 elif self._state == _AWAIT_CHALLENGE or self._state == _AWAIT_WELCOME:
                     self._on_handshake_frame(frame)
+                elif self._scan.scan_frame(frame) == _K_REPLY and self._scan.request_id > 0:
+                    # After the client's own close: a reply to a request that failed
+                    # with ClientClosedError becomes a ResolvedOutcome (see fail_all).
+                    self._on_unmatched_reply(self._scan.request_id)
                 else:
                     self._drop_frame("frame after close")
             elif msg_type == _CLOSE:
@@ -773,8 +782,10 @@ class Connection(WSListener):
     def _on_unmatched_reply(self, request_id: int) -> None:
         entry = self._requests.unmatched(request_id, self._next_id)
         if entry is not None and self._scan.code is not None:
-            self._requests.resolved(entry, KIND_CANCELLED if entry.state == _E_CANCELLED
-                                    else KIND_TIMEOUT, self._response(entry.op))
+            state = entry.state
+            kind = KIND_CANCELLED if state == _E_CANCELLED else \
+                KIND_CLOSED if state == _E_CLOSED else KIND_TIMEOUT
+            self._requests.resolved(entry, kind, self._response(entry.op))
         if self._debug:
             self._logger.debug("%s: reply to no pending request (%s, id %s)", self.ws_key,
                                "late" if entry is not None else "duplicate or unknown",

@@ -15,7 +15,7 @@ from kucoin_fast._parse cimport ReplyScan
 cdef int _K_MALFORMED, _K_REPLY, _K_PONG, _K_NOTICE, _K_CHALLENGE, _K_WELCOME, _K_ERROR
 cdef long long _NO_TIME
 cdef int _AWAIT_CONNECT, _AWAIT_CHALLENGE, _AWAIT_WELCOME, _READY, _CLOSED
-cdef int _E_PENDING, _E_DONE, _E_CANCELLED, _E_TIMED_OUT
+cdef int _E_PENDING, _E_DONE, _E_CANCELLED, _E_TIMED_OUT, _E_CLOSED
 cdef Py_ssize_t _FORGOTTEN_MAX
 cdef object _SUCCESS
 cdef int _TEXT, _CLOSE, _PING, _PONG

@@ -118,7 +118,8 @@ class UnknownOutcome(NamedTuple):
 
 class ResolvedOutcome(NamedTuple):
     """The late reply to a request whose caller had given up (``kind`` ``timeout`` or
-    ``cancelled``): what KuCoin did with it after all.
+    ``cancelled``), or that the client's own close failed while its reply was on the
+    way (``client_closed``): what KuCoin did with it after all.
 
     ``code``/``msg`` are KuCoin's; ``order_ids`` the orderIds the reply names (one
     per batch item, None where an item has none); ``response`` the whole

@@ -437,7 +437,8 @@ def test_woken_caller_may_send_and_close_from_the_frame_callback(impl: Any,
     """The resumed caller runs inside the dispatch: sending its next order
     and closing the connection from there must leave the dispatcher consistent."""
     async def main() -> None:
-        h = Harness(impl)
+        outcomes: list[Any] = []
+        h = Harness(impl, on_outcome=outcomes.append)
         h.handshake()
         log: list[Any] = []
         second: list[Any] = []
@@ -461,9 +462,16 @@ def test_woken_caller_may_send_and_close_from_the_frame_callback(impl: Any,
             await second[0]
         assert exc.value.sent and exc.value.outcome_unknown
         assert exc.value.client_oids == ("mm-2",)
-        # A reply after the close is dropped, counted, and does not raise.
+        # Its reply, arriving after the close (before the server's), resolves it.
+        assert [(type(o).__name__, o.kind) for o in outcomes] == [
+            ("UnknownOutcome", "client_closed")]
         h.feed(reply_for(ORDER_OK, 2))
-        assert h.conn.pending_count == 0
+        assert [(type(o).__name__, o.kind) for o in outcomes] == [
+            ("UnknownOutcome", "client_closed"), ("ResolvedOutcome", "client_closed")]
+        assert outcomes[1].client_oids == ("mm-2",) and outcomes[1].ok
+        assert h.conn.pending_count == 0 and h.conn.stats()["late_replies"] == 1
+        h.feed(reply_for(ORDER_OK, 2))  # a second copy: a duplicate, dropped
+        assert len(outcomes) == 2 and h.conn.stats()["duplicate_replies"] == 1
     arun(main())
 
 
