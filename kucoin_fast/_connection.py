@@ -256,13 +256,15 @@ class _Requests:
             self._deadline_handle = self._loop.call_at(entry.deadline, self._on_deadline)
         return entry
 
-    def complete(self, entry: _Pending, result: Any, failed: bool, dispatch: bool) -> None:
+    def complete(self, entry: _Pending, result: Any, failed: bool, wake_now: bool) -> None:
         """Hand ``result`` (a reply, or an error when ``failed``) to the entry's waiter.
 
-        ``dispatch``: called from the frame callback. There, for a future only
-        :meth:`Connection.call`'s task awaits, the task's wake-up (the future's one
-        callback) runs right away instead of through ``call_soon`` and the next loop
-        pass: its next request then joins the write that leaves after this read."""
+        ``wake_now``: the reply dispatch may wake the caller at once (every reply on the
+        stock loop, a read's last one elsewhere: ``wake_every``). Then, for a future
+        only :meth:`Connection.call`'s task awaits and with no task running, the task's
+        wake-up (the future's one callback) runs right here instead of through
+        ``call_soon`` and the next loop pass: its next request joins the write that
+        leaves after this read."""
         waiter = entry.waiter
         entry.state = _E_DONE
         if entry.is_callback:
@@ -274,7 +276,7 @@ class _Requests:
         elif not waiter.done():
             wake: Any = None
             context: Any = None
-            if dispatch and entry.awaited and _current_task(self._loop) is None:
+            if wake_now and entry.awaited and _current_task(self._loop) is None:
                 callbacks = waiter._callbacks
                 if callbacks is not None and len(callbacks) == 1:
                     wake, context = callbacks[0]
@@ -399,7 +401,8 @@ class _Requests:
         n_sent = 0
         for entry in pending.values():
             oids = _oids_of_ref(entry.ref)
-            if entry.seq <= written:
+            sent = entry.seq <= written
+            if sent:
                 n_sent += 1
                 lost.extend(oids)
                 lost_ops.extend((entry.op,) * len(oids))
@@ -414,7 +417,7 @@ class _Requests:
                     request_id=str(entry.request_id), op=entry.op, ws_key=self.ws_key,
                     sent=False, outcome_unknown=False, client_oids=oids)
             self.complete(entry, error, True, False)
-            if by_client and entry.seq <= written:
+            if sent and by_client:
                 # A reply still on its way before the server's close resolves it.
                 self._forget(entry, _E_CLOSED)
             else:
@@ -752,11 +755,11 @@ class Connection(WSListener):
         self.replies += 1
         response = self._response(entry.op)
         requests = self._requests
-        now = requests.wake_every or frame.last_in_buffer
+        wake_now = requests.wake_every or frame.last_in_buffer
         if scan.code_ok:
-            requests.complete(entry, response, False, now)
+            requests.complete(entry, response, False, wake_now)
         else:
-            requests.complete(entry, self._api_error(entry, response), True, now)
+            requests.complete(entry, self._api_error(entry, response), True, wake_now)
 
     def _response(self, op: str) -> WSAPIResponse:
         scan = self._scan

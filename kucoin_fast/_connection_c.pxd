@@ -73,7 +73,7 @@ cdef class _Requests:
     @cython.locals(entry=_Pending)
     cdef _Pending register(self, long long request_id, object op, object ref, long long seq,
                            object callback, bint awaited)
-    cdef void complete(self, _Pending entry, object result, bint failed, bint dispatch) except *
+    cdef void complete(self, _Pending entry, object result, bint failed, bint wake_now) except *
     cdef void caller_cancelled(self, _Pending entry) except *
 
     @cython.locals(entry=_Pending)
@@ -84,7 +84,7 @@ cdef class _Requests:
                        tuple ops) except *
     cdef void _forget(self, _Pending entry, int state) except *
 
-    @cython.locals(entry=_Pending, n_sent=Py_ssize_t)
+    @cython.locals(entry=_Pending, n_sent=Py_ssize_t, sent=cython.bint)
     cdef tuple fail_all(self, str reason, bint by_client, long long written)
 
 
@@ -151,7 +151,7 @@ cdef class Connection(WSListener):
     cdef void _drop_frame(self, str why) except *
 
     @cython.locals(scan=ReplyScan, kind=cython.int, request_id=cython.longlong,
-                   entry=_Pending, pending=dict, requests=_Requests, now=cython.bint)
+                   entry=_Pending, pending=dict, requests=_Requests, wake_now=cython.bint)
     cdef void _on_reply_frame(self, WSFrame frame) except *
 
     @cython.locals(scan=ReplyScan, response=WSAPIResponse)
