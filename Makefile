@@ -1,7 +1,7 @@
 # Local checks, the same as the CI "lint and types" job. Run inside the project's
 # venv after `pip install -e ".[dev]"` (scripts/test.sh creates .venv).
 PY ?= python
-COMPILED := kucoin_fast._parse kucoin_fast._encode kucoin_fast._connection_c kucoin_fast.emulator._fastpath
+COMPILED := kucoin_fast._parse kucoin_fast._encode kucoin_fast._connection_c kucoin_fast._await kucoin_fast.emulator._fastpath
 
 .PHONY: check lint types stubtest workflows build test bench clean
 

@@ -15,6 +15,9 @@ from setuptools import Extension, setup
 
 # Modules that cimport simdjson and therefore build as C++ with simdjson.cpp.
 SIMDJSON_MODULES = {"kucoin_fast._parse"}
+# Modules that cimport the compiled connection (whose .pxd names simdjson's types
+# through the scanner's): C++ with simdjson's header only.
+CONNECTION_MODULES = {"kucoin_fast._await"}
 # Pure-Python modules compiled as well (Cython's pure-Python mode: C types from the
 # augmenting <name>.pxd): compiled module name -> its one Python source. The source
 # stays importable as plain Python under its own name.
@@ -75,6 +78,10 @@ def _extensions() -> list[Extension]:
                     define_macros=macros,
                 )
             )
+        elif name in CONNECTION_MODULES:
+            exts.append(Extension(name, [pyx], include_dirs=[_simdjson_dir()], language="c++",
+                                  extra_compile_args=extra_compile + _cpp_flags(),
+                                  define_macros=macros))
         else:
             exts.append(
                 Extension(name, [pyx], extra_compile_args=extra_compile, define_macros=macros)

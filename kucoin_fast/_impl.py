@@ -15,7 +15,7 @@ import functools
 from types import ModuleType, SimpleNamespace
 from typing import Any, Final
 
-from . import _connection, _encode_py, _parse_py, _sign
+from . import _await_py, _connection, _encode_py, _parse_py, _sign
 from ._env import NO_EXTENSIONS, load_compiled
 
 
@@ -24,7 +24,7 @@ class Implementation:
     template classes, and the encoder, scanner and signing modules."""
 
     def __init__(self, name: str, connection: ModuleType, encode: ModuleType,
-                 parse: ModuleType) -> None:
+                 parse: ModuleType, await_: ModuleType) -> None:
         self.name: Final = name
         self.connection_module: Final = connection
         self.encode: Final = encode
@@ -37,12 +37,14 @@ class Implementation:
         self.WSAPIResponse: Final[type] = connection.WSAPIResponse
         self.OrderTemplate: Final[type] = encode.OrderTemplate
         self.FrameBuffer: Final[type] = encode.FrameBuffer
+        #: Routes a client's requests to its connections (the facade's request path).
+        self.Dispatch: Final[Any] = await_.Dispatch
 
     def __repr__(self) -> str:
         return f"Implementation({self.name!r})"
 
 
-PYTHON: Final = Implementation("python", _connection, _encode_py, _parse_py)
+PYTHON: Final = Implementation("python", _connection, _encode_py, _parse_py, _await_py)
 
 
 @functools.cache
@@ -50,7 +52,8 @@ def compiled() -> Implementation:
     """The compiled build (raises ImportError, saying how to build it, when it is not)."""
     return Implementation(
         "compiled", load_compiled(f"{__package__}._connection_c"),
-        load_compiled(f"{__package__}._encode"), load_compiled(f"{__package__}._parse"))
+        load_compiled(f"{__package__}._encode"), load_compiled(f"{__package__}._parse"),
+        load_compiled(f"{__package__}._await"))
 
 
 #: The implementation the client uses.

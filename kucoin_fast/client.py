@@ -204,10 +204,11 @@ class PreparedOrder:
     loop's exception handler.
     """
 
-    __slots__ = ("_client", "_template", "ws_key")
+    __slots__ = ("_client", "_send", "_template", "ws_key")
 
     def __init__(self, client: WebsocketAPIClient, template: Any, ws_key: str) -> None:
         self._client = client
+        self._send = client._dispatch.send_prepared
         self._template = template
         self.ws_key = ws_key
 
@@ -230,8 +231,8 @@ class PreparedOrder:
         :class:`ConnectionLostError` or :class:`BackpressureError` (``sent=False``)
         when nothing was sent.
         """
-        conn = self._client._live_connection(self.ws_key, self._template.op, client_oid)
-        return int(conn.send_prepared(self._template, price, size, client_oid, callback))
+        return self._send(self.ws_key, self._template, price, size, client_oid,  # type: ignore[no-any-return]
+                          callback)
 
 
 class _SpotMarginAPI:
@@ -248,8 +249,7 @@ class _SpotMarginAPI:
     __slots__ = ()
 
     if TYPE_CHECKING:  # provided by WebsocketAPIClient
-        def _request(self, op: str, args: Any,
-                     ws_key: str) -> Coroutine[Any, Any, WSAPIResponse]: ...
+        _request: Callable[[str, Any, str], Coroutine[Any, Any, WSAPIResponse]]
         async def _call_after_connect(self, op: str, args: Any,
                                       ws_key: str) -> WSAPIResponse: ...
         def _template(self, template: Any, op: str, ws_key: str) -> PreparedOrder: ...
@@ -486,6 +486,11 @@ class WebsocketAPIClient(_SpotMarginAPI, _OrderLoopAPI):
         self.resolved_outcomes: collections.deque[ResolvedOutcome] = collections.deque(
             maxlen=outcome_history)
         self._throttle = ThrottleState(reserve=throttle_reserve) if throttle else None
+        self._dispatch: Final[Any] = _impl.SELECTED.Dispatch(
+            self._live, self._throttle is not None, self._busy, self._call_after_connect,
+            self._not_connected)
+        #: The request methods' one call: ``_request(op, args, ws_key)`` is the coroutine.
+        self._request = self._dispatch.call
 
     # ------------------------------------------------------------- options
     @property
@@ -665,14 +670,6 @@ class WebsocketAPIClient(_SpotMarginAPI, _OrderLoopAPI):
         return BatchResult.from_response(
             await self._call_after_connect(_OP_MULTI_CANCEL, params, ws_key))
 
-    def _request(self, op: str, args: Any, ws_key: str) -> Coroutine[Any, Any, WSAPIResponse]:
-        conn = self._live.get(ws_key)
-        if conn is not None and self._throttle is None:
-            if self._busy is not None:
-                self._busy.kick(conn)
-            return conn.call(op, args)
-        return self._call_after_connect(op, args, ws_key)
-
     async def _call_after_connect(self, op: str, args: Any, ws_key: str) -> WSAPIResponse:
         throttle = self._throttle
         if throttle is not None:
@@ -734,16 +731,11 @@ class WebsocketAPIClient(_SpotMarginAPI, _OrderLoopAPI):
 
         Synchronous; requires an open connection. Returns the request id.
         """
-        conn = self._live_connection(ws_key, op, params)
-        return int(conn.request_with_callback(op, params, callback))
+        return int(self._dispatch.request_with_callback(ws_key, op, params, callback))
 
-    def _live_connection(self, ws_key: str, op: str, args: Any) -> Any:
-        conn = self._live.get(ws_key)
-        if conn is None:
-            raise ConnectionLostError(
-                "not connected: await client.connect() first", op=op, ws_key=ws_key,
-                sent=False, client_oids=_rules.client_oids_of(op, args))
-        if self._busy is not None:
-            self._busy.kick(conn)
-        return conn
+    @staticmethod
+    def _not_connected(ws_key: str, op: str, args: Any) -> None:
+        raise ConnectionLostError(
+            "not connected: await client.connect() first", op=op, ws_key=ws_key,
+            sent=False, client_oids=_rules.client_oids_of(op, args))
 
