@@ -27,7 +27,12 @@ from cpython.ref cimport Py_DECREF, Py_INCREF
 
 import collections.abc
 import warnings
-from asyncio import CancelledError
+from asyncio import CancelledError, Future
+
+# The C Future's methods, called unbound on the loop's own futures (no method lookup).
+cdef object _Future = Future
+cdef object _future_done = Future.done
+cdef object _future_result = Future.result
 
 from kucoin_fast._connection_c cimport Connection, _Pending
 
@@ -231,7 +236,8 @@ cdef class RequestCall:
 
     cdef int _wait(self, PyObject** out) except -1:
         waiter = self._waiter
-        if not waiter.done():
+        cdef bint exact = type(waiter) is _Future
+        if not (_future_done(waiter) if exact else waiter.done()):
             waiter._asyncio_future_blocking = True
             Py_INCREF(waiter)
             out[0] = <PyObject*>waiter
@@ -239,7 +245,8 @@ cdef class RequestCall:
         self._state = _DONE
         self._waiter = None
         try:
-            result = waiter.result()  # raises the request's error
+            # raises the request's error
+            result = _future_result(waiter) if exact else waiter.result()
         except CancelledError:
             self._conn._requests.caller_cancelled(self._entry)
             raise

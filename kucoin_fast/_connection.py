@@ -42,6 +42,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import operator
 import time
 from asyncio import CancelledError
 from collections.abc import Callable
@@ -119,6 +120,16 @@ def _loop_fast_paths(loop: Any) -> tuple[Callable[[], float], Callable[[], Any]]
     return loop.time, loop.create_future
 
 
+def _future_ops(exact: bool) -> tuple[Callable[[Any], bool], Callable[[Any, Any], None],
+                                      Callable[[Any, Any], None]]:
+    """``done``, ``set_result`` and ``set_exception`` of the loop's futures: the C
+    Future's unbound methods when ``exact``, calls of the future's own otherwise."""
+    if exact:
+        return asyncio.Future.done, asyncio.Future.set_result, asyncio.Future.set_exception
+    return (operator.methodcaller("done"), lambda f, r: f.set_result(r),
+            lambda f, e: f.set_exception(e))
+
+
 class WSAPIResponse:
     """One WS API reply (success, or the reply carried by a :class:`KucoinAPIError`).
 
@@ -132,7 +143,8 @@ class WSAPIResponse:
     def __init__(self, id: str, op: str, code: str, msg: Any = None, data: Any = None,
                  in_time: Any = None, out_time: Any = None, rate_limit: Any = None,
                  ws_key: str = "") -> None:
-        self.id = id
+        self._id: str | None = id
+        self._rid = 0
         self.op = op
         self.code = code
         self.msg = msg
@@ -141,6 +153,14 @@ class WSAPIResponse:
         self._out_time = _NO_TIME if out_time is None else out_time
         self.rate_limit = rate_limit
         self.ws_key = ws_key
+
+    @property
+    def id(self) -> str:
+        """The request id, as text (a reply's is made when first read: it is the
+        decimal of the id the reply matched, the only form the id rule accepts)."""
+        if self._id is None:
+            self._id = str(self._rid)
+        return self._id
 
     # The times are kept as plain integers and become Python ints when read: most
     # callers never look at them.
@@ -220,6 +240,9 @@ class _Requests:
         probe = self._create_future()
         self._eager = type(probe) is asyncio.Future and hasattr(probe, "_callbacks")
         probe.cancel()
+        # The loop's futures are C Futures: call their methods unbound (no per-call
+        # method lookup). Any other future type: through its own methods.
+        self._done, self._set_result, self._set_exception = _future_ops(self._eager)
         self.wake_every = type(loop).call_soon is asyncio.BaseEventLoop.call_soon
         self.ws_key = ws_key
         self.timeout = timeout
@@ -273,7 +296,7 @@ class _Requests:
             except Exception as exc:  # noqa: BLE001 - user code: report, never break
                 self._loop.call_exception_handler({
                     "message": "kucoin_fast: completion callback raised", "exception": exc})
-        elif not waiter.done():
+        elif not self._done(waiter):
             wake: Any = None
             context: Any = None
             if wake_now and entry.awaited and _current_task(self._loop) is None:
@@ -282,9 +305,9 @@ class _Requests:
                     wake, context = callbacks[0]
                     waiter.remove_done_callback(wake)
             if failed:
-                waiter.set_exception(result)
+                self._set_exception(waiter, result)
             else:
-                waiter.set_result(result)
+                self._set_result(waiter, result)
             if wake is not None:
                 context.run(wake, waiter)
         else:
@@ -743,7 +766,8 @@ class Connection(WSListener):
             return
         request_id = scan.request_id
         pending = self._requests.pending
-        entry = pending.get(request_id) if request_id > 0 else None
+        key = request_id  # one int object for the lookup and the removal
+        entry = pending.get(key) if request_id > 0 else None
         if entry is None:
             self._on_unmatched_reply(request_id)
             return
@@ -751,9 +775,9 @@ class Connection(WSListener):
             # Stays pending: it times out with outcome_unknown, as for a lost reply.
             self._drop_frame("reply without a string code")
             return
-        del pending[request_id]
+        del pending[key]
         self.replies += 1
-        response = self._response(entry.op)
+        response = self._response(entry)
         requests = self._requests
         wake_now = requests.wake_every or frame.last_in_buffer
         if scan.code_ok:
@@ -761,11 +785,14 @@ class Connection(WSListener):
         else:
             requests.complete(entry, self._api_error(entry, response), True, wake_now)
 
-    def _response(self, op: str) -> WSAPIResponse:
+    def _response(self, entry: _Pending) -> WSAPIResponse:
+        """The reply just scanned, to ``entry``'s request (its id text is made from the
+        request id when first read)."""
         scan = self._scan
         response = WSAPIResponse.__new__(WSAPIResponse)
-        response.id = scan.id_text(-1)
-        response.op = scan.op if scan.op is not None else op
+        response._id = None
+        response._rid = entry.request_id
+        response.op = scan.op if scan.op is not None else entry.op
         response.code = scan.code
         response.msg = scan.msg
         response.data = scan.take_data()
@@ -788,7 +815,7 @@ class Connection(WSListener):
             state = entry.state
             kind = KIND_CANCELLED if state == _E_CANCELLED else \
                 KIND_CLOSED if state == _E_CLOSED else KIND_TIMEOUT
-            self._requests.resolved(entry, kind, self._response(entry.op))
+            self._requests.resolved(entry, kind, self._response(entry))
         if self._debug:
             self._logger.debug("%s: reply to no pending request (%s, id %s)", self.ws_key,
                                "late" if entry is not None else "duplicate or unknown",

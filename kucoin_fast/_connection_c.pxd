@@ -25,7 +25,8 @@ cdef object _current_task
 
 @cython.freelist(256)
 cdef class WSAPIResponse:
-    cdef readonly str id
+    cdef object _id
+    cdef long long _rid
     cdef readonly str op
     cdef readonly str code
     cdef readonly object msg
@@ -58,6 +59,9 @@ cdef class _Requests:
     cdef object _create_future
     cdef bint _eager
     cdef bint wake_every
+    cdef object _done
+    cdef object _set_result
+    cdef object _set_exception
     cdef str ws_key
     cdef double timeout
     cdef object _clock
@@ -155,7 +159,7 @@ cdef class Connection(WSListener):
     cdef void _on_reply_frame(self, WSFrame frame) except *
 
     @cython.locals(scan=ReplyScan, response=WSAPIResponse)
-    cdef WSAPIResponse _response(self, object op)
+    cdef WSAPIResponse _response(self, _Pending entry)
     cdef object _api_error(self, _Pending entry, WSAPIResponse response)
 
     @cython.locals(entry=_Pending)
