@@ -64,6 +64,12 @@ def _extensions() -> list[Extension]:
     debug = os.environ.get("KUCOIN_FAST_DEBUG") == "1"
     extra_compile = [] if sys.platform == "win32" else ["-O3"]
     macros = [("KUCOIN_FAST_DEBUG", "1" if debug else "0")]
+
+    def header_only(name: str, source: str) -> Extension:
+        # C++ with simdjson's header only (no simdjson.cpp): the module cimports
+        # declarations that name simdjson's types.
+        return Extension(name, [source], include_dirs=[_simdjson_dir()], language="c++",
+                         extra_compile_args=extra_compile + _cpp_flags(), define_macros=macros)
     for pyx in sorted(glob.glob("kucoin_fast/**/*.pyx", recursive=True)):
         name = pyx[:-4].replace(os.sep, ".").replace("/", ".")
         if name in SIMDJSON_MODULES:
@@ -79,9 +85,7 @@ def _extensions() -> list[Extension]:
                 )
             )
         elif name in CONNECTION_MODULES:
-            exts.append(Extension(name, [pyx], include_dirs=[_simdjson_dir()], language="c++",
-                                  extra_compile_args=extra_compile + _cpp_flags(),
-                                  define_macros=macros))
+            exts.append(header_only(name, pyx))
         else:
             exts.append(
                 Extension(name, [pyx], extra_compile_args=extra_compile, define_macros=macros)
@@ -91,9 +95,7 @@ def _extensions() -> list[Extension]:
         # .pxd only, the annotations are for mypy. C++ with simdjson's header only:
         # it cimports the scanner, whose declarations name simdjson's types.
         _drop_stale_output(source)
-        exts.append(Extension(name, [source], include_dirs=[_simdjson_dir()], language="c++",
-                              extra_compile_args=extra_compile + _cpp_flags(),
-                              define_macros=macros))
+        exts.append(header_only(name, source))
     return cythonize(
         exts,
         compiler_directives=COMPILER_DIRECTIVES,

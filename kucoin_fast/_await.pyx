@@ -165,9 +165,6 @@ cdef class RequestCall:
     def __await__(self):
         return self
 
-    def __iter__(self):
-        return self
-
     def __next__(self):
         return self.send(None)
 
@@ -191,8 +188,13 @@ cdef class RequestCall:
                 self._state = _DONE
                 self._inner = None
                 raise
-        exc = typ if val is None and isinstance(typ, BaseException) else \
-            typ(val) if val is None or not isinstance(val, BaseException) else val
+        # throw(instance), throw(type, instance) or throw(type[, arg]), as a coroutine takes.
+        if isinstance(typ, BaseException):
+            exc = typ
+        elif isinstance(val, BaseException):
+            exc = val
+        else:
+            exc = typ() if val is None else typ(val)
         if tb is not None:
             exc = exc.with_traceback(tb)
         self._state = _DONE

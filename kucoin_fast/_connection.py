@@ -204,7 +204,8 @@ class _Pending:
 
     ``ref`` is what the encoder recorded of the request's clientOids when the frame
     was written; ``seq`` the writer's frame number (written iff <= writer.written);
-    ``awaited``: the future is awaited by :meth:`Connection.call`'s task alone."""
+    ``awaited``: the future is awaited by one task alone, the one running
+    :meth:`Connection.call` or the compiled build's request coroutine."""
 
     def __init__(self) -> None:
         self.waiter: Any = None
@@ -257,7 +258,7 @@ class _Requests:
     def register(self, request_id: int, op: str, ref: Any, seq: int,
                  callback: Any, awaited: bool) -> _Pending:
         """A waiter for the request just handed on: ``callback``, or a future
-        (``awaited``: awaited by :meth:`Connection.call`'s task alone, see
+        (``awaited``: awaited by one task alone, see :class:`_Pending` and
         :meth:`complete`)."""
         entry = _Pending.__new__(_Pending)
         if callback is None:
@@ -284,7 +285,7 @@ class _Requests:
 
         ``wake_now``: the reply dispatch may wake the caller at once (every reply on the
         stock loop, a read's last one elsewhere: ``wake_every``). Then, for a future
-        only :meth:`Connection.call`'s task awaits and with no task running, the task's
+        one task alone awaits (``entry.awaited``) and with no task running, the task's
         wake-up (the future's one callback) runs right here instead of through
         ``call_soon`` and the next loop pass: its next request joins the write that
         leaves after this read."""

@@ -204,10 +204,9 @@ class PreparedOrder:
     loop's exception handler.
     """
 
-    __slots__ = ("_client", "_send", "_template", "ws_key")
+    __slots__ = ("_send", "_template", "ws_key")
 
     def __init__(self, client: WebsocketAPIClient, template: Any, ws_key: str) -> None:
-        self._client = client
         self._send = client._dispatch.send_prepared
         self._template = template
         self.ws_key = ws_key

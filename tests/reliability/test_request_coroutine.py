@@ -93,6 +93,27 @@ def test_cancellation_thrown_in_makes_an_unknown_outcome(client_impl: Any, arun:
     arun(main())
 
 
+def test_throw_takes_an_exception_type_as_a_coroutine_does(client_impl: Any,
+                                                          arun: Any) -> None:
+    async def main() -> None:
+        async with emulator() as ex:
+            client = make_client(ex)
+            async with client:
+                ex.faults.latency_ms = 50
+                coro = client.submit_futures_order(order("thrown-type-1"))
+                coro.send(None)
+                with pytest.raises(asyncio.CancelledError) as info:
+                    coro.throw(asyncio.CancelledError)
+                assert info.value.args == ()  # made with no argument, not CancelledError(None)
+                assert client.unknown_client_oids() == ["thrown-type-1"]
+                unsent = client.submit_futures_order(order("thrown-type-2"))
+                with pytest.raises(ValueError, match="^boom$"):
+                    unsent.throw(ValueError, "boom")  # before its first step: nothing sent
+                await asyncio.sleep(0.1)
+                assert ex.counters.requests == 1
+    arun(main())
+
+
 def test_closing_a_waiting_coroutine_leaves_its_request_pending(client_impl: Any,
                                                                 arun: Any) -> None:
     async def main() -> None:
