@@ -149,7 +149,7 @@ def _print_report(profile: str, runs: int, meta: dict[str, Any],
         from .micro import table as micro_table
 
         print()
-        print("Micro-benchmarks (ns per call, best of 5):")
+        print("Micro-benchmarks (ns per call, best of 7 interleaved loops):")
         print(micro_table(micro["rows"]) if "rows" in micro else micro["error"])
 
 

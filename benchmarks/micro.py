@@ -1,7 +1,8 @@
 """Micro-benchmarks of each hot path against its obvious Python equivalent.
 
 ``python -m benchmarks.micro [--seconds S] [--json OUT]``. Every case is one callable
-timed with ``timeit`` (best of 5 repeats, ns per call). kucoin_fast cases are built from
+timed with ``timeit`` (best of 7 loops, ns per call), the cases of a
+group taking turns loop by loop. kucoin_fast cases are built from
 each of its builds: the compiled one and the pure-Python one, found through
 ``kucoin_fast._impl`` (``compiled()`` / ``PYTHON``, the rebuilt layout) or, in the older
 layout, the modules ``_sign``/``_encode``/``_dispatch`` and their twins in
@@ -270,17 +271,34 @@ CASES: list[Case] = [
 ]
 
 
-def time_case(fn: Callable[[], Any], seconds: float) -> float:
-    """ns per call: best of 5 repeats of a loop sized to ``seconds``/5."""
-    timer = timeit.Timer(fn)
+#: Timed loops per case; the cases of a group take turns, one loop each per round.
+ROUNDS = 7
+
+
+def _loop_size(timer: timeit.Timer, seconds: float) -> int:
+    """Calls per timed loop so that ``ROUNDS`` loops take about ``seconds``."""
     number, took = timer.autorange()
-    number = max(1, int(number * (seconds / 5) / max(took, 1e-9)))
-    return min(timer.repeat(repeat=5, number=number)) / number * 1e9
+    return max(1, int(number * (seconds / ROUNDS) / max(took, 1e-9)))
+
+
+def time_group(fns: list[Callable[[], Any]], seconds: float) -> list[float]:
+    """ns per call of each callable: the best of ``ROUNDS`` loops, the callables taking
+    turns round by round, so a slow spell of the machine (a shared VM's steal, a clock
+    change) falls on every case of the group instead of on whichever ran then."""
+    timers = [timeit.Timer(fn) for fn in fns]
+    sizes = [_loop_size(t, seconds) for t in timers]
+    best = [float("inf")] * len(fns)
+    for _ in range(ROUNDS):
+        for i, (timer, number) in enumerate(zip(timers, sizes, strict=True)):
+            best[i] = min(best[i], timer.timeit(number) / number * 1e9)
+    return best
 
 
 def run(seconds: float) -> list[dict[str, Any]]:
-    """Time every case; a case that cannot be built is returned with ``skipped``."""
+    """Time every case, group by group with the cases interleaved; a case that cannot be
+    built is returned with ``skipped``."""
     out: list[dict[str, Any]] = []
+    ready: dict[str, list[tuple[dict[str, Any], Callable[[], Any]]]] = {}
     for case in CASES:
         row: dict[str, Any] = {"group": case.group, "name": case.name}
         try:
@@ -291,8 +309,12 @@ def run(seconds: float) -> list[dict[str, Any]]:
         except Exception as exc:  # noqa: BLE001 -- an API mismatch is reported, not fatal
             row["skipped"] = f"{type(exc).__name__}: {exc}"
         else:
-            row["ns_per_call"] = time_case(fn, seconds)
+            ready.setdefault(case.group, []).append((row, fn))
         out.append(row)
+    for group in ready.values():
+        for (row, _), ns in zip(group, time_group([fn for _, fn in group], seconds),
+                                strict=True):
+            row["ns_per_call"] = ns
     # Ratio against the first (Python) entry of each group.
     base: dict[str, float] = {}
     for row in out:

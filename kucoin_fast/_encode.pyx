@@ -30,7 +30,7 @@ buffer's headroom, the payload is masked in place with a key drawn from
 frame leaves at once, or joins one coalesced write at the end of the loop iteration
 (see :class:`Writer`).
 """
-from cpython.dict cimport PyDict_GetItem, PyDict_Next
+from cpython.dict cimport PyDict_Next
 from cpython.list cimport PyList_GET_ITEM, PyList_GET_SIZE
 from cpython.object cimport PyObject
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
@@ -55,6 +55,7 @@ cdef extern from "Python.h":
     int PyUnicode_KIND(object)
     void* PyUnicode_DATA(object)
     Py_ssize_t PyUnicode_GET_LENGTH(object)
+    Py_hash_t PyObject_Hash(object) noexcept
     unsigned int PyUnicode_READ(int kind, void* data, Py_ssize_t index)
     long long PyLong_AsLongLongAndOverflow(object, int*) except? -1
 
@@ -63,6 +64,7 @@ cdef enum:
     _MAX_DEPTH = 32
     _MAX_FIELDS = 32
     _MAX_NAME = 24
+    _SLOTS = 64           # the name hash table: a power of two, at least twice _MAX_FIELDS
     _MAX_CHOICES = 8
     # field kinds, from _rules.ORDER_FIELDS
     _K_STR = 0
@@ -89,17 +91,18 @@ _kind_codes = {"str": _K_STR, "enum": _K_ENUM, "bool": _K_BOOL, "int": _K_INT, "
 
 cdef class _Fields:
     """One rule table of ``_rules`` (field name -> kind, enum choices) laid out for the
-    fused encoder: an index per name found by length, then pointer identity (the dict
-    keys of user code are usually the same interned strings), then ``memcmp``; the enum
-    choices compared the same way; the pre-encoded ``,"name":`` of each field."""
+    fused encoder: an index per name found in a small hash table (see :meth:`index`);
+    the enum choices compared by pointer identity, then ``memcmp``; the pre-encoded
+    ``,"name":`` of each field."""
 
     cdef tuple _keep                 # the name and choice strs the pointers below point into
     cdef int n
     cdef PyObject* name_obj[_MAX_FIELDS]
     cdef const char* name_ptr[_MAX_FIELDS]
     cdef int kind[_MAX_FIELDS]
-    cdef int by_len_start[_MAX_NAME + 2]
-    cdef int by_len[_MAX_FIELDS]
+    cdef Py_hash_t slot_hash[_SLOTS]  # open addressing on the str hash of each name
+    cdef int slot_index[_SLOTS]       # the field index in that slot, -1: empty
+    cdef Py_ssize_t name_len[_MAX_FIELDS]
     cdef int n_choices[_MAX_FIELDS]
     cdef PyObject* choice_obj[_MAX_FIELDS][_MAX_CHOICES]
     cdef const char* choice_ptr[_MAX_FIELDS][_MAX_CHOICES]
@@ -117,7 +120,7 @@ cdef class _Fields:
     cdef bint text_ascii
 
     def __init__(self, dict table):
-        cdef int i, j, length, k
+        cdef int i, j, k
         names = [sys.intern(name) for name in table]
         if len(names) > _MAX_FIELDS:
             raise RuntimeError("a field table grew past 32 fields; widen the presence mask")
@@ -150,14 +153,16 @@ cdef class _Fields:
                 self.choice_json_len[i][j] = len(quoted)
         self.n = len(names)
         self._keep = tuple(keep)
-        k = 0
-        for length in range(_MAX_NAME + 1):
-            self.by_len_start[length] = k
-            for i in range(self.n):
-                if len(names[i]) == length:
-                    self.by_len[k] = i
-                    k += 1
-        self.by_len_start[_MAX_NAME + 1] = k
+        for k in range(_SLOTS):
+            self.slot_index[k] = -1
+        for i in range(self.n):
+            self.name_len[i] = len(names[i])
+            h = hash(names[i])
+            k = h & (_SLOTS - 1)
+            while self.slot_index[k] >= 0:
+                k = (k + 1) & (_SLOTS - 1)
+            self.slot_hash[k] = h
+            self.slot_index[k] = i
         get = self.index_of.get
         self.oid_index, self.type_index = get("clientOid", -1), get("type", -1)
         self.tif_index, self.stp_index = get("timeInForce", -1), get("stp", -1)
@@ -170,25 +175,25 @@ cdef class _Fields:
         self.text_ascii = ascii_only
 
     cdef inline int index(self, object key) noexcept:
-        """The field index of the str ``key``, or -1 when it is not a field."""
-        cdef Py_ssize_t n
-        cdef int j, lo, hi
-        cdef const char* data
+        """The field index of the str ``key``, or -1 when it is not a field: one probe of
+        the table by the key's own (cached) hash, then pointer identity (the dict keys
+        of user code are usually the same interned strings) or ``memcmp``."""
+        cdef Py_hash_t h
+        cdef int k, i
         if not PyUnicode_IS_ASCII(key):
             return -1
-        n = PyUnicode_GET_LENGTH(key)
-        if n > _MAX_NAME:
-            return -1
-        lo = self.by_len_start[n]
-        hi = self.by_len_start[n + 1]
-        for j in range(lo, hi):
-            if <PyObject*>key == self.name_obj[self.by_len[j]]:
-                return self.by_len[j]
-        data = <const char*>PyUnicode_DATA(key)
-        for j in range(lo, hi):
-            if memcmp(data, self.name_ptr[self.by_len[j]], n) == 0:
-                return self.by_len[j]
-        return -1
+        h = PyObject_Hash(key)  # a dict key's str: its cached hash, never -1
+        k = h & (_SLOTS - 1)
+        while True:
+            i = self.slot_index[k]
+            if i < 0:
+                return -1
+            if self.slot_hash[k] == h and (
+                    <PyObject*>key == self.name_obj[i]
+                    or (PyUnicode_GET_LENGTH(key) == self.name_len[i]
+                        and memcmp(PyUnicode_DATA(key), self.name_ptr[i], self.name_len[i]) == 0)):
+                return i
+            k = (k + 1) & (_SLOTS - 1)
 
     cdef inline int choice_index(self, int i, object value) noexcept:
         """Which of field ``i``'s enum choices the str ``value`` is (-1: none)."""
@@ -275,6 +280,8 @@ for _i in range(128):
     _OID_CHAR[_i] = 1 if (chr(_i).isascii() and (chr(_i).isalnum() or chr(_i) in "_-")) else 0
 
 cdef const char* _HEX = b"0123456789abcdef"
+cdef bytes _DIGIT_PAIRS_BYTES = "".join(f"{i:02d}" for i in range(100)).encode()
+cdef const char* _DIGIT_PAIRS = _DIGIT_PAIRS_BYTES
 cdef object _Decimal = Decimal
 cdef object _decimal_text = _rules.decimal_text
 cdef object _client_oid_ref = _rules.client_oid_ref
@@ -293,6 +300,58 @@ cdef extern from *:
     #endif
     """
     Py_ssize_t kf_send(int fd, const char* p, Py_ssize_t n) nogil
+
+cdef extern from *:
+    """
+    #include <string.h>
+    #include <stdint.h>
+    /* Copy n bytes: the short keys, values and heads of a frame by two overlapping
+       fixed-size moves (the compiler inlines those), anything longer by memcpy. */
+    static inline void kf_copy(char* d, const char* s, Py_ssize_t n) {
+        if (n >= 8) {
+            if (n <= 16) {
+                uint64_t a, b;
+                memcpy(&a, s, 8); memcpy(&b, s + n - 8, 8);
+                memcpy(d, &a, 8); memcpy(d + n - 8, &b, 8);
+            } else if (n <= 32) {
+                uint64_t a, b, c, e;
+                memcpy(&a, s, 8); memcpy(&b, s + 8, 8);
+                memcpy(&c, s + n - 16, 8); memcpy(&e, s + n - 8, 8);
+                memcpy(d, &a, 8); memcpy(d + 8, &b, 8);
+                memcpy(d + n - 16, &c, 8); memcpy(d + n - 8, &e, 8);
+            } else {
+                memcpy(d, s, (size_t)n);
+            }
+        } else if (n >= 4) {
+            uint32_t a, b;
+            memcpy(&a, s, 4); memcpy(&b, s + n - 4, 4);
+            memcpy(d, &a, 4); memcpy(d + n - 4, &b, 4);
+        } else {
+            for (Py_ssize_t i = 0; i < n; i++) d[i] = s[i];
+        }
+    }
+    """
+    void kf_copy(char* d, const char* s, Py_ssize_t n) noexcept nogil
+
+cdef extern from *:
+    """
+    /* The value of an exact int that fits one CPython digit (0 <= v < 2**30), read
+       from the object; -1 for any other int (the caller then converts it in full). */
+    static inline long long kf_small_int(PyObject* v) {
+    #if PY_VERSION_HEX >= 0x030C0000
+        if (PyUnstable_Long_IsCompact((PyLongObject*)v)) {
+            Py_ssize_t x = PyUnstable_Long_CompactValue((PyLongObject*)v);
+            return x >= 0 ? (long long)x : -1;
+        }
+        return -1;
+    #else
+        Py_ssize_t size = Py_SIZE(v);
+        if (size == 1) return (long long)((PyLongObject*)v)->ob_digit[0];
+        return size == 0 ? 0 : -1;
+    #endif
+    }
+    """
+    long long kf_small_int(object v) noexcept
 
 # picows masks its own control frames (close, pong) with rand(): seed it from the OS
 # once, so two processes never send the same key sequence. Our frames do not use it.
@@ -380,7 +439,7 @@ cdef class FrameBuffer:
 cdef inline int _put(FrameBuffer buf, const char* data, Py_ssize_t size) except -1:
     if buf.pos + size > buf.capacity:
         buf.reserve(size)
-    memcpy(buf.mem + buf.pos, data, size)
+    kf_copy(buf.mem + buf.pos, data, size)
     buf.pos += size
     return 0
 
@@ -391,7 +450,7 @@ cdef inline int _write_plain_ascii(FrameBuffer buf, object s) except -1:
     if buf.pos + n + 2 > buf.capacity:
         buf.reserve(n + 2)
     buf.mem[buf.pos] = 0x22
-    memcpy(buf.mem + buf.pos + 1, PyUnicode_DATA(s), n)
+    kf_copy(buf.mem + buf.pos + 1, <const char*>PyUnicode_DATA(s), n)
     buf.mem[buf.pos + n + 1] = 0x22
     buf.pos += n + 2
     return 0
@@ -495,25 +554,35 @@ cdef int _write_str(FrameBuffer buf, object s) except -1:
 
 
 cdef int _write_long(FrameBuffer buf, long long value) except -1:
+    """Decimal digits of ``value``, two at a time from a table."""
     cdef char tmp[24]
-    cdef int n = 0
+    cdef char* p = tmp + 24
     cdef unsigned long long u
+    cdef unsigned int r
     cdef bint negative = value < 0
+    if 0 <= value < 10:
+        return _put_char(buf, <char>(48 + value))
     if negative:
         u = <unsigned long long>(-(value + 1)) + 1
     else:
         u = <unsigned long long>value
-    while True:
-        tmp[23 - n] = <char>(48 + u % 10)
-        n += 1
-        u //= 10
-        if u == 0:
-            break
+    while u >= 100:
+        r = <unsigned int>(u % 100)
+        u //= 100
+        p -= 2
+        p[0] = _DIGIT_PAIRS[2 * r]
+        p[1] = _DIGIT_PAIRS[2 * r + 1]
+    if u >= 10:
+        p -= 2
+        p[0] = _DIGIT_PAIRS[2 * u]
+        p[1] = _DIGIT_PAIRS[2 * u + 1]
+    else:
+        p -= 1
+        p[0] = <char>(48 + u)
     if negative:
-        tmp[23 - n] = 45  # '-'
-        n += 1
-    _put(buf, &tmp[24 - n], n)
-    return 0
+        p -= 1
+        p[0] = 45  # '-'
+    return _put(buf, p, tmp + 24 - p)
 
 
 cdef int _write_ascii_text(FrameBuffer buf, str text) except -1:
@@ -683,6 +752,7 @@ cdef struct _OrderSeen:
     # What the walk over one order's fields saw, for the cross-field rules.
     unsigned int present      # a bit per field index
     unsigned int trues        # bool fields that are True
+    PyObject* oid             # the clientOid value written (NULL: none)
     int type_choice           # the enum choice of type, timeInForce, stp (-1: absent)
     int tif_choice
     int stp_choice
@@ -716,6 +786,7 @@ cdef inline int _write_order_field(FrameBuffer buf, _Fields fields, int index, o
             # The charset needs no JSON escape: checked, then copied as is.
             if not _client_oid_ok(value):
                 return 1
+            seen.oid = <PyObject*>value
             return _write_plain_ascii(buf, value)
         if (index == fields.text_a or index == fields.text_b) and (
                 PyUnicode_GET_LENGTH(value) > fields.text_max
@@ -730,9 +801,24 @@ cdef inline int _write_order_field(FrameBuffer buf, _Fields fields, int index, o
             return _put(buf, b"true", 4)
         return _put(buf, b"false", 5)
     if kind == _K_INT and t is int:
-        number = PyLong_AsLongLongAndOverflow(value, &overflow)
-        if overflow != 0 or number <= 0:
-            return 1  # _rules decides (a huge int is valid, but written by repr)
+        number = kf_small_int(value)  # sizes, leverage: one digit of CPython's int
+        if number < 0:
+            number = PyLong_AsLongLongAndOverflow(value, &overflow)
+            if overflow != 0:
+                return 1  # _rules decides (a huge int is valid, but written by repr)
+        if number <= 0:
+            return 1
+        if number < 100:
+            if buf.pos + 2 > buf.capacity:
+                buf.reserve(2)
+            if number < 10:
+                buf.mem[buf.pos] = <char>(48 + number)
+                buf.pos += 1
+            else:
+                buf.mem[buf.pos] = _DIGIT_PAIRS[2 * number]
+                buf.mem[buf.pos + 1] = _DIGIT_PAIRS[2 * number + 1]
+                buf.pos += 2
+            return 0
         return _write_long(buf, number)
     if not _value_ok(kind, index, value):
         return 1
@@ -755,6 +841,7 @@ cdef inline bint _walk_order(FrameBuffer buf, object order, _Fields fields,
         return False
     seen.present = 0
     seen.trues = 0
+    seen.oid = NULL
     seen.type_choice = seen.tif_choice = seen.stp_choice = -1
     _put_char(buf, 123)
     while PyDict_Next(order, &pos, &k, &v):
@@ -808,7 +895,7 @@ cdef bint _encode_order_fast(FrameBuffer buf, object order) except -1:
     cdef _OrderSeen seen
     if not _walk_order(buf, order, _FUTURES, &seen) or not _order_rules_ok(&seen):
         return False
-    buf.ref = order["clientOid"]
+    buf.ref = <object>seen.oid  # the rules require a clientOid
     return True
 
 
@@ -878,7 +965,7 @@ cdef bint _encode_spot_order_fast(FrameBuffer buf, object order, _Fields fields,
     cdef _OrderSeen seen
     if not _walk_order(buf, order, fields, &seen) or not _spot_rules_ok(&seen, margin):
         return False
-    buf.ref = order.get("clientOid")
+    buf.ref = None if seen.oid == NULL else <object>seen.oid
     return True
 
 
@@ -935,36 +1022,63 @@ cdef inline int _put_bytes(FrameBuffer buf, bytes data) except -1:
     return _put(buf, data, len(data))
 
 
-#: op -> the pre-encoded '","op":"<op>","args":' of the ops the client sends.
-cdef dict _OP_HEADS = {op: b'","op":"' + op.encode() + b'","args":'
-                       for op in _rules.REPLY_OPS if op != _rules.OP_PONG}
+cdef enum:
+    _MAX_OPS = 16
+
+#: The ops the client sends (every reply op but pong); each one's code is its index here,
+#: and its pre-encoded '","op":"<op>","args":'.
+cdef tuple _OPS = tuple(op for op in _rules.REPLY_OPS if op != _rules.OP_PONG)
+cdef tuple _OP_HEAD_BYTES = tuple(b'","op":"' + op.encode() + b'","args":' for op in _OPS)
+cdef int _N_OPS = len(_OPS)
+cdef PyObject* _op_obj[_MAX_OPS]
+cdef const char* _op_ptr[_MAX_OPS]
+cdef Py_ssize_t _op_len[_MAX_OPS]
+cdef const char* _op_head_ptr[_MAX_OPS]
+cdef Py_ssize_t _op_head_len[_MAX_OPS]
+if _N_OPS > _MAX_OPS or not all(op.isascii() for op in _OPS):
+    raise RuntimeError("the op table does not fit the encoder")
 
 
-cdef bytes _HEAD_ORDER = _OP_HEADS[_rules.OP_ORDER]
-cdef bytes _HEAD_CANCEL = _OP_HEADS[_rules.OP_CANCEL]
-cdef bytes _HEAD_SPOT_ORDER = _OP_HEADS[_rules.OP_SPOT_ORDER]
+cdef _fill_op_table():
+    cdef int i
+    cdef str op
+    cdef bytes head
+    for i in range(_N_OPS):
+        op, head = _OPS[i], _OP_HEAD_BYTES[i]  # both kept alive by the module's tuples
+        _op_obj[i] = <PyObject*>op
+        _op_ptr[i] = <const char*>PyUnicode_DATA(op)
+        _op_len[i] = len(op)
+        _op_head_ptr[i] = <const char*>head
+        _op_head_len[i] = len(head)
 
 
-cdef int _write_envelope_head(FrameBuffer buf, long long request_id, str op) except -1:
-    # The client passes the _rules constants themselves: identity first, then the dict.
-    cdef PyObject* head
-    if op is _OP_ORDER:
-        head = <PyObject*>_HEAD_ORDER
-    elif op is _OP_CANCEL:
-        head = <PyObject*>_HEAD_CANCEL
-    elif op is _OP_SPOT_ORDER:
-        head = <PyObject*>_HEAD_SPOT_ORDER
-    else:
-        head = PyDict_GetItem(_OP_HEADS, op)
-    buf.pos = FRAME_HEADROOM
-    _put_bytes(buf, _ID_OPEN)
-    _write_long(buf, request_id)
-    if head != NULL:
-        return _put_bytes(buf, <bytes>head)
-    _put_bytes(buf, _OP_OPEN)
-    _write_str(buf, op)
-    _put_bytes(buf, _ARGS_OPEN)
-    return 0
+_fill_op_table()
+cdef int _C_ORDER = _OPS.index(_OP_ORDER)
+cdef int _C_CANCEL = _OPS.index(_OP_CANCEL)
+cdef int _C_MULTI_ORDER = _OPS.index(_OP_MULTI_ORDER)
+cdef int _C_SPOT_ORDER = _OPS.index(_OP_SPOT_ORDER)
+cdef int _C_SPOT_SYNC_ORDER = _OPS.index(_OP_SPOT_SYNC_ORDER)
+cdef int _C_MARGIN_ORDER = _OPS.index(_OP_MARGIN_ORDER)
+cdef int _C_SPOT_CANCEL = _OPS.index(_OP_SPOT_CANCEL)
+cdef int _C_SPOT_SYNC_CANCEL = _OPS.index(_OP_SPOT_SYNC_CANCEL)
+cdef int _C_MARGIN_CANCEL = _OPS.index(_OP_MARGIN_CANCEL)
+
+
+cdef inline int _op_code(str op) noexcept:
+    """The index of ``op`` in ``_OPS`` (-1: another op): the client passes the
+    ``_rules`` constants themselves, found by identity; an equal str by ``memcmp``."""
+    cdef int i
+    cdef Py_ssize_t n
+    for i in range(_N_OPS):
+        if <PyObject*>op == _op_obj[i]:
+            return i
+    if not PyUnicode_IS_ASCII(op):
+        return -1
+    n = PyUnicode_GET_LENGTH(op)
+    for i in range(_N_OPS):
+        if n == _op_len[i] and memcmp(PyUnicode_DATA(op), _op_ptr[i], n) == 0:
+            return i
+    return -1
 
 
 cpdef Py_ssize_t encode_request(FrameBuffer buf, long long request_id, str op,
@@ -976,19 +1090,28 @@ cpdef Py_ssize_t encode_request(FrameBuffer buf, long long request_id, str op,
     """
     cdef bint ok
     cdef Py_ssize_t args_start
-    _write_envelope_head(buf, request_id, op)
+    cdef int code = _op_code(op)
+    buf.pos = FRAME_HEADROOM
+    _put_bytes(buf, _ID_OPEN)
+    _write_long(buf, request_id)
+    if code >= 0:
+        _put(buf, _op_head_ptr[code], _op_head_len[code])
+    else:
+        _put_bytes(buf, _OP_OPEN)
+        _write_str(buf, op)
+        _put_bytes(buf, _ARGS_OPEN)
     args_start = buf.pos
-    if op is _OP_ORDER or op == _OP_ORDER:
+    if code == _C_ORDER:
         ok = _encode_order_fast(buf, args)
-    elif op is _OP_CANCEL or op == _OP_CANCEL:
+    elif code == _C_CANCEL:
         ok = _encode_cancel_fast(buf, args)
-    elif op is _OP_MULTI_ORDER or op == _OP_MULTI_ORDER:
+    elif code == _C_MULTI_ORDER:
         ok = _encode_multi_order_fast(buf, args)
-    elif op is _OP_SPOT_ORDER or op == _OP_SPOT_ORDER or op == _OP_SPOT_SYNC_ORDER:
+    elif code == _C_SPOT_ORDER or code == _C_SPOT_SYNC_ORDER:
         ok = _encode_spot_order_fast(buf, args, _SPOT, False)
-    elif op == _OP_MARGIN_ORDER:
+    elif code == _C_MARGIN_ORDER:
         ok = _encode_spot_order_fast(buf, args, _MARGIN, True)
-    elif op == _OP_SPOT_CANCEL or op == _OP_SPOT_SYNC_CANCEL or op == _OP_MARGIN_CANCEL:
+    elif code == _C_SPOT_CANCEL or code == _C_SPOT_SYNC_CANCEL or code == _C_MARGIN_CANCEL:
         ok = _encode_spot_cancel_fast(buf, args, op)
     else:
         ok = False
