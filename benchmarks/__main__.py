@@ -217,6 +217,8 @@ def _meta(profile: str, settings: _runner.Settings, clients: list[str],
         "implementation": platform.python_implementation(), "platform": platform.platform(),
         "cpu": _cpu_model(), "cpus": os.cpu_count(), "versions": _versions(),
         "placement": ("gateway on core 0, client on core 1; same-core rows: both on core 1"
+                      + (f", {settings.same_core_passes} passes per run"
+                         if settings.same_core_passes > 1 else "")
                       if pin else "unpinned"),
         "calibration": calibration,
         **facts,

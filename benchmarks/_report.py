@@ -88,6 +88,7 @@ DEFAULT_PROFILE = "emulator"  # results older than the profiles
 HEADLINE = "kucoin_fast_await"
 
 Key = tuple[str, str, str]  # (variant, loop, profile)
+Sample = int | tuple[int, int]  # a run, or a (run, same-core pass) pair
 
 
 def _spread(values: list[float]) -> dict[str, float] | None:
@@ -108,7 +109,10 @@ class _Collected:
     """Worker results sorted by row: metric values per run, status, notes, errors."""
 
     def __init__(self, results: list[dict[str, Any]]) -> None:
-        self.per_run: dict[Key, dict[int, dict[str, float]]] = defaultdict(lambda: defaultdict(dict))
+        # row -> sample -> metric: a sample is a run (cross-core metrics) or a (run, pass)
+        # pair (same-core metrics).
+        self.per_run: dict[Key, dict[Sample, dict[str, float]]] = defaultdict(
+            lambda: defaultdict(dict))
         self.status: dict[Key, list[str]] = defaultdict(list)
         self.notes: dict[Key, list[str]] = defaultdict(list)
         self.errors: dict[Key, int] = defaultdict(int)
@@ -124,9 +128,12 @@ class _Collected:
             self.notes[key].append(r["note"])
         if "failed" in r:
             self.status[key].append(f"failed ({r['placement']}): {r['failed']}")
+        # A same-core pass is a sample of its own: its ratios are taken against the
+        # reference's same pass.
+        sample = (r["run"], r.get("sample", 0)) if r["placement"] == "same-core" else r["run"]
         for m in METRICS:
             if m.placement == r["placement"] and (v := _metric_value(r, m)) is not None:
-                self.per_run[key][r["run"]][m.key] = v
+                self.per_run[key][sample][m.key] = v
         for phase in ("seq", "pipe", "pipe_lat", "batch"):
             if isinstance(r.get(phase), dict):
                 self.errors[key] += int(r[phase].get("errors", 0))
@@ -150,7 +157,8 @@ class _Collected:
         variant, loop, profile = key
         runs = self.per_run.get(key, {})
         row: dict[str, Any] = {
-            "client": variant, "loop": loop, "profile": profile, "runs": len(runs),
+            "client": variant, "loop": loop, "profile": profile,
+            "runs": len({s if isinstance(s, int) else s[0] for s in runs}),
             "floor": self.reference(FLOOR, variant, loop, profile),
             "hand_rolled": self.reference(HAND_ROLLED, variant, loop, profile),
             "errors": self.errors[key],

@@ -31,6 +31,7 @@ cdef class OrderTemplate:
     cdef readonly str size_field
     cdef readonly bint price_required
     cdef bytes _head                  # '","op":"<op>","args":{"clientOid":'
+    cdef bytes _size_key              # ',"<size field>":'
     cdef bint _exact                  # every send is checked by _rules (spot iceberg)
     cdef bytes _static_args           # ',"side":"buy",...' (each field led by a comma)
     cdef dict _template               # validated template, for exact verdicts on bad sends

@@ -585,6 +585,22 @@ cdef int _write_long(FrameBuffer buf, long long value) except -1:
     return _put(buf, p, tmp + 24 - p)
 
 
+cdef inline int _write_count(FrameBuffer buf, long long number) except -1:
+    """A non-negative int: one or two digits inline (sizes, leverage), else _write_long."""
+    if number >= 100:
+        return _write_long(buf, number)
+    if buf.pos + 2 > buf.capacity:
+        buf.reserve(2)
+    if number < 10:
+        buf.mem[buf.pos] = <char>(48 + number)
+        buf.pos += 1
+    else:
+        buf.mem[buf.pos] = _DIGIT_PAIRS[2 * number]
+        buf.mem[buf.pos + 1] = _DIGIT_PAIRS[2 * number + 1]
+        buf.pos += 2
+    return 0
+
+
 cdef int _write_ascii_text(FrameBuffer buf, str text) except -1:
     cdef bytes raw = text.encode("ascii")
     _put(buf, raw, len(raw))
@@ -808,18 +824,7 @@ cdef inline int _write_order_field(FrameBuffer buf, _Fields fields, int index, o
                 return 1  # _rules decides (a huge int is valid, but written by repr)
         if number <= 0:
             return 1
-        if number < 100:
-            if buf.pos + 2 > buf.capacity:
-                buf.reserve(2)
-            if number < 10:
-                buf.mem[buf.pos] = <char>(48 + number)
-                buf.pos += 1
-            else:
-                buf.mem[buf.pos] = _DIGIT_PAIRS[2 * number]
-                buf.mem[buf.pos + 1] = _DIGIT_PAIRS[2 * number + 1]
-                buf.pos += 2
-            return 0
-        return _write_long(buf, number)
+        return _write_count(buf, number)
     if not _value_ok(kind, index, value):
         return 1
     if t is str:
@@ -1176,6 +1181,7 @@ cdef class OrderTemplate:
         # A spot iceberg's visibleSize is checked against the size: always ask _rules.
         self._exact = op is _OP_SPOT_ORDER and template.get("iceberg") is True
         self._head = b'","op":"' + op.encode() + b'","args":{"clientOid":'
+        self._size_key = b',"' + size_field.encode() + b'":'
         self._template = dict(template)
         scratch = FrameBuffer()
         for name, value in template.items():
@@ -1201,6 +1207,7 @@ cpdef Py_ssize_t encode_prepared_order(FrameBuffer buf, long long request_id,
     cdef bint ok = not template._exact and _client_oid_ok(client_oid) \
         and _value_ok(template._size_kind, 0, size)
     cdef str op = template.op
+    cdef long long number
     if ok:
         if price is None:
             ok = not template.price_required
@@ -1215,14 +1222,19 @@ cpdef Py_ssize_t encode_prepared_order(FrameBuffer buf, long long request_id,
     _put_bytes(buf, _ID_OPEN)
     _write_long(buf, request_id)
     _put_bytes(buf, template._head)
-    _write_generic_args(buf, client_oid, op)
+    if ok:  # checked: the clientOid charset needs no escape
+        _write_plain_ascii(buf, client_oid)
+    else:
+        _write_generic_args(buf, client_oid, op)
     if price is not None:
         _put_bytes(buf, _PRICE_OPEN)
         _write_generic_args(buf, price, op)
-    _put_char(buf, 44)
-    _write_str(buf, template.size_field)
-    _put_char(buf, 58)
-    _write_generic_args(buf, size, op)
+    _put_bytes(buf, template._size_key)
+    number = kf_small_int(size) if type(size) is int else -1
+    if number > 0:
+        _write_count(buf, number)
+    else:
+        _write_generic_args(buf, size, op)
     _put_bytes(buf, template._static_args)
     _put(buf, b"}}", 2)
     buf.ref = client_oid
