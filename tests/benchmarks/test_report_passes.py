@@ -44,4 +44,4 @@ def test_the_full_plan_interleaves_every_same_core_pass() -> None:
     for sample in range(settings.same_core_passes):
         visit = [(c, lp) for c, lp, s in first_run if s == sample]
         assert len(set(visit)) == 4
-    assert first_run[0][:2] != [(c, lp) for c, lp, s in first_run if s == 1][0]
+    assert first_run[0][:2] != next((c, lp) for c, lp, s in first_run if s == 1)
