@@ -554,14 +554,13 @@ cdef int _write_str(FrameBuffer buf, object s) except -1:
 
 
 cdef int _write_long(FrameBuffer buf, long long value) except -1:
-    """Decimal digits of ``value``, two at a time from a table."""
+    """Decimal digits of ``value``, two at a time from a table (small counts: see
+    :func:`_write_count`)."""
     cdef char tmp[24]
     cdef char* p = tmp + 24
     cdef unsigned long long u
     cdef unsigned int r
     cdef bint negative = value < 0
-    if 0 <= value < 10:
-        return _put_char(buf, <char>(48 + value))
     if negative:
         u = <unsigned long long>(-(value + 1)) + 1
     else:
