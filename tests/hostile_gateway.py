@@ -16,7 +16,7 @@ import sys
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -36,6 +36,9 @@ from benchmarks.gateways._rfc6455 import (
     server_frame,
     upgrade_response,
 )
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 __all__ = ["OP_CONTINUATION", "OP_PING", "OP_TEXT", "HostileGateway", "Session", "frame"]
 
