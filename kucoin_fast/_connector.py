@@ -26,7 +26,8 @@ from picows import WSError, ws_connect
 
 from ._contract import ConnectionAPI
 from ._redact import RedactingLogger
-from ._resilience import ConnectionState, ReconnectPolicy
+from ._resilience import Backoff, ConnectionState, ReconnectPolicy
+from ._rules import client_oids_of
 from ._slots import Slot
 from .errors import (
     AuthenticationError,
@@ -36,6 +37,7 @@ from .errors import (
     ConnectionLostError,
     ConnectTimeoutError,
     KucoinError,
+    RequestTimeoutError,
 )
 from .types import WS_KEY_MAP, Credentials
 
@@ -44,6 +46,7 @@ __all__ = ["ConnectOptions", "Connector"]
 #: Seconds a retired (501000) connection keeps serving its pending requests, beyond
 #: their own deadline.
 _DRAIN_GRACE_S = 1.0
+_SHUTDOWN = "501000"
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,14 @@ class ConnectOptions:
     max_frame_size: int
     coalesce_writes: Any
     clock: Callable[[], float]
+
+
+def _unsent(error: KucoinError, op: str, args: Any, ws_key: str) -> KucoinError:
+    """A copy of ``error`` (a connect failure) for one request that was never written."""
+    exc = type(error).__new__(type(error), *error.args)
+    vars(exc).update(vars(error), sent=False, outcome_unknown=False, request_id=None, op=op,
+                     ws_key=ws_key, client_oids=client_oids_of(op, args))
+    return exc
 
 
 def _abandon(conn: Any, reason: str) -> None:
@@ -116,7 +127,7 @@ class Connector:
             if ws_key not in WS_KEY_MAP:
                 raise ConfigurationError(
                     f"unknown ws_key {ws_key!r}; use one of {', '.join(WS_KEY_MAP)}")
-            slot = self.slots[ws_key] = Slot(ws_key)
+            slot = self.slots[ws_key] = Slot(ws_key, Backoff(self.policy))
         return slot
 
     def state(self, ws_key: str) -> str:
@@ -136,6 +147,7 @@ class Connector:
             self.live.pop(slot.ws_key, None)
         else:
             slot.last = conn
+            slot.backoff.connected()
             self.live[slot.ws_key] = conn
 
     # ------------------------------------------------------------ background
@@ -163,6 +175,30 @@ class Connector:
                 self._set_state(slot, ConnectionState.DISCONNECTED, exc)
 
     # ------------------------------------------------------------- connecting
+    async def get_for(self, ws_key: str, op: str, args: Any) -> Any:
+        """:meth:`get` for one request: a connect failure is raised as the request's
+        own error (same class and text, ``sent=False``, its op and clientOids)."""
+        try:
+            return await self.get(ws_key)
+        except KucoinError as exc:
+            raise _unsent(exc, op, args, ws_key) from exc
+
+    async def hold(self, seconds: float, op: str, args: Any, ws_key: str) -> None:
+        """Hold one request ``seconds`` before it is sent (the throttle): refused at once
+        when that is past its deadline, cut short by :meth:`close`."""
+        if seconds > self.options.request_timeout:
+            raise RequestTimeoutError(
+                f"{op} not sent: the throttle would hold it {seconds:.3g}s (the rate-limit "
+                f"window), past request_timeout={self.options.request_timeout:g}s",
+                op=op, ws_key=ws_key, sent=False, client_oids=client_oids_of(op, args))
+        if not self.closed:
+            closed = self._closed_future()
+            await asyncio.wait([closed], timeout=seconds)
+        if self.closed:
+            raise ClientClosedError(f"{op} not sent: the client was closed while the "
+                                    f"throttle held it", op=op, ws_key=ws_key, sent=False,
+                                    client_oids=client_oids_of(op, args))
+
     async def get(self, ws_key: str) -> Any:
         """The live connection of ``ws_key``, connecting first when there is none."""
         slot = self.slot(ws_key)
@@ -229,6 +265,7 @@ class Connector:
 
     async def _open(self, slot: Slot) -> Any:
         try:
+            self._count_attempt(slot)
             return await asyncio.wait_for(self._open_unguarded(slot),
                                           self.options.connect_timeout)
         except asyncio.TimeoutError:
@@ -241,6 +278,16 @@ class Connector:
             raise
         finally:
             slot.connecting = None
+
+    def _count_attempt(self, slot: Slot) -> None:
+        """Record a connect attempt, or refuse it when the rate cap is reached."""
+        wait = slot.backoff.attempt_wait()
+        if wait > 0:
+            raise ConnectError(
+                f"not connecting to {self.options.ws_url}: {self.policy.max_per_minute} "
+                f"attempts in the last minute (reconnect_policy.max_per_minute); the next "
+                f"is allowed in {wait:.1f}s")
+        slot.backoff.attempt()
 
     def _connect_failed(self, slot: Slot, error: BaseException) -> None:
         self.last_error = error
@@ -299,6 +346,11 @@ class Connector:
         if not conn.is_ready:  # lost between the welcome and here
             raise ConnectionLostError(f"connection lost right after the handshake: "
                                       f"{conn.lost_reason}", ws_key=slot.ws_key, sent=False)
+        notice = conn.server_notice
+        if notice is not None and notice[0] == _SHUTDOWN:  # in the welcome's read
+            conn.close()
+            raise ConnectError(f"{opts.ws_url} announced its shutdown (501000) with the "
+                               f"welcome")
         self._set_live(slot, conn)
         self.last_error = None
         self._set_state(slot, ConnectionState.CONNECTED)
@@ -315,6 +367,7 @@ class Connector:
             self.spawn(self._reap(conn.transport, slot.ws_key))
         if self.closed or not was_live:
             return
+        slot.backoff.ended(conn.replies > 0)
         if self.auto_reconnect:
             self._logger.warning("connection %s ended: %s; reconnecting", slot.ws_key, reason)
             self._start_reconnect(slot)
@@ -339,14 +392,19 @@ class Connector:
         slot.reconnecting = self.spawn(self._reconnect_loop(slot), slot.ws_key)
 
     async def _reconnect_loop(self, slot: Slot) -> None:
-        """Open a new connection (fresh signature) with backoff; at most one WARNING per
-        failed attempt; stop on an authentication error or after ``max_attempts``.
-        Anything unexpected ends the loop with ``disconnected`` (see :meth:`spawn`)."""
-        policy = self.policy
-        failures = 0
-        delay = policy.delay(0)
+        """Open a new connection (fresh signature) with the slot's backoff, which goes on
+        across drops until a connection proves itself; at most one WARNING per failed
+        attempt; stop on an authentication error or after ``max_attempts``. Anything
+        unexpected ends the loop with ``disconnected`` (see :meth:`spawn`)."""
+        backoff = slot.backoff
         try:
             while not self.closed and slot.live is None:
+                delay, capped = backoff.delay()
+                if capped:
+                    self._logger.warning(
+                        "reconnects of %s reached %d in a minute (reconnect_policy."
+                        "max_per_minute): holding the next one %.1fs", slot.ws_key,
+                        self.policy.max_per_minute, delay)
                 if delay > 0:
                     await asyncio.sleep(delay)
                 self.reconnect_attempts += 1
@@ -359,16 +417,15 @@ class Connector:
                     self._set_state(slot, ConnectionState.DISCONNECTED, exc)
                     return
                 except (KucoinError, OSError) as exc:
-                    failures += 1
+                    backoff.failed()
                     self.last_error = exc
-                    if policy.max_attempts is not None and failures >= policy.max_attempts:
+                    if backoff.exhausted:
                         self._logger.error("reconnect of %s gave up after %d attempts: %s",
-                                           slot.ws_key, failures, type(exc).__name__)
+                                           slot.ws_key, backoff.failures, type(exc).__name__)
                         self._set_state(slot, ConnectionState.DISCONNECTED, exc)
                         return
-                    delay = policy.delay(failures)
-                    self._logger.warning("reconnect attempt %d of %s failed (%s); next in %.2fs",
-                                         failures, slot.ws_key, type(exc).__name__, delay)
+                    self._logger.warning("reconnect attempt %d of %s failed (%s)",
+                                         backoff.failures, slot.ws_key, type(exc).__name__)
             if slot.live is not None and not self.closed and self._on_reconnected is not None:
                 self._on_reconnected(slot.ws_key)
         finally:
@@ -379,12 +436,13 @@ class Connector:
         """A type-C frame without id. 501000 (service shutting down): retire the
         connection for new requests, open a new one, close the old one once its
         pending requests are answered (or timed out)."""
-        if code != "501000" or self.closed:
+        if code != _SHUTDOWN or self.closed:
             return
         slot = self.slot(conn.ws_key)
         if slot.live is not conn:
             return
         self._set_live(slot, None)
+        slot.backoff.ended(conn.replies > 0)
         slot.draining.add(conn)
         if self.auto_reconnect:
             self._logger.warning("connection %s: server shutting down (501000); reconnecting",

@@ -1,17 +1,16 @@
 """One :class:`Slot` per ``ws_key``: everything the client knows about that connection.
 
-A slot replaces what used to be eleven parallel per-key containers: the live
-connection, the most recent one (for stats after a loss), the state and its
-"connected" event, the connect and reconnect tasks, and the connections being drained
-after a 501000 notice. "Connected" is stored once: :attr:`Slot.live` is the
-authenticated, not-lost connection or None.
+The live connection, the most recent one (for stats after a loss), the state and its
+"connected" event, the connect and reconnect tasks, the reconnect backoff, and the
+connections being drained after a 501000 notice. "Connected" is stored once:
+:attr:`Slot.live` is the authenticated, not-lost connection or None.
 """
 from __future__ import annotations
 
 import asyncio
 from typing import Any
 
-from ._resilience import ConnectionState
+from ._resilience import Backoff, ConnectionState
 
 __all__ = ["Slot"]
 
@@ -19,11 +18,13 @@ __all__ = ["Slot"]
 class Slot:
     """The state of one ``ws_key`` (owned and mutated by the connector only)."""
 
-    __slots__ = ("_event", "connecting", "draining", "last", "live", "reconnecting", "state",
+    __slots__ = ("_event", "backoff", "connecting", "draining", "last", "live", "reconnecting", "state",
                  "ws_key")
 
-    def __init__(self, ws_key: str) -> None:
+    def __init__(self, ws_key: str, backoff: Backoff) -> None:
         self.ws_key = ws_key
+        #: Failed attempts in a row and recent attempt times, kept across drops.
+        self.backoff = backoff
         #: The authenticated connection requests go to (None while there is none).
         self.live: Any = None
         #: The most recent connection, live or not (stats after a loss).

@@ -675,10 +675,10 @@ class WebsocketAPIClient(_SpotMarginAPI, _OrderLoopAPI):
             wait = throttle.wait_time()
             if wait > 0:
                 throttle.held += 1
-                await asyncio.sleep(wait)
+                await self._connector.hold(wait, op, args, ws_key)
         conn = self._live.get(ws_key)
         if conn is None:
-            conn = await self._connector.get(ws_key)
+            conn = await self._connector.get_for(ws_key, op, args)
         if self._busy is not None:
             self._busy.kick(conn)
         if throttle is None:
@@ -696,8 +696,7 @@ class WebsocketAPIClient(_SpotMarginAPI, _OrderLoopAPI):
             if rl is not None and rl.remaining is not None and rl.reset is not None:
                 throttle.update(rl)
             elif exc.reset_ms is not None:
-                throttle.remaining = 0
-                throttle.resume_at = throttle.clock() + exc.reset_ms / 1000.0
+                throttle.hold(exc.reset_ms)
             raise
         except KucoinAPIError as exc:
             throttle.update(exc.rate_limit)

@@ -100,7 +100,17 @@ class ConfigurationError(KucoinError, ValueError):
 
 
 class ConnectError(KucoinError):
-    """The connection could not be opened or authenticated (not a KuCoin error code)."""
+    """The connection could not be opened or authenticated (not a KuCoin error code).
+
+    Raised to a request that waited for the connection, it is that request's own
+    (``op``, ``client_oids``) and nothing was written (``sent`` False)."""
+
+    sent: bool = False
+    outcome_unknown: bool = False
+    request_id: str | None = None
+    op: str | None = None
+    ws_key: str | None = None
+    client_oids: tuple[str, ...] = ()
 
 
 class ConnectTimeoutError(ConnectError):

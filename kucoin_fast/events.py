@@ -39,7 +39,7 @@ import simdjson
 from picows import WSError, WSFrame, WSListener, WSMsgType, WSTransport, ws_connect
 
 from ._redact import RedactingLogger
-from ._resilience import ConnectionState, ReconnectPolicy
+from ._resilience import Backoff, ConnectionState, ReconnectPolicy
 from .errors import AuthenticationError, ConnectError, ConnectTimeoutError, KucoinError
 from .rest import FUTURES, SPOT, RestClient
 from .types import OrderEvent
@@ -143,11 +143,14 @@ class _Channel:
         self._ping: asyncio.TimerHandle | None = None
         self._pong: asyncio.TimerHandle | None = None
         self._ping_interval = self._ping_timeout = 0.0
+        self.backoff = Backoff(stream.policy)
+        self.delivered = 0  # push messages delivered (a healthy connection's proof)
 
     # ------------------------------------------------------------ frames
     def on_text(self, payload: bytes) -> None:
         kind, value = parse_frame(self.parser, payload, self.family)
         if kind == "message":
+            self.delivered += 1
             self.stream.deliver(value)
         elif kind in ("ack", "welcome"):
             self._resolve(kind + ":" + value, value)
@@ -236,6 +239,7 @@ class _Channel:
                 self.transport.disconnect(False)
             raise
         self._schedule_ping()
+        self.backoff.connected()
         stream.channel_state(self, ConnectionState.CONNECTED)
         await self._lost
 
@@ -279,26 +283,39 @@ class _Channel:
     async def run(self) -> None:
         """Keep the connection up until the stream closes (see the module docstring)."""
         stream = self.stream
-        failures = 0
+        backoff = self.backoff
         while not stream.closed:
+            delivered = self.delivered
+            backoff.attempt()
             try:
                 await self.session()
-                failures = 0
+                backoff.ended(self.delivered > delivered)
                 if not stream.closed:
                     stream.log.warning("push %s: connection ended; reconnecting", self.family)
             except AuthenticationError as exc:
                 stream.fail(exc)
                 return
             except (KucoinError, OSError, WSError, asyncio.TimeoutError) as exc:
-                failures += 1
+                backoff.failed()
                 stream.log.warning("push %s: connect attempt %d failed (%s)", self.family,
-                                   failures, type(exc).__name__)
+                                   backoff.failures, type(exc).__name__)
                 stream.connect_failed(self, exc)
+                if backoff.exhausted:
+                    stream.log.error("push %s: gave up after %d attempts", self.family,
+                                     backoff.failures)
+                    stream.fail(exc)
+                    return
             if stream.closed:
                 return
             stream.reconnects += 1
             stream.channel_state(self, ConnectionState.RECONNECTING)
-            await asyncio.sleep(stream.policy.delay(failures))
+            delay, capped = backoff.delay()
+            if capped:
+                stream.log.warning("push %s: reconnects reached %d in a minute "
+                                   "(reconnect_policy.max_per_minute): holding the next "
+                                   "one %.1fs", self.family, stream.policy.max_per_minute,
+                                   delay)
+            await asyncio.sleep(delay)
 
     def close(self) -> None:
         """Disconnect now (the supervisor is cancelled by the stream)."""

@@ -146,13 +146,17 @@ class Session:
 class HostileGateway:
     """``async with HostileGateway(script) as gw: gw.url ...``; ``script(session)`` runs
     after each welcome (default: answer every request). ``welcome`` overrides fields of
-    the welcome frame; ``after_welcome`` is written in the same TCP write as the welcome."""
+    the welcome frame; ``after_welcome`` is written in the same TCP write as the welcome;
+    ``refuse`` is sent instead of the challenge (a KuCoin error frame), then a close."""
 
     def __init__(self, script: Script | None = None, *, welcome: dict[str, Any] | None = None,
-                 after_welcome: bytes = b"", ssl: Any = None) -> None:
+                 after_welcome: bytes = b"", refuse: dict[str, Any] | None = None,
+                 ssl: Any = None) -> None:
         self.script = script or Session.serve
         self.welcome = welcome or {}
         self.after_welcome = after_welcome
+        self.refuse = refuse
+        self.upgrades = 0
         self._ssl = ssl
         self._server: asyncio.base_events.Server | None = None
         self.handshakes: list[float] = []  # monotonic time of each completed welcome
@@ -185,6 +189,11 @@ class HostileGateway:
                 request = parse_upgrade(buf)
             session.query = {k: v[0] for k, v in parse_qs(urlsplit(request.target).query).items()}
             writer.write(upgrade_response(request))
+            self.upgrades += 1
+            if self.refuse is not None:
+                session.send_text(self.refuse)
+                session.close(1000)
+                return
             challenge = {"sessionId": session.session_id, "timestamp": int(time.time() * 1000)}
             session.send_text(challenge)
             await session.recv()  # the challenge signature (not checked)
