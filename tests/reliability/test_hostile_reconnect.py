@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from hostile_gateway import OP_TEXT, HostileGateway, Session, frame
-from rel_helpers import make_client, market
+from rel_helpers import emulator, eventually, make_client, market
 
 from kucoin_fast import ReconnectPolicy
 from kucoin_fast.errors import (
@@ -240,5 +240,24 @@ def test_a_refused_connect_is_each_request_s_own_unsent_error(client_impl: Any,
             assert exc.code == "400003"
             assert isinstance(exc.__cause__, AuthenticationError)
             assert exc.__cause__ is results[0].__cause__
+
+    arun(main())
+
+
+def test_the_push_stream_honours_max_attempts(client_impl: Any, arun: Any) -> None:
+    async def main() -> None:
+        policy = ReconnectPolicy(initial=0.02, cap=0.05, max_attempts=3)
+        async with emulator() as ex:
+            client = make_client(ex, rest_url=ex.rest_url, reconnect_policy=policy)
+            stream = client.order_events(("futures",))
+            await stream.start()
+        try:  # the emulator is gone: every reconnect attempt fails
+            await eventually(lambda: stream.error is not None, what="the stream gave up")
+            # The lost connection had not proved itself: it is failure one of three.
+            assert stream.reconnects == 2
+            assert stream.closed
+        finally:
+            await stream.close()
+            await client.close()
 
     arun(main())
