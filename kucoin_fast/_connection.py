@@ -46,7 +46,7 @@ import operator
 import time
 from asyncio import CancelledError
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from picows.picows import WSCloseCode, WSListener, WSMsgType
 
@@ -60,6 +60,9 @@ from ._resilience import (
     UnknownOutcome,
 )
 from ._sign import sign_challenge
+
+if TYPE_CHECKING:
+    from .types import RateLimit
 from .errors import (
     BackpressureError,
     ClientClosedError,
@@ -140,19 +143,20 @@ class WSAPIResponse:
     (``userRateLimit`` or ``rateLimit``); ``ws_key`` the connection it came on.
     """
 
-    def __init__(self, id: str, op: str, code: str, msg: Any = None, data: Any = None,
-                 in_time: Any = None, out_time: Any = None, rate_limit: Any = None,
-                 ws_key: str = "") -> None:
+    def __init__(self, id: str, op: str, code: str, msg: str | None = None, data: Any = None,
+                 in_time: int | None = None, out_time: int | None = None,
+                 rate_limit: RateLimit | None = None, ws_key: str = "") -> None:
         self._id: str | None = id
         self._rid = 0
-        self.op = op
-        self.code = code
-        self.msg = msg
-        self.data = data
-        self._in_time = _NO_TIME if in_time is None else in_time
-        self._out_time = _NO_TIME if out_time is None else out_time
-        self.rate_limit = rate_limit
-        self.ws_key = ws_key
+        self.op: str = op
+        self.code: str = code
+        self.msg: str | None = msg
+        #: The decoded JSON payload (an object for every op: ``{"orderId", ...}``).
+        self.data: Any = data
+        self._in_time: int = _NO_TIME if in_time is None else in_time
+        self._out_time: int = _NO_TIME if out_time is None else out_time
+        self.rate_limit: RateLimit | None = rate_limit
+        self.ws_key: str = ws_key
 
     @property
     def id(self) -> str:
@@ -558,7 +562,7 @@ class Connection(WSListener):
         """
         return self._send(op, args, None, False).waiter
 
-    async def call(self, op: str, args: Any) -> Any:
+    async def call(self, op: str, args: Any) -> WSAPIResponse:
         """Coroutine: send one request and return its :class:`WSAPIResponse`.
 
         Raises what :meth:`request` raises or its future fails with; while the socket's
@@ -571,10 +575,11 @@ class Connection(WSListener):
             await self.wait_writable(self._request_timeout)  # still full: _send raises
         entry = self._send(op, args, None, True)
         try:
-            return await entry.waiter
+            response: WSAPIResponse = await entry.waiter
         except CancelledError:
             self._requests.caller_cancelled(entry)
             raise
+        return response
 
     def request_with_callback(self, op: str, args: Any, callback: Any) -> int:
         """Like :meth:`request`, but ``callback(result)`` is called with the

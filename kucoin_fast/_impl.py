@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 from types import ModuleType, SimpleNamespace
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from . import _await_py, _connection, _encode_py, _parse_py, _sign
 from ._env import NO_EXTENSIONS, load_compiled
@@ -59,7 +59,12 @@ def compiled() -> Implementation:
 #: The implementation the client uses.
 SELECTED: Final = PYTHON if NO_EXTENSIONS else compiled()
 USING_EXTENSIONS: Final = SELECTED is not PYTHON
-WSAPIResponse: Final[Any] = SELECTED.WSAPIResponse
+if TYPE_CHECKING:
+    # Both builds' reply classes have this interface (the compiled one is checked
+    # against it by the typing tests); mypy sees the Python one.
+    from ._connection import WSAPIResponse
+else:
+    WSAPIResponse = SELECTED.WSAPIResponse
 
 __all__ = ["PYTHON", "SELECTED", "USING_EXTENSIONS", "Implementation", "WSAPIResponse",
            "compiled"]

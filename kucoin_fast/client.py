@@ -35,6 +35,7 @@ from urllib.parse import urlsplit
 from . import _impl, _rules
 from ._busypoll import DEFAULT_BUDGET_S, BusyPoller
 from ._connector import ConnectOptions, Connector
+from ._contract import ConnectionAPI
 from ._impl import WSAPIResponse
 from ._reconcile import DEFAULT_BACKOFF, OrderLoop, ReconciledCallback, SymbolHint
 from ._redact import RedactingLogger
@@ -686,7 +687,7 @@ class WebsocketAPIClient(_SpotMarginAPI, _OrderLoopAPI):
         return await self._throttled_call(throttle, conn, op, args)
 
     @staticmethod
-    async def _throttled_call(throttle: ThrottleState, conn: Any, op: str,
+    async def _throttled_call(throttle: ThrottleState, conn: ConnectionAPI, op: str,
                               args: Any) -> WSAPIResponse:
         throttle.consume()
         try:
