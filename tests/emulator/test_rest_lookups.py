@@ -12,6 +12,9 @@ from emu_helpers import ACCOUNT, request, rest_data, rest_get, run, session, wit
 from kucoin_fast.emulator import Emulator, _server
 
 XBT_MARK = Decimal("110205.37")
+# Spot and margin wallets with quote to spend.
+FUNDED: dict[str, Any] = {"rate_limit": None, "spot_balances": {"USDT": "100000"},
+                          "margin_balances": {"USDT": "100000"}}
 # Field values that differ between two runs of the same order.
 _VOLATILE = ("id", "createdAt", "updatedAt", "endAt", "orderTime", "lastUpdatedAt")
 
@@ -138,8 +141,6 @@ def test_partially_filled_reduce_only_order() -> None:
 
 def test_spot_and_margin_lookup_fields_from_the_order() -> None:
     async def main(ex: Emulator) -> None:
-        ex.set_balance("USDT", "100000", wallet="spot")
-        ex.set_balance("USDT", "100000", wallet="margin")
         async with session(ex) as ws:
             r = await request(ws, "spot.order", {
                 "clientOid": "gtt", "symbol": "BTC-USDT", "side": "buy", "type": "limit",
@@ -158,7 +159,7 @@ def test_spot_and_margin_lookup_fields_from_the_order() -> None:
                        "/api/v3/hf/margin/orders/client-order/mg?symbol=BTC-USDT")
         assert (m["tax"], m["remark"], m["stop"], m["stopTriggered"], m["stopPrice"],
                 m["tradeType"]) == ("0", "mr", None, False, None, "MARGIN_TRADE")
-    with_emu(main, rate_limit=None)
+    with_emu(main, **FUNDED)
 
 
 def test_futures_order_list_pages() -> None:
@@ -189,8 +190,6 @@ def test_futures_order_list_pages() -> None:
 
 def test_spot_and_margin_order_lists() -> None:
     async def main(ex: Emulator) -> None:
-        ex.set_balance("USDT", "100000", wallet="spot")
-        ex.set_balance("USDT", "100000", wallet="margin")
         async with session(ex) as ws:
             for i in range(3):
                 await request(ws, "spot.order", {
@@ -220,4 +219,4 @@ def test_spot_and_margin_order_lists() -> None:
         assert (status, body["code"]) == (200, "400100") and "tradeType" in body["msg"]
         status, _, body = await rest_get(base, "/api/v1/hf/orders/active")
         assert (status, body["code"]) == (200, "400100") and "symbol" in body["msg"]
-    with_emu(main, rate_limit=None)
+    with_emu(main, **FUNDED)
