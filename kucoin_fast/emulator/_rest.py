@@ -1,14 +1,10 @@
-"""The emulator's REST service (spot doc §2-§3): KuCoin's two REST hosts, their public
-endpoints, the order lookups and lists of both engines, and the push service's bullet
-tokens; aiohttp's server.
+"""The emulator's REST service (aiohttp): KuCoin's spot and futures REST hosts with
+their public endpoints, the order lookups and lists of both engines, and bullet tokens.
 
-Three listeners: ``spot_rest_url`` routes as ``api.kucoin.com``, ``futures_rest_url``
-as ``api-futures.kucoin.com``, and ``rest_url`` serves both families' paths on one
-host (a path both hosts serve is answered as futures, except a classic spot lookup
-``/api/v1/orders/{24-hex id}``). docs/emulator.md has the endpoint table, the computed
-fields, and every choice where KuCoin is silent. Public paths are answered unsigned;
-the others need KuCoin's signature (``authenticate``); every error is KuCoin's JSON
-envelope ``{"code","msg"}``.
+Three listeners: ``spot_rest_url`` and ``futures_rest_url`` route as KuCoin's two
+hosts, ``rest_url`` serves both families' paths. Public paths are unsigned, the others
+need KuCoin's signature; every error is KuCoin's JSON envelope. docs/emulator.md has
+the endpoints, the computed fields and the choices where KuCoin is silent.
 """
 from __future__ import annotations
 
