@@ -13,7 +13,7 @@ from typing import Any
 
 import ccxt.pro as ccxtpro
 import pytest
-from emu_helpers import ACCOUNT
+from emu_helpers import ACCOUNT, run
 from kf_shared import KEY, PASSPHRASE, SECRET
 
 from kucoin_fast import WebsocketAPIClient
@@ -95,7 +95,7 @@ def test_load_markets_spot_and_futures() -> None:
             assert set(fmarkets) == {SWAP, "ETH/USDT:USDT", "ZRX/USDT:USDT", "BTC/USD:BTC"}
             assert fmarkets["BTC/USD:BTC"]["inverse"] is True
             assert abs(await fut.fetch_time() - await spot.fetch_time()) < 60_000
-    asyncio.run(asyncio.wait_for(main(), 60))
+    run(main(), 60)
 
 
 def test_futures_orders_through_ccxt() -> None:
@@ -137,7 +137,7 @@ def test_futures_orders_through_ccxt() -> None:
             assert set(closed) == set(placed.values()) - {placed["f-rest"]}
             check(closed[placed["f-mkt"]], status="closed", filled=1, average=XBT_MARK,
                   cost=one_lot)
-    asyncio.run(asyncio.wait_for(main(), 60))
+    run(main(), 60)
 
 
 def test_spot_and_margin_orders_through_ccxt() -> None:
@@ -196,7 +196,7 @@ def test_spot_and_margin_orders_through_ccxt() -> None:
                 [margin["m-rest"]]
             closed = {o["id"] for o in await x.fetch_closed_orders(SPOT, params=cross)}
             assert closed == {margin["m-mkt"], margin["m-cxl"]}
-    asyncio.run(asyncio.wait_for(main(), 60))
+    run(main(), 60)
 
 
 @pytest.mark.parametrize("family", ["spot", "futures"])
@@ -234,4 +234,4 @@ def test_watch_orders_through_ccxt_pro(family: str) -> None:
             assert o["status"] == "closed", o
             assert o["id"] == r.data["orderId"] and o["symbol"] == symbol
             assert _num(o["filled"]) == _num("0.001" if family == "spot" else 1)
-    asyncio.run(asyncio.wait_for(main(), 60))
+    run(main(), 60)
