@@ -18,7 +18,8 @@ In-process::
         ex.set_position_mode("hedge")     # futures: auto (default), one-way, hedge
         ex.faults.drop_fraction = 0.5     # fault switches change at runtime
         await ex.send_shutdown_notice(close=True)
-        ex.rest_url                       # http://127.0.0.1:<port>: REST lookups, tokens
+        ex.rest_url                       # http://127.0.0.1:<port>: REST, both families
+        ex.spot_rest_url; ex.futures_rest_url  # REST routed as KuCoin's two hosts
         ex.push_url                       # ws://127.0.0.1:<port>/: the private push service
         ex.close_push_sessions(); ex.expire_push_tokens()
 
@@ -30,8 +31,9 @@ From a shell::
     python -m kucoin_fast.emulator [emulator] ...   # same options, see --help
 
 It prints ``kucoin_fast emulator listening on ws://HOST:PORT/v1/private``, then
-``kucoin_fast emulator REST on http://HOST:PORT`` and ``kucoin_fast emulator push on
-ws://HOST:PORT/`` (``--rest-port``, ``--push-port``; 0 picks free ports), and stops
+``kucoin_fast emulator REST on http://HOST:PORT``, ``kucoin_fast emulator push on
+ws://HOST:PORT/`` and the spot and futures REST hosts (``--rest-port``,
+``--spot-rest-port``, ``--futures-rest-port``, ``--push-port``; 0 picks free ports), and stops
 cleanly (exit 0) on SIGINT/SIGTERM.
 
 What it implements (``kucoin-wsapi-protocol.md`` §11): URL authentication (400001-
@@ -66,8 +68,9 @@ the gateway's parameter check, B ``400102`` "Please check the param of your requ
 partner). The spot, margin and futures choices are listed in ``_spot``, ``_ledger``
 and ``_engine``; margin orders are in the margin book only.
 
-REST and push (spot doc §2-§4): :mod:`~kucoin_fast.emulator._rest` (aiohttp's server:
-signed requests, the futures and spot/margin HF lookups, ``bullet-private``) and
+REST and push (spot doc §2-§4; docs/emulator.md): :mod:`~kucoin_fast.emulator._rest`
+(aiohttp's server: public endpoints, signed requests, the order lookups and lists,
+``bullet-private``) and
 :mod:`~kucoin_fast.emulator._push` (picows: tokens, welcome, subscribe/ack, ping/pong,
 order changes) share the engines and the rate-limit pools with the WS API; the events
 are built in :mod:`~kucoin_fast.emulator._events`. Their undocumented choices are in
@@ -75,8 +78,9 @@ those docstrings; in short: auth failures are checked in the order 400001, 40000
 400002, 400009, 400005, 400004 (HTTP 401 for 400003-400005); an unknown or not yet
 visible order (``rest_visibility_delay_ms``, default 0) is HTTP 200 with futures
 ``100001``, spot ``400100 order not exist.``, margin ``130103``; finished orders stay
-findable while the account's bounded history keeps them; one REST host serves the
-futures and the spot paths; any token works for every topic; margin orders appear on
+findable while the account's bounded history keeps them; ``rest_url`` serves the
+futures and the spot paths, ``spot_rest_url`` and ``futures_rest_url`` route as
+KuCoin's two hosts; any token works for every topic; margin orders appear on
 the spot topics (open question 8); messages follow the reply of the request that caused
 them (``push_order``), except for ``spot.sync_order``/``spot.sync_cancel`` whose
 pushes go first; nothing is replayed; a bad, unknown or expired token is the 401 "token

@@ -52,6 +52,7 @@ class OrderInfo:
         "args",
         "client_oid",
         "created_ms",
+        "fill",
         "hold",
         "is_stop",
         "lots",
@@ -67,7 +68,7 @@ class OrderInfo:
     def __init__(self, order_id: str, client_oid: str, symbol: str, side: str, type_: str,
                  price: Decimal | None, size: Any, is_stop: bool, created_ms: int,
                  args: dict[str, Any], hold: int = 0, settle_currency: str = "USDT",
-                 lots: int = 0) -> None:
+                 lots: int = 0, fill: FillSpec | None = None) -> None:
         self.order_id = order_id
         self.client_oid = client_oid
         self.symbol = symbol
@@ -83,6 +84,8 @@ class OrderInfo:
         self.settle_currency = settle_currency
         #: The order's size in lots (0 when it is given by value).
         self.lots = lots
+        #: What a fill does to the position (the lookups read its contract and size).
+        self.fill = fill
 
     def __repr__(self) -> str:
         return (f"OrderInfo(order_id={self.order_id!r}, client_oid={self.client_oid!r}, "
@@ -93,7 +96,10 @@ class OrderInfo:
 class HistoryEntry(NamedTuple):
     """One finished order in an account's bounded history. ``detail`` is what the REST
     lookups describe it from (an :class:`OrderInfo` on the Python path, the fast path's
-    plan), ``at_ms`` when it was placed (the lookups' visibility delay)."""
+    plan: both carry the order's args), ``at_ms`` when it was placed (the lookups'
+    visibility delay), ``fill_units`` its fill price in ledger units (0: no fill),
+    ``filled`` the lots filled (-1: the whole order), ``end_ms`` when it finished (0:
+    ``at_ms``)."""
 
     order_id: str
     client_oid: str
@@ -101,6 +107,9 @@ class HistoryEntry(NamedTuple):
     status: str  # "filled" | "cancelled"
     detail: Any = None
     at_ms: int = 0
+    fill_units: int = 0
+    filled: int = -1
+    end_ms: int = 0
 
 
 class Book:
@@ -340,16 +349,24 @@ class Engine:
                     return Rejected(POST_ONLY_CROSS_CODE, POST_ONLY_CROSS_MSG)
                 return self._fill(book, order, spec, price, now_ms)
             if order.get("timeInForce") == "IOC":
-                return self._finish(book, self._info(order, spec, price, now_ms), "cancelled")
+                return self._finish(book, self._info(order, spec, price, now_ms), "cancelled",
+                                    now_ms)
             return self._rest(book, order, spec, price, "300001", now_ms)
         return self._rest(book, order, spec, price, "300004", now_ms)
 
     def _fill(self, book: Book, order: dict[str, Any], spec: FillSpec, price: Decimal | None,
               now_ms: int) -> Rejected | str:
-        status = book.ledger.execute(spec, self.mark_units[spec.symbol])
+        ledger = book.ledger
+        pos = ledger.positions.get(spec.key)
+        before = pos.lots if pos is not None else 0
+        units = self.mark_units[spec.symbol]
+        status = ledger.execute(spec, units)
         if type(status) is not str:
             return status
-        return self._finish(book, self._info(order, spec, price, now_ms), status)
+        pos = ledger.positions.get(spec.key)
+        filled = abs((pos.lots if pos is not None else 0) - before)
+        return self._finish(book, self._info(order, spec, price, now_ms), status, now_ms,
+                            units, filled)
 
     def _info(self, order: dict[str, Any], spec: FillSpec, price: Decimal | None,
               now_ms: int, hold: int = 0) -> OrderInfo:
@@ -357,7 +374,7 @@ class Engine:
                          order.get("side", ""), order.get("type", "limit"), price,
                          order.get("size", order.get("qty", order.get("valueQty"))),
                          "stop" in order, now_ms, order, hold, spec.contract.settle_currency,
-                         abs(spec.delta) if spec.delta is not None else 0)
+                         abs(spec.delta) if spec.delta is not None else 0, spec)
 
     def fill_now(self, book: Book, spec: FillSpec) -> Rejected | str:
         """The compiled fast path's fill of an order that fills at once: the status for
@@ -394,17 +411,19 @@ class Engine:
             self._publish(book, info, "open")
         return info.order_id
 
-    def _finish(self, book: Book, info: OrderInfo, status: str) -> str:
-        book.history.append(HistoryEntry(info.order_id, info.client_oid, info.symbol, status,
-                                         info, info.created_ms))
+    def _finish(self, book: Book, info: OrderInfo, status: str, now_ms: int,
+                fill_units: int = 0, filled: int = 0) -> str:
+        entry = HistoryEntry(info.order_id, info.client_oid, info.symbol, status, info,
+                             info.created_ms, fill_units, filled, now_ms)
+        book.history.append(entry)
         if book.events is not None:
-            self._publish(book, info, status)
+            publish_futures(book, entry_view(entry), self.new_order_id())
         return info.order_id
 
     def _publish(self, book: Book, info: OrderInfo, status: str) -> None:
         view = futures_view(info.order_id, info.client_oid, info.symbol, info, status,
                             info.created_ms)
-        publish_futures(book, view, self.mark_prices[info.symbol], self.new_order_id())
+        publish_futures(book, view, self.new_order_id())
 
     def _remove(self, book: Book, info: OrderInfo) -> None:
         del book.open[info.order_id]
@@ -412,7 +431,7 @@ class Engine:
         counts = book.stop_count if info.is_stop else book.limit_count
         counts[info.symbol] -= 1
         book.ledger.release(info.settle_currency, info.hold)
-        self._finish(book, info, "cancelled")
+        self._finish(book, info, "cancelled", time.time_ns() // 1_000_000)
 
     def cancel_by_order_id(self, book: Book, order_id: str, symbol: str | None = None) -> bool:
         """Cancel an open order; False when it is unknown, finished, or of another symbol."""
@@ -443,6 +462,12 @@ def find_futures(book: Book, order_id: str | None = None,
                             info.created_ms)
     for entry in reversed(book.history):
         if entry.order_id == order_id or (order_id is None and entry.client_oid == client_oid):
-            return futures_view(entry.order_id, entry.client_oid, entry.symbol, entry.detail,
-                                entry.status, entry.at_ms)
+            return entry_view(entry)
     return None
+
+
+def entry_view(entry: HistoryEntry) -> FuturesView:
+    """The view of a finished order."""
+    return futures_view(entry.order_id, entry.client_oid, entry.symbol, entry.detail,
+                        entry.status, entry.at_ms, entry.fill_units, entry.filled,
+                        entry.end_ms)

@@ -24,6 +24,8 @@ import time
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
+from ._ledger import from_units, to_units
+
 if TYPE_CHECKING:
     from ._spot import SpotOrder
 
@@ -38,13 +40,15 @@ def amount_text(value: Decimal) -> str:
 
 
 class FuturesView(NamedTuple):
-    """A futures order as the lookups and the events describe it (sizes in lots)."""
+    """A futures order as the lookups and the events describe it (sizes in lots): what
+    it asked for (``args``, its clientOid aside) and what happened to it."""
 
     order_id: str
     client_oid: str
     symbol: str
     side: str
     type: str
+    #: The limit price (None: a market order).
     price: Decimal | None
     lots: int
     filled: int
@@ -53,32 +57,42 @@ class FuturesView(NamedTuple):
     margin_mode: str
     position_side: str
     cancelled: bool
-
-
-def _lots(args: dict[str, Any], spec: Any) -> int:
-    if spec is not None and spec.delta is not None:
-        return abs(int(spec.delta))
-    size = args.get("size")
-    return int(size) if isinstance(size, int) else 0
+    #: The order's arguments as placed (read-only; its ``clientOid`` may be another
+    #: order's of the same shape: use ``client_oid``).
+    args: dict[str, Any]
+    contract: Any
+    #: The fill price (None: nothing filled).
+    avg_price: Decimal | None
+    #: When it finished (its last update; ``created_ms`` while it is open).
+    end_ms: int
 
 
 def futures_view(order_id: str, client_oid: str, symbol: str, detail: Any, status: str,
-                 created_ms: int) -> FuturesView:
-    """The view of an order: ``detail`` is an ``OrderInfo`` (Python path), a ``Plan``
-    (fast path) or None; ``status`` ``open``, ``filled`` or ``cancelled``."""
-    args: dict[str, Any] = getattr(detail, "args", None) or {}
-    if hasattr(detail, "is_market"):  # a fast-path Plan
-        side = "buy" if detail.is_buy else "sell"
-        type_ = "market" if detail.is_market else "limit"
-        price, lots = detail.price, _lots(args, detail.fill)
-    else:
-        side, type_ = args.get("side", ""), args.get("type", "limit")
-        price = getattr(detail, "price", None)
-        lots = getattr(detail, "lots", 0) or _lots(args, None)
-    return FuturesView(order_id, client_oid, symbol, side, type_, price, lots,
-                       lots if status == "filled" else 0, status == "open", created_ms,
-                       args.get("marginMode", "ISOLATED"), args.get("positionSide", "BOTH"),
-                       status == "cancelled")
+                 created_ms: int, fill_units: int = 0, filled: int = -1,
+                 end_ms: int = 0) -> FuturesView:
+    """The view of an order: ``detail`` is an ``OrderInfo`` (Python path) or a ``Plan``
+    (fast path), both with ``args``, ``price`` and ``fill`` (its ``FillSpec``);
+    ``status`` ``open``, ``filled`` or ``cancelled``; ``fill_units`` the fill price in
+    ledger units (0: none), ``filled`` the lots filled (-1: the whole order)."""
+    args: dict[str, Any] = detail.args
+    spec = detail.fill
+    price: Decimal | None = detail.price
+    if spec.delta is not None:
+        lots = abs(spec.delta)
+    elif spec.value is not None:
+        at = fill_units or (to_units(price) if price is not None else 0)
+        lots = spec.lots_of_value(at) if at else 0
+    else:  # a close order: the position it closed
+        lots = max(filled, 0)
+    done = lots if filled < 0 else filled
+    if status != "filled":
+        done = 0
+    return FuturesView(order_id, client_oid, symbol, args.get("side", ""),
+                       args.get("type", "limit"), price, lots, done, status == "open",
+                       created_ms, args.get("marginMode", "ISOLATED"),
+                       args.get("positionSide", "BOTH"), status == "cancelled", args,
+                       spec.contract, from_units(fill_units) if done else None,
+                       end_ms or created_ms)
 
 
 def _price_text(price: Decimal | None) -> str:
@@ -101,7 +115,7 @@ def futures_data(v: FuturesView, kind: str, status: str,
     data.update(orderTime=v.created_ms * 1_000_000, size=str(v.lots),
                 filledSize=str(v.filled), price=_price_text(v.price))
     if match is not None:
-        data.update(matchPrice=amount_text(match[0]), matchSize=str(v.lots))
+        data.update(matchPrice=amount_text(match[0]), matchSize=str(v.filled))
     data["remainSize"] = str(remain)
     if match is not None:
         data["tradeId"] = match[1]
@@ -109,17 +123,17 @@ def futures_data(v: FuturesView, kind: str, status: str,
     return data
 
 
-def publish_futures(book: Any, v: FuturesView, mark: Decimal | None, trade_id: str) -> None:
-    """The events of a futures order that just opened (``v.active``), filled (``mark``:
-    the fill price) or was cancelled."""
+def publish_futures(book: Any, v: FuturesView, trade_id: str) -> None:
+    """The events of a futures order that just opened (``v.active``), filled (at
+    ``v.avg_price``) or was cancelled."""
     sink = book.events
     if v.active:
         sink(FUTURES, futures_data(v, "open", "open"))
-    elif v.cancelled:
+    elif v.cancelled or v.avg_price is None:
         sink(FUTURES, futures_data(v, "canceled", "done"))
     else:
-        assert mark is not None
-        sink(FUTURES, futures_data(v, "match", "match", (mark, trade_id)))
+        assert v.avg_price is not None
+        sink(FUTURES, futures_data(v, "match", "match", (v.avg_price, trade_id)))
         sink(FUTURES, futures_data(v, "filled", "done"))
 
 

@@ -23,8 +23,9 @@ class Plan:
     maker_only: bool
     symbol_b: bytes
     fill: Any
+    args: dict[str, Any]
     def __init__(self, contract: Any, symbol: str, is_market: bool, is_buy: bool,
-                 price: Any, maker_only: bool, fill: Any) -> None: ...
+                 price: Any, maker_only: bool, fill: Any, args: dict[str, Any]) -> None: ...
 
 @disjoint_base
 class FastListener(WSListener):

@@ -5,8 +5,8 @@ account's position through the ledger's ``execute`` / the engine's ``fill_all_no
 the Python path runs); a refused one (margin, position mode) and every reduce-only or
 close order go to the Python path. Spot and margin ops always take the Python path, and
 so does every request of an account with push subscribers (``book.events`` set: the
-Python path publishes the order changes). A fill's history entry keeps its Plan and
-time, which the REST lookups describe the order from.
+Python path publishes the order changes). A fill's history entry keeps its Plan (with
+the shape's args), time and fill price, which the REST lookups describe the order from.
 
 Everything else (handshake, pings, cancels, errors, resting or rejected orders, any
 active fault switch) goes to the pure-Python ``_session.Session``, which stays the
@@ -94,10 +94,12 @@ cdef class Plan:
     cdef public bint maker_only      # postOnly or timeInForce RPI
     cdef public bytes symbol_b
     cdef public object fill          # the order's _ledger.FillSpec (never reduce-only)
+    cdef public dict args            # the shape's args (its first order's clientOid)
 
     def __init__(self, contract, str symbol, bint is_market, bint is_buy, price,
-                 bint maker_only, fill):
+                 bint maker_only, fill, dict args):
         self.fill = fill
+        self.args = args
         self.contract = contract
         self.symbol = symbol
         self.is_market = is_market
@@ -539,6 +541,7 @@ cdef class FastListener(WSListener):
         history = book.history
         keep = history.maxlen
         entry = self.engine.history_entry
+        marks = self.marks
         cdef char* b = self.mbuf
         cdef Py_ssize_t pos = 4
         cdef uint64_t oid
@@ -553,7 +556,7 @@ cdef class FastListener(WSListener):
             if keep:
                 history.append(entry(str(oid), PyUnicode_DecodeASCII(
                     p + self.coid_s[k], self.coid_e[k] - self.coid_s[k], NULL),
-                    plan.symbol, statuses[k], plan, t_in // 1000000))
+                    plan.symbol, statuses[k], plan, t_in // 1000000, marks[plan.symbol]))
             if k:
                 b[pos] = b','
                 pos += 1
@@ -591,7 +594,8 @@ cdef class FastListener(WSListener):
         cdef int weight = self._rate_weight(book, t_in, "futures.order")
         if weight < 0:
             return False  # 429000 from the Python path
-        status = book.ledger.execute(plan.fill, self.marks[plan.symbol])
+        units = self.marks[plan.symbol]
+        status = book.ledger.execute(plan.fill, units)
         if type(status) is not str:
             return False  # refused (margin, position mode): the Python path answers
         if weight:
@@ -602,7 +606,7 @@ cdef class FastListener(WSListener):
         if history.maxlen:
             history.append(self.engine.history_entry(
                 str(oid), PyUnicode_DecodeASCII(p + coid_s, coid_e - coid_s, NULL),
-                plan.symbol, status, plan, t_in // 1000000))
+                plan.symbol, status, plan, t_in // 1000000, units))
         cdef char* b = self.buf
         cdef Py_ssize_t pos = 4  # room for the longest header we use (4 bytes)
         pos = _put(b, pos, _REPLY_A, _LA)

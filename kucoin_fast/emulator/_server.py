@@ -137,10 +137,13 @@ class Emulator:
                  port: int = 0, ssl_context: ssl.SSLContext | None = None,
                  brokers: dict[str, str] | None = None, config: EmulatorConfig | None = None,
                  faults: Faults | None = None, rest_port: int = 0, push_port: int = 0,
+                 spot_rest_port: int = 0, futures_rest_port: int = 0,
                  **options: Any) -> None:
         self.host = host
         self.port = port
         self.rest_port = rest_port
+        self.spot_rest_port = spot_rest_port
+        self.futures_rest_port = futures_rest_port
         self.push_port = push_port
         self.ssl_context = ssl_context
         self._config = config if config is not None else EmulatorConfig()
@@ -300,11 +303,25 @@ class Emulator:
         scheme = "wss" if self.ssl_context is not None else "ws"
         return f"{scheme}://{host}:{self.port}{WS_PATH}"
 
+    def _http_url(self, port: int) -> str:
+        host = self.host if ":" not in self.host else f"[{self.host}]"
+        return f"{'https' if self.ssl_context is not None else 'http'}://{host}:{port}"
+
     @property
     def rest_url(self) -> str:
-        """``http[s]://host:port`` of the REST service (a client's ``rest_url``)."""
-        host = self.host if ":" not in self.host else f"[{self.host}]"
-        return f"{'https' if self.ssl_context is not None else 'http'}://{host}:{self.rest_port}"
+        """``http[s]://host:port`` of the REST host serving both families' paths (a
+        client's ``rest_url``)."""
+        return self._http_url(self.rest_port)
+
+    @property
+    def spot_rest_url(self) -> str:
+        """The REST host routed as KuCoin's spot host (``api.kucoin.com``)."""
+        return self._http_url(self.spot_rest_port)
+
+    @property
+    def futures_rest_url(self) -> str:
+        """The REST host routed as KuCoin's futures host (``api-futures.kucoin.com``)."""
+        return self._http_url(self.futures_rest_port)
 
     @property
     def push_url(self) -> str:
@@ -343,11 +360,14 @@ class Emulator:
                                                     ssl=self.ssl_context)
         sock = self._server.sockets[0]
         self.port = sock.getsockname()[1]
-        self.rest_port = await self.rest.start(self.host, self.rest_port, self.ssl_context)
+        self.rest_port, self.spot_rest_port, self.futures_rest_port = await self.rest.start(
+            self.host, (self.rest_port, self.spot_rest_port, self.futures_rest_port),
+            self.ssl_context)
         self.push_port = await self.push.start(self.host, self.push_port, self.ssl_context,
                                                picows_logger)
-        logger.info("emulator listening on %s (REST %s, push %s)", self.url, self.rest_url,
-                    self.push_url)
+        logger.info("emulator listening on %s (REST %s, spot REST %s, futures REST %s, "
+                    "push %s)", self.url, self.rest_url, self.spot_rest_url,
+                    self.futures_rest_url, self.push_url)
         if cfg.busy_poll:
             loop.call_soon(self._keep_awake, loop)
 
@@ -479,12 +499,12 @@ class Emulator:
                 pass  # depends on the position: the Python path decides
             elif order_type == "market":
                 plan = _fast.Plan(checked, checked.symbol, True, side == "buy", None, False,
-                                  fill)
+                                  fill, args)
             elif side in ("buy", "sell"):
                 price = self.engine._price(checked, args["price"])
                 maker_only = args.get("postOnly") is True or args.get("timeInForce") == "RPI"
                 plan = _fast.Plan(checked, checked.symbol, False, side == "buy", price,
-                                  maker_only, fill)
+                                  maker_only, fill, args)
         shapes = self._shapes
         if len(shapes) >= _SHAPES_MAX:
             shapes.clear()

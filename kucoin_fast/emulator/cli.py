@@ -76,6 +76,10 @@ def _add_server_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--port", type=int, default=8765, help="TCP port; 0 picks a free one")
     g.add_argument("--rest-port", type=int, default=0,
                    help="TCP port of the REST service (lookups, bullet tokens); 0 picks one")
+    g.add_argument("--spot-rest-port", type=int, default=0,
+                   help="TCP port of the REST host routed as KuCoin's spot host; 0 picks one")
+    g.add_argument("--futures-rest-port", type=int, default=0,
+                   help="TCP port of the REST host routed as KuCoin's futures host; 0 picks one")
     g.add_argument("--push-port", type=int, default=0,
                    help="TCP port of the private push service (order events); 0 picks one")
     g.add_argument("--api-key", default=DEMO_API_KEY)
@@ -220,6 +224,7 @@ def build_emulator(args: argparse.Namespace) -> Emulator:
     em = Emulator(
         accounts, host=args.host, port=args.port, ssl_context=ctx, brokers=brokers,
         faults=faults, rest_port=args.rest_port, push_port=args.push_port,
+        spot_rest_port=args.spot_rest_port, futures_rest_port=args.futures_rest_port,
         rest_visibility_delay_ms=args.rest_visibility_delay_ms, token_ttl_s=args.token_ttl_s,
         timestamp_window_ms=args.timestamp_window_ms, strict_plus=args.strict_plus,
         handshake_timeout_s=args.handshake_timeout, ping_interval_ms=args.ping_interval_ms,
@@ -248,6 +253,8 @@ async def _serve(em: Emulator) -> None:
     print(f"kucoin_fast emulator listening on {em.url}", flush=True)
     print(f"kucoin_fast emulator REST on {em.rest_url}", flush=True)
     print(f"kucoin_fast emulator push on {em.push_url}", flush=True)
+    print(f"kucoin_fast emulator spot REST on {em.spot_rest_url}", flush=True)
+    print(f"kucoin_fast emulator futures REST on {em.futures_rest_url}", flush=True)
     try:
         await stop.wait()
     finally:

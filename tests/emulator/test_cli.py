@@ -149,12 +149,23 @@ def test_cli_prints_rest_and_push_lines() -> None:
         m = re.fullmatch(r"kucoin_fast emulator REST on (http://127\.0\.0\.1:(\d+))\n", rest_line)
         assert m is not None and m.group(2) != "0", rest_line
         assert re.fullmatch(r"kucoin_fast emulator push on ws://127\.0\.0\.1:\d+/\n", push_line)
+        hosts = {}
+        for family in ("spot", "futures"):
+            line = proc.stdout.readline()
+            h = re.fullmatch(rf"kucoin_fast emulator {family} REST on (http://127\.0\.0\.1:\d+)\n",
+                             line)
+            assert h is not None, line
+            hosts[family] = h.group(1)
 
         async def body() -> None:
             import aiohttp
-            async with aiohttp.ClientSession() as http, http.post(
-                    m.group(1) + "/api/v1/bullet-private") as r:
-                assert (await r.json())["code"] == "400001"  # unsigned: refused, but served
+            async with aiohttp.ClientSession() as http:
+                async with http.post(m.group(1) + "/api/v1/bullet-private") as r:
+                    assert (await r.json())["code"] == "400001"  # unsigned: refused, served
+                async with http.get(hosts["futures"] + "/api/v1/contracts/active") as r:
+                    assert (await r.json())["code"] == "200000"  # public
+                async with http.get(hosts["spot"] + "/api/v2/symbols") as r:
+                    assert (await r.json())["code"] == "200000"
         run(body())
     finally:
         proc.send_signal(signal.SIGTERM)

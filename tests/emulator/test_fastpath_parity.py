@@ -16,6 +16,8 @@ from picows import WSMsgType
 from picows.picows import _make_test_ws_frame
 
 from kucoin_fast.emulator import Emulator, _server
+from kucoin_fast.emulator._engine import entry_view
+from kucoin_fast.emulator._rest import futures_object
 from kucoin_fast.emulator._server import _Session
 
 pytestmark = pytest.mark.skipif(_server._fast is None, reason="fast path not built")
@@ -52,9 +54,15 @@ class Pair:
     def state(self, i: int) -> Any:
         em = self.sides[i][0]
         c = em.counters
+        book = em.engine.books[ACCOUNT.account_id]
+        # every finished order as the REST lookup describes it (ids and times aside)
+        lookups = [{k: v for k, v in futures_object(entry_view(h)).items()
+                    if k not in ("id", "createdAt", "updatedAt", "endAt", "orderTime")}
+                   for h in book.history]
         return (sorted((o.client_oid, o.symbol, str(o.price)) for o in em.open_orders()),
                 c.requests, c.orders_accepted, c.orders_rejected, c.error_replies,
-                [h.client_oid + h.status for h in em.engine.books[ACCOUNT.account_id].history])
+                [h.client_oid + h.status for h in book.history], lookups,
+                book.ledger.snapshot())
 
 
 def _split_frames(data: bytes) -> list[bytes]:

@@ -10,19 +10,9 @@ from typing import Any
 import aiohttp
 import pytest
 import websockets
-from emu_helpers import hsign, order, recv_json, request, resting, session, with_emu
-from kf_shared import KEY, PASSPHRASE, SECRET
+from emu_helpers import order, recv_json, request, rest_headers, resting, session, with_emu
 
 from kucoin_fast.emulator import Emulator
-
-
-def rest_headers(method: str, endpoint: str, body: str = "", *, secret: str = SECRET,
-                 ts: int | None = None) -> dict[str, str]:
-    """KuCoin's signed REST headers (key version 2), computed here from scratch."""
-    ts = int(time.time() * 1000) if ts is None else ts
-    return {"KC-API-KEY": KEY, "KC-API-SIGN": hsign(f"{ts}{method}{endpoint}{body}", secret),
-            "KC-API-TIMESTAMP": str(ts), "KC-API-PASSPHRASE": hsign(PASSPHRASE, SECRET),
-            "KC-API-KEY-VERSION": "2", "Content-Type": "application/json"}
 
 
 async def call(ex: Emulator, method: str, endpoint: str, **kw: Any) -> tuple[int, Any]:
