@@ -360,5 +360,6 @@ def handshake_error(
         offset = url_timestamp_ms - server_time_ms
         exc.clock_offset_ms = offset
         side = "ahead of" if offset >= 0 else "behind"
-        exc.args = (f"{exc.args[0]}; the local clock is about {offset} ms {side} the server's",)
+        text = f"{exc.args[0]}; the local clock is about {abs(offset)} ms {side} the server's"
+        exc.args = (text,)
     return exc

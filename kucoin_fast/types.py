@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final, NamedTuple
 
 from ._rules import BATCH_CANCEL_ITEM_SUCCESS_CODE, SUCCESS_CODE
+from .errors import ConfigurationError
 
 __all__ = ["WS_KEY_MAP", "BatchItem", "BatchResult", "Credentials", "MarginOrderResult",
            "OrderEvent", "OrderStatus", "RateLimit", "SpotModifyResult", "SpotOrderState",
@@ -54,7 +55,7 @@ class Credentials:
         for name in ("api_key", "api_secret", "api_passphrase"):
             value = getattr(self, name)
             if not isinstance(value, str) or not value:
-                raise ValueError(f"{name} must be a non-empty string")
+                raise ConfigurationError(f"{name} must be a non-empty string")
 
     def __repr__(self) -> str:
         return "Credentials(api_key=***, api_secret=***, api_passphrase=***)"
@@ -65,15 +66,15 @@ class Credentials:
     def from_env(cls, prefix: str = "KUCOIN_") -> Credentials:
         """Read ``KUCOIN_API_KEY``, ``KUCOIN_API_SECRET``, ``KUCOIN_API_PASSPHRASE``.
 
-        Only read when called; a missing or empty variable raises ``ValueError``
-        naming the variable (never its value).
+        Only read when called; a missing or empty variable raises
+        :class:`~kucoin_fast.ConfigurationError` naming the variable (never its value).
         """
         values = []
         for suffix in ("API_KEY", "API_SECRET", "API_PASSPHRASE"):
             name = prefix + suffix
             value = os.environ.get(name, "")
             if not value:
-                raise ValueError(f"environment variable {name} is missing or empty")
+                raise ConfigurationError(f"environment variable {name} is missing or empty")
             values.append(value)
         return cls(*values)
 

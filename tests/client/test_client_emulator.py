@@ -30,6 +30,7 @@ from kucoin_fast import (
     InvalidOrderError,
     InvalidParamsError,
     KucoinAPIError,
+    KucoinError,
     OrderNotCancelableError,
     RateLimitError,
     RequestTimeoutError,
@@ -222,16 +223,27 @@ def test_bad_credentials(arun: Any, field: str, value: str, code: str) -> None:
     arun(main())
 
 
-def test_clock_skew_is_named(arun: Any) -> None:
+@pytest.mark.parametrize("skew", [6.0, -60.0])
+def test_clock_skew_is_named(arun: Any, skew: float) -> None:
     async def main() -> None:
         async with emulator() as ex:
-            client = make_client(ex, clock=lambda: time.time() + 6.0)
+            client = make_client(ex, clock=lambda: time.time() + skew)
             with pytest.raises(ClockSkewError) as info:
                 await client.connect()
             assert info.value.code == "400002"
-            assert info.value.clock_offset_ms is not None
-            assert 5000 < info.value.clock_offset_ms < 7500 and "ahead of" in str(info.value)
+            offset = info.value.clock_offset_ms
+            assert offset is not None and abs(offset - skew * 1000) < 1500
+            side = "ahead of" if skew > 0 else "behind"
+            assert f"about {abs(offset)} ms {side} the server's" in str(info.value)
     arun(main())
+
+
+@pytest.mark.parametrize("missing", ["api_key", "api_secret", "api_passphrase"])
+def test_empty_credentials_are_a_configuration_error(missing: str) -> None:
+    creds = {"api_key": KEY, "api_secret": SECRET, "api_passphrase": PASSPHRASE, missing: ""}
+    with pytest.raises(ConfigurationError, match=f"{missing} must be a non-empty") as info:
+        WebsocketAPIClient(**creds)
+    assert isinstance(info.value, KucoinError)
 
 
 def test_spaced_challenge_is_signed_as_received(client_impl: Any, arun: Any) -> None:
