@@ -23,19 +23,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
     sys.path.append(ROOT)
 
-from benchmarks.gateways._rfc6455 import (
-    OP_CLOSE,
-    OP_CONTINUATION,
-    OP_PING,
-    OP_PONG,
-    OP_TEXT,
-    FrameReader,
-    ProtocolError,
-    close_frame,
-    parse_upgrade,
-    server_frame,
-    upgrade_response,
-)
+from benchmarks.gateways import _rfc6455 as rfc
+
+OP_CONTINUATION, OP_PING, OP_TEXT = rfc.OP_CONTINUATION, rfc.OP_PING, rfc.OP_TEXT
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -47,7 +37,7 @@ Script = Callable[["Session"], Awaitable[None]]
 
 def frame(opcode: int, payload: bytes, *, fin: bool = True, rsv: int = 0) -> bytes:
     """One server frame with free control of FIN, the RSV bits (0-7) and the opcode."""
-    raw = bytearray(server_frame(opcode, payload))
+    raw = bytearray(rfc.server_frame(opcode, payload))
     raw[0] = (0x80 if fin else 0) | (rsv & 7) << 4 | opcode
     return bytes(raw)
 
@@ -60,7 +50,7 @@ class Session:
         self.gateway = gateway
         self._reader = reader
         self.writer = writer
-        self._frames = FrameReader(1 << 24)
+        self._frames = rfc.FrameReader(1 << 24)
         self._queue: list[tuple[int, bytes]] = []
         self.query: dict[str, str] = {}
         self.session_id = str(uuid.uuid4())
@@ -94,10 +84,10 @@ class Session:
         while True:
             opcode, payload = await self.recv()
             if opcode == OP_PING:
-                self.send(server_frame(OP_PONG, payload))
+                self.send(rfc.server_frame(rfc.OP_PONG, payload))
                 continue
             if opcode != OP_TEXT:
-                if opcode == OP_CLOSE:
+                if opcode == rfc.OP_CLOSE:
                     raise EOFError
                 continue
             msg: dict[str, Any] = json.loads(payload)
@@ -132,7 +122,7 @@ class Session:
 
     def close(self, code: int = 1001) -> None:
         """A close frame, then FIN."""
-        self.send(close_frame(code))
+        self.send(rfc.close_frame(code))
         self.writer.close()
 
     def reset(self) -> None:
@@ -186,9 +176,9 @@ class HostileGateway:
                 if not data:
                     return
                 buf += data
-                request = parse_upgrade(buf)
+                request = rfc.parse_upgrade(buf)
             session.query = {k: v[0] for k, v in parse_qs(urlsplit(request.target).query).items()}
-            writer.write(upgrade_response(request))
+            writer.write(rfc.upgrade_response(request))
             self.upgrades += 1
             if self.refuse is not None:
                 session.send_text(self.refuse)
@@ -203,7 +193,7 @@ class HostileGateway:
             self.handshakes.append(time.monotonic())
             self.sessions.append(session)
             await self.script(session)
-        except (EOFError, ConnectionError, ProtocolError, asyncio.CancelledError):
+        except (EOFError, ConnectionError, rfc.ProtocolError, asyncio.CancelledError):
             pass
         finally:
             if not writer.is_closing():
