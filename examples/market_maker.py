@@ -32,7 +32,7 @@ import random
 import time
 from collections.abc import AsyncIterator
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from kucoin_fast import (
     ConnectionLostError,
@@ -40,6 +40,7 @@ from kucoin_fast import (
     KucoinAPIError,
     OrderEvents,
     ReconnectPolicy,
+    SpotOrderParams,
     WebsocketAPIClient,
 )
 
@@ -64,7 +65,7 @@ async def gateway(url: str | None) -> AsyncIterator[tuple[str, str | None, Crede
         yield ex.url, ex.rest_url, creds, ex
 
 
-def quote(side: str, price: Decimal, oid: str) -> dict[str, Any]:
+def quote(side: Literal["buy", "sell"], price: Decimal, oid: str) -> SpotOrderParams:
     """One post-only spot limit order."""
     return {"clientOid": oid, "side": side, "symbol": SYMBOL, "type": "limit",
             "price": str(price), "size": SIZE, "postOnly": True}
@@ -90,7 +91,7 @@ class Book:
                 self.live.pop(ev.client_oid, None)
 
 
-async def place(client: WebsocketAPIClient, book: Book, orders: list[dict[str, Any]]) -> None:
+async def place(client: WebsocketAPIClient, book: Book, orders: list[SpotOrderParams]) -> None:
     """Send the quotes; a lost reply is left for reconcile(), a rejection is counted."""
     results = await asyncio.gather(*(client.submit_new_spot_order(o) for o in orders),
                                    return_exceptions=True)
