@@ -26,12 +26,15 @@ nasty_text = st.text(st.sampled_from(['"', "\\", "\n", "\r", "\t", "\b", "\f", "
                      max_size=20)
 some_text = st.one_of(any_text, nasty_text)
 client_oid = st.from_regex(r"[A-Za-z0-9_-]{1,40}", fullmatch=True)
-positive_int = st.integers(min_value=1, max_value=10**30)
-int_string = st.from_regex(r"0*[1-9][0-9]{0,12}", fullmatch=True)
+positive_int = st.integers(min_value=1, max_value=10**_rules.INT_MAX_DIGITS - 1)
+int_string = st.from_regex(r"0{0,4}[1-9][0-9]{0,12}", fullmatch=True)
 dec_string = st.from_regex(r"[0-9]{1,8}(\.[0-9]{1,8})?", fullmatch=True).filter(
     lambda s: any(c not in "0." for c in s))
-positive_float = st.floats(min_value=1e-9, max_value=1e12, allow_nan=False, allow_infinity=False)
-dec_value = st.one_of(dec_string, positive_int, positive_float)
+# Floats a user would type: at most 12 significant digits (0.1 + 0.2 is not one of them).
+positive_float = st.floats(min_value=1e-9, max_value=1e12, allow_nan=False,
+                           allow_infinity=False).map(lambda f: float(f"{f:.12g}"))
+dec_value = st.one_of(dec_string, positive_int, positive_float,
+                      st.integers(min_value=1, max_value=10**_rules.DEC_MAX_CHARS - 1))
 int_value = st.one_of(positive_int, int_string)
 
 
@@ -271,7 +274,7 @@ def test_typo_in_key_is_rejected_before_sending(impl: Any) -> None:
     with pytest.raises(InvalidParamsError) as info:
         _frame(impl.encode, 1, _rules.OP_ORDER, order)
     assert info.value.field == "clientOID"
-    assert info.value.rule == "is not a futures order field"
+    assert info.value.rule == "is not a futures order field (did you mean clientOid?)"
 
 
 # ----------------------------------------------------------- prepared orders
