@@ -34,7 +34,6 @@ from cpython.dict cimport PyDict_Next
 from cpython.list cimport PyList_GET_ITEM, PyList_GET_SIZE
 from cpython.object cimport PyObject
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
-from cpython.float cimport PyFloat_AS_DOUBLE
 from libc.stdint cimport uint32_t, uint64_t
 from libc.stdlib cimport free, realloc, srand
 from libc.string cimport memcmp, memcpy
@@ -91,6 +90,7 @@ cdef Py_ssize_t _CLIENT_OID_MAX = _rules.CLIENT_OID_MAX
 cdef Py_ssize_t _INT_MAX_DIGITS = _rules.INT_MAX_DIGITS
 cdef long long _INT_LIMIT = 10**_rules.INT_MAX_DIGITS
 cdef Py_ssize_t _DEC_MAX_CHARS = _rules.DEC_MAX_CHARS
+cdef Py_ssize_t _FLOAT_MAX_DIGITS = _rules.FLOAT_MAX_DIGITS
 cdef object _JSON_INT_LIMIT = _rules.JSON_INT_LIMIT
 cdef object _DEC_TINY = Decimal(1).scaleb(2 - _rules.DEC_MAX_CHARS)
 cdef object _DEC_HUGE = Decimal(1).scaleb(_rules.DEC_MAX_CHARS)
@@ -294,7 +294,6 @@ cdef const char* _DIGIT_PAIRS = _DIGIT_PAIRS_BYTES
 cdef object _Decimal = Decimal
 cdef object _decimal_text = _rules.decimal_text
 cdef object _plain_length = _rules.plain_length
-cdef object _float_text = _rules.float_text
 cdef object _client_oid_ref = _rules.client_oid_ref
 
 
@@ -733,14 +732,13 @@ cdef bint _digits_positive(object s, bint allow_fraction, Py_ssize_t max_len) no
     return digits_in_part > 0 and nonzero
 
 
-cdef int _write_number(FrameBuffer buf, int kind, object value) except -1:
+cdef inline int _write_number(FrameBuffer buf, int kind, object value) except -1:
     """Check and write the value of an ``int`` or ``dec`` field (``_rules._check_kind``'s
     bounds included); 0 when written (certainly valid), 1: "ask _rules" (nothing or a
     partial value written). Conservative: an int from 10**18 up is always asked."""
     cdef object t = type(value)
     cdef int overflow = 0
     cdef long long number
-    cdef double d
     if t is int:
         number = kf_small_int(value)  # sizes, leverage: one digit of CPython's int
         if number < 0:
@@ -765,14 +763,36 @@ cdef int _write_number(FrameBuffer buf, int kind, object value) except -1:
             return 1
         return _write_plain_ascii(buf, text)
     if t is float:
-        d = PyFloat_AS_DOUBLE(value)
-        if not (d > 0 and d != float("inf")):
-            return 1
-        text = _float_text(value)
-        if text is None:
-            return 1
-        return _write_ascii_text(buf, text)
+        return _write_float_number(buf, value)
     return 1
+
+
+cdef int _write_float_number(FrameBuffer buf, object value) except -1:
+    """A float in a ``dec`` field (``_rules.float_text``): its repr when that has no
+    exponent (so it is its own plain decimal), at most ``DEC_MAX_CHARS`` characters and
+    ``FLOAT_MAX_DIGITS`` significant digits; 1 ("ask _rules") for anything else (an
+    exponent, a sign, inf, nan, zero)."""
+    cdef str text = float.__repr__(value)
+    cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text)
+    cdef const unsigned char* src = <const unsigned char*>PyUnicode_DATA(text)
+    cdef Py_ssize_t i, k = 0, first = -1, last = -1
+    cdef unsigned char c
+    if n > _DEC_MAX_CHARS:
+        return 1
+    for i in range(n):
+        c = src[i]
+        if c == 46:  # '.'
+            continue
+        if c < 48 or c > 57:
+            return 1
+        if c != 48:
+            if first < 0:
+                first = k
+            last = k
+        k += 1
+    if first < 0 or last - first >= _FLOAT_MAX_DIGITS:
+        return 1
+    return _put(buf, <const char*>src, n)
 
 
 cdef bint _client_oid_ok(object value) noexcept:
@@ -1218,6 +1238,7 @@ cpdef Py_ssize_t encode_prepared_order(FrameBuffer buf, long long request_id,
     with the same verdicts as ``_rules``; returns the payload size."""
     cdef str op = template.op
     cdef Py_ssize_t values_start
+    cdef long long number
     cdef bint ok = not template._exact and _client_oid_ok(client_oid)
     buf.pos = FRAME_HEADROOM
     _put_bytes(buf, _ID_OPEN)
@@ -1233,7 +1254,11 @@ cpdef Py_ssize_t encode_prepared_order(FrameBuffer buf, long long request_id,
             ok = _write_number(buf, _K_DEC, price) == 0
     if ok:
         _put_bytes(buf, template._size_key)
-        ok = _write_number(buf, template._size_kind, size) == 0
+        number = kf_small_int(size) if type(size) is int else -1
+        if number > 0:  # the usual size: a small int, written inline
+            _write_count(buf, number)
+        else:
+            ok = _write_number(buf, template._size_kind, size) == 0
     if not ok:
         violation = _rules.validate_request(op, template.as_order(price, size, client_oid),
                                             strict_keys=True)

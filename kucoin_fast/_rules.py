@@ -15,7 +15,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Context, Decimal, InvalidOperation
 from typing import Any, Final, NamedTuple
 
 # --------------------------------------------------------------------------- ops
@@ -599,6 +599,10 @@ SPOT_CANCEL_FIELDS: Final = ("symbol", "orderId", "clientOid")
 SPOT_MODIFY_FIELDS: Final = ("symbol", "orderId", "clientOid", "newPrice", "newSize")
 
 
+#: Arithmetic on bounded amounts, exact whatever the caller's decimal context traps.
+_EXACT: Final = Context(prec=2 * DEC_MAX_CHARS, traps=[])
+
+
 def _decimal_of(value: Any) -> Decimal:
     """A ``dec``-kind value (already checked) as a Decimal."""
     return value if type(value) is Decimal else Decimal(str(value))
@@ -668,7 +672,8 @@ def _spot_cross_rules(order: dict[str, Any], post_only_ioc_ok: bool) -> Violatio
         if "visibleSize" not in order:
             return _param("visibleSize", "is required for iceberg orders")
         size = get("size")
-        if size is not None and _decimal_of(order["visibleSize"]) * 20 < _decimal_of(size):
+        if size is not None and _EXACT.multiply(_decimal_of(order["visibleSize"]), 20) \
+                < _decimal_of(size):
             return _param("visibleSize", "must be at least 1/20 of size")
     if "allowMaxTimeWindow" in order and "clientTimestamp" not in order:
         return _param("clientTimestamp", "is required with allowMaxTimeWindow")
