@@ -732,7 +732,7 @@ cdef bint _digits_positive(object s, bint allow_fraction, Py_ssize_t max_len) no
     return digits_in_part > 0 and nonzero
 
 
-cdef inline int _write_number(FrameBuffer buf, int kind, object value) except -1:
+cdef int _write_number(FrameBuffer buf, int kind, object value) except -1:
     """Check and write the value of an ``int`` or ``dec`` field (``_rules._check_kind``'s
     bounds included); 0 when written (certainly valid), 1: "ask _rules" (nothing or a
     partial value written). Conservative: an int from 10**18 up is always asked."""
@@ -826,6 +826,7 @@ cdef inline int _write_order_field(FrameBuffer buf, _Fields fields, int index, o
     cdef int kind = fields.kind[index]
     cdef object t = type(value)
     cdef int choice
+    cdef long long number
     if kind == _K_ENUM:
         if t is not str:
             return 1
@@ -861,6 +862,10 @@ cdef inline int _write_order_field(FrameBuffer buf, _Fields fields, int index, o
             seen.trues |= 1u << index
             return _put(buf, b"true", 4)
         return _put(buf, b"false", 5)
+    if t is int:  # an int or dec field: the usual size or leverage, written inline
+        number = kf_small_int(value)
+        if number > 0:
+            return _write_count(buf, number)
     return _write_number(buf, kind, value)
 
 
