@@ -552,6 +552,11 @@ def validate_multi_cancel(args: Any, *, strict_keys: bool = True) -> Violation |
         for i, item in enumerate(items):
             if not isinstance(item, dict):
                 return _param(f"clientOidsList[{i}]", "must be an object {symbol, clientOid}")
+            if strict_keys:
+                bad = _unknown_keys(item, ("symbol", "clientOid"), "futures batch-cancel item",
+                                    f"clientOidsList[{i}].")
+                if bad is not None:
+                    return bad
             for key in ("symbol", "clientOid"):
                 v = item.get(key)
                 if type(v) is not str or not v:

@@ -151,12 +151,12 @@ def test_compiled_and_python_orders_are_byte_identical(order: dict[str, Any],
 @PROFILE
 @given(value=json_values)
 def test_compiled_and_python_generic_values_are_byte_identical(value: Any) -> None:
-    """Arbitrary JSON through the generic writer (extra keys of clientOidsList items
-    are allowed by the rules, so any value can reach it)."""
+    """Arbitrary JSON through the generic writer (a futures cancel's clientOid beside its
+    orderId is not checked by the rules, so any value can reach it)."""
     from kucoin_fast import _encode
-    args = {"clientOidsList": [{"symbol": "XBTUSDTM", "clientOid": "a", "extra": value}]}
-    compiled = _frame(_encode, 7, _rules.OP_MULTI_CANCEL, args)
-    assert compiled == _frame(_encode_py, 7, _rules.OP_MULTI_CANCEL, args)
+    args = {"orderId": "1", "clientOid": value}
+    compiled = _frame(_encode, 7, _rules.OP_CANCEL, args)
+    assert compiled == _frame(_encode_py, 7, _rules.OP_CANCEL, args)
     assert json.loads(compiled)["args"] == args
 
 
@@ -263,9 +263,15 @@ def test_unknown_op_and_non_json_values(impl: Any) -> None:
     with pytest.raises(InvalidParamsError) as info:
         _frame(impl.encode, 1, "futures.nope", {})
     assert info.value.field == "op"
-    args = {"clientOidsList": [{"symbol": "X", "clientOid": "a", "extra": object()}]}
+    args = {"orderId": "1", "clientOid": object()}  # beside orderId, clientOid is not checked
     with pytest.raises(InvalidParamsError, match="JSON"):
+        _frame(impl.encode, 1, _rules.OP_CANCEL, args)
+    args = {"clientOidsList": [{"symbol": "X", "clientOid": "a", "clientOID": "b"}]}
+    with pytest.raises(InvalidParamsError) as info:
         _frame(impl.encode, 1, _rules.OP_MULTI_CANCEL, args)
+    assert (info.value.field, info.value.rule) == (
+        "clientOidsList[0].clientOID",
+        "is not a futures batch-cancel item field (did you mean clientOid?)")
 
 
 def test_typo_in_key_is_rejected_before_sending(impl: Any) -> None:
