@@ -34,7 +34,6 @@ from cpython.dict cimport PyDict_Next
 from cpython.list cimport PyList_GET_ITEM, PyList_GET_SIZE
 from cpython.object cimport PyObject
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
-from cpython.float cimport PyFloat_AS_DOUBLE
 from libc.stdint cimport uint32_t, uint64_t
 from libc.stdlib cimport free, realloc, srand
 from libc.string cimport memcmp, memcpy
@@ -85,6 +84,16 @@ cdef str _OP_MARGIN_ORDER = _rules.OP_MARGIN_ORDER
 cdef str _OP_MARGIN_CANCEL = _rules.OP_MARGIN_CANCEL
 cdef Py_ssize_t _MULTI_ORDER_MAX = _rules.MULTI_ORDER_MAX
 cdef Py_ssize_t _CLIENT_OID_MAX = _rules.CLIENT_OID_MAX
+# The numeric bounds of _rules: int fields below 10**18, dec fields at most 40 characters
+# written out. A Decimal outside [1E-38, 1E+40) is always too long: _rules decides it, so
+# format() never sees an exponent that would make it write without bound.
+cdef Py_ssize_t _INT_MAX_DIGITS = _rules.INT_MAX_DIGITS
+cdef long long _INT_LIMIT = 10**_rules.INT_MAX_DIGITS
+cdef Py_ssize_t _DEC_MAX_CHARS = _rules.DEC_MAX_CHARS
+cdef Py_ssize_t _FLOAT_MAX_DIGITS = _rules.FLOAT_MAX_DIGITS
+cdef object _JSON_INT_LIMIT = _rules.JSON_INT_LIMIT
+cdef object _DEC_TINY = Decimal(1).scaleb(2 - _rules.DEC_MAX_CHARS)
+cdef object _DEC_HUGE = Decimal(1).scaleb(_rules.DEC_MAX_CHARS)
 
 _kind_codes = {"str": _K_STR, "enum": _K_ENUM, "bool": _K_BOOL, "int": _K_INT, "dec": _K_DEC}
 
@@ -284,6 +293,7 @@ cdef bytes _DIGIT_PAIRS_BYTES = "".join(f"{i:02d}" for i in range(100)).encode()
 cdef const char* _DIGIT_PAIRS = _DIGIT_PAIRS_BYTES
 cdef object _Decimal = Decimal
 cdef object _decimal_text = _rules.decimal_text
+cdef object _plain_length = _rules.plain_length
 cdef object _client_oid_ref = _rules.client_oid_ref
 
 
@@ -611,6 +621,8 @@ cdef int _write_int(FrameBuffer buf, object value) except -1:
     cdef long long v = PyLong_AsLongLongAndOverflow(value, &overflow)
     if overflow == 0:
         return _write_long(buf, v)
+    if not -_JSON_INT_LIMIT < value < _JSON_INT_LIMIT:
+        raise _NotJSONError(f"an int of more than {_DEC_MAX_CHARS} digits")
     return _write_ascii_text(buf, int.__repr__(value))
 
 
@@ -624,6 +636,8 @@ cdef int _write_float(FrameBuffer buf, object value) except -1:
 cdef int _write_decimal(FrameBuffer buf, object value) except -1:
     if not value.is_finite():
         raise _NotJSONError("non-finite Decimal")
+    if _plain_length(value) > _DEC_MAX_CHARS:
+        raise _NotJSONError(f"a Decimal of more than {_DEC_MAX_CHARS} characters")
     return _write_str(buf, _decimal_text(value))
 
 
@@ -689,14 +703,9 @@ cdef int _write_generic_args(FrameBuffer buf, object args, str op) except -1:
 
 
 # ---------------------------------------------------------- fused validation
-cdef inline bint _is_positive_int(object value) noexcept:
-    cdef int overflow = 0
-    cdef long long v = PyLong_AsLongLongAndOverflow(value, &overflow)
-    return overflow > 0 or (overflow == 0 and v > 0)
-
-
-cdef bint _digits_positive(object s, bint allow_fraction) noexcept:
-    """``[0-9]+`` (or ``[0-9]+(\\.[0-9]+)?``) with at least one non-zero digit."""
+cdef bint _digits_positive(object s, bint allow_fraction, Py_ssize_t max_len) noexcept:
+    """``[0-9]+`` (or ``[0-9]+(\\.[0-9]+)?``) of at most ``max_len`` characters, with at
+    least one non-zero digit."""
     cdef Py_ssize_t n, i
     cdef const unsigned char* src
     cdef unsigned char c
@@ -706,6 +715,8 @@ cdef bint _digits_positive(object s, bint allow_fraction) noexcept:
     if not PyUnicode_IS_ASCII(s):
         return False
     n = PyUnicode_GET_LENGTH(s)
+    if n > max_len:
+        return False
     src = <const unsigned char*>PyUnicode_DATA(s)
     for i in range(n):
         c = src[i]
@@ -721,31 +732,67 @@ cdef bint _digits_positive(object s, bint allow_fraction) noexcept:
     return digits_in_part > 0 and nonzero
 
 
-cdef inline bint _value_ok(int kind, int index, object value):
-    """Same verdict as ``_rules._check_kind`` for one field (True: valid)."""
+cdef int _write_number(FrameBuffer buf, int kind, object value) except -1:
+    """Check and write the value of an ``int`` or ``dec`` field (``_rules._check_kind``'s
+    bounds included); 0 when written (certainly valid), 1: "ask _rules" (nothing or a
+    partial value written). Conservative: an int from 10**18 up is always asked."""
     cdef object t = type(value)
-    cdef double d
-    if kind == _K_STR:
-        return t is str and PyUnicode_GET_LENGTH(value) > 0
-    if kind == _K_ENUM:
-        return t is str and _FUTURES.choice_index(index, value) >= 0
-    if kind == _K_BOOL:
-        return t is bool
-    if kind == _K_INT:
-        if t is int:
-            return _is_positive_int(value)
-        return t is str and _digits_positive(value, False)
-    # _K_DEC
-    if t is str:
-        return _digits_positive(value, True)
+    cdef int overflow = 0
+    cdef long long number
     if t is int:
-        return _is_positive_int(value)
-    if t is float:
-        d = PyFloat_AS_DOUBLE(value)
-        return d > 0 and d != float("inf")
+        number = kf_small_int(value)  # sizes, leverage: one digit of CPython's int
+        if number < 0:
+            number = PyLong_AsLongLongAndOverflow(value, &overflow)
+            if overflow != 0 or number >= _INT_LIMIT:
+                return 1
+        if number <= 0:
+            return 1
+        return _write_count(buf, number)
+    if t is str:
+        if not _digits_positive(value, kind == _K_DEC,
+                                _DEC_MAX_CHARS if kind == _K_DEC else _INT_MAX_DIGITS):
+            return 1
+        return _write_plain_ascii(buf, value)  # digits and a point: nothing to escape
+    if kind != _K_DEC:
+        return 1
     if t is _Decimal:
-        return value.is_finite() and value > 0
-    return False
+        if not (value.is_finite() and _DEC_TINY <= value < _DEC_HUGE):
+            return 1
+        text = format(value, "f")  # _rules.decimal_text, without the call
+        if PyUnicode_GET_LENGTH(text) > _DEC_MAX_CHARS:
+            return 1
+        return _write_plain_ascii(buf, text)
+    if t is float:
+        return _write_float_number(buf, value)
+    return 1
+
+
+cdef int _write_float_number(FrameBuffer buf, object value) except -1:
+    """A float in a ``dec`` field (``_rules.float_text``): its repr when that has no
+    exponent (so it is its own plain decimal), at most ``DEC_MAX_CHARS`` characters and
+    ``FLOAT_MAX_DIGITS`` significant digits; 1 ("ask _rules") for anything else (an
+    exponent, a sign, inf, nan, zero)."""
+    cdef str text = float.__repr__(value)
+    cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text)
+    cdef const unsigned char* src = <const unsigned char*>PyUnicode_DATA(text)
+    cdef Py_ssize_t i, k = 0, first = -1, last = -1
+    cdef unsigned char c
+    if n > _DEC_MAX_CHARS:
+        return 1
+    for i in range(n):
+        c = src[i]
+        if c == 46:  # '.'
+            continue
+        if c < 48 or c > 57:
+            return 1
+        if c != 48:
+            if first < 0:
+                first = k
+            last = k
+        k += 1
+    if first < 0 or last - first >= _FLOAT_MAX_DIGITS:
+        return 1
+    return _put(buf, <const char*>src, n)
 
 
 cdef bint _client_oid_ok(object value) noexcept:
@@ -778,7 +825,7 @@ cdef inline int _write_order_field(FrameBuffer buf, _Fields fields, int index, o
     """Check and write one field's value; 0 when it is certainly valid, 1 ("ask _rules")."""
     cdef int kind = fields.kind[index]
     cdef object t = type(value)
-    cdef int choice, overflow = 0
+    cdef int choice
     cdef long long number
     if kind == _K_ENUM:
         if t is not str:
@@ -815,20 +862,11 @@ cdef inline int _write_order_field(FrameBuffer buf, _Fields fields, int index, o
             seen.trues |= 1u << index
             return _put(buf, b"true", 4)
         return _put(buf, b"false", 5)
-    if kind == _K_INT and t is int:
-        number = kf_small_int(value)  # sizes, leverage: one digit of CPython's int
-        if number < 0:
-            number = PyLong_AsLongLongAndOverflow(value, &overflow)
-            if overflow != 0:
-                return 1  # _rules decides (a huge int is valid, but written by repr)
-        if number <= 0:
-            return 1
-        return _write_count(buf, number)
-    if not _value_ok(kind, index, value):
-        return 1
-    if t is str:
-        return _write_str(buf, value)
-    return _write_value(buf, value, 1)
+    if t is int:  # an int or dec field: the usual size or leverage, written inline
+        number = kf_small_int(value)
+        if number > 0:
+            return _write_count(buf, number)
+    return _write_number(buf, kind, value)
 
 
 cdef inline bint _walk_order(FrameBuffer buf, object order, _Fields fields,
@@ -1203,36 +1241,40 @@ cpdef Py_ssize_t encode_prepared_order(FrameBuffer buf, long long request_id,
                                        object price, object size, object client_oid) except -1:
     """Write the template's order frame with the three per-order values, validated
     with the same verdicts as ``_rules``; returns the payload size."""
-    cdef bint ok = not template._exact and _client_oid_ok(client_oid) \
-        and _value_ok(template._size_kind, 0, size)
     cdef str op = template.op
+    cdef Py_ssize_t values_start
     cdef long long number
-    if ok:
+    cdef bint ok = not template._exact and _client_oid_ok(client_oid)
+    buf.pos = FRAME_HEADROOM
+    _put_bytes(buf, _ID_OPEN)
+    _write_long(buf, request_id)
+    _put_bytes(buf, template._head)
+    values_start = buf.pos
+    if ok:  # checked: the clientOid charset needs no escape
+        _write_plain_ascii(buf, client_oid)
         if price is None:
             ok = not template.price_required
         else:
-            ok = _value_ok(_K_DEC, 0, price)
+            _put_bytes(buf, _PRICE_OPEN)
+            ok = _write_number(buf, _K_DEC, price) == 0
+    if ok:
+        _put_bytes(buf, template._size_key)
+        number = kf_small_int(size) if type(size) is int else -1
+        if number > 0:  # the usual size: a small int, written inline
+            _write_count(buf, number)
+        else:
+            ok = _write_number(buf, template._size_kind, size) == 0
     if not ok:
         violation = _rules.validate_request(op, template.as_order(price, size, client_oid),
                                             strict_keys=True)
         if violation is not None:
             raise InvalidParamsError(violation, op)
-    buf.pos = FRAME_HEADROOM
-    _put_bytes(buf, _ID_OPEN)
-    _write_long(buf, request_id)
-    _put_bytes(buf, template._head)
-    if ok:  # checked: the clientOid charset needs no escape
-        _write_plain_ascii(buf, client_oid)
-    else:
+        buf.pos = values_start
         _write_generic_args(buf, client_oid, op)
-    if price is not None:
-        _put_bytes(buf, _PRICE_OPEN)
-        _write_generic_args(buf, price, op)
-    _put_bytes(buf, template._size_key)
-    number = kf_small_int(size) if type(size) is int else -1
-    if number > 0:
-        _write_count(buf, number)
-    else:
+        if price is not None:
+            _put_bytes(buf, _PRICE_OPEN)
+            _write_generic_args(buf, price, op)
+        _put_bytes(buf, template._size_key)
         _write_generic_args(buf, size, op)
     _put_bytes(buf, template._static_args)
     _put(buf, b"}}", 2)

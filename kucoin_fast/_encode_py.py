@@ -89,6 +89,20 @@ def _write_float(out: bytearray, value: float) -> None:
     out += float.__repr__(value).encode("ascii")
 
 
+def _write_int(out: bytearray, value: int) -> None:
+    if not -_rules.JSON_INT_LIMIT < value < _rules.JSON_INT_LIMIT:
+        raise _NotJSONError(f"an int of more than {_rules.DEC_MAX_CHARS} digits")
+    out += int.__repr__(value).encode("ascii")
+
+
+def _write_decimal(out: bytearray, value: Decimal) -> None:
+    if not value.is_finite():
+        raise _NotJSONError("non-finite Decimal")
+    if _rules.plain_length(value) > _rules.DEC_MAX_CHARS:
+        raise _NotJSONError(f"a Decimal of more than {_rules.DEC_MAX_CHARS} characters")
+    out += _json_str(_rules.decimal_text(value))
+
+
 def _write_value(out: bytearray, value: Any, depth: int) -> None:
     t = type(value)
     if t is str:
@@ -96,15 +110,13 @@ def _write_value(out: bytearray, value: Any, depth: int) -> None:
     elif t is bool:
         out += b"true" if value else b"false"
     elif t is int:
-        out += int.__repr__(value).encode("ascii")
+        _write_int(out, value)
     elif t is float:
         _write_float(out, value)
     elif value is None:
         out += b"null"
     elif isinstance(value, Decimal):
-        if not value.is_finite():
-            raise _NotJSONError("non-finite Decimal")
-        out += _json_str(_rules.decimal_text(value))
+        _write_decimal(out, value)
     elif depth >= _MAX_DEPTH:
         raise _NotJSONError("nested too deeply")
     elif isinstance(value, dict):
@@ -130,7 +142,7 @@ def _write_value(out: bytearray, value: Any, depth: int) -> None:
     elif isinstance(value, str):
         out += _json_str(value)
     elif isinstance(value, int):
-        out += int.__repr__(value).encode("ascii")
+        _write_int(out, value)
     elif isinstance(value, float):
         _write_float(out, value)
     else:

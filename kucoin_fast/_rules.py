@@ -12,9 +12,10 @@ input of any type.
 """
 from __future__ import annotations
 
+import difflib
 import math
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Context, Decimal, InvalidOperation
 from typing import Any, Final, NamedTuple
 
 # --------------------------------------------------------------------------- ops
@@ -175,6 +176,17 @@ ORDER_FIELDS: Final[dict[str, tuple[str, tuple[str, ...]]]] = {
 }
 SIZE_FIELDS: Final = ("size", "qty", "valueQty")
 
+# Numeric bounds (docs/client.md, "Numeric bounds"): far past any real KuCoin amount,
+# time or count, and small enough that no value makes the encoder work without bound.
+#: An "int" field: at most this many digits (every such value fits a signed 64-bit int).
+INT_MAX_DIGITS: Final = 18
+#: A "dec" field: at most this many characters written out as a plain decimal (digits
+#: and the point; a Decimal in its exponent-free form, a float as the decimal it stands for).
+DEC_MAX_CHARS: Final = 40
+#: A float in a "dec" field: its shortest round-trip form has at most this many
+#: significant digits (any decimal of 15 digits survives the trip through a double).
+FLOAT_MAX_DIGITS: Final = 15
+
 #: A well-formed clientOid (1-40 of ``[A-Za-z0-9_-]``); ``.match`` checks the whole string.
 CLIENT_OID_RE: Final = re.compile(r"[A-Za-z0-9_-]{1,40}\Z")
 _DECIMAL_RE: Final = re.compile(r"[0-9]+(\.[0-9]+)?\Z")
@@ -205,6 +217,23 @@ def _param(field: str, rule: str) -> Violation:
     return Violation("400100", field, rule)
 
 
+def _unknown_keys(args: dict[Any, Any], known: Any, what: str,
+                  where: str = "") -> Violation | None:
+    """The first key of ``args`` not in ``known``, named with a "did you mean" for a near
+    miss (a case slip first, then :func:`difflib.get_close_matches`)."""
+    for key in args:
+        if key in known:
+            continue
+        name = str(key)
+        rule = f"is not a {what} field"
+        folded = [k for k in known if k.lower() == name.lower()]
+        close = folded or difflib.get_close_matches(name, list(known), n=1, cutoff=0.75)
+        if close:
+            rule += f" (did you mean {close[0]}?)"
+        return _param(where + name, rule)
+    return None
+
+
 def _missing(field: str, rule: str = "") -> Violation:
     """A required param is absent: the gateway's parameter check (B ``400102``)."""
     return Violation("400102", field, rule or f"{field} is required")
@@ -221,30 +250,100 @@ def _check_kind(field: str, kind: str, choices: tuple[str, ...], value: Any) -> 
         if type(value) is not bool:
             return _param(field, "must be a boolean")
     elif kind == "int":
-        if type(value) is int:
-            if value <= 0:
-                return _param(field, "must be a positive integer")
-        elif type(value) is str and _INT_RE.match(value) and int(value) > 0:
-            pass
-        else:
-            return _param(field, "must be a positive integer")
-    else:  # "dec"
-        if type(value) is str:
-            if not _DECIMAL_RE.match(value) or Decimal(value) <= 0:
-                return _param(field, _DEC_RULE)
-        elif type(value) in (int, float):
-            if not (value > 0 and math.isfinite(value)):
-                return _param(field, _DEC_RULE)
-        elif type(value) is Decimal:
-            # Sent as the exact digits (format "f": never an exponent), like a string.
-            if not (value.is_finite() and value > 0):
-                return _param(field, _DEC_RULE)
-        else:
-            return _param(field, _DEC_RULE)
+        return _check_int(field, value)
+    else:
+        return _check_dec(field, value)
     return None
 
 
+_INT_RULE: Final = "must be a positive integer"
+_INT_DIGITS_RULE: Final = f"must be a positive integer of at most {INT_MAX_DIGITS} digits"
 _DEC_RULE: Final = "must be a positive decimal (string, number or Decimal)"
+_DEC_CHARS_RULE: Final = (f"must be at most {DEC_MAX_CHARS} characters written out as a "
+                          "plain decimal (digits and point)")
+_FLOAT_RULE: Final = (f"must be a float of at most {FLOAT_MAX_DIGITS} significant digits "
+                      "(pass a str or Decimal for an exact amount)")
+_INT_LIMIT: Final = 10**INT_MAX_DIGITS
+#: The encoders write no int of more than DEC_MAX_CHARS digits, in any field.
+JSON_INT_LIMIT: Final = 10**DEC_MAX_CHARS
+
+
+def _check_int(field: str, value: Any) -> Violation | None:
+    if type(value) is int:
+        if value <= 0:
+            return _param(field, _INT_RULE)
+        if value >= _INT_LIMIT:
+            return _param(field, _INT_DIGITS_RULE)
+        return None
+    if type(value) is not str or not _INT_RE.match(value):
+        return _param(field, _INT_RULE)
+    if len(value) > INT_MAX_DIGITS:
+        return _param(field, _INT_DIGITS_RULE)
+    if int(value) == 0:
+        return _param(field, _INT_RULE)
+    return None
+
+
+def _check_dec(field: str, value: Any) -> Violation | None:
+    t = type(value)
+    if t is str:
+        if not _DECIMAL_RE.match(value):
+            return _param(field, _DEC_RULE)
+        if len(value) > DEC_MAX_CHARS:
+            return _param(field, _DEC_CHARS_RULE)
+        if Decimal(value) == 0:
+            return _param(field, _DEC_RULE)
+    elif t is int:
+        if value <= 0:
+            return _param(field, _DEC_RULE)
+        if value >= JSON_INT_LIMIT:
+            return _param(field, _DEC_CHARS_RULE)
+    elif t is float:
+        if not (value > 0 and math.isfinite(value)):
+            return _param(field, _DEC_RULE)
+        if float_text(value) is None:
+            text = float.__repr__(value)
+            if _significant_digits(text) > FLOAT_MAX_DIGITS:
+                return _param(field, _FLOAT_RULE)
+            return _param(field, _DEC_CHARS_RULE)
+    elif t is Decimal:
+        if not (value.is_finite() and value > 0):
+            return _param(field, _DEC_RULE)
+        if plain_length(value) > DEC_MAX_CHARS:
+            return _param(field, _DEC_CHARS_RULE)
+    else:
+        return _param(field, _DEC_RULE)
+    return None
+
+
+def plain_length(value: Decimal) -> int:
+    """How many characters :func:`decimal_text` would write for the finite ``value``,
+    computed without writing them (an exponent of 10**18 stays cheap)."""
+    sign, digits, exponent = value.as_tuple()
+    assert isinstance(exponent, int)
+    n = len(digits)
+    if exponent >= 0:
+        length = 1 if digits == (0,) else n + exponent
+    elif n + exponent > 0:
+        length = n + 1
+    else:
+        length = 2 - exponent
+    return length + sign
+
+
+def _significant_digits(text: str) -> int:
+    """Significant digits of a float's repr (``1.5e-05`` -> 2, ``100.0`` -> 1)."""
+    return len(text.partition("e")[0].replace(".", "").strip("0"))
+
+
+def float_text(value: float) -> str | None:
+    """The wire text of a positive finite float in a "dec" field (its repr), or None when
+    the float breaks :data:`FLOAT_MAX_DIGITS` or :data:`DEC_MAX_CHARS`."""
+    text = float.__repr__(value)
+    if _significant_digits(text) > FLOAT_MAX_DIGITS \
+            or plain_length(Decimal(text)) > DEC_MAX_CHARS:
+        return None
+    return text
 
 
 def decimal_text(value: Decimal) -> str:
@@ -337,6 +436,10 @@ def validate_order(order: Any, *, strict_keys: bool = True, where: str = "") -> 
     """
     if not isinstance(order, dict):
         return _param(where.rstrip(".") or "args", "must be an object")
+    if strict_keys:
+        bad = _unknown_keys(order, ORDER_FIELDS, "futures order", where)
+        if bad is not None:
+            return bad
     get = order.get
     close_order = get("closeOrder") is True
     for req in ("clientOid", "symbol") if close_order else ("clientOid", "side", "symbol"):
@@ -344,9 +447,7 @@ def validate_order(order: Any, *, strict_keys: bool = True, where: str = "") -> 
             return _param(where + req, "is required")
     for key, value in order.items():
         spec = ORDER_FIELDS.get(key)
-        if spec is None:
-            if strict_keys:
-                return _param(where + str(key), "is not a futures order field")
+        if spec is None:  # unknown keys are ignored (strict_keys refused them above)
             continue
         bad = _check_kind(where + key, spec[0], spec[1], value)
         if bad is not None:
@@ -386,9 +487,9 @@ def validate_cancel(args: Any, *, strict_keys: bool = True) -> Violation | None:
     if not isinstance(args, dict):
         return _param("args", "must be an object")
     if strict_keys:
-        for key in args:
-            if key not in ("orderId", "clientOid", "symbol"):
-                return _param(str(key), "is not a futures cancel field")
+        bad = _unknown_keys(args, ("orderId", "clientOid", "symbol"), "futures cancel")
+        if bad is not None:
+            return bad
     if "orderId" in args:
         oid = args["orderId"]
         if type(oid) is not str or not oid:
@@ -429,9 +530,9 @@ def validate_multi_cancel(args: Any, *, strict_keys: bool = True) -> Violation |
     if not isinstance(args, dict):
         return _param("args", "must be an object")
     if strict_keys:
-        for key in args:
-            if key not in ("orderIdsList", "clientOidsList"):
-                return _param(str(key), "is not a futures batch-cancel field")
+        bad = _unknown_keys(args, ("orderIdsList", "clientOidsList"), "futures batch-cancel")
+        if bad is not None:
+            return bad
     if "orderIdsList" in args:
         ids = args["orderIdsList"]
         if not isinstance(ids, list) or not ids:
@@ -451,6 +552,11 @@ def validate_multi_cancel(args: Any, *, strict_keys: bool = True) -> Violation |
         for i, item in enumerate(items):
             if not isinstance(item, dict):
                 return _param(f"clientOidsList[{i}]", "must be an object {symbol, clientOid}")
+            if strict_keys:
+                bad = _unknown_keys(item, ("symbol", "clientOid"), "futures batch-cancel item",
+                                    f"clientOidsList[{i}].")
+                if bad is not None:
+                    return bad
             for key in ("symbol", "clientOid"):
                 v = item.get(key)
                 if type(v) is not str or not v:
@@ -498,6 +604,10 @@ SPOT_CANCEL_FIELDS: Final = ("symbol", "orderId", "clientOid")
 SPOT_MODIFY_FIELDS: Final = ("symbol", "orderId", "clientOid", "newPrice", "newSize")
 
 
+#: Arithmetic on bounded amounts, exact whatever the caller's decimal context traps.
+_EXACT: Final = Context(prec=2 * DEC_MAX_CHARS, traps=[])
+
+
 def _decimal_of(value: Any) -> Decimal:
     """A ``dec``-kind value (already checked) as a Decimal."""
     return value if type(value) is Decimal else Decimal(str(value))
@@ -516,14 +626,16 @@ def validate_spot_order(order: Any, *, strict_keys: bool = True, margin: bool = 
     if not isinstance(order, dict):
         return _param("args", "must be an object")
     table = MARGIN_ORDER_FIELDS if margin else SPOT_ORDER_FIELDS
+    if strict_keys:
+        bad = _unknown_keys(order, table, f"{'margin' if margin else 'spot'} order")
+        if bad is not None:
+            return bad
     for req in ("symbol", "side") if margin else ("symbol", "side", "type"):
         if req not in order:
             return _missing(req)
     for key, value in order.items():
         spec = table.get(key)
-        if spec is None:
-            if strict_keys:
-                return _param(str(key), f"is not a {'margin' if margin else 'spot'} order field")
+        if spec is None:  # unknown keys are ignored (strict_keys refused them above)
             continue
         bad = _check_kind(key, spec[0], spec[1], value)
         if bad is not None:
@@ -565,7 +677,8 @@ def _spot_cross_rules(order: dict[str, Any], post_only_ioc_ok: bool) -> Violatio
         if "visibleSize" not in order:
             return _param("visibleSize", "is required for iceberg orders")
         size = get("size")
-        if size is not None and _decimal_of(order["visibleSize"]) * 20 < _decimal_of(size):
+        if size is not None and _EXACT.multiply(_decimal_of(order["visibleSize"]), 20) \
+                < _decimal_of(size):
             return _param("visibleSize", "must be at least 1/20 of size")
     if "allowMaxTimeWindow" in order and "clientTimestamp" not in order:
         return _param("clientTimestamp", "is required with allowMaxTimeWindow")
@@ -581,9 +694,9 @@ def _id_fields(args: dict[str, Any], names: tuple[str, ...], strict_keys: bool,
     """The shared head of the spot cancel and modify checks: known keys, ``symbol``,
     non-empty string ids, one of orderId/clientOid (orderId wins when both are sent)."""
     if strict_keys:
-        for key in args:
-            if key not in names:
-                return _param(str(key), f"is not a {what} field")
+        bad = _unknown_keys(args, names, what)
+        if bad is not None:
+            return bad
     if "symbol" not in args:
         return _missing("symbol")
     for name in SPOT_CANCEL_FIELDS:

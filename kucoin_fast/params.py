@@ -2,12 +2,13 @@
 complete them and mypy catches a misspelt key or a bad enum value before the order
 reaches :func:`~kucoin_fast._rules.validate_order` at run time.
 
-The run-time rules (which fields go together, lengths, tick sizes) are in
+The run-time rules (which fields go together, lengths, numeric bounds) are in
 :mod:`kucoin_fast._rules`; these types only describe the shape. Numbers may be given as
-JSON numbers or as decimal strings, as KuCoin accepts both.
+JSON numbers, decimal strings or ``Decimal`` s (docs/client.md, "Numeric bounds").
 """
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Literal, TypedDict
 
 __all__ = [
@@ -25,7 +26,7 @@ __all__ = [
     "SpotOrderParams",
 ]
 
-DecimalLike = str | int | float
+DecimalLike = str | int | float | Decimal
 
 
 class _FuturesOrderRequired(TypedDict):

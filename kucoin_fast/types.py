@@ -1,7 +1,9 @@
 """Small public value types: credentials, WS keys, rate-limit info, batch results.
 
 :class:`~kucoin_fast.WSAPIResponse` itself lives in the dispatcher (compiled, or its
-pure-Python twin) because the frame callback builds one per reply.
+pure-Python twin) because the frame callback builds one per reply. The typed results
+read a reply KuCoin accepted and never raise: a member that does not parse reads as
+None and is named in ``unparsed`` (its raw value stays in ``response.data``).
 """
 from __future__ import annotations
 
@@ -88,8 +90,52 @@ class RateLimit(NamedTuple):
     reset: int | None
 
 
+class _Reader:
+    """Reads the members of a reply's ``data``; a member that is present but does not
+    parse reads as None and its name is kept in ``unparsed``. Never raises."""
+
+    __slots__ = ("get", "unparsed")
+
+    def __init__(self, data: Any) -> None:
+        self.get = data.get if isinstance(data, dict) else {}.get
+        self.unparsed: list[str] = []
+
+    def text(self, key: str) -> str | None:
+        """A string member (a JSON number KuCoin sends instead is converted)."""
+        value = self.get(key)
+        if value is None or type(value) is str:
+            return value
+        if (type(value) is int and -_INT_LIMIT < value < _INT_LIMIT) or type(value) is float:
+            return str(value)
+        self.unparsed.append(key)
+        return None
+
+    def texts(self, *keys: str) -> list[str | None]:
+        return [self.text(key) for key in keys]
+
+    def ms(self, key: str) -> int | None:
+        """A time in ms: a JSON int or a string of ASCII digits, in [0, 2**63)."""
+        value = self.get(key)
+        if value is None:
+            return None
+        if type(value) is str and 0 < len(value) <= _MS_DIGITS and value.isascii() \
+                and value.isdigit():
+            return int(value)
+        if type(value) is int and 0 <= value < _MS_LIMIT:
+            return value
+        self.unparsed.append(key)
+        return None
+
+
+#: Far beyond any id or amount; ``str()`` of a larger int may raise.
+_INT_LIMIT: Final = 10**40
+_MS_DIGITS: Final = 18
+_MS_LIMIT: Final = 1 << 63
+
+
 class BatchItem(NamedTuple):
-    """One item of a ``futures.multi_order``/``futures.multi_cancel`` reply."""
+    """One item of a ``futures.multi_order``/``futures.multi_cancel`` reply.
+    ``unparsed`` names the item's members that did not parse (they read as None)."""
 
     position: int
     code: str | None
@@ -98,6 +144,7 @@ class BatchItem(NamedTuple):
     client_oid: str | None
     symbol: str | None
     raw: Any
+    unparsed: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -109,35 +156,32 @@ class BatchResult:
     """Per-item outcome of a batch call. A partial failure does not raise.
 
     ``items`` is in request order; ``failed``/``succeeded`` filter it; ``response``
-    is the whole :class:`~kucoin_fast.WSAPIResponse`.
+    is the whole :class:`~kucoin_fast.WSAPIResponse`. ``unparsed`` is ``("data",)``
+    when the reply's ``data`` is not an array (then there are no items and ``ok`` is
+    False).
     """
 
-    __slots__ = ("items", "response")
+    __slots__ = ("items", "response", "unparsed")
 
-    def __init__(self, items: list[BatchItem], response: Any) -> None:
+    def __init__(self, items: list[BatchItem], response: Any,
+                 unparsed: tuple[str, ...] = ()) -> None:
         self.items = items
         self.response = response
+        self.unparsed = unparsed
 
     @classmethod
     def from_response(cls, response: Any) -> BatchResult:
         """Split a batch reply's ``data`` array into :class:`BatchItem` s."""
         data = response.data
+        if not isinstance(data, list):
+            return cls([], response, ("data",))
         items: list[BatchItem] = []
-        if isinstance(data, list):
-            for i, raw in enumerate(data):
-                get = raw.get if isinstance(raw, dict) else {}.get
-                code = get("code")
-                items.append(
-                    BatchItem(
-                        i,
-                        None if code is None else str(code),
-                        get("msg"),
-                        get("orderId"),
-                        get("clientOid"),
-                        get("symbol"),
-                        raw,
-                    )
-                )
+        for i, raw in enumerate(data):
+            read = _Reader(raw)
+            code, msg, order_id, client_oid, symbol = read.texts(
+                "code", "msg", "orderId", "clientOid", "symbol")
+            items.append(BatchItem(i, code, msg, order_id, client_oid, symbol, raw,
+                                   tuple(read.unparsed)))
         return cls(items, response)
 
     @property
@@ -152,8 +196,8 @@ class BatchResult:
 
     @property
     def ok(self) -> bool:
-        """True when every item succeeded."""
-        return all(item.ok for item in self.items)
+        """True when every item succeeded (and ``data`` was an array of items)."""
+        return not self.unparsed and all(item.ok for item in self.items)
 
     def __len__(self) -> int:
         return len(self.items)
@@ -169,27 +213,12 @@ class BatchResult:
 
 
 # ------------------------------------------------------------------ spot and margin
-def _texts(data: Any, *keys: str) -> list[str | None]:
-    """The reply's ``keys`` as strings (None where absent; a number is converted)."""
-    get = data.get if isinstance(data, dict) else {}.get
-    return [None if (value := get(key)) is None else str(value) for key in keys]
-
-
-def _ms(data: Any, key: str) -> int | None:
-    # DOC-HF prints orderTime/matchTime as strings, SPEC-SPOT as numbers: take both.
-    value = data.get(key) if isinstance(data, dict) else None
-    if type(value) is int:
-        return value
-    if type(value) is str and value.isdigit():
-        return int(value)
-    return None
-
-
 class SpotOrderState(NamedTuple):
     """The order's state after matching: the reply of ``spot.sync_order`` and of
     ``spot.sync_cancel``. Amounts are KuCoin's decimal strings; the ``*_funds`` fields
     are set only for orders placed by ``funds`` (market orders); ``order_time``/
-    ``match_time`` (ms) only on ``spot.sync_order``."""
+    ``match_time`` (ms; KuCoin sends a number or a digit string) only on
+    ``spot.sync_order``. ``unparsed`` names the members that did not parse."""
 
     order_id: str | None
     client_oid: str | None
@@ -205,6 +234,7 @@ class SpotOrderState(NamedTuple):
     order_time: int | None
     match_time: int | None
     response: Any
+    unparsed: tuple[str, ...] = ()
 
     @property
     def is_open(self) -> bool:
@@ -219,43 +249,50 @@ class SpotOrderState(NamedTuple):
     @classmethod
     def from_response(cls, response: Any) -> SpotOrderState:
         """Read the state from a sync op's :class:`~kucoin_fast.WSAPIResponse`."""
-        d = response.data
-        return cls._make([*_texts(d, "orderId", "clientOid", "status", "originSize",
-                                  "dealSize", "remainSize", "canceledSize", "originFunds",
-                                  "dealFunds", "remainFunds", "canceledFunds"),
-                          _ms(d, "orderTime"), _ms(d, "matchTime"), response])
+        read = _Reader(response.data)
+        return cls._make([*read.texts("orderId", "clientOid", "status", "originSize",
+                                      "dealSize", "remainSize", "canceledSize", "originFunds",
+                                      "dealFunds", "remainFunds", "canceledFunds"),
+                          read.ms("orderTime"), read.ms("matchTime"), response,
+                          tuple(read.unparsed)])
 
 
 class SpotModifyResult(NamedTuple):
     """``spot.modify``: the replacement order's id (the old order is cancelled) and the
-    order's clientOid (None when the order has none)."""
+    order's clientOid (None when the order has none). ``unparsed``: as on
+    :class:`SpotOrderState`."""
 
     new_order_id: str | None
     client_oid: str | None
     response: Any
+    unparsed: tuple[str, ...] = ()
 
     @classmethod
     def from_response(cls, response: Any) -> SpotModifyResult:
         """Read it from the :class:`~kucoin_fast.WSAPIResponse`."""
-        return cls._make([*_texts(response.data, "newOrderId", "clientOid"), response])
+        read = _Reader(response.data)
+        return cls._make([*read.texts("newOrderId", "clientOid"), response,
+                          tuple(read.unparsed)])
 
 
 class MarginOrderResult(NamedTuple):
     """``margin.order``: ``borrow_size``/``loan_apply_id`` are set only when the order
     borrowed (``autoBorrow``); ``borrow_size`` is a decimal string (a number in older
-    replies is converted)."""
+    replies is converted). ``unparsed``: as on :class:`SpotOrderState`."""
 
     order_id: str | None
     client_oid: str | None
     borrow_size: str | None
     loan_apply_id: str | None
     response: Any
+    unparsed: tuple[str, ...] = ()
 
     @classmethod
     def from_response(cls, response: Any) -> MarginOrderResult:
         """Read it from the :class:`~kucoin_fast.WSAPIResponse`."""
-        return cls._make([*_texts(response.data, "orderId", "clientOid", "borrowSize",
-                                  "loanApplyId"), response])
+        read = _Reader(response.data)
+        return cls._make([*read.texts("orderId", "clientOid", "borrowSize", "loanApplyId"),
+                          response, tuple(read.unparsed)])
 
 
 # ------------------------------------------------------------------ reconciliation, events

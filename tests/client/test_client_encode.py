@@ -26,12 +26,15 @@ nasty_text = st.text(st.sampled_from(['"', "\\", "\n", "\r", "\t", "\b", "\f", "
                      max_size=20)
 some_text = st.one_of(any_text, nasty_text)
 client_oid = st.from_regex(r"[A-Za-z0-9_-]{1,40}", fullmatch=True)
-positive_int = st.integers(min_value=1, max_value=10**30)
-int_string = st.from_regex(r"0*[1-9][0-9]{0,12}", fullmatch=True)
+positive_int = st.integers(min_value=1, max_value=10**_rules.INT_MAX_DIGITS - 1)
+int_string = st.from_regex(r"0{0,4}[1-9][0-9]{0,12}", fullmatch=True)
 dec_string = st.from_regex(r"[0-9]{1,8}(\.[0-9]{1,8})?", fullmatch=True).filter(
     lambda s: any(c not in "0." for c in s))
-positive_float = st.floats(min_value=1e-9, max_value=1e12, allow_nan=False, allow_infinity=False)
-dec_value = st.one_of(dec_string, positive_int, positive_float)
+# Floats a user would type: at most 12 significant digits (0.1 + 0.2 is not one of them).
+positive_float = st.floats(min_value=1e-9, max_value=1e12, allow_nan=False,
+                           allow_infinity=False).map(lambda f: float(f"{f:.12g}"))
+dec_value = st.one_of(dec_string, positive_int, positive_float,
+                      st.integers(min_value=1, max_value=10**_rules.DEC_MAX_CHARS - 1))
 int_value = st.one_of(positive_int, int_string)
 
 
@@ -148,12 +151,12 @@ def test_compiled_and_python_orders_are_byte_identical(order: dict[str, Any],
 @PROFILE
 @given(value=json_values)
 def test_compiled_and_python_generic_values_are_byte_identical(value: Any) -> None:
-    """Arbitrary JSON through the generic writer (extra keys of clientOidsList items
-    are allowed by the rules, so any value can reach it)."""
+    """Arbitrary JSON through the generic writer (a futures cancel's clientOid beside its
+    orderId is not checked by the rules, so any value can reach it)."""
     from kucoin_fast import _encode
-    args = {"clientOidsList": [{"symbol": "XBTUSDTM", "clientOid": "a", "extra": value}]}
-    compiled = _frame(_encode, 7, _rules.OP_MULTI_CANCEL, args)
-    assert compiled == _frame(_encode_py, 7, _rules.OP_MULTI_CANCEL, args)
+    args = {"orderId": "1", "clientOid": value}
+    compiled = _frame(_encode, 7, _rules.OP_CANCEL, args)
+    assert compiled == _frame(_encode_py, 7, _rules.OP_CANCEL, args)
     assert json.loads(compiled)["args"] == args
 
 
@@ -260,9 +263,15 @@ def test_unknown_op_and_non_json_values(impl: Any) -> None:
     with pytest.raises(InvalidParamsError) as info:
         _frame(impl.encode, 1, "futures.nope", {})
     assert info.value.field == "op"
-    args = {"clientOidsList": [{"symbol": "X", "clientOid": "a", "extra": object()}]}
+    args = {"orderId": "1", "clientOid": object()}  # beside orderId, clientOid is not checked
     with pytest.raises(InvalidParamsError, match="JSON"):
+        _frame(impl.encode, 1, _rules.OP_CANCEL, args)
+    args = {"clientOidsList": [{"symbol": "X", "clientOid": "a", "clientOID": "b"}]}
+    with pytest.raises(InvalidParamsError) as info:
         _frame(impl.encode, 1, _rules.OP_MULTI_CANCEL, args)
+    assert (info.value.field, info.value.rule) == (
+        "clientOidsList[0].clientOID",
+        "is not a futures batch-cancel item field (did you mean clientOid?)")
 
 
 def test_typo_in_key_is_rejected_before_sending(impl: Any) -> None:
@@ -271,7 +280,7 @@ def test_typo_in_key_is_rejected_before_sending(impl: Any) -> None:
     with pytest.raises(InvalidParamsError) as info:
         _frame(impl.encode, 1, _rules.OP_ORDER, order)
     assert info.value.field == "clientOID"
-    assert info.value.rule == "is not a futures order field"
+    assert info.value.rule == "is not a futures order field (did you mean clientOid?)"
 
 
 # ----------------------------------------------------------- prepared orders

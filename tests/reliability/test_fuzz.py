@@ -6,7 +6,9 @@ wrongly typed frames.
   ends (reply, API error or connection loss), the pending table empties;
 * sent by a small picows server over a real socket to the real client (plain; the TLS
   matrix of the same frames is covered by test_transport_faults): zero crashes, zero
-  hangs (every call ends within a generous bound).
+  hangs (every call ends within a generous bound);
+* accepted replies whose data members are of hostile types and values: the typed
+  results never raise.
 """
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ from picows import WSListener, WSMsgType, ws_create_server
 from picows.picows import WSTransport, _make_test_ws_frame
 from rel_helpers import IMPLS, KEY, MARKET, PASSPHRASE, SECRET, run_on
 
-from kucoin_fast import KucoinError, WebsocketAPIClient
+from kucoin_fast import BatchResult, KucoinError, SpotOrderState, WebsocketAPIClient
 from kucoin_fast._sign import sign_challenge
 
 CHALLENGE = b'{"sessionId":"92f2aec4-d87e-47cc-917d-4e7c93911bdc","timestamp":1742175983882}'
@@ -147,13 +149,11 @@ def test_fuzz_dispatcher(impl: Any, loop_kind: str, frames: list[Any], ready: bo
 
 
 # ---------------------------------------------------------------- real socket
-class _FuzzServer(WSListener):
-    """Handshake like KuCoin, then answer each request with the fuzz frames followed by
-    the real reply."""
+class _Gateway(WSListener):
+    """Handshake like KuCoin and answer pings; each request goes to :meth:`answer`."""
 
-    def __init__(self, frames: list[tuple[Any, bytes, bool]]) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self.frames = frames
         self.state = 0
         self.transport: Any = None
 
@@ -178,6 +178,20 @@ class _FuzzServer(WSListener):
         if doc.get("op") == "ping":
             transport.send(WSMsgType.TEXT, json.dumps({"id": doc["id"], "op": "pong"}).encode())
             return
+        self.answer(transport, doc)
+
+    def answer(self, transport: Any, doc: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+
+class _FuzzServer(_Gateway):
+    """Answer each request with the fuzz frames followed by the real reply."""
+
+    def __init__(self, frames: list[tuple[Any, bytes, bool]]) -> None:
+        super().__init__()
+        self.frames = frames
+
+    def answer(self, transport: Any, doc: dict[str, Any]) -> None:
         for msg_type, data, fin in self.frames:
             transport.send(msg_type, data, fin)
         transport.send(WSMsgType.TEXT, OK_REPLY.format(id=doc["id"]).encode())
@@ -208,6 +222,82 @@ async def _socket_case(frames: list[tuple[Any, bytes, bool]]) -> None:
 @given(frames=st.lists(_frames, min_size=1, max_size=5))
 def test_fuzz_over_a_real_socket(loop_kind: str, frames: list[Any]) -> None:
     run_on(loop_kind, _socket_case(frames), timeout=60)
+
+
+# ------------------------------------- typed results of accepted, hostile replies
+class _AcceptingServer(_Gateway):
+    """Answer every request with success and ``data[op]`` (raw JSON text, so values no
+    JSON library would write can be sent)."""
+
+    def __init__(self, data: dict[str, str]) -> None:
+        super().__init__()
+        self.data = data
+
+    def answer(self, transport: Any, doc: dict[str, Any]) -> None:
+        reply = (f'{{"id":"{doc["id"]}","op":"{doc["op"]}","code":"200000",'
+                 f'"data":{self.data[doc["op"]]},"inTime":1,"outTime":2}}')
+        transport.send(WSMsgType.TEXT, reply.encode())
+
+
+SPOT = {"clientOid": "tr-1", "side": "buy", "symbol": "BTC-USDT", "type": "limit",
+        "price": "30000", "size": "0.001"}
+HOSTILE_DATA = {
+    "spot.sync_order": ('{"orderId":"6720","clientOid":"tr-1","status":"open",'
+                        '"orderTime":"\u00b2","matchTime":"' + "1" * 5000 + '",'
+                        '"originSize":{"x":1},"dealSize":"0","remainSize":[1]}'),
+    "spot.sync_cancel": '{"orderId":7,"status":"done","orderTime":-5,"matchTime":1.5e12}',
+    "spot.modify": '{"newOrderId":true,"clientOid":"tr-1"}',
+    "margin.order": '{"orderId":"m1","clientOid":"tr-1","borrowSize":null,"loanApplyId":[]}',
+    "futures.multi_order": ('[{"code":"200000","orderId":"o1","clientOid":"a","symbol":'
+                            '"XBTUSDTM"},{"code":{"a":1},"msg":false,"orderId":"o2"},"junk"]'),
+}
+
+
+async def _hostile_replies() -> dict[str, Any]:
+    server = await ws_create_server(lambda request: _AcceptingServer(HOSTILE_DATA),
+                                    "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    client = WebsocketAPIClient(KEY, SECRET, PASSPHRASE, ws_url=f"ws://127.0.0.1:{port}/v1/private",
+                                request_timeout=5.0, connect_timeout=5.0)
+    try:
+        return {
+            "sync_order": await client.submit_sync_spot_order(SPOT),
+            "sync_cancel": await client.cancel_sync_spot_order(
+                {"symbol": "BTC-USDT", "clientOid": "tr-1"}),
+            "modify": await client.modify_spot_order(
+                {"symbol": "BTC-USDT", "clientOid": "tr-1", "newPrice": "30001"}),
+            "margin": await client.submit_margin_order(SPOT),
+            "batch": await client.submit_multiple_futures_orders([MARKET]),
+        }
+    finally:
+        await client.close()
+        server.close()
+        await server.wait_closed()
+
+
+def test_accepted_replies_with_hostile_members_never_raise(client_impl: Any, arun: Any) -> None:
+    """A reply KuCoin accepted never turns into an exception: what does not parse reads
+    as None, is named in ``unparsed`` and stays in ``response.data``."""
+    got = arun(_hostile_replies())
+    state = got["sync_order"]
+    assert isinstance(state, SpotOrderState) and state.is_open
+    assert (state.order_id, state.order_time, state.match_time) == ("6720", None, None)
+    assert state.unparsed == ("originSize", "remainSize", "orderTime", "matchTime")
+    assert state.response.data["orderTime"] == "\u00b2"
+    cancel = got["sync_cancel"]
+    assert (cancel.order_id, cancel.is_done, cancel.order_time, cancel.match_time) == \
+        ("7", True, None, None)
+    assert cancel.unparsed == ("orderTime", "matchTime")
+    modify = got["modify"]
+    assert (modify.new_order_id, modify.client_oid, modify.unparsed) == \
+        (None, "tr-1", ("newOrderId",))
+    margin = got["margin"]
+    assert (margin.order_id, margin.borrow_size, margin.unparsed) == ("m1", None, ("loanApplyId",))
+    batch = got["batch"]
+    assert isinstance(batch, BatchResult) and len(batch) == 3 and not batch.ok
+    assert [item.unparsed for item in batch] == [(), ("code", "msg"), ()]
+    assert [item.ok for item in batch] == [True, False, False]
+    assert batch[2].raw == "junk"
 
 
 # ------------------------------------------------- scenario 8 (property test)
