@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Any, Final, NamedTuple
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 from ._rules import BATCH_CANCEL_ITEM_SUCCESS_CODE, SUCCESS_CODE
 from .errors import ConfigurationError
 
+if TYPE_CHECKING:
+    from ._connection import WSAPIResponse
+
 __all__ = ["WS_KEY_MAP", "BatchItem", "BatchResult", "Credentials", "MarginOrderResult",
-           "OrderEvent", "OrderStatus", "RateLimit", "SpotModifyResult", "SpotOrderState",
-           "WsKey"]
+           "OrderEvent", "OrderStatus", "RateLimit", "Reply", "SpotModifyResult",
+           "SpotOrderState", "WsKey"]
 
 WsKey = str
 
@@ -152,7 +155,56 @@ class BatchItem(NamedTuple):
         return self.code == SUCCESS_CODE or self.code == BATCH_CANCEL_ITEM_SUCCESS_CODE
 
 
-class BatchResult:
+class Reply:
+    """The reply envelope of a typed result: ``code``, ``msg``, ``id``, ``op``,
+    ``in_time``, ``out_time``, ``rate_limit`` and ``ws_key`` of its ``response`` (the
+    whole :class:`~kucoin_fast.WSAPIResponse`), as on a plain reply."""
+
+    __slots__ = ()
+    response: WSAPIResponse
+
+    @property
+    def code(self) -> str:
+        """KuCoin's code (``"200000"``: the request succeeded)."""
+        return self.response.code
+
+    @property
+    def msg(self) -> str | None:
+        """KuCoin's text (usually None on success)."""
+        return self.response.msg
+
+    @property
+    def id(self) -> str:
+        """The request id."""
+        return self.response.id
+
+    @property
+    def op(self) -> str:
+        """The op the reply answers."""
+        return self.response.op
+
+    @property
+    def in_time(self) -> int | None:
+        """The gateway's receive time (ms, or ns with ``enable_ns``)."""
+        return self.response.in_time
+
+    @property
+    def out_time(self) -> int | None:
+        """The gateway's send time (ms, or ns with ``enable_ns``)."""
+        return self.response.out_time
+
+    @property
+    def rate_limit(self) -> RateLimit | None:
+        """The reply's ``userRateLimit``, when it had one."""
+        return self.response.rate_limit
+
+    @property
+    def ws_key(self) -> str:
+        """The connection the reply came on."""
+        return self.response.ws_key
+
+
+class BatchResult(Reply):
     """Per-item outcome of a batch call. A partial failure does not raise.
 
     ``items`` is in request order; ``failed``/``succeeded`` filter it; ``response``
@@ -163,14 +215,14 @@ class BatchResult:
 
     __slots__ = ("items", "response", "unparsed")
 
-    def __init__(self, items: list[BatchItem], response: Any,
+    def __init__(self, items: list[BatchItem], response: WSAPIResponse,
                  unparsed: tuple[str, ...] = ()) -> None:
         self.items = items
         self.response = response
         self.unparsed = unparsed
 
     @classmethod
-    def from_response(cls, response: Any) -> BatchResult:
+    def from_response(cls, response: WSAPIResponse) -> BatchResult:
         """Split a batch reply's ``data`` array into :class:`BatchItem` s."""
         data = response.data
         if not isinstance(data, list):
@@ -213,7 +265,8 @@ class BatchResult:
 
 
 # ------------------------------------------------------------------ spot and margin
-class SpotOrderState(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class SpotOrderState(Reply):
     """The order's state after matching: the reply of ``spot.sync_order`` and of
     ``spot.sync_cancel``. Amounts are KuCoin's decimal strings; the ``*_funds`` fields
     are set only for orders placed by ``funds`` (market orders); ``order_time``/
@@ -233,7 +286,7 @@ class SpotOrderState(NamedTuple):
     canceled_funds: str | None
     order_time: int | None
     match_time: int | None
-    response: Any
+    response: WSAPIResponse
     unparsed: tuple[str, ...] = ()
 
     @property
@@ -247,35 +300,37 @@ class SpotOrderState(NamedTuple):
         return self.status == "done"
 
     @classmethod
-    def from_response(cls, response: Any) -> SpotOrderState:
+    def from_response(cls, response: WSAPIResponse) -> SpotOrderState:
         """Read the state from a sync op's :class:`~kucoin_fast.WSAPIResponse`."""
         read = _Reader(response.data)
-        return cls._make([*read.texts("orderId", "clientOid", "status", "originSize",
-                                      "dealSize", "remainSize", "canceledSize", "originFunds",
-                                      "dealFunds", "remainFunds", "canceledFunds"),
-                          read.ms("orderTime"), read.ms("matchTime"), response,
-                          tuple(read.unparsed)])
+        t = read.text
+        return cls(t("orderId"), t("clientOid"), t("status"), t("originSize"), t("dealSize"),
+                   t("remainSize"), t("canceledSize"), t("originFunds"), t("dealFunds"),
+                   t("remainFunds"), t("canceledFunds"), read.ms("orderTime"),
+                   read.ms("matchTime"), response, tuple(read.unparsed))
 
 
-class SpotModifyResult(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class SpotModifyResult(Reply):
     """``spot.modify``: the replacement order's id (the old order is cancelled) and the
     order's clientOid (None when the order has none). ``unparsed``: as on
     :class:`SpotOrderState`."""
 
     new_order_id: str | None
     client_oid: str | None
-    response: Any
+    response: WSAPIResponse
     unparsed: tuple[str, ...] = ()
 
     @classmethod
-    def from_response(cls, response: Any) -> SpotModifyResult:
+    def from_response(cls, response: WSAPIResponse) -> SpotModifyResult:
         """Read it from the :class:`~kucoin_fast.WSAPIResponse`."""
         read = _Reader(response.data)
-        return cls._make([*read.texts("newOrderId", "clientOid"), response,
-                          tuple(read.unparsed)])
+        new_order_id, client_oid = read.text("newOrderId"), read.text("clientOid")
+        return cls(new_order_id, client_oid, response, tuple(read.unparsed))
 
 
-class MarginOrderResult(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class MarginOrderResult(Reply):
     """``margin.order``: ``borrow_size``/``loan_apply_id`` are set only when the order
     borrowed (``autoBorrow``); ``borrow_size`` is a decimal string (a number in older
     replies is converted). ``unparsed``: as on :class:`SpotOrderState`."""
@@ -284,15 +339,17 @@ class MarginOrderResult(NamedTuple):
     client_oid: str | None
     borrow_size: str | None
     loan_apply_id: str | None
-    response: Any
+    response: WSAPIResponse
     unparsed: tuple[str, ...] = ()
 
     @classmethod
-    def from_response(cls, response: Any) -> MarginOrderResult:
+    def from_response(cls, response: WSAPIResponse) -> MarginOrderResult:
         """Read it from the :class:`~kucoin_fast.WSAPIResponse`."""
         read = _Reader(response.data)
-        return cls._make([*read.texts("orderId", "clientOid", "borrowSize", "loanApplyId"),
-                          response, tuple(read.unparsed)])
+        t = read.text
+        order_id, client_oid, borrow, loan = (t("orderId"), t("clientOid"), t("borrowSize"),
+                                              t("loanApplyId"))
+        return cls(order_id, client_oid, borrow, loan, response, tuple(read.unparsed))
 
 
 # ------------------------------------------------------------------ reconciliation, events
