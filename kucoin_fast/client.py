@@ -1,23 +1,10 @@
 """The asyncio facade: :class:`WebsocketAPIClient` (Node SDK ``WebsocketAPIClient`` names).
 
-This module holds the client's options and its public request API. Connection
-management and reconnection live in :mod:`kucoin_fast._connector`; the per-connection
-mechanics (handshake, correlation, deadlines, keepalive) in
-:mod:`kucoin_fast._connection`, one object per WebSocket.
-
-Failure semantics (docs/reliability.md):
-
-* invalid params -> :class:`InvalidParamsError` before anything is sent;
-* a request never written fails with ``sent=False``; one written whose reply never
-  came fails with ``outcome_unknown=True`` (:class:`RequestTimeoutError` at its
-  deadline, :class:`ConnectionLostError` the moment the connection dies), carrying
-  the clientOids *as sent*, and is recorded in :attr:`WebsocketAPIClient.unknown_outcomes`;
-  so is a request whose awaiting task was cancelled (e.g. by ``asyncio.wait_for``);
-* the late reply of a timed-out or cancelled request becomes a
-  :class:`~kucoin_fast.ResolvedOutcome` (:attr:`WebsocketAPIClient.resolved_outcomes`);
-* order ops are never re-sent;
-* KuCoin's non-success codes raise the :class:`KucoinAPIError` subclass of
-  :data:`kucoin_fast.errors.ERROR_CLASSES`; batch calls return per-item results.
+This module owns the client's options, its public request API (:class:`RequestMethods`,
+:class:`OrderTracking`), the outcome records and the throttle, and :class:`PreparedOrder`.
+Connection management and reconnection live in :mod:`kucoin_fast._connector`, one
+connection's mechanics in :mod:`kucoin_fast._connection`. Failure semantics:
+``docs/reliability.md``.
 """
 from __future__ import annotations
 
@@ -255,10 +242,16 @@ class RequestMethods:
 
     The single-order methods are plain functions returning a coroutine: on an open
     connection it is the connection's own ``call`` coroutine (compiled: no Python frame
-    in between); otherwise a coroutine that connects first. Every request fails with
-    the errors of :mod:`kucoin_fast.errors` as described in ``docs/reliability.md``: an
-    unanswered request is an unknown outcome (``outcome_unknown=True``) and is never
-    re-sent. The Node SDK's camelCase names (``submitFuturesOrder``, ...) are aliases.
+    in between); otherwise a coroutine that connects first. The Node SDK's camelCase
+    names (``submitFuturesOrder``, ...) are aliases.
+
+    Besides the errors each method names, every request raises
+    :class:`RequestTimeoutError` when no reply came within ``request_timeout``, and
+    :class:`ConnectionLostError` when the connection died with the request pending or
+    it could not be written (:class:`ClientClosedError` when :meth:`close` did it,
+    :class:`BackpressureError` when the write buffer stayed full). ``sent`` says
+    whether it was written; a written, unanswered request has ``outcome_unknown=True``,
+    is recorded in ``unknown_outcomes`` and is never re-sent (``docs/reliability.md``).
     """
 
     __slots__ = ()
@@ -309,11 +302,8 @@ class RequestMethods:
         Raises:
             InvalidParamsError: no id, or a clientOid without its symbol (nothing
                 was sent).
-            OrderNotCancelableError: the order is done or unknown (a
-                :class:`KucoinAPIError`, like any other non-200000 code).
-            RequestTimeoutError: no reply within ``request_timeout`` (outcome unknown).
-            ConnectionLostError: the connection died (``sent`` says whether it was
-                written).
+            OrderNotCancelableError: the order is done or unknown.
+            RequestTimeoutError, ConnectionLostError: no reply (:class:`RequestMethods`).
 
         Example:
             >>> await client.cancel_futures_order({"clientOid": "mm-1",
@@ -334,9 +324,7 @@ class RequestMethods:
             InvalidParamsError: an order breaks a rule, or there are more than 20
                 (nothing was sent).
             KucoinAPIError: the whole request was refused (e.g. :class:`RateLimitError`).
-            RequestTimeoutError: no reply within ``request_timeout`` (outcome unknown).
-            ConnectionLostError: the connection died (``sent`` says whether it was
-                written).
+            RequestTimeoutError, ConnectionLostError: no reply (:class:`RequestMethods`).
 
         Example:
             >>> batch = await client.submit_multiple_futures_orders([order1, order2])
@@ -359,9 +347,7 @@ class RequestMethods:
             InvalidParamsError: neither list, an empty one, or more than 10 ids
                 (nothing was sent).
             KucoinAPIError: the whole request was refused.
-            RequestTimeoutError: no reply within ``request_timeout`` (outcome unknown).
-            ConnectionLostError: the connection died (``sent`` says whether it was
-                written).
+            RequestTimeoutError, ConnectionLostError: no reply (:class:`RequestMethods`).
 
         Example:
             >>> batch = await client.cancel_multiple_futures_orders(
@@ -384,9 +370,7 @@ class RequestMethods:
             InvalidParamsError: a field breaks a rule (nothing was sent).
             KucoinAPIError: KuCoin answered another code than 200000 (e.g.
                 :class:`InsufficientBalanceError`, :class:`DuplicateClientOidError`).
-            RequestTimeoutError: no reply within ``request_timeout`` (outcome unknown).
-            ConnectionLostError: the connection died (``sent`` says whether it was
-                written).
+            RequestTimeoutError, ConnectionLostError: no reply (:class:`RequestMethods`).
 
         Example:
             >>> r = await client.submit_new_spot_order({
@@ -408,9 +392,7 @@ class RequestMethods:
         Raises:
             InvalidParamsError: a field breaks a rule (nothing was sent).
             KucoinAPIError: KuCoin answered another code than 200000.
-            RequestTimeoutError: no reply within ``request_timeout`` (outcome unknown).
-            ConnectionLostError: the connection died (``sent`` says whether it was
-                written).
+            RequestTimeoutError, ConnectionLostError: no reply (:class:`RequestMethods`).
 
         Example:
             >>> st = await client.submit_sync_spot_order({
@@ -433,9 +415,7 @@ class RequestMethods:
         Raises:
             InvalidParamsError: no id, or no new value (nothing was sent).
             KucoinAPIError: KuCoin answered another code than 200000.
-            RequestTimeoutError: no reply within ``request_timeout`` (outcome unknown).
-            ConnectionLostError: the connection died (``sent`` says whether it was
-                written).
+            RequestTimeoutError, ConnectionLostError: no reply (:class:`RequestMethods`).
 
         Example:
             >>> m = await client.modify_spot_order({
@@ -456,11 +436,8 @@ class RequestMethods:
 
         Raises:
             InvalidParamsError: no symbol or no id (nothing was sent).
-            OrderNotCancelableError: the order is done or unknown (a
-                :class:`KucoinAPIError`, like any other non-200000 code).
-            RequestTimeoutError: no reply within ``request_timeout`` (outcome unknown).
-            ConnectionLostError: the connection died (``sent`` says whether it was
-                written).
+            OrderNotCancelableError: the order is done or unknown.
+            RequestTimeoutError, ConnectionLostError: no reply (:class:`RequestMethods`).
 
         Example:
             >>> await client.cancel_spot_order({"symbol": "BTC-USDT", "clientOid": "s-1"})
@@ -477,11 +454,8 @@ class RequestMethods:
 
         Raises:
             InvalidParamsError: no symbol or no id (nothing was sent).
-            OrderNotCancelableError: the order is done or unknown (a
-                :class:`KucoinAPIError`).
-            RequestTimeoutError: no reply within ``request_timeout`` (outcome unknown).
-            ConnectionLostError: the connection died (``sent`` says whether it was
-                written).
+            OrderNotCancelableError: the order is done or unknown.
+            RequestTimeoutError, ConnectionLostError: no reply (:class:`RequestMethods`).
 
         Example:
             >>> st = await client.cancel_sync_spot_order({"symbol": "BTC-USDT",
@@ -505,9 +479,7 @@ class RequestMethods:
             InvalidParamsError: a field breaks a rule (nothing was sent).
             KucoinAPIError: KuCoin answered another code than 200000 (e.g.
                 :class:`InsufficientBalanceError`).
-            RequestTimeoutError: no reply within ``request_timeout`` (outcome unknown).
-            ConnectionLostError: the connection died (``sent`` says whether it was
-                written).
+            RequestTimeoutError, ConnectionLostError: no reply (:class:`RequestMethods`).
 
         Example:
             >>> mo = await client.submit_margin_order({
@@ -529,11 +501,8 @@ class RequestMethods:
 
         Raises:
             InvalidParamsError: no symbol or no id (nothing was sent).
-            OrderNotCancelableError: the order is done or unknown (a
-                :class:`KucoinAPIError`).
-            RequestTimeoutError: no reply within ``request_timeout`` (outcome unknown).
-            ConnectionLostError: the connection died (``sent`` says whether it was
-                written).
+            OrderNotCancelableError: the order is done or unknown.
+            RequestTimeoutError, ConnectionLostError: no reply (:class:`RequestMethods`).
 
         Example:
             >>> await client.cancel_margin_order({"symbol": "BTC-USDT", "clientOid": "m-1"})
