@@ -1,23 +1,10 @@
 """The asyncio facade: :class:`WebsocketAPIClient` (Node SDK ``WebsocketAPIClient`` names).
 
-This module holds the client's options and its public request API. Connection
-management and reconnection live in :mod:`kucoin_fast._connector`; the per-connection
-mechanics (handshake, correlation, deadlines, keepalive) in
-:mod:`kucoin_fast._connection`, one object per WebSocket.
-
-Failure semantics (docs/reliability.md):
-
-* invalid params -> :class:`InvalidParamsError` before anything is sent;
-* a request never written fails with ``sent=False``; one written whose reply never
-  came fails with ``outcome_unknown=True`` (:class:`RequestTimeoutError` at its
-  deadline, :class:`ConnectionLostError` the moment the connection dies), carrying
-  the clientOids *as sent*, and is recorded in :attr:`WebsocketAPIClient.unknown_outcomes`;
-  so is a request whose awaiting task was cancelled (e.g. by ``asyncio.wait_for``);
-* the late reply of a timed-out or cancelled request becomes a
-  :class:`~kucoin_fast.ResolvedOutcome` (:attr:`WebsocketAPIClient.resolved_outcomes`);
-* order ops are never re-sent;
-* KuCoin's non-success codes raise the :class:`KucoinAPIError` subclass of
-  :data:`kucoin_fast.errors.ERROR_CLASSES`; batch calls return per-item results.
+This module owns the client's options, its public request API (:class:`RequestMethods`,
+:class:`OrderTracking`), the outcome records and the throttle, and :class:`PreparedOrder`.
+Connection management and reconnection live in :mod:`kucoin_fast._connector`, one
+connection's mechanics in :mod:`kucoin_fast._connection`. Failure semantics:
+``docs/reliability.md``.
 """
 from __future__ import annotations
 
@@ -224,26 +211,47 @@ class PreparedOrder:
         return str(self._template.op)
 
     def send(self, price: Any, size: Any, client_oid: str, callback: OrderCallback) -> int:
-        """Send one order now; returns its request id.
+        """Send one order now, synchronously; ``price`` may be None for market
+        templates. ``callback(result)`` gets the reply or the error.
 
-        ``price`` may be None for market templates. Raises
-        :class:`InvalidParamsError` (same verdicts as ``_rules``),
-        :class:`ConnectionLostError` or :class:`BackpressureError` (``sent=False``)
-        when nothing was sent.
+        Returns:
+            The request id (an int) of the frame just written.
+
+        Raises:
+            InvalidParamsError: price, size or clientOid break a rule (the verdicts
+                the full order would get; nothing was sent).
+            ConnectionLostError: not connected (``sent=False``).
+            BackpressureError: the socket's write buffer is full (``sent=False``).
+
+        Example:
+            >>> prepared.send(price="50000", size="2", client_oid="mm-43",
+            ...               callback=on_result)
         """
         return self._send(self.ws_key, self._template, price, size, client_oid,  # type: ignore[no-any-return]
                           callback)
 
 
-class _SpotMarginAPI:
-    """The spot and margin request methods of :class:`WebsocketAPIClient` (a block of
-    their own: same failure semantics as the futures methods, their own default socket).
+class RequestMethods:
+    """The eleven WS API request methods of :class:`WebsocketAPIClient`.
 
-    Every method defaults to ``ws_key=WS_KEY_MAP.wsApiSpotV1``, a connection of its
-    own as in the Node SDK (both keys open the same URL; the gateway serves every op
-    on either). Methods that return the reply as it came (``submit_new_spot_order``,
-    ``cancel_spot_order``, ``cancel_margin_order``) go straight to the connection's
-    coroutine like the futures ones; the others wrap it in a typed result.
+    Part of the client (it is not used on its own). Params are KuCoin's wire dicts
+    (camelCase), checked before anything is sent. The futures methods default to
+    ``ws_key=WS_KEY_MAP.wsApiFuturesV1``, the spot and margin methods to
+    ``WS_KEY_MAP.wsApiSpotV1``; each key is a connection of its own, as in the Node
+    SDK (both keys open the same URL; the gateway serves every op on either).
+
+    The single-order methods are plain functions returning a coroutine: on an open
+    connection it is the connection's own ``call`` coroutine (compiled: no Python frame
+    in between); otherwise a coroutine that connects first. The Node SDK's camelCase
+    names (``submitFuturesOrder``, ...) are aliases.
+
+    Besides the errors each method names, every request raises
+    :class:`RequestTimeoutError` when no reply came within ``request_timeout``, and
+    :class:`ConnectionLostError` when the connection died with the request pending or
+    it could not be written (:class:`ClientClosedError` when :meth:`close` did it,
+    :class:`BackpressureError` when the write buffer stayed full). ``sent`` says
+    whether it was written; a written, unanswered request has ``outcome_unknown=True``,
+    is recorded in ``unknown_outcomes`` and is never re-sent (``docs/reliability.md``).
     """
 
     __slots__ = ()
@@ -258,18 +266,139 @@ class _SpotMarginAPI:
                      wrap: Callable[[WSAPIResponse], _T]) -> _T:
         return wrap(await self._call_after_connect(op, args, ws_key))
 
+    def submit_futures_order(
+        self, params: FuturesOrderParams, ws_key: str = _DEFAULT_KEY
+    ) -> Coroutine[Any, Any, WSAPIResponse]:
+        """``futures.order``: place one futures order.
+
+        Returns:
+            A coroutine resolving to the :class:`WSAPIResponse` (``data``:
+            ``{"orderId", "clientOid"}``).
+
+        Raises:
+            InvalidParamsError: a field breaks a rule (nothing was sent).
+            KucoinAPIError: KuCoin answered another code than 200000 (its subclass,
+                e.g. :class:`RateLimitError`, :class:`DuplicateClientOidError`).
+            RequestTimeoutError: no reply within ``request_timeout`` (outcome unknown).
+            ConnectionLostError: the connection died (``sent`` says whether it was
+                written; :class:`ClientClosedError` when ``close()`` did it).
+
+        Example:
+            >>> r = await client.submit_futures_order({
+            ...     "clientOid": "mm-1", "side": "buy", "symbol": "XBTUSDTM",
+            ...     "type": "limit", "price": "50000", "qty": "0.01", "leverage": 5})
+            >>> r.data["orderId"]
+        """
+        return self._request(_OP_ORDER, params, ws_key)
+
+    def cancel_futures_order(
+        self, params: FuturesCancelParams, ws_key: str = _DEFAULT_KEY
+    ) -> Coroutine[Any, Any, WSAPIResponse]:
+        """``futures.cancel``: cancel by ``{"orderId"}`` or ``{"clientOid", "symbol"}``.
+
+        Returns:
+            A coroutine resolving to the :class:`WSAPIResponse`.
+
+        Raises:
+            InvalidParamsError: no id, or a clientOid without its symbol (nothing
+                was sent).
+            OrderNotCancelableError: the order is done or unknown.
+            RequestTimeoutError, ConnectionLostError: no reply (:class:`RequestMethods`).
+
+        Example:
+            >>> await client.cancel_futures_order({"clientOid": "mm-1",
+            ...                                    "symbol": "XBTUSDTM"})
+        """
+        return self._request(_OP_CANCEL, params, ws_key)
+
+    async def submit_multiple_futures_orders(
+        self, orders: Sequence[FuturesOrderParams], ws_key: str = _DEFAULT_KEY
+    ) -> BatchResult:
+        """``futures.multi_order``: place up to 20 futures orders in one request.
+
+        Returns:
+            A :class:`BatchResult`: one :class:`BatchItem` per order (``.items``,
+            ``.failed``, ``.succeeded``). A partial failure does not raise.
+
+        Raises:
+            InvalidParamsError: an order breaks a rule, or there are more than 20
+                (nothing was sent).
+            KucoinAPIError: the whole request was refused (e.g. :class:`RateLimitError`).
+            RequestTimeoutError, ConnectionLostError: no reply (:class:`RequestMethods`).
+
+        Example:
+            >>> batch = await client.submit_multiple_futures_orders([order1, order2])
+            >>> [(item.client_oid, item.code) for item in batch.failed]
+        """
+        return BatchResult.from_response(
+            await self._call_after_connect(_OP_MULTI_ORDER, orders, ws_key))
+
+    async def cancel_multiple_futures_orders(
+        self, params: FuturesMultiCancelParams, ws_key: str = _DEFAULT_KEY
+    ) -> BatchResult:
+        """``futures.multi_cancel``: cancel up to 10 orders, by ``{"orderIdsList":
+        [...]}`` or ``{"clientOidsList": [{"symbol", "clientOid"}, ...]}``.
+
+        Returns:
+            A :class:`BatchResult` with one item per order; a partial failure does not
+            raise.
+
+        Raises:
+            InvalidParamsError: neither list, an empty one, or more than 10 ids
+                (nothing was sent).
+            KucoinAPIError: the whole request was refused.
+            RequestTimeoutError, ConnectionLostError: no reply (:class:`RequestMethods`).
+
+        Example:
+            >>> batch = await client.cancel_multiple_futures_orders(
+            ...     {"orderIdsList": ["5c52e11203aa677f33e493fb"]})
+            >>> batch.succeeded
+        """
+        return BatchResult.from_response(
+            await self._call_after_connect(_OP_MULTI_CANCEL, params, ws_key))
+
     def submit_new_spot_order(
         self, params: SpotOrderParams, ws_key: str = _SPOT_KEY
     ) -> Coroutine[Any, Any, WSAPIResponse]:
-        """``spot.order``: place one Spot HF order. Resolves to the
-        :class:`WSAPIResponse` (``data``: ``{"orderId"[, "clientOid"]}``)."""
+        """``spot.order``: place one Spot HF order.
+
+        Returns:
+            A coroutine resolving to the :class:`WSAPIResponse` (``data``:
+            ``{"orderId"[, "clientOid"]}``).
+
+        Raises:
+            InvalidParamsError: a field breaks a rule (nothing was sent).
+            KucoinAPIError: KuCoin answered another code than 200000 (e.g.
+                :class:`InsufficientBalanceError`, :class:`DuplicateClientOidError`).
+            RequestTimeoutError, ConnectionLostError: no reply (:class:`RequestMethods`).
+
+        Example:
+            >>> r = await client.submit_new_spot_order({
+            ...     "clientOid": "s-1", "symbol": "BTC-USDT", "side": "buy",
+            ...     "type": "limit", "price": "100000", "size": "0.01"})
+        """
         return self._request(_rules.OP_SPOT_ORDER, params, ws_key)
 
     def submit_sync_spot_order(
         self, params: SpotOrderParams, ws_key: str = _SPOT_KEY
     ) -> Coroutine[Any, Any, SpotOrderState]:
-        """``spot.sync_order``: place one order and get its state after matching
-        (:class:`SpotOrderState`: status, dealSize, remainSize, canceledSize, ...)."""
+        """``spot.sync_order``: place one spot order and get its state after matching.
+
+        Returns:
+            A coroutine resolving to a :class:`SpotOrderState` (``status``,
+            ``deal_size``, ``remain_size``, ``canceled_size``, ...; the reply in
+            ``.response``).
+
+        Raises:
+            InvalidParamsError: a field breaks a rule (nothing was sent).
+            KucoinAPIError: KuCoin answered another code than 200000.
+            RequestTimeoutError, ConnectionLostError: no reply (:class:`RequestMethods`).
+
+        Example:
+            >>> st = await client.submit_sync_spot_order({
+            ...     "symbol": "BTC-USDT", "side": "buy", "type": "market", "funds": "100"})
+            >>> st.status, st.deal_size
+        """
         return self._typed(_rules.OP_SPOT_SYNC_ORDER, params, ws_key,
                            SpotOrderState.from_response)
 
@@ -277,45 +406,131 @@ class _SpotMarginAPI:
         self, params: SpotModifyParams, ws_key: str = _SPOT_KEY
     ) -> Coroutine[Any, Any, SpotModifyResult]:
         """``spot.modify``: cancel-and-replace with ``newPrice``/``newSize``; the
-        replacement has a new order id (:class:`SpotModifyResult`)."""
+        replacement has a new order id.
+
+        Returns:
+            A coroutine resolving to a :class:`SpotModifyResult` (``new_order_id``,
+            ``client_oid``).
+
+        Raises:
+            InvalidParamsError: no id, or no new value (nothing was sent).
+            KucoinAPIError: KuCoin answered another code than 200000.
+            RequestTimeoutError, ConnectionLostError: no reply (:class:`RequestMethods`).
+
+        Example:
+            >>> m = await client.modify_spot_order({
+            ...     "symbol": "BTC-USDT", "clientOid": "s-1", "newPrice": "99900"})
+            >>> m.new_order_id
+        """
         return self._typed(_rules.OP_SPOT_MODIFY, params, ws_key, SpotModifyResult.from_response)
 
     def cancel_spot_order(
         self, params: SpotCancelParams, ws_key: str = _SPOT_KEY
     ) -> Coroutine[Any, Any, WSAPIResponse]:
-        """``spot.cancel``: ``{"symbol", "orderId"}`` or ``{"symbol", "clientOid"}``;
-        ``data`` echoes the id that was sent."""
+        """``spot.cancel``: cancel by ``{"symbol", "orderId"}`` or
+        ``{"symbol", "clientOid"}``.
+
+        Returns:
+            A coroutine resolving to the :class:`WSAPIResponse` (``data`` echoes the
+            id that was sent).
+
+        Raises:
+            InvalidParamsError: no symbol or no id (nothing was sent).
+            OrderNotCancelableError: the order is done or unknown.
+            RequestTimeoutError, ConnectionLostError: no reply (:class:`RequestMethods`).
+
+        Example:
+            >>> await client.cancel_spot_order({"symbol": "BTC-USDT", "clientOid": "s-1"})
+        """
         return self._request(_rules.OP_SPOT_CANCEL, params, ws_key)
 
     def cancel_sync_spot_order(
         self, params: SpotCancelParams, ws_key: str = _SPOT_KEY
     ) -> Coroutine[Any, Any, SpotOrderState]:
-        """``spot.sync_cancel``: cancel and get the order's final state."""
+        """``spot.sync_cancel``: cancel one spot order and get its final state.
+
+        Returns:
+            A coroutine resolving to a :class:`SpotOrderState`.
+
+        Raises:
+            InvalidParamsError: no symbol or no id (nothing was sent).
+            OrderNotCancelableError: the order is done or unknown.
+            RequestTimeoutError, ConnectionLostError: no reply (:class:`RequestMethods`).
+
+        Example:
+            >>> st = await client.cancel_sync_spot_order({"symbol": "BTC-USDT",
+            ...                                          "orderId": m.new_order_id})
+            >>> st.canceled_size
+        """
         return self._typed(_rules.OP_SPOT_SYNC_CANCEL, params, ws_key,
                            SpotOrderState.from_response)
 
     def submit_margin_order(
         self, params: MarginOrderParams, ws_key: str = _SPOT_KEY
     ) -> Coroutine[Any, Any, MarginOrderResult]:
-        """``margin.order``: a Classic margin HF order (``isIsolated``, ``autoBorrow``,
-        ``autoRepay``); :class:`MarginOrderResult` carries ``borrowSize``/
-        ``loanApplyId`` when it borrowed."""
+        """``margin.order``: place one Classic margin HF order (``isIsolated``,
+        ``autoBorrow``, ``autoRepay``; ``clientOid`` required).
+
+        Returns:
+            A coroutine resolving to a :class:`MarginOrderResult` (``borrow_size``
+            and ``loan_apply_id`` are None when nothing was borrowed).
+
+        Raises:
+            InvalidParamsError: a field breaks a rule (nothing was sent).
+            KucoinAPIError: KuCoin answered another code than 200000 (e.g.
+                :class:`InsufficientBalanceError`).
+            RequestTimeoutError, ConnectionLostError: no reply (:class:`RequestMethods`).
+
+        Example:
+            >>> mo = await client.submit_margin_order({
+            ...     "clientOid": "m-1", "symbol": "BTC-USDT", "side": "buy",
+            ...     "type": "market", "funds": "500", "autoBorrow": True})
+            >>> mo.borrow_size
+        """
         return self._typed(_rules.OP_MARGIN_ORDER, params, ws_key,
                            MarginOrderResult.from_response)
 
     def cancel_margin_order(
         self, params: SpotCancelParams, ws_key: str = _SPOT_KEY
     ) -> Coroutine[Any, Any, WSAPIResponse]:
-        """``margin.cancel``: ``{"symbol", "orderId"}`` or ``{"symbol", "clientOid"}``."""
+        """``margin.cancel``: cancel by ``{"symbol", "orderId"}`` or
+        ``{"symbol", "clientOid"}``.
+
+        Returns:
+            A coroutine resolving to the :class:`WSAPIResponse`.
+
+        Raises:
+            InvalidParamsError: no symbol or no id (nothing was sent).
+            OrderNotCancelableError: the order is done or unknown.
+            RequestTimeoutError, ConnectionLostError: no reply (:class:`RequestMethods`).
+
+        Example:
+            >>> await client.cancel_margin_order({"symbol": "BTC-USDT", "clientOid": "m-1"})
+        """
         return self._request(_rules.OP_MARGIN_CANCEL, params, ws_key)
 
     def prepare_spot_order(self, template: SpotOrderParams,
                            ws_key: str = _SPOT_KEY) -> PreparedOrder:
         """:meth:`WebsocketAPIClient.prepare_order` for ``spot.order``: per send only
-        the clientOid, the price and the template's ``size``/``funds`` change."""
+        the clientOid, the price and the template's ``size``/``funds`` change.
+
+        Returns:
+            A :class:`PreparedOrder` bound to ``ws_key``.
+
+        Raises:
+            InvalidParamsError: the template is not a valid spot order.
+
+        Example:
+            >>> p = client.prepare_spot_order({"clientOid": "tpl", "symbol": "BTC-USDT",
+            ...     "side": "buy", "type": "limit", "price": "1", "size": "1"})
+            >>> p.send(price="100000", size="0.01", client_oid="s-7", callback=on_result)
+        """
         return self._template(template, _rules.OP_SPOT_ORDER, ws_key)
 
-    # Node SDK names.
+    submitFuturesOrder = submit_futures_order
+    cancelFuturesOrder = cancel_futures_order
+    submitMultipleFuturesOrders = submit_multiple_futures_orders
+    cancelMultipleFuturesOrders = cancel_multiple_futures_orders
     submitNewSpotOrder = submit_new_spot_order
     submitSyncSpotOrder = submit_sync_spot_order
     modifySpotOrder = modify_spot_order
@@ -325,10 +540,13 @@ class _SpotMarginAPI:
     cancelMarginOrder = cancel_margin_order
 
 
-class _OrderLoopAPI:
-    """Reconciliation and order events (:mod:`kucoin_fast._reconcile`,
-    :mod:`kucoin_fast.events`): REST lookups and the private order channels, off the
-    WS request path."""
+class OrderTracking:
+    """Reconciliation and order events of :class:`WebsocketAPIClient`.
+
+    Part of the client (it is not used on its own): REST lookups by clientOid and the
+    private order channels, off the WS request path (:mod:`kucoin_fast.events`,
+    ``docs/reliability.md``).
+    """
 
     __slots__ = ()
 
@@ -355,10 +573,24 @@ class _OrderLoopAPI:
         function; default the client's ``reconcile_symbol``, then the order channel's
         latest message. Lookups run concurrently within the REST rate-limit pools; a
         not-found answer is retried with backoff (KuCoin's index lags) and the order
-        channel consulted before ``not_found`` is answered. Raises the typed errors
-        of the WS path (:class:`KucoinAPIError` subclasses, :class:`RequestTimeoutError`,
-        :class:`ConnectError`); :class:`InvalidParamsError` when a spot/margin
-        clientOid has no symbol. Never re-sends anything.
+        channel consulted before ``not_found`` is answered. Never re-sends anything.
+
+        Returns:
+            ``{clientOid: OrderStatus}`` in the order asked; ``status`` is ``open``,
+            ``done``, ``not_found``, ``accepted`` or ``rejected``, ``source`` says
+            which answered (``rest``, ``push``, ``ws_reply``).
+
+        Raises:
+            InvalidParamsError: a spot or margin clientOid has no symbol.
+            AuthenticationError: the REST host refused the key or signature (a
+                :class:`KucoinAPIError`, like any other error code of a lookup).
+            RequestTimeoutError: no REST reply within ``rest_timeout``.
+            ConnectError: the REST request failed in transport.
+
+        Example:
+            >>> statuses = await client.reconcile(client.take_unknown_outcomes(),
+            ...                                   symbol="BTC-USDT")
+            >>> [oid for oid, st in statuses.items() if st.status == "not_found"]
         """
         return await self._order_loop.reconciler.reconcile(items, symbol, family)
 
@@ -370,9 +602,22 @@ class _OrderLoopAPI:
         ``/spotMarket/tradeOrdersV2``): one push connection per product in
         ``products`` (``"futures"``, ``"spot"``; margin orders come on spot's).
 
-        ``async with client.order_events(("futures",)) as events: async for ev in
-        events: ...`` or, with ``callback``, ``await events.start()`` and events
-        delivered from the frame callback. See :class:`~kucoin_fast.events.OrderEvents`.
+        Nothing connects until the stream is started (``async with``, ``async for``
+        or ``await stream.start()``); with ``callback``, events are delivered from the
+        frame callback, unbuffered. :meth:`close` closes every stream.
+
+        Returns:
+            An :class:`~kucoin_fast.events.OrderEvents` stream of
+            :class:`~kucoin_fast.OrderEvent`.
+
+        Raises:
+            ValueError: ``products`` is empty or names an unknown product. Starting
+                the stream raises the REST host's :class:`AuthenticationError`.
+
+        Example:
+            >>> async with client.order_events(("futures", "spot")) as events:
+            ...     async for ev in events:
+            ...         print(ev.client_oid, ev.status, ev.is_fill)
         """
         options = self._connector.options
         loop = self._order_loop
@@ -386,7 +631,7 @@ class _OrderLoopAPI:
         return stream
 
 
-class WebsocketAPIClient(_SpotMarginAPI, _OrderLoopAPI):
+class WebsocketAPIClient(RequestMethods, OrderTracking):
     """Client for KuCoin's WebSocket trading API (the "WS API").
 
     ``ws_url`` is the *base* URL (default ``wss://wsapi.kucoin.com/v1/private``);
@@ -398,8 +643,9 @@ class WebsocketAPIClient(_SpotMarginAPI, _OrderLoopAPI):
     Use ``async with client:`` or ``await client.connect()``/``await
     client.close()``; the first request connects lazily. Every method takes an
     optional ``ws_key`` (futures methods default to ``WS_KEY_MAP.wsApiFuturesV1``,
-    the spot and margin methods of :class:`_SpotMarginAPI` to ``wsApiSpotV1``);
-    each key is one connection.
+    the spot and margin methods to ``wsApiSpotV1``); each key is one connection. The
+    request methods come from :class:`RequestMethods`, :meth:`reconcile` and
+    :meth:`order_events` from :class:`OrderTracking`.
 
     Options: ``request_timeout``/``connect_timeout`` (seconds); ``ping_interval``/
     ``ping_timeout`` override the welcome's values; ``coalesce_writes``: ``"auto"``
@@ -493,6 +739,7 @@ class WebsocketAPIClient(_SpotMarginAPI, _OrderLoopAPI):
         self._request = self._dispatch.call
 
     # ------------------------------------------------------------- options
+
     @property
     def ws_url(self) -> str:
         """The base URL connections are opened to."""
@@ -548,10 +795,12 @@ class WebsocketAPIClient(_SpotMarginAPI, _OrderLoopAPI):
         return self._throttle
 
     def __repr__(self) -> str:
+        """The URL, the state and the open ``ws_key`` connections; never a secret."""
         return (f"WebsocketAPIClient(ws_url={self.ws_url!r}, state={self.state!r}, "
                 f"connections={sorted(self._live)})")
 
     # --------------------------------------------------------------- state
+
     @property
     def state(self) -> str:
         """Connection state of the default ``ws_key`` (a :class:`ConnectionState` value)."""
@@ -572,10 +821,19 @@ class WebsocketAPIClient(_SpotMarginAPI, _OrderLoopAPI):
         """Wait until ``ws_key`` has an authenticated connection.
 
         Starts a connection when none is open or being opened (idle/disconnected);
-        while reconnecting it waits for the reconnect loop. Raises
-        :class:`ClientClosedError` (``sent=False``) when the client is or gets closed,
-        the connect error when a connect started here fails, and
-        ``asyncio.TimeoutError`` after ``timeout`` seconds.
+        while reconnecting it waits for the reconnect loop.
+
+        Returns:
+            None, once the connection is open.
+
+        Raises:
+            ClientClosedError: the client is or gets closed (``sent=False``).
+            ConnectError: a connect started here failed (or
+                :class:`AuthenticationError`, as in :meth:`connect`).
+            asyncio.TimeoutError: not connected within ``timeout`` seconds.
+
+        Example:
+            >>> await client.wait_connected(timeout=5.0)
         """
         await self._connector.wait_connected(ws_key, timeout)
 
@@ -605,20 +863,56 @@ class WebsocketAPIClient(_SpotMarginAPI, _OrderLoopAPI):
         return [oid for record in self.unknown_outcomes for oid in record.client_oids]
 
     # ----------------------------------------------------------- lifecycle
+
     async def __aenter__(self) -> WebsocketAPIClient:  # noqa: PYI034 (Self needs 3.11)
+        """``async with client:`` connects the default ``ws_key`` (:meth:`connect`)."""
         await self.connect()
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
+        """Leaving ``async with`` closes the client (:meth:`close`)."""
         await self.close()
 
     async def connect(self, ws_key: str = _DEFAULT_KEY) -> None:
-        """Open (and authenticate) the connection for ``ws_key`` if it is not open."""
+        """Open (and authenticate) the connection for ``ws_key`` if it is not open.
+
+        Concurrent callers share one attempt. Requests connect lazily, so calling this
+        is optional, except before the synchronous paths (:meth:`prepare_order`,
+        :meth:`request_with_callback`).
+
+        Returns:
+            None, once the connection is open.
+
+        Raises:
+            ConnectError: TCP, TLS or the upgrade failed (:class:`ConnectTimeoutError`
+                when ``connect_timeout`` passed).
+            AuthenticationError: KuCoin refused the key, signature or passphrase
+                (:class:`ClockSkewError` for a clock outside its window).
+            ConnectionLostError: the client is or gets closed (``sent=False``).
+
+        Example:
+            >>> await client.connect()
+            >>> await client.connect(WS_KEY_MAP.wsApiSpotV1)
+        """
         await self._connector.get(ws_key)
 
     async def close(self) -> None:
-        """Close every connection (and the order-event streams and REST session).
-        Pending requests fail with ``ClientClosedError``."""
+        """Close every connection, the order-event streams and the REST session.
+
+        The client stays closed. Pending requests fail with :class:`ClientClosedError`
+        (``sent=True, outcome_unknown=True``, recorded as unknown outcomes); callers
+        waiting for a connection fail with ``sent=False``.
+
+        Returns:
+            None, once every connection and task is closed.
+
+        Raises:
+            Nothing: closing a closed client does nothing.
+
+        Example:
+            >>> await client.close()
+            >>> client.unknown_client_oids()
+        """
         await self._connector.close()
         await self._order_loop.close()
 
@@ -635,40 +929,7 @@ class WebsocketAPIClient(_SpotMarginAPI, _OrderLoopAPI):
         conn = self.connection(ws_key)
         return {} if conn is None else dict(conn.stats())
 
-    # ----------------------------------------------------- request methods
-    # The methods are plain functions returning a coroutine: on an open connection
-    # that is the connection's ``call`` coroutine itself (compiled: no Python frame in
-    # between); otherwise a coroutine that connects first.
-    def submit_futures_order(
-        self, params: FuturesOrderParams, ws_key: str = _DEFAULT_KEY
-    ) -> Coroutine[Any, Any, WSAPIResponse]:
-        """``futures.order``: place one order (params are KuCoin's camelCase fields).
-
-        Returns a coroutine resolving to the :class:`WSAPIResponse`.
-        """
-        return self._request(_OP_ORDER, params, ws_key)
-
-    def cancel_futures_order(
-        self, params: FuturesCancelParams, ws_key: str = _DEFAULT_KEY
-    ) -> Coroutine[Any, Any, WSAPIResponse]:
-        """``futures.cancel``: ``{"orderId"}`` or ``{"clientOid", "symbol"}``."""
-        return self._request(_OP_CANCEL, params, ws_key)
-
-    async def submit_multiple_futures_orders(
-        self, orders: Sequence[FuturesOrderParams], ws_key: str = _DEFAULT_KEY
-    ) -> BatchResult:
-        """``futures.multi_order``: up to 20 orders. Returns per-item results
-        (``.items``, ``.failed``, ``.succeeded``); a partial failure does not raise."""
-        return BatchResult.from_response(
-            await self._call_after_connect(_OP_MULTI_ORDER, orders, ws_key))
-
-    async def cancel_multiple_futures_orders(
-        self, params: FuturesMultiCancelParams, ws_key: str = _DEFAULT_KEY
-    ) -> BatchResult:
-        """``futures.multi_cancel``: ``{"orderIdsList": [...]}`` or
-        ``{"clientOidsList": [{"symbol", "clientOid"}, ...]}`` (up to 10)."""
-        return BatchResult.from_response(
-            await self._call_after_connect(_OP_MULTI_CANCEL, params, ws_key))
+    # ----------------------------------------------------- request path
 
     async def _call_after_connect(self, op: str, args: Any, ws_key: str) -> WSAPIResponse:
         throttle = self._throttle
@@ -705,19 +966,26 @@ class WebsocketAPIClient(_SpotMarginAPI, _OrderLoopAPI):
         throttle.update(response.rate_limit)
         return response
 
-    # Node SDK names.
-    submitFuturesOrder = submit_futures_order
-    cancelFuturesOrder = cancel_futures_order
-    submitMultipleFuturesOrders = submit_multiple_futures_orders
-    cancelMultipleFuturesOrders = cancel_multiple_futures_orders
-
     # ------------------------------------------------------ low-level path
+
     def prepare_order(self, template: FuturesOrderParams,
                       ws_key: str = _DEFAULT_KEY) -> PreparedOrder:
-        """Validate a complete order once and pre-encode its static fields.
+        """Validate a complete ``futures.order`` once and pre-encode its static fields.
 
         ``template`` is a valid order (its ``clientOid``, ``price`` and size values
-        are placeholders). See :class:`PreparedOrder`.
+        are placeholders); each :meth:`PreparedOrder.send` fills them in.
+
+        Returns:
+            A :class:`PreparedOrder` bound to ``ws_key``.
+
+        Raises:
+            InvalidParamsError: the template is not a valid order, or has no size field.
+
+        Example:
+            >>> await client.connect()
+            >>> p = client.prepare_order({"clientOid": "tpl", "side": "buy",
+            ...     "symbol": "XBTUSDTM", "type": "market", "qty": "1", "leverage": 5})
+            >>> p.send(price=None, size="2", client_oid="mm-42", callback=on_result)
         """
         return self._template(template, _OP_ORDER, ws_key)
 
@@ -728,7 +996,25 @@ class WebsocketAPIClient(_SpotMarginAPI, _OrderLoopAPI):
                               ws_key: str = _DEFAULT_KEY) -> int:
         """Send any op now and get ``callback(result)`` instead of a future.
 
-        Synchronous; requires an open connection. Returns the request id.
+        Synchronous; requires an open connection (:meth:`connect`). ``callback`` is
+        called once from the frame callback with the :class:`WSAPIResponse` or the
+        error (:class:`KucoinAPIError`, :class:`RequestTimeoutError`,
+        :class:`ConnectionLostError`); an exception it raises goes to the loop's
+        exception handler.
+
+        Returns:
+            The request id (an int) of the frame just written.
+
+        Raises:
+            InvalidParamsError: ``params`` break a rule of ``op`` (nothing was sent).
+            ConnectionLostError: not connected (``sent=False``).
+            BackpressureError: the socket's write buffer is full (``sent=False``).
+
+        Example:
+            >>> def on_result(result):
+            ...     print(result)
+            >>> client.request_with_callback(
+            ...     "futures.cancel", {"clientOid": "mm-42", "symbol": "XBTUSDTM"}, on_result)
         """
         return int(self._dispatch.request_with_callback(ws_key, op, params, callback))
 
