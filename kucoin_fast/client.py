@@ -922,12 +922,28 @@ class WebsocketAPIClient(RequestMethods, OrderTracking):
         slot = self._connector.slots.get(ws_key)
         return None if slot is None else slot.last
 
-    def stats(self, ws_key: str = _DEFAULT_KEY) -> dict[str, int]:
-        """Counters of the most recent connection for ``ws_key`` (replies, dropped late/
-        unknown/duplicate replies, malformed frames, unsolicited errors, pongs, pending,
-        frames written, socket writes)."""
-        conn = self.connection(ws_key)
-        return {} if conn is None else dict(conn.stats())
+    def stats(self, ws_key: str | None = None) -> dict[str, int]:
+        """Counters (replies, dropped late/unknown/duplicate replies, malformed frames,
+        unsolicited errors, pongs, pending, frames written, socket writes) of the most
+        recent connection of ``ws_key``, or summed over every key's (the default);
+        ``connections`` says how many connections the counters cover.
+
+        Returns:
+            A dict of counter name to count (empty before the first connect).
+
+        Example:
+            ``client.stats()["replies"]``, ``client.stats(WS_KEY_MAP.wsApiSpotV1)``
+        """
+        keys = list(self._connector.slots) if ws_key is None else [ws_key]
+        total: dict[str, int] = {}
+        for key in keys:
+            conn = self.connection(key)
+            if conn is None:
+                continue
+            total["connections"] = total.get("connections", 0) + 1
+            for name, count in conn.stats().items():
+                total[name] = total.get(name, 0) + count
+        return total
 
     # ----------------------------------------------------- request path
 

@@ -82,6 +82,18 @@ def test_every_spot_and_margin_op(client_impl: Any, arun: Any) -> None:
             plain = await client.submit_margin_order(margin(clientOid="m-2", size="0.0001"))
             assert plain.borrow_size is None and plain.loan_apply_id is None
             assert client.stats(SPOT)["pending"] == 0
+            batch = await client.cancel_multiple_futures_orders({"orderIdsList": ["1", "2"]})
+            for result in (m, c, s, o, mo, plain, batch):  # the envelope on every result
+                reply = result.response
+                assert (result.code, result.msg, result.id, result.op, result.in_time,
+                        result.out_time, result.rate_limit, result.ws_key) == \
+                    (reply.code, reply.msg, reply.id, reply.op, reply.in_time,
+                     reply.out_time, reply.rate_limit, reply.ws_key)
+                assert result.code == "200000" and result.in_time is not None
+            spot, futures = client.stats(SPOT), client.stats(WS_KEY_MAP.wsApiFuturesV1)
+            every = client.stats()
+            assert every["connections"] == 2 and spot["connections"] == 1
+            assert every["replies"] == spot["replies"] + futures["replies"] == 9 + 1
     arun(main())
 
 
