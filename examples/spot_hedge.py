@@ -1,4 +1,4 @@
-"""Hedge a futures fill on spot — the story of issue 11 — with no credentials needed.
+"""Hedge a futures fill on spot, with no credentials needed.
 
 By default it starts KuCoin's WS API emulator in-process (``kucoin_fast.emulator``),
 so it runs offline with made-up keys. Point it at another gateway with ``--url`` and

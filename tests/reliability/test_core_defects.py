@@ -1,7 +1,6 @@
-"""The seven defects of the core rebuild (issue 9), each over both implementations and
-both loops, against the emulator over real loopback sockets. Each test failed on the
-code before the rebuild (see the issue note for how that was checked).
-"""
+"""Core request-path guarantees (clientOids as sent, outcome records, close and prepared
+sends), each over both implementations and both loops, against the emulator over real
+loopback sockets."""
 from __future__ import annotations
 
 import asyncio

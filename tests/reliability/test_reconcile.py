@@ -1,4 +1,4 @@
-"""Issue 12: reconciliation over REST and the private order channel, against the
+"""Reconciliation over REST and the private order channel, against the
 emulator's REST and push services (real loopback sockets, both loops, both impls)."""
 from __future__ import annotations
 
