@@ -28,15 +28,16 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import quote
-
-import aiohttp
 
 from . import _sign
 from ._redact import RedactingLogger
 from .errors import ConnectError, KucoinAPIError, RequestTimeoutError, api_error
 from .types import Credentials
+
+if TYPE_CHECKING:
+    import aiohttp
 
 __all__ = ["FUTURES", "MARGIN", "NOT_FOUND", "REST_URLS", "SPOT", "RestClient", "RestPool",
            "family_of"]
@@ -220,6 +221,8 @@ class RestClient:
 
     async def _send(self, method: str, url: str, headers: dict[str, str],
                     op: str) -> tuple[int, Mapping[str, str], Any]:
+        import aiohttp  # on first use: `import kucoin_fast` does not load it
+
         if self._session is None:
             self._session = aiohttp.ClientSession(
                 timeout=aiohttp.ClientTimeout(total=self.timeout))
