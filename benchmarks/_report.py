@@ -212,7 +212,8 @@ def goal_lines(rows: list[dict[str, Any]], run_profile: str = "full") -> list[st
             lines.append(f"  [{row['profile']}, {row['loop']}] {short_name(goal.client)} "
                          f"{label} <= {goal.limit}: {detail}{verdict}{caveat}")
         if not mine:
-            lines.append(f"  {short_name(goal.client)}: {label} <= {goal.limit}: not run")
+            lines.append(f"  [{', '.join(goal.profiles)}] {short_name(goal.client)} {label} "
+                         f"<= {goal.limit}: not run (no such profile or row in this run)")
     return lines
 
 
