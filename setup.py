@@ -62,7 +62,9 @@ def _extensions() -> list[Extension]:
 
     exts = []
     debug = os.environ.get("KUCOIN_FAST_DEBUG") == "1"
-    extra_compile = [] if sys.platform == "win32" else ["-O3"]
+    # -g0: no debug info (Python's CFLAGS carry -g, which makes up most of each .so);
+    # KUCOIN_FAST_DEBUG=1 keeps it.
+    extra_compile = [] if sys.platform == "win32" else ["-O3"] if debug else ["-O3", "-g0"]
     macros = [("KUCOIN_FAST_DEBUG", "1" if debug else "0")]
 
     def header_only(name: str, source: str) -> Extension:
@@ -96,12 +98,17 @@ def _extensions() -> list[Extension]:
         # it cimports the scanner, whose declarations name simdjson's types.
         _drop_stale_output(source)
         exts.append(header_only(name, source))
-    return cythonize(
+    built = cythonize(
         exts,
         compiler_directives=COMPILER_DIRECTIVES,
         annotate=os.environ.get("KUCOIN_FAST_ANNOTATE") == "1",
         nthreads=os.cpu_count() or 1,
     )
+    for ext in built:
+        # Cython lists simdjson.h (in the build environment) as a dependency; an absolute
+        # path cannot go into the sdist's manifest, and setuptools warns about each.
+        ext.depends = [d for d in ext.depends if not os.path.isabs(d)]
+    return built
 
 
 setup(ext_modules=_extensions())

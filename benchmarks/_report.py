@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import json
 import statistics
+import textwrap
 from collections import defaultdict
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -71,9 +72,8 @@ class Goal(NamedTuple):
     profiles: tuple[str, ...] = ("emulator", "plain")
 
 
-#: The targets of issue 10 (speed, default options) and issue 11 (the spot row, the same
-#: targets against the floor's and the hand-rolled client's spot rows); the TLS ratio is
-#: the issue's stated goal for ``wss://``.
+#: The speed targets of the default options, the same targets for the spot row (against
+#: the floor's and the hand-rolled client's spot rows), and the CPU goal over ``wss://``.
 GOALS: tuple[Goal, ...] = (
     Goal("kucoin_fast_await", "cpu_vs_floor", 1.0),
     Goal("kucoin_fast_await", "cpu_vs_hand", 0.55),
@@ -195,21 +195,25 @@ def _ratio_text(spread: dict[str, float] | None) -> str:
     return f"{spread['median']:.2f} [{spread['min']:.2f}-{spread['max']:.2f}]"
 
 
-def goal_lines(rows: list[dict[str, Any]]) -> list[str]:
-    """One line per goal, loop and profile that ran: median [min-max] ratio vs the limit."""
+def goal_lines(rows: list[dict[str, Any]], run_profile: str = "full") -> list[str]:
+    """One line per goal, loop and gateway profile that ran: median [min-max] ratio vs the
+    limit, and whether it is met; a run other than the full profile says its verdicts are
+    indicative only."""
     lines = []
+    caveat = "" if run_profile == "full" else f" ({run_profile} profile: indicative only)"
     for goal in GOALS:
         label = next(r.label for r in RATIOS if r.key == goal.ratio)
         mine = [r for r in rows if r["client"] == goal.client and r["profile"] in goal.profiles]
         for row in mine:
             spread = row.get(goal.ratio)
             verdict = ("" if spread is None else
-                       " met" if spread["median"] <= goal.limit else " NOT met")
+                       " met" if spread["median"] <= goal.limit else " not met")
             detail = _ratio_text(spread) if spread else f"n/a ({row['status']})"
-            lines.append(f"  {goal.client} [{row['loop']}, {row['profile']}] {label} <= "
-                         f"{goal.limit}: {detail}{verdict}")
+            lines.append(f"  [{row['profile']}, {row['loop']}] {short_name(goal.client)} "
+                         f"{label} <= {goal.limit}: {detail}{verdict}{caveat}")
         if not mine:
-            lines.append(f"  {goal.client}: {label} <= {goal.limit}: not run")
+            lines.append(f"  [{', '.join(goal.profiles)}] {short_name(goal.client)} {label} "
+                         f"<= {goal.limit}: not run (no such profile or row in this run)")
     return lines
 
 
@@ -220,16 +224,16 @@ def headline_lines(rows: list[dict[str, Any]]) -> list[str]:
     for row in rows:
         if row["client"] != HEADLINE:
             continue
-        same_core = ("" if row["same_p50_vs_floor"] is None else
-                     f"; 1-core p50 {_ratio_text(row['same_p50_vs_floor'])} x floor, "
-                     f"{_ratio_text(row['same_p50_vs_hand'])} x hand-rolled")
-        lines.append(
-            f"  {row['profile']:<13} {row['loop']:<7} CPU/req {_ratio_text(row['cpu_vs_floor'])}"
-            f" x floor, {_ratio_text(row['cpu_vs_hand'])} x hand-rolled{same_core}")
+        lines.append(f"  {row['profile']:<13} {row['loop']:<7} CPU/req "
+                     f"{_ratio_text(row['cpu_vs_floor'])} x floor, "
+                     f"{_ratio_text(row['cpu_vs_hand'])} x hand-rolled")
+        if row["same_p50_vs_floor"] is not None:
+            lines.append(f"  {'':<21} 1-core p50 {_ratio_text(row['same_p50_vs_floor'])} x "
+                         f"floor, {_ratio_text(row['same_p50_vs_hand'])} x hand-rolled")
         for other in rows:
             if (other["client"].startswith(HEADLINE) and other["loop"] == row["loop"]
                     and other["profile"] == row["profile"] and other.get("pipe_p50_us")):
-                lines.append(f"      {other['client']:<36} pipelined p50/p99 "
+                lines.append(f"      {short_name(other['client']):<26} pipelined p50/p99 "
                              f"{_fmt(other['pipe_p50_us'], 0, False)}/"
                              f"{_fmt(other['pipe_p99_us'], 0, False)} µs, CPU/req "
                              f"{_fmt(other['pipe_cpu_us'], 2, False)} µs")
@@ -245,43 +249,96 @@ def _fmt(spread: dict[str, float] | None, digits: int, with_range: bool) -> str:
     return med
 
 
-TABLE_COLUMNS: tuple[tuple[str, str, int, bool], ...] = (
-    # (row key, header, decimals, show min-max)
-    ("seq_p50_us", "seq p50 µs", 1, True),
-    ("seq_p99_us", "p99", 0, False),
-    ("same_p50_us", "1-core p50 µs", 1, True),
-    ("same_p50_vs_floor", "vs floor", 2, True),
-    ("same_p50_vs_hand", "vs hand-rolled", 2, True),
-    ("pipe_cpu_us", "CPU µs/req", 2, True),
-    ("cpu_vs_floor", "vs floor", 2, True),
-    ("cpu_vs_hand", "vs hand-rolled", 2, True),
-    ("pipe_p50_us", "pipe p50 µs", 0, False),
-    ("pipe_p99_us", "pipe p99", 0, False),
-    ("pipe_rps", "req/s", 0, False),
-    ("batch_p50_us", "batch×10 p50", 1, False),
-    ("connect_ms", "connect ms", 2, False),
+#: Widest line of a printed table.
+WIDTH = 100
+#: Prefix shortened in the tables' client column (the CSV and JSON keep full names).
+SHORT = ("kucoin_fast_", "kf_")
+
+
+class Column(NamedTuple):
+    """A table column: a row key, its header, decimals, whether min-max is shown, and the
+    title of its group (the heading of the block it is printed in)."""
+
+    key: str
+    header: str
+    digits: int
+    ranged: bool
+    group: str
+
+
+_RTT = "sequential round trips, µs (1-core: client and gateway on one core)"
+_CPU = "client CPU per request, 100 in flight; ratios per run"
+_PIPE = "1-core p50 ratios per run; pipelined latency (100 in flight); connect"
+TABLE_COLUMNS: tuple[Column, ...] = (
+    Column("seq_p50_us", "seq p50", 1, True, _RTT),
+    Column("seq_p99_us", "seq p99", 0, False, _RTT),
+    Column("same_p50_us", "1-core p50", 1, True, _RTT),
+    Column("batch_p50_us", "batch×10 p50", 1, False, _RTT),
+    Column("pipe_cpu_us", "CPU µs/req", 2, True, _CPU),
+    Column("cpu_vs_floor", "vs floor", 2, True, _CPU),
+    Column("cpu_vs_hand", "vs hand-rolled", 2, True, _CPU),
+    Column("pipe_rps", "req/s", 0, False, _CPU),
+    Column("same_p50_vs_floor", "1-core vs floor", 2, True, _PIPE),
+    Column("same_p50_vs_hand", "vs hand-rolled", 2, True, _PIPE),
+    Column("pipe_p50_us", "pipe p50", 0, False, _PIPE),
+    Column("pipe_p99_us", "p99 µs", 0, False, _PIPE),
+    Column("connect_ms", "connect ms", 2, False, _PIPE),
 )
 
 
+def short_name(client: str) -> str:
+    """A client row's name as the tables print it."""
+    return SHORT[1] + client[len(SHORT[0]):] if client.startswith(SHORT[0]) else client
+
+
+def _blocks(columns: list[tuple[Column, list[str]]], label: int) -> list[list[tuple[Column, list[str]]]]:
+    """Columns (each with its cells) packed in order into blocks no wider than WIDTH
+    beside the ``label`` columns; a new group starts a new block."""
+    blocks: list[list[tuple[Column, list[str]]]] = []
+    width = WIDTH
+    for col, cells in columns:
+        w = 2 + max(len(col.header), *(len(c) for c in cells))
+        if not blocks or width + w > WIDTH or col.group != blocks[-1][-1][0].group:
+            blocks.append([])
+            width = label
+        blocks[-1].append((col, cells))
+        width += w
+    return blocks
+
+
 def table(rows: list[dict[str, Any]]) -> str:
-    """The comparison table of one profile as aligned plain text (medians, [min-max])."""
-    header = ["client", "loop", *(h for _, h, _, _ in TABLE_COLUMNS), "errors", "note"]
-    body = []
-    for row in rows:
-        cells = [row["client"], row["loop"]]
-        cells += [_fmt(row.get(k), d, rng) for k, _, d, rng in TABLE_COLUMNS]
-        cells += [str(row["errors"]), (row["note"] if row["status"] == "ok" else row["status"])[:70]]
-        body.append(cells)
-    widths = [max(len(r[i]) for r in [header, *body]) for i in range(len(header))]
+    """The comparison table of one profile as aligned plain text (medians, [min-max]),
+    in blocks of columns no wider than WIDTH; then the rows' notes and statuses."""
+    names = [[short_name(r["client"]), r["loop"]] for r in rows]
+    label = [max(len(h), *(len(n[i]) for n in names)) for i, h in enumerate(("client", "loop"))]
+    columns = [(col, [_fmt(r.get(col.key), col.digits, col.ranged) for r in rows])
+               for col in TABLE_COLUMNS]
+    parts = []
+    for block in _blocks(columns, sum(label) + 2):
+        widths = [*label, *(max(len(c.header), *(len(x) for x in cells)) for c, cells in block)]
+        lines = [" " + " / ".join(dict.fromkeys(c.group for c, _ in block))]
+        for i in range(-2, len(rows)):
+            cells = (["client", "loop", *(c.header for c, _ in block)] if i == -2 else
+                     ["-" * w for w in widths] if i == -1 else
+                     [*names[i], *(cells[i] for _, cells in block)])
+            lines.append("  ".join(c.ljust(w) if k < 2 else c.rjust(w)
+                                   for k, (c, w) in enumerate(zip(cells, widths))).rstrip())
+        parts.append("\n".join(lines))
+    return "\n\n".join([*parts, _notes(rows)])
 
-    def fmt_row(cells: list[str]) -> str:
-        # Names and the note left-aligned, numbers right-aligned.
-        return "  ".join(c.ljust(w) if i < 2 or i == len(cells) - 1 else c.rjust(w)
-                         for i, (c, w) in enumerate(zip(cells, widths)))
 
-    lines = [fmt_row(header), "  ".join("-" * w for w in widths)]
-    lines += [fmt_row(c) for c in body]
-    return "\n".join(lines)
+def _notes(rows: list[dict[str, Any]]) -> str:
+    """Errors (replies other than code 200000; must be 0) and each row's status or note."""
+    notes = []
+    for r in rows:
+        text = [f"{r['errors']} errors"] if r["errors"] else []
+        text += [t for t in (r["note"] if r["status"] == "ok" else r["status"],) if t]
+        if text:
+            notes.append(textwrap.fill(f"{short_name(r['client'])} [{r['loop']}]: "
+                                       + "; ".join(text), WIDTH, initial_indent="  ",
+                                       subsequent_indent="    "))
+    errors = "" if any(r["errors"] for r in rows) else " 0 errors in every row"
+    return "\n".join([f"notes ({SHORT[1]} = {SHORT[0]}):{errors}", *notes])
 
 
 def tables(rows: list[dict[str, Any]], profiles: list[str]) -> str:

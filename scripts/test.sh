@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Quick start, tests: sets up .venv, builds the extensions, runs the test suite
+# Quick start, tests: sets up .venv, builds the extensions (again only when a build input
+# changed: scripts/_stamp.sh), runs the test suite
 # (bench extras included, so the benchmark smoke test runs too).
 # Extra arguments go to pytest. pytest's exit code 5 (no tests collected) is a failure.
 KF_EXTRAS=test,bench source "$(dirname "$0")/_venv.sh"

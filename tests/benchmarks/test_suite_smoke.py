@@ -81,8 +81,8 @@ def test_smoke_run_writes_results(tmp_path: Path) -> None:
                             str(tmp_path / "results.json")], cwd=ROOT, capture_output=True,
                            text=True, timeout=60, check=False)
     assert again.returncode == 0, again.stderr[-2000:]
-    assert "Targets of issues 10 and 11" in again.stdout
-    assert "kucoin_fast_await [uvloop, emulator] CPU/req vs floor <= 1.0:" in again.stdout
+    assert "Targets (ratios vs the floor" in again.stdout
+    assert "[emulator, uvloop] kf_await CPU/req vs floor <= 1.0:" in again.stdout
 
 
 @pytest.mark.timeout(90)
