@@ -30,9 +30,10 @@ def _conn(client: Any) -> Any:
     return client.connection()
 
 
-async def _one_reply(script: Script, **options: Any) -> tuple[Any, HostileGateway, Any]:
+async def _one_reply(script: Script, **options: Any) -> tuple[Any, HostileGateway, Any, bool]:
     """Connect, send one market order, let ``script`` answer it; returns (the order's
-    result or error, the gateway, the client's connection)."""
+    result or error, the gateway, the client's connection, whether it was still ready
+    50 ms after the result)."""
     async with HostileGateway(script) as gw:
         client = make_client(url=gw.url, allow_insecure_ws=True, auto_reconnect=False,
                              **options)
@@ -44,7 +45,7 @@ async def _one_reply(script: Script, **options: Any) -> tuple[Any, HostileGatewa
             except KucoinError as exc:
                 result = exc
             await asyncio.sleep(0.05)
-            return result, gw, conn
+            return result, gw, conn, conn.is_ready
 
 
 # ------------------------------------------------------------------- keepalive
@@ -89,10 +90,10 @@ def test_fragmented_reply_is_delivered(client_impl: Any, arun: Any, parts: int,
         await session.request()  # the pongs arrive in the meantime
 
     async def main() -> None:
-        result, gw, conn = await _one_reply(script)
+        result, gw, conn, ready = await _one_reply(script)
         assert not isinstance(result, Exception), result
         assert result.data == {"orderId": "o-1", "clientOid": "h-1"}
-        assert conn.stats()["malformed_frames"] == 0
+        assert conn.stats()["malformed_frames"] == 0 and ready
         assert gw.sessions[0].pongs == ([b"between"] * (parts - 1) if ping else [])
     arun(main())
 
@@ -107,9 +108,9 @@ def test_utf8_sequence_cut_by_fragments_is_delivered(client_impl: Any, arun: Any
         await session.request()
 
     async def main() -> None:
-        result, _, conn = await _one_reply(script)
+        result, _, _, ready = await _one_reply(script)
         assert isinstance(result, KucoinAPIError) and result.msg == "\u00e9\u00e9", result
-        assert conn.is_ready
+        assert ready
     arun(main())
 
 
@@ -133,10 +134,10 @@ async def _fails_connection(script: Script, close_code: int, **options: Any) -> 
         await script(session)
         codes.append(await session.close_code())
 
-    result, _, conn = await _one_reply(wrapped, **options)
+    result, _, _, ready = await _one_reply(wrapped, **options)
     assert isinstance(result, ConnectionLostError), result
     assert result.sent and result.outcome_unknown and result.client_oids == ("h-1",)
-    assert not conn.is_ready
+    assert not ready
     await eventually(lambda: codes, 5.0, "the gateway saw the close")
     assert codes == [close_code], codes
 
@@ -209,10 +210,10 @@ def test_reply_with_another_op_is_not_trusted(client_impl: Any, arun: Any) -> No
         await session.request()
 
     async def main() -> None:
-        result, _, conn = await _one_reply(script, request_timeout=0.5)
+        result, _, conn, ready = await _one_reply(script, request_timeout=0.5)
         assert isinstance(result, RequestTimeoutError), result
         assert result.outcome_unknown and result.client_oids == ("h-1",)
-        assert conn.stats()["malformed_frames"] == 1
+        assert conn.stats()["malformed_frames"] == 1 and ready
     arun(main())
 
 
@@ -267,12 +268,12 @@ def test_valid_json_the_compiled_parser_refuses_is_delivered(client_impl: Any, a
         await session.request()
 
     async def main() -> None:
-        result, _, conn = await _one_reply(script, request_timeout=2.0)
+        result, _, conn, ready = await _one_reply(script, request_timeout=2.0)
         assert not isinstance(result, Exception), result
         expected = json.loads(b"{" + body + b"}")
         assert result.msg == expected["msg"]
         assert repr(result.data) == repr(expected["data"])
-        assert conn.stats()["malformed_frames"] == 0
+        assert conn.stats()["malformed_frames"] == 0 and ready
     arun(main())
 
 
@@ -368,7 +369,7 @@ def test_secrets_echoed_in_replies_are_redacted(client_impl: Any, arun: Any, for
         await session.request()
 
     async def main() -> None:
-        result, _, conn = await _one_reply(script, partner=PARTNER, partner_key=PARTNER_KEY)
+        result, _, conn, _ = await _one_reply(script, partner=PARTNER, partner_key=PARTNER_KEY)
         assert isinstance(result, KucoinAPIError), result
         assert "bad sign" in str(result)
         assert conn.stats()["unknown_replies"] == 1
