@@ -762,7 +762,7 @@ class Connection(WSListener):
             msg_type = frame.msg_type
             if msg_type == _TEXT and frame.fin and not self._fragmented \
                     and frame.payload_size <= self._max_frame_size \
-                    and not (frame.rsv1 or frame.rsv2 or frame.rsv3):
+                    and not (frame.rsv1 | frame.rsv2 | frame.rsv3):
                 # One whole text message: a reply, scanned in place.
                 if self._state == _READY:
                     self._on_reply(self._scan.scan_frame(frame), frame.last_in_buffer)
