@@ -35,7 +35,10 @@ What a trader can rely on:
 * deadlines: the timeout is fixed per connection and ids increase, so the pending
   dict is ordered by deadline: one timer, armed for the oldest request;
 * malformed frames never raise out of the callback: they are counted, logged at
-  DEBUG (never their content) and dropped.
+  DEBUG (never their content) and dropped; a frame that breaks RFC 6455 (RSV bits, bad
+  UTF-8, a stray continuation, more than ``max_frame_size``) fails the connection, as a
+  loss; fragmented messages are reassembled and scanned like whole ones;
+* gateway texts that reach an exception or a log line pass through the redactor.
 """
 from __future__ import annotations
 
@@ -82,6 +85,7 @@ _K_NOTICE = _parse_py.K_NOTICE
 _K_CHALLENGE = _parse_py.K_CHALLENGE
 _K_WELCOME = _parse_py.K_WELCOME
 _K_ERROR = _parse_py.K_ERROR
+_K_BAD_UTF8 = _parse_py.K_BAD_UTF8
 _NO_TIME = _parse_py.NO_TIME
 
 # Connection states.
@@ -101,11 +105,18 @@ _E_CLOSED = 4  # failed by the client's own close after it was written
 
 #: Timed-out and cancelled requests remembered to resolve their late replies.
 _FORGOTTEN_MAX = 65536
+#: The largest message accepted when the client names none (picows' frames are bounded
+#: by the same value).
+DEFAULT_MAX_FRAME_SIZE = 1 << 20
+#: The welcome's ``pingInterval`` and ``pingTimeout`` are kept within these ranges (ms).
+PING_INTERVAL_RANGE_MS = (100, 60000)
+PING_TIMEOUT_RANGE_MS = (1000, 60000)
 _SUCCESS = _rules.SUCCESS_CODE
 _TEXT = WSMsgType.TEXT
 _CLOSE = WSMsgType.CLOSE
 _PING = WSMsgType.PING
 _PONG = WSMsgType.PONG
+_CONTINUATION = WSMsgType.CONTINUATION
 _oids_of_ref = _rules.oids_of_ref
 _client_oids_of = _rules.client_oids_of
 _order_ids_of = _rules.order_ids_of
@@ -464,6 +475,10 @@ class Connection(WSListener):
     ``AuthenticationError``/``ConnectError``). Callbacks, all given here: ``on_lost(conn,
     reason)`` once at the end; ``on_notice(conn, code, msg)`` for an id-less error frame
     (e.g. 501000); ``on_outcome(record)`` for each Unknown/ResolvedOutcome.
+    ``max_frame_size`` bounds a message (a frame, or a fragmented message in total);
+    ``redactor`` (``redact(text)``, ``add_attempt_secrets(*values)``, e.g. the client's
+    :class:`~kucoin_fast._redact.RedactingLogger`) blanks secrets in gateway texts and
+    learns the session signature.
     """
 
     def __init__(self, loop: Any, *, ws_key: str, secret: bytes, request_timeout: float,
@@ -473,7 +488,8 @@ class Connection(WSListener):
                  on_outcome: Callable[[Any], None] | None = None,
                  logger: Any = None, ping_interval: float | None = None,
                  ping_timeout: float | None = None, coalesce_writes: Any = "auto",
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time,
+                 max_frame_size: int = DEFAULT_MAX_FRAME_SIZE, redactor: Any = None) -> None:
         super().__init__()
         if coalesce_writes not in (False, True, "auto"):
             raise ValueError("coalesce_writes must be True, False or 'auto'")
@@ -508,6 +524,14 @@ class Connection(WSListener):
         self.lost_client_oids: tuple[str, ...] = ()
         self.lost_requests = self.unsent_requests = 0
         self.write_paused = False
+        self._max_frame_size = int(max_frame_size)
+        self._redactor = redactor
+        # A fragmented message being received: its text so far (None for a binary one,
+        # which is counted and dropped), its size.
+        self._fragmented = False
+        self._fragments: Any = None
+        self._fragments_size = 0
+        self._owed_pong: Any = None  # the latest ping's payload, while write-paused
 
     # ------------------------------------------------------------------ state
     @property
@@ -690,6 +714,15 @@ class Connection(WSListener):
         transport = self.transport
         if transport is not None and not transport.is_disconnected:
             transport.disconnect(False)
+        self._report_lost()
+
+    def _report_lost(self) -> None:
+        """``on_lost`` once: when the connection ends itself (then the client stops
+        using it at once), or when the socket is gone."""
+        on_lost = self._on_lost
+        if on_lost is not None:
+            self._on_lost = None
+            on_lost(self, self._lost_reason)
 
     def _send_ping_frame(self, number: int) -> None:
         self._buf.ping(number)
@@ -707,8 +740,14 @@ class Connection(WSListener):
         self.write_paused = True
 
     def resume_writing(self) -> None:
-        """picows: the write buffer drained below its low-water mark."""
+        """picows: the write buffer drained below its low-water mark. The latest ping
+        received meanwhile is answered now (RFC 6455 §5.5.3 allows answering only it)."""
         self.write_paused = False
+        owed = self._owed_pong
+        transport = self.transport
+        if owed is not None and transport is not None and not transport.is_disconnected:
+            self._owed_pong = None
+            transport.send_pong(owed)
         self._release_writable()
 
     def on_ws_disconnected(self, transport: Any) -> None:
@@ -717,8 +756,7 @@ class Connection(WSListener):
         if handshake is not None and handshake.recv is not None:
             reason = f"server closed the connection (code {int(handshake.recv.code)})"
         self._end(reason, False, None)
-        if self._on_lost is not None:
-            self._on_lost(self, self._lost_reason)
+        self._report_lost()
 
     def on_ws_frame(self, transport: Any, frame: Any) -> None:
         # The writer coalesces what is sent while this read's frames are dispatched
@@ -727,31 +765,110 @@ class Connection(WSListener):
         writer.begin_frame(frame.last_in_buffer)
         try:
             msg_type = frame.msg_type
-            if msg_type == _TEXT and frame.fin:
+            if msg_type == _TEXT and frame.fin and not self._fragmented \
+                    and frame.payload_size <= self._max_frame_size \
+                    and not (frame.rsv1 | frame.rsv2 | frame.rsv3):
+                # One whole text message: a reply, scanned in place.
                 if self._state == _READY:
-                    self._on_reply_frame(frame)
-                elif self._state == _AWAIT_CHALLENGE or self._state == _AWAIT_WELCOME:
-                    self._on_handshake_frame(frame)
-                elif self._scan.scan_frame(frame) == _K_REPLY and self._scan.request_id > 0:
-                    # After the client's own close: a reply to a request that failed
-                    # with ClientClosedError becomes a ResolvedOutcome (see fail_all).
-                    self._on_unmatched_reply(self._scan.request_id)
+                    self._on_reply(self._scan.scan_frame(frame), frame.last_in_buffer)
                 else:
-                    self._drop_frame("frame after close")
-            elif msg_type == _CLOSE:
-                # The server is closing: frames still coalesced will never be read, so
-                # they are dropped and their requests fail with sent=False.
-                writer.discard()
-                transport.send_close(frame.get_close_code(), frame.get_close_message())
-                transport.disconnect()
-            elif msg_type == _PING:
-                # Answered here, not by picows (enable_auto_pong=False), so that every
-                # frame of a read, its last included, passes begin/end_frame.
-                transport.send_pong(frame.get_payload_as_bytes())
-            elif msg_type != _PONG:
-                self._drop_frame("binary or fragmented frame")
+                    self._on_message(frame.get_payload_as_bytes(), frame.last_in_buffer)
+            else:
+                self._on_other_frame(transport, frame, msg_type)
         finally:
             writer.end_frame()
+
+    def _on_other_frame(self, transport: Any, frame: Any, msg_type: Any) -> None:
+        """Any frame but a whole text message within the size bound: control frames,
+        fragments (reassembled, RFC 6455 §5.4), binary messages (dropped), and what
+        fails the connection (RSV bits without an extension, a continuation outside a
+        fragmented message or a new message inside one, more than ``max_frame_size``)."""
+        if frame.rsv1 or frame.rsv2 or frame.rsv3:
+            self._fail(WSCloseCode.PROTOCOL_ERROR, "a frame with RSV bits set")
+        elif msg_type == _PING:
+            # Answered here, not by picows (enable_auto_pong=False), so that every frame
+            # of a read, its last included, passes begin/end_frame. While the peer does
+            # not read, only the latest ping is answered (when the buffer drains).
+            if self.write_paused:
+                self._owed_pong = frame.get_payload_as_bytes()
+            else:
+                transport.send_pong(frame.get_payload_as_bytes())
+        elif msg_type == _CLOSE:
+            # The server is closing: frames still coalesced will never be read, so
+            # they are dropped and their requests fail with sent=False.
+            self._writer.discard()
+            transport.send_close(frame.get_close_code(), frame.get_close_message())
+            transport.disconnect()
+        elif msg_type == _PONG:
+            pass
+        elif msg_type == _CONTINUATION:
+            if self._fragmented:
+                self._add_fragment(frame)
+            else:
+                self._fail(WSCloseCode.PROTOCOL_ERROR, "a continuation frame outside a "
+                                                       "fragmented message")
+        elif self._fragmented:
+            self._fail(WSCloseCode.PROTOCOL_ERROR, "a new message inside a fragmented one")
+        elif frame.payload_size > self._max_frame_size:
+            self._fail(WSCloseCode.MESSAGE_TOO_BIG,
+                       f"a frame of more than {self._max_frame_size} bytes")
+        elif not frame.fin:
+            self._fragmented = True
+            self._fragments = bytearray() if msg_type == _TEXT else None
+            self._fragments_size = 0
+            self._add_fragment(frame)
+        else:
+            self._drop_frame("binary frame")
+
+    def _add_fragment(self, frame: Any) -> None:
+        size = self._fragments_size + frame.payload_size
+        if size > self._max_frame_size:
+            self._fail(WSCloseCode.MESSAGE_TOO_BIG,
+                       f"a fragmented message of more than {self._max_frame_size} bytes")
+            return
+        self._fragments_size = size
+        fragments = self._fragments
+        if fragments is not None:
+            fragments += frame.get_payload_as_memoryview()
+        if frame.fin:
+            self._fragmented = False
+            self._fragments = None
+            if fragments is None:
+                self._drop_frame("binary message")
+            else:
+                self._on_message(bytes(fragments), frame.last_in_buffer)
+
+    def _on_message(self, payload: bytes, last_in_buffer: bool) -> None:
+        """A whole text message outside the in-place case: reassembled, or received
+        before the welcome or after the end."""
+        state = self._state
+        if state == _READY:
+            self._on_reply(self._scan.scan_bytes(payload), last_in_buffer)
+        elif state == _AWAIT_CHALLENGE or state == _AWAIT_WELCOME:
+            self._on_handshake(payload)
+        elif self._scan.scan_bytes(payload) == _K_REPLY and self._scan.request_id > 0:
+            # After the client's own close: a reply to a request that failed
+            # with ClientClosedError becomes a ResolvedOutcome (see fail_all).
+            self._on_unmatched_reply(self._scan.request_id)
+        else:
+            self._drop_frame("frame after close")
+
+    def _fail(self, code: Any, why: str) -> None:
+        """The gateway broke RFC 6455: close with ``code`` and end the connection (the
+        pending requests fail as for a loss; a pending handshake with ConnectError)."""
+        self.malformed_frames += 1
+        self._fragmented = False
+        self._fragments = None
+        reason = f"the gateway broke the WebSocket protocol: {why} (close {int(code)})"
+        if self._debug:
+            self._logger.debug("%s: %s", self.ws_key, reason)
+        self._end(reason, False, None)
+        transport = self.transport
+        if transport is not None and not transport.is_disconnected:
+            if not transport.is_close_frame_sent:
+                transport.send_close(code, why.encode())
+            transport.disconnect(not self.write_paused)
+        self._report_lost()
 
     def _drop_frame(self, why: str) -> None:
         self.malformed_frames += 1
@@ -759,14 +876,16 @@ class Connection(WSListener):
             self._logger.debug("%s: dropped server frame: %s", self.ws_key, why)
 
     # ---------------------------------------------------------------- replies
-    def _on_reply_frame(self, frame: Any) -> None:
+    def _on_reply(self, kind: int, last_in_buffer: bool) -> None:
+        """Dispatch the message just scanned (``kind``) on a ready connection."""
         scan = self._scan
-        kind = scan.scan_frame(frame)
         if kind != _K_REPLY:
             if kind == _K_PONG:
                 self._keepalive.on_pong(scan.request_id)
             elif kind == _K_NOTICE:
                 self._on_unsolicited_error(scan.code, scan.msg)
+            elif kind == _K_BAD_UTF8:
+                self._fail(WSCloseCode.INVALID_TEXT, "a text message that is not UTF-8")
             else:
                 self._drop_frame(scan.why)
             return
@@ -777,15 +896,18 @@ class Connection(WSListener):
         if entry is None:
             self._on_unmatched_reply(request_id)
             return
-        if scan.code is None:
-            # Stays pending: it times out with outcome_unknown, as for a lost reply.
-            self._drop_frame("reply without a string code")
+        op = scan.op
+        if scan.code is None or (op is not None and op != entry.op):
+            # Stays pending: it times out with outcome_unknown, as for a lost reply (a
+            # reply naming another op than its id's request is not trusted).
+            self._drop_frame("reply without a string code" if scan.code is None
+                             else "reply naming another op")
             return
         del pending[key]
         self.replies += 1
         response = self._response(entry)
         requests = self._requests
-        wake_now = requests.wake_every or frame.last_in_buffer
+        wake_now = requests.wake_every or last_in_buffer
         if scan.code_ok:
             requests.complete(entry, response, False, wake_now)
         else:
@@ -806,7 +928,15 @@ class Connection(WSListener):
         response._out_time = scan.out_time_raw
         response.rate_limit = scan.take_rate_limit()
         response.ws_key = self.ws_key
+        if not scan.code_ok and self._redactor is not None:
+            # An error's code and text reach exception texts and outcome records.
+            response.code = self._redact(response.code)
+            if isinstance(response.msg, str):
+                response.msg = self._redact(response.msg)
         return response
+
+    def _redact(self, text: str) -> str:
+        return text if self._redactor is None else self._redactor.redact(text)
 
     def _api_error(self, entry: _Pending, response: WSAPIResponse) -> Any:
         msg = response.msg
@@ -825,11 +955,14 @@ class Connection(WSListener):
         if self._debug:
             self._logger.debug("%s: reply to no pending request (%s, id %s)", self.ws_key,
                                "late" if entry is not None else "duplicate or unknown",
-                               self._scan.id_text(40))
+                               self._redact(self._scan.id_text())[:40])
 
     def _on_unsolicited_error(self, code: Any, msg: Any) -> None:
         """A type-C error frame (no id) on a ready connection, e.g. 501000 shutdown."""
         self.unsolicited_errors += 1
+        code = self._redact(code)
+        if isinstance(msg, str):
+            msg = self._redact(msg)
         self.server_notice = (code, msg)
         if self._debug:
             self._logger.debug("%s: server error frame without id: code %s", self.ws_key, code)
@@ -841,15 +974,17 @@ class Connection(WSListener):
                     "message": "kucoin_fast: on_notice callback raised", "exception": exc})
 
     # -------------------------------------------------------------- handshake
-    def _on_handshake_frame(self, frame: Any) -> None:
+    def _on_handshake(self, payload: bytes) -> None:
         scan = self._scan
-        kind = scan.scan_handshake(frame)
+        kind = scan.scan_handshake(payload)
         if kind == _K_ERROR:
             msg = scan.msg
             self._fail_handshake(handshake_error(
-                scan.code, msg if isinstance(msg, str) else None,
+                self._redact(scan.code), self._redact(msg) if isinstance(msg, str) else None,
                 None if scan.in_time_raw == _NO_TIME else scan.in_time_raw,
                 self._url_timestamp_ms))
+        elif kind == _K_BAD_UTF8:
+            self._fail(WSCloseCode.INVALID_TEXT, "a handshake message that is not UTF-8")
         elif kind == _K_MALFORMED:
             self._fail_handshake(ConnectError(f"the gateway sent a bad handshake frame "
                                               f"({scan.why})"))
@@ -861,7 +996,10 @@ class Connection(WSListener):
             # Sign the exact bytes received (protocol §2.1): never re-serialise.
             self.session_id = scan.session_id
             self._state = _AWAIT_WELCOME
-            self._buf.text(sign_challenge(self._secret, frame.get_payload_as_bytes()))
+            signature = sign_challenge(self._secret, payload)
+            if self._redactor is not None:
+                self._redactor.add_attempt_secrets(signature.decode())
+            self._buf.text(signature)
             self._writer.send(self._buf)
         elif kind != _K_WELCOME:
             self._fail_handshake(ConnectError("the gateway's second frame is not the welcome"))
@@ -896,16 +1034,30 @@ class _Keepalive:
         self.pongs = 0
 
     def start(self, welcome_interval_ms: Any, welcome_timeout_ms: Any) -> None:
-        """Start pinging, at the welcome's cadence unless the client overrode it."""
+        """Start pinging, at the welcome's cadence (kept within
+        :data:`PING_INTERVAL_RANGE_MS` and :data:`PING_TIMEOUT_RANGE_MS`: a value
+        outside is logged once) unless the client overrode it."""
+        outside = False
         if self._interval_override > 0:
             self.interval = self._interval_override
-        elif welcome_interval_ms is not None and welcome_interval_ms > 0:
-            self.interval = welcome_interval_ms / 1000.0
+        elif welcome_interval_ms is not None:
+            low, high = PING_INTERVAL_RANGE_MS
+            outside = not low <= welcome_interval_ms <= high
+            self.interval = min(max(welcome_interval_ms, low), high) / 1000.0
         if self._timeout_override > 0:
             self.timeout = self._timeout_override
-        elif welcome_timeout_ms is not None and welcome_timeout_ms > 0:
-            self.timeout = welcome_timeout_ms / 1000.0
-        self._ping_handle = self._conn._loop.call_later(self.interval, self._ping)
+        elif welcome_timeout_ms is not None:
+            low, high = PING_TIMEOUT_RANGE_MS
+            outside = outside or not low <= welcome_timeout_ms <= high
+            self.timeout = min(max(welcome_timeout_ms, low), high) / 1000.0
+        conn = self._conn
+        if outside:
+            conn._logger.warning(
+                "%s: the welcome's keepalive (pingInterval %s ms, pingTimeout %s ms) is "
+                "outside %s ms / %s ms: pinging every %gs, pong timeout %gs", conn.ws_key,
+                welcome_interval_ms, welcome_timeout_ms, PING_INTERVAL_RANGE_MS,
+                PING_TIMEOUT_RANGE_MS, self.interval, self.timeout)
+        self._ping_handle = conn._loop.call_later(self.interval, self._ping)
 
     def stop(self) -> None:
         """Cancel both timers (the connection ended)."""
@@ -943,4 +1095,5 @@ class _Keepalive:
             self._pong_handle = None
 
 
-__all__ = ["Connection", "WSAPIResponse"]
+__all__ = ["DEFAULT_MAX_FRAME_SIZE", "PING_INTERVAL_RANGE_MS", "PING_TIMEOUT_RANGE_MS",
+           "Connection", "WSAPIResponse"]

@@ -13,12 +13,13 @@ from kucoin_fast._encode cimport FrameBuffer, Writer
 from kucoin_fast._parse cimport ReplyScan
 
 cdef int _K_MALFORMED, _K_REPLY, _K_PONG, _K_NOTICE, _K_CHALLENGE, _K_WELCOME, _K_ERROR
+cdef int _K_BAD_UTF8
 cdef long long _NO_TIME
 cdef int _AWAIT_CONNECT, _AWAIT_CHALLENGE, _AWAIT_WELCOME, _READY, _CLOSED
 cdef int _E_PENDING, _E_DONE, _E_CANCELLED, _E_TIMED_OUT, _E_CLOSED
 cdef Py_ssize_t _FORGOTTEN_MAX
 cdef object _SUCCESS
-cdef int _TEXT, _CLOSE, _PING, _PONG
+cdef int _TEXT, _CLOSE, _PING, _PONG, _CONTINUATION
 cdef object _oids_of_ref, _client_oids_of, _order_ids_of
 cdef object _current_task
 
@@ -42,7 +43,7 @@ cdef class _Pending:
     cdef public object waiter
     cdef public bint is_callback
     cdef public bint awaited
-    cdef public object op
+    cdef public str op
     cdef public object ref
     cdef public double deadline
     cdef public long long request_id
@@ -142,6 +143,12 @@ cdef class Connection(WSListener):
     cdef readonly long long lost_requests
     cdef readonly long long unsent_requests
     cdef readonly bint write_paused
+    cdef Py_ssize_t _max_frame_size
+    cdef object _redactor
+    cdef bint _fragmented
+    cdef object _fragments
+    cdef Py_ssize_t _fragments_size
+    cdef object _owed_pong
 
     @cython.locals(request_id=cython.longlong)
     cdef _Pending _send(self, object op, object args, object callback, bint awaited)
@@ -152,14 +159,26 @@ cdef class Connection(WSListener):
     cdef void _send_ping_frame(self, long long number) except *
     cdef void _end(self, str reason, bint by_client, object handshake_exc) except *
     cdef void _release_writable(self) except *
+    cdef void _report_lost(self) except *
     cdef void _drop_frame(self, str why) except *
 
-    @cython.locals(scan=ReplyScan, kind=cython.int, request_id=cython.longlong,
+    cdef void _on_other_frame(self, WSTransport transport, WSFrame frame,
+                              int msg_type) except *
+
+    @cython.locals(size=Py_ssize_t)
+    cdef void _add_fragment(self, WSFrame frame) except *
+
+    @cython.locals(state=cython.int)
+    cdef void _on_message(self, bytes payload, bint last_in_buffer) except *
+    cdef void _fail(self, object code, str why) except *
+
+    @cython.locals(scan=ReplyScan, request_id=cython.longlong, op=str,
                    entry=_Pending, pending=dict, requests=_Requests, wake_now=cython.bint)
-    cdef void _on_reply_frame(self, WSFrame frame) except *
+    cdef void _on_reply(self, int kind, bint last_in_buffer) except *
 
     @cython.locals(scan=ReplyScan, response=WSAPIResponse)
     cdef WSAPIResponse _response(self, _Pending entry)
+    cdef str _redact(self, str text)
     cdef object _api_error(self, _Pending entry, WSAPIResponse response)
 
     @cython.locals(entry=_Pending)
@@ -167,7 +186,7 @@ cdef class Connection(WSListener):
     cdef void _on_unsolicited_error(self, object code, object msg) except *
 
     @cython.locals(scan=ReplyScan, kind=cython.int)
-    cdef void _on_handshake_frame(self, WSFrame frame) except *
+    cdef void _on_handshake(self, bytes payload) except *
     cdef void _fail_handshake(self, object exc) except *
 
     cpdef on_ws_connected(self, WSTransport transport)

@@ -5,9 +5,13 @@ names (the compiled classes have the same methods and attributes).
 """
 from typing import Any
 
+from ._connection import DEFAULT_MAX_FRAME_SIZE as DEFAULT_MAX_FRAME_SIZE
+from ._connection import PING_INTERVAL_RANGE_MS as PING_INTERVAL_RANGE_MS
+from ._connection import PING_TIMEOUT_RANGE_MS as PING_TIMEOUT_RANGE_MS
 from ._connection import Connection as Connection
 from ._connection import WSAPIResponse as WSAPIResponse
 
 __pyx_capi__: dict[str, Any]
 
-__all__ = ["Connection", "WSAPIResponse"]
+__all__ = ["DEFAULT_MAX_FRAME_SIZE", "PING_INTERVAL_RANGE_MS", "PING_TIMEOUT_RANGE_MS",
+           "Connection", "WSAPIResponse"]

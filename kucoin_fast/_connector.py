@@ -311,7 +311,7 @@ class Connector:
             on_lost=self._on_lost, on_notice=self._on_notice, on_outcome=self._on_outcome,
             logger=self._logger, ping_interval=opts.ping_interval,
             ping_timeout=opts.ping_timeout, coalesce_writes=opts.coalesce_writes,
-            clock=opts.clock)
+            clock=opts.clock, max_frame_size=opts.max_frame_size, redactor=self._redactor)
         return conn, opts.ws_url + "?" + query
 
     async def _open_unguarded(self, slot: Slot) -> Any:

@@ -64,6 +64,7 @@ cdef extern from "simdjson.h" namespace "simdjson::dom":
 
     cdef cppclass simd_parser "simdjson::dom::parser":
         simd_parser() except +
+        int allocate(size_t capacity, size_t max_depth)
         simd_element parse(const char*, size_t, bint) except +
 
 
@@ -77,6 +78,9 @@ cdef class ReplyScan:
     cdef simd_element _rl_el
     cdef bint _has_data
     cdef bint _has_rl
+    cdef bint _rl_user                # the rate limit came from userRateLimit
+    cdef bint _fallback               # simdjson refused the document: the oracle scanned it
+    cdef object _oracle               # the oracle (a _parse_py.ReplyScan)
     cdef const char* _id_ptr
     cdef Py_ssize_t _id_len
     cdef int _id_kind
@@ -98,9 +102,12 @@ cdef class ReplyScan:
     cdef readonly object ping_timeout
 
     cpdef int scan_frame(self, WSFrame frame) except -1
-    cpdef int scan_handshake(self, WSFrame frame) except -1
+    cpdef int scan_bytes(self, bytes payload) except -1
+    cpdef int scan_handshake(self, bytes payload) except -1
     cpdef object take_data(self)
     cpdef object take_rate_limit(self)
     cpdef str id_text(self, Py_ssize_t limit=*)
-    cdef int _parse(self, WSFrame frame) except -1
+    cdef int _parse(self, const char* data, Py_ssize_t size, Py_ssize_t tail) except -1
+    cdef int _take_oracle(self) except -1
+    cdef int _scan_reply(self) except -1
     cdef int _walk_reply(self) except -1

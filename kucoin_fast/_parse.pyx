@@ -12,7 +12,10 @@ reply to nobody costs no ``data`` conversion.
 
 Lifetime: the pointers and elements stay valid until the next parse *and* while the
 frame's memory is picows' (the frame callback): the connection uses them inside the
-callback only. The kinds and the id rule are defined once, in :mod:`._parse_py`.
+callback only. The kinds, the id rule and the verdict on what is JSON are defined once,
+in :mod:`._parse_py`: a document simdjson refuses (a lone surrogate escape, a number
+beyond 64 bits or a double, bad UTF-8, ...) is scanned by the oracle instead, and so
+are the two handshake messages.
 """
 from cpython.unicode cimport PyUnicode_DecodeUTF8
 from cython.operator cimport dereference, preincrement
@@ -30,6 +33,8 @@ cdef int K_CHALLENGE = _parse_py.K_CHALLENGE
 cdef int K_WELCOME = _parse_py.K_WELCOME
 cdef int K_ERROR = _parse_py.K_ERROR
 cdef Py_ssize_t _MAX_ID_DIGITS = _parse_py.MAX_ID_DIGITS
+# simdjson counts the root as depth 1 too: it refuses what the oracle's rule refuses.
+cdef size_t _MAX_DEPTH = _parse_py.MAX_DEPTH
 cdef long long _NO_TIME = _parse_py.NO_TIME
 
 cdef str _SUCCESS = _rules.SUCCESS_CODE
@@ -39,11 +44,9 @@ cdef tuple _OPS_B = tuple(op.encode() for op in _OPS)
 #: Keys of reply data objects, decoded once instead of per reply.
 cdef tuple _KEYS = ("orderId", "clientOid", "symbol", "code", "msg", "cancelledOrderIds")
 cdef tuple _KEYS_B = tuple(k.encode() for k in _KEYS)
-cdef str _WHY_JSON = "not valid JSON"
 cdef str _WHY_OBJECT = "not a JSON object"
 cdef str _WHY_ID = "reply without a string id"
-cdef str _WHY_HANDSHAKE = _parse_py.WHY_HANDSHAKE
-cdef object _handshake_kind = _parse_py.handshake_kind
+cdef object _Oracle = _parse_py.ReplyScan
 
 
 cdef object _interned(const char* ptr, Py_ssize_t size, tuple table_b, tuple table):
@@ -141,8 +144,12 @@ cdef class ReplyScan:
 
     def __cinit__(self):
         self._parser = new simd_parser()
+        if self._parser.allocate(4096, _MAX_DEPTH) != 0:
+            raise MemoryError()
         self._scratch = NULL
         self._scratch_size = 0
+        self._oracle = _Oracle()
+        self._fallback = False
         self.kind = K_MALFORMED
         self.why = ""
         self.request_id = -1
@@ -151,15 +158,24 @@ cdef class ReplyScan:
         del self._parser
         free(self._scratch)
 
-    cdef int _parse(self, WSFrame frame) except -1:
-        """Parse the payload; 1 when the root is an object (then iterate it), else 0."""
+    cdef int _parse(self, const char* data, Py_ssize_t size, Py_ssize_t tail) except -1:
+        """Parse ``size`` bytes at ``data`` (``tail`` readable bytes after them): 1 when
+        simdjson accepts the document and its root is an object (then iterate it), else
+        0 (``kind`` set, or left for the oracle when simdjson refused the document)."""
         cdef simd_element root
-        cdef const char* data = frame.payload_ptr
-        cdef Py_ssize_t size = frame.payload_size
         cdef char* grown
         self._has_data = False
         self._has_rl = False
-        if frame.tail_size < <Py_ssize_t>SIMDJSON_PADDING:
+        self._fallback = False
+        self._id_kind = 0
+        self.request_id = -1
+        self.msg = None
+        self.in_time_raw = _NO_TIME
+        self.out_time_raw = _NO_TIME
+        self.code = None
+        self.code_ok = False
+        self.op = None
+        if tail < <Py_ssize_t>SIMDJSON_PADDING:
             # simdjson reads up to SIMDJSON_PADDING bytes past the end; picows guarantees
             # only tail_size (0 for the last frame of a read). Copy into our own padded
             # buffer (reused: no allocation per frame) rather than let simdjson allocate.
@@ -173,9 +189,8 @@ cdef class ReplyScan:
             data = self._scratch
         try:
             root = self._parser.parse(data, <size_t>size, False)
-        except Exception:  # simdjson rejects it: not JSON / truncated / bad UTF-8
-            self.kind = K_MALFORMED
-            self.why = _WHY_JSON
+        except Exception:  # simdjson refuses it: the oracle has the verdict
+            self._fallback = True
             return 0
         if root.type() != element_type.OBJECT:
             self.kind = K_MALFORMED
@@ -183,6 +198,25 @@ cdef class ReplyScan:
             return 0
         self._root = root
         return 1
+
+    cdef int _take_oracle(self) except -1:
+        """Copy the oracle's verdict on the last scan (``_fallback``: its ``data``, rate
+        limit and id are read from it too)."""
+        oracle = self._oracle
+        self._fallback = True
+        self.kind = oracle.kind
+        self.why = oracle.why
+        self.request_id = oracle.request_id
+        self.op = oracle.op
+        self.code = oracle.code
+        self.code_ok = oracle.code_ok
+        self.msg = oracle.msg
+        self.in_time_raw = oracle.in_time_raw
+        self.out_time_raw = oracle.out_time_raw
+        self.session_id = oracle.session_id
+        self.ping_interval = oracle.ping_interval
+        self.ping_timeout = oracle.ping_timeout
+        return self.kind
 
     cdef int _walk_reply(self) except -1:
         """One pass over the reply object's members: pointers to ``id``/``op``/``code``
@@ -195,6 +229,7 @@ cdef class ReplyScan:
         cdef const char* key
         cdef uint32_t key_len
         cdef element_type t
+        self._rl_user = False
         while it != end:
             key = it.key_c_str()
             key_len = it.key_length()
@@ -207,10 +242,12 @@ cdef class ReplyScan:
                     self._id_ptr = value.get_c_str()
                     self._id_len = value.get_string_length()
             elif _key_is(key, key_len, b"op", 2):
+                self._op_ptr = NULL  # a duplicate key: the last one counts
                 if t == element_type.STRING:
                     self._op_ptr = value.get_c_str()
                     self._op_len = value.get_string_length()
             elif _key_is(key, key_len, b"code", 4):
+                self._code_ptr = NULL
                 if t == element_type.STRING:
                     self._code_ptr = value.get_c_str()
                     self._code_len = value.get_string_length()
@@ -223,24 +260,35 @@ cdef class ReplyScan:
                 self.in_time_raw = _time_raw(value)
             elif _key_is(key, key_len, b"outTime", 7):
                 self.out_time_raw = _time_raw(value)
-            elif (_key_is(key, key_len, b"userRateLimit", 13)
-                  or _key_is(key, key_len, b"rateLimit", 9)):
+            elif _key_is(key, key_len, b"userRateLimit", 13):
                 self._rl_el = value
+                self._has_rl = True
+                self._rl_user = True
+            elif _key_is(key, key_len, b"rateLimit", 9) and not self._rl_user:
+                self._rl_el = value  # used when there is no userRateLimit
                 self._has_rl = True
             preincrement(it)
         return 0
 
     cpdef int scan_frame(self, WSFrame frame) except -1:
-        """Scan one reply frame of a ready connection; returns ``kind``."""
-        if not self._parse(frame):
+        """Scan one reply frame of a ready connection (in place); returns ``kind``."""
+        if not self._parse(frame.payload_ptr, frame.payload_size, frame.tail_size):
+            if self._fallback:
+                self._oracle.scan_bytes(frame.get_payload_as_bytes())
+                return self._take_oracle()
             return K_MALFORMED
-        self.msg = None
-        self.in_time_raw = _NO_TIME
-        self.out_time_raw = _NO_TIME
-        self.code = None
-        self.code_ok = False
-        self.op = None
-        self._id_kind = 0
+        return self._scan_reply()
+
+    cpdef int scan_bytes(self, bytes payload) except -1:
+        """Scan one reply message (a reassembled one); returns ``kind``."""
+        if not self._parse(<const char*>payload, len(payload), 0):
+            if self._fallback:
+                self._oracle.scan_bytes(payload)
+                return self._take_oracle()
+            return K_MALFORMED
+        return self._scan_reply()
+
+    cdef int _scan_reply(self) except -1:
         self._op_ptr = NULL
         self._code_ptr = NULL
         self._walk_reply()
@@ -267,49 +315,19 @@ cdef class ReplyScan:
         self.kind = K_REPLY
         return K_REPLY
 
-    cpdef int scan_handshake(self, WSFrame frame) except -1:
-        """Scan a challenge/welcome frame; returns ``kind``."""
-        cdef simd_object obj
-        cdef simd_object.iterator it, end
-        cdef simd_element value
-        cdef const char* key
-        cdef uint32_t key_len
-        cdef object code = None
-        if not self._parse(frame):
-            return K_MALFORMED
-        self.msg = None
-        self.in_time_raw = _NO_TIME
-        self.session_id = None
-        self.ping_interval = None
-        self.ping_timeout = None
-        obj = self._root.get_object()
-        it = obj.begin()
-        end = obj.end()
-        while it != end:
-            key = it.key_c_str()
-            key_len = it.key_length()
-            value = it.value()
-            if _key_is(key, key_len, b"code", 4):
-                code = _to_py(value)
-            elif _key_is(key, key_len, b"msg", 3):
-                self.msg = _to_py(value)
-            elif _key_is(key, key_len, b"sessionId", 9):
-                self.session_id = _to_py(value)
-            elif _key_is(key, key_len, b"pingInterval", 12):
-                self.ping_interval = _int_or_none(value)
-            elif _key_is(key, key_len, b"pingTimeout", 11):
-                self.ping_timeout = _int_or_none(value)
-            elif _key_is(key, key_len, b"inTime", 6):
-                self.in_time_raw = _time_raw(value)
-            preincrement(it)
-        self.code = None if code is None else str(code)
-        self.kind = _handshake_kind(code, self.session_id, self.ping_interval)
-        if self.kind == K_MALFORMED:
-            self.why = _WHY_HANDSHAKE
-        return self.kind
+    cpdef int scan_handshake(self, bytes payload) except -1:
+        """Scan a challenge/welcome message (by the oracle: twice per connection);
+        returns ``kind``."""
+        self._has_data = False
+        self._has_rl = False
+        self._id_kind = 0
+        self._oracle.scan_handshake(payload)
+        return self._take_oracle()
 
     cpdef object take_data(self):
         """The last reply's ``data`` as Python objects (None when absent)."""
+        if self._fallback:
+            return self._oracle.take_data()
         if not self._has_data:
             return None
         return _to_py(self._data_el)
@@ -319,6 +337,8 @@ cdef class ReplyScan:
         cdef simd_object obj
         cdef simd_object.iterator it, end
         cdef object limit = None, remaining = None, reset = None
+        if self._fallback:
+            return self._oracle.take_rate_limit()
         if not self._has_rl:
             return None
         if self._rl_el.type() != element_type.OBJECT:
@@ -338,7 +358,10 @@ cdef class ReplyScan:
 
     cpdef str id_text(self, Py_ssize_t limit=-1):
         """The last reply's id as text (its first ``limit`` characters when >= 0)."""
-        cdef Py_ssize_t n = self._id_len
-        if 0 <= limit < n:
-            n = limit
-        return PyUnicode_DecodeUTF8(self._id_ptr, n, "replace")
+        cdef str text
+        if self._fallback:
+            return self._oracle.id_text(limit)
+        if self._id_kind != 1:
+            return ""
+        text = PyUnicode_DecodeUTF8(self._id_ptr, self._id_len, NULL)
+        return text if limit < 0 else text[:limit]

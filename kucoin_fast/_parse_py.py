@@ -11,7 +11,8 @@ What a scan leaves behind (valid until the next scan):
 ``kind``
     :data:`K_REPLY` (a string ``id`` and a string ``code``), :data:`K_PONG` (our
     keepalive's ``ping-<n>`` id), :data:`K_NOTICE` (no ``id``, a string ``code``: an
-    envelope-C error such as 501000), :data:`K_MALFORMED` (``why`` says what), or,
+    envelope-C error such as 501000), :data:`K_MALFORMED` (``why`` says what),
+    :data:`K_BAD_UTF8` (the payload is not UTF-8: RFC 6455 fails the connection), or,
     from :meth:`ReplyScan.scan_handshake`, :data:`K_CHALLENGE`, :data:`K_WELCOME`,
     :data:`K_ERROR` (a handshake frame with a non-success ``code``).
 ``request_id``
@@ -35,11 +36,14 @@ K_NOTICE: Final = 3
 K_CHALLENGE: Final = 4
 K_WELCOME: Final = 5
 K_ERROR: Final = 6
+K_BAD_UTF8: Final = 7
 
 #: ``in_time_raw``/``out_time_raw`` when the frame had no integer ``inTime``/``outTime``.
 NO_TIME: Final = -(1 << 63)
 #: Our request ids are decimal counters of at most this many digits (no leading zero).
 MAX_ID_DIGITS: Final = 18
+#: Documents nested deeper than this (objects and arrays) are malformed, in both builds.
+MAX_DEPTH: Final = 128
 _PING_PREFIX: Final = "ping-"
 _SUCCESS: Final = _rules.SUCCESS_CODE
 
@@ -70,6 +74,35 @@ def parse_request_id(text: str) -> int:
 
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"non-standard JSON constant {name}")
+
+
+def _too_deep(doc: Any) -> bool:
+    """True when ``doc`` nests objects/arrays more than :data:`MAX_DEPTH` deep."""
+    level: list[Any] = [doc]
+    for _ in range(MAX_DEPTH):
+        level = [child for value in level
+                 for child in (value.values() if type(value) is dict else value)
+                 if type(child) is dict or type(child) is list]
+        if not level:
+            return False
+    return True
+
+
+def load(payload: bytes) -> Any:
+    """The JSON document ``payload`` (strict UTF-8, a leading BOM skipped, no NaN or
+    Infinity, at most :data:`MAX_DEPTH` deep). Raises ``UnicodeDecodeError`` for bad
+    UTF-8, ``ValueError`` for anything else that is not such a document."""
+    text = payload.decode()
+    if text[:1] == "\ufeff":
+        text = text[1:]
+    try:
+        doc = json.loads(text, parse_constant=_reject_constant)
+    except RecursionError:
+        raise ValueError("nested too deep") from None
+    if (type(doc) is dict or type(doc) is list) \
+            and text.count("[") + text.count("{") > MAX_DEPTH and _too_deep(doc):
+        raise ValueError("nested too deep")
+    return doc
 
 
 def _int_or_none(value: Any) -> int | None:
@@ -106,10 +139,21 @@ class ReplyScan:
         self._doc: dict[str, Any] = {}
         self._id = ""
 
-    def _load(self, frame: Any) -> dict[str, Any] | None:
+    def _load(self, payload: bytes) -> dict[str, Any] | None:
+        # Every field is reset first: after any scan, all of them describe that frame.
+        self.request_id = -1
+        self.op = self.code = self.msg = None
+        self.code_ok = False
+        self.in_time_raw = self.out_time_raw = NO_TIME
+        self.session_id = self.ping_interval = self.ping_timeout = None
+        self._doc = {}
+        self._id = ""
         try:
-            doc = json.loads(frame.get_payload_as_bytes(), parse_constant=_reject_constant)
-        except (ValueError, RecursionError):  # not JSON, bad UTF-8, or absurdly deep
+            doc = load(payload)
+        except UnicodeDecodeError:
+            self.kind, self.why = K_BAD_UTF8, "not UTF-8"
+            return None
+        except ValueError:  # not JSON, NaN/Infinity, or nested too deep
             self.kind, self.why = K_MALFORMED, "not valid JSON"
             return None
         if type(doc) is not dict:
@@ -120,11 +164,15 @@ class ReplyScan:
 
     def scan_frame(self, frame: Any) -> int:
         """Scan one reply frame of a ready connection; returns ``kind``."""
-        doc = self._load(frame)
+        return self.scan_bytes(frame.get_payload_as_bytes())
+
+    def scan_bytes(self, payload: bytes) -> int:
+        """Scan one reply message (a reassembled one); returns ``kind``."""
+        doc = self._load(payload)
         if doc is None:
-            return K_MALFORMED
-        rid, code, msg = doc.get("id"), doc.get("code"), doc.get("msg")
-        self.msg = msg
+            return self.kind
+        rid, code = doc.get("id"), doc.get("code")
+        self.msg = doc.get("msg")
         self.in_time_raw = _time_raw(doc.get("inTime"))
         self.out_time_raw = _time_raw(doc.get("outTime"))
         self.code = code if type(code) is str else None
@@ -146,11 +194,11 @@ class ReplyScan:
         self.kind = K_REPLY
         return K_REPLY
 
-    def scan_handshake(self, frame: Any) -> int:
-        """Scan a challenge/welcome frame; returns ``kind``."""
-        doc = self._load(frame)
+    def scan_handshake(self, payload: bytes) -> int:
+        """Scan a challenge/welcome message; returns ``kind``."""
+        doc = self._load(payload)
         if doc is None:
-            return K_MALFORMED
+            return self.kind
         code = doc.get("code")
         self.code = None if code is None else str(code)
         self.msg = doc.get("msg")
@@ -170,13 +218,14 @@ class ReplyScan:
     def take_rate_limit(self) -> RateLimit | None:
         """The last reply's ``userRateLimit`` (or ``rateLimit``), None when absent."""
         doc = self._doc
-        value = doc.get("userRateLimit", doc.get("rateLimit"))
-        return None if value is None else _rate_limit(value)
+        value = doc["userRateLimit"] if "userRateLimit" in doc else doc.get("rateLimit")
+        return _rate_limit(value)
 
     def id_text(self, limit: int = -1) -> str:
         """The last reply's id as text (its first ``limit`` characters when >= 0)."""
         return self._id if limit < 0 else self._id[:limit]
 
 
-__all__ = ["K_CHALLENGE", "K_ERROR", "K_MALFORMED", "K_NOTICE", "K_PONG", "K_REPLY",
-           "K_WELCOME", "MAX_ID_DIGITS", "NO_TIME", "ReplyScan", "parse_request_id"]
+__all__ = ["K_BAD_UTF8", "K_CHALLENGE", "K_ERROR", "K_MALFORMED", "K_NOTICE", "K_PONG",
+           "K_REPLY", "K_WELCOME", "MAX_DEPTH", "MAX_ID_DIGITS", "NO_TIME", "ReplyScan", "load",
+           "parse_request_id"]

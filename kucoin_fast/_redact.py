@@ -1,5 +1,5 @@
 """The redacting logger: what the client hands to picows, and uses for any text that
-may carry a secret (a transport error, a traceback).
+may carry a secret (a transport error, a traceback, a gateway's error text).
 
 picows logs the upgrade request (the signed URL: key, signature, signed passphrase) at
 its debug level, and tracebacks on errors. Every record passes through
@@ -12,7 +12,7 @@ import logging
 import sys
 import traceback
 from typing import Any, Final
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 _REDACTED: Final = "***"
 
@@ -22,8 +22,9 @@ class RedactingLogger(logging.LoggerAdapter):  # type: ignore[type-arg]
     (picows logs the upgrade request, i.e. the signed URL, at its debug level, and
     tracebacks on errors). Secrets are registered per connection attempt."""
 
-    #: Per-attempt secrets (signatures, signed query) kept for this many attempts.
-    _ATTEMPTS_KEPT = 8
+    #: Per-attempt secrets (the signed query, its signatures; the session signature
+    #: is registered as an attempt of its own) kept for this many attempts.
+    _ATTEMPTS_KEPT = 16
 
     def __init__(self, logger: logging.Logger) -> None:
         super().__init__(logger, {})
@@ -34,8 +35,11 @@ class RedactingLogger(logging.LoggerAdapter):  # type: ignore[type-arg]
 
     @staticmethod
     def _forms(values: tuple[str, ...]) -> list[str]:
+        # A value, percent-encoded (two ways), and decoded (a query's values are
+        # registered encoded; a gateway may echo them either way).
         return [form for value in values
-                for form in (value, quote(value, safe=""), quote(value)) if form]
+                for form in (value, quote(value, safe=""), quote(value), unquote(value))
+                if form]
 
     def _rebuild(self) -> None:
         merged = set(self._static)

@@ -30,7 +30,8 @@ Request-level errors carry ``request_id``, ``op``, ``ws_key``, ``sent``,
 ``outcome_unknown`` and ``client_oids`` (the clientOids of the orders/cancels the
 request carried), so a caller can reconcile orders whose outcome is unknown.
 No error text ever contains credentials: messages are built from KuCoin's code and
-text, op names and ids only.
+text (both redacted by the connection first: a gateway may echo a secret), op names and
+ids only.
 """
 from __future__ import annotations
 

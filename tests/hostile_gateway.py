@@ -25,12 +25,14 @@ if ROOT not in sys.path:
 
 from benchmarks.gateways import _rfc6455 as rfc
 
-OP_CONTINUATION, OP_PING, OP_TEXT = rfc.OP_CONTINUATION, rfc.OP_PING, rfc.OP_TEXT
+OP_CONTINUATION, OP_TEXT, OP_CLOSE = rfc.OP_CONTINUATION, rfc.OP_TEXT, rfc.OP_CLOSE
+OP_PING, OP_PONG = rfc.OP_PING, rfc.OP_PONG
 
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-__all__ = ["OP_CONTINUATION", "OP_PING", "OP_TEXT", "HostileGateway", "Session", "frame"]
+__all__ = ["OP_CONTINUATION", "OP_PING", "OP_PONG", "OP_TEXT", "HostileGateway", "Session",
+           "fragmented", "frame"]
 
 Script = Callable[["Session"], Awaitable[None]]
 
@@ -40,6 +42,20 @@ def frame(opcode: int, payload: bytes, *, fin: bool = True, rsv: int = 0) -> byt
     raw = bytearray(rfc.server_frame(opcode, payload))
     raw[0] = (0x80 if fin else 0) | (rsv & 7) << 4 | opcode
     return bytes(raw)
+
+
+def fragmented(payload: bytes, parts: int, between: bytes = b"") -> bytes:
+    """``payload`` as one text message in ``parts`` fragments (one frame when 1), with
+    ``between`` (e.g. a ping frame) between each two of them."""
+    size = max(1, -(-len(payload) // parts))
+    chunks = [payload[i:i + size] for i in range(0, len(payload), size)] or [b""]
+    out = []
+    for i, chunk in enumerate(chunks):
+        last = i == len(chunks) - 1
+        out.append(frame(OP_CONTINUATION if i else OP_TEXT, chunk, fin=last))
+        if not last:
+            out.append(between)
+    return b"".join(out)
 
 
 class Session:
@@ -54,7 +70,10 @@ class Session:
         self._queue: list[tuple[int, bytes]] = []
         self.query: dict[str, str] = {}
         self.session_id = str(uuid.uuid4())
+        self.challenge = b""  # the challenge's exact bytes
+        self.signature = b""  # what the client answered to it
         self.pings = 0
+        self.pongs: list[bytes] = []  # payloads of the client's WebSocket pongs
 
     def send(self, data: bytes) -> None:
         """Write raw bytes (frames built with :func:`frame`, or anything at all)."""
@@ -79,12 +98,29 @@ class Session:
             self._queue.extend(self._frames.messages(data))
         return self._queue.pop(0)
 
+    def send_fragmented(self, payload: bytes, parts: int, between: bytes = b"") -> None:
+        """``payload`` as one text message in ``parts`` fragments (see :func:`fragmented`)."""
+        self.send(fragmented(payload, parts, between))
+
+    async def close_code(self) -> int | None:
+        """Read until the client's close frame: its code (None at EOF without one)."""
+        try:
+            while True:
+                opcode, payload = await self.recv()
+                if opcode == OP_CLOSE:
+                    return int.from_bytes(payload[:2], "big") if len(payload) >= 2 else None
+        except (EOFError, ConnectionError, rfc.ProtocolError):
+            return None
+
     async def request(self) -> dict[str, Any]:
         """The next JSON request; JSON pings are answered with a pong."""
         while True:
             opcode, payload = await self.recv()
             if opcode == OP_PING:
                 self.send(rfc.server_frame(rfc.OP_PONG, payload))
+                continue
+            if opcode == OP_PONG:
+                self.pongs.append(payload)
                 continue
             if opcode != OP_TEXT:
                 if opcode == rfc.OP_CLOSE:
@@ -136,14 +172,19 @@ class Session:
 class HostileGateway:
     """``async with HostileGateway(script) as gw: gw.url ...``; ``script(session)`` runs
     after each welcome (default: answer every request). ``welcome`` overrides fields of
-    the welcome frame; ``after_welcome`` is written in the same TCP write as the welcome;
-    ``refuse`` is sent instead of the challenge (a KuCoin error frame), then a close."""
+    the welcome frame (or makes them: ``welcome(session)``); ``after_welcome`` is
+    written in the same TCP write as the welcome; ``handshake_fragments`` > 1 sends
+    the challenge and the welcome as that many fragments each; ``refuse`` is sent
+    instead of the challenge (a KuCoin error frame), then a close."""
 
-    def __init__(self, script: Script | None = None, *, welcome: dict[str, Any] | None = None,
-                 after_welcome: bytes = b"", refuse: dict[str, Any] | None = None,
+    def __init__(self, script: Script | None = None, *,
+                 welcome: dict[str, Any] | Callable[[Session], dict[str, Any]] | None = None,
+                 after_welcome: bytes = b"", handshake_fragments: int = 1,
+                 refuse: dict[str, Any] | None = None,
                  ssl: Any = None) -> None:
         self.script = script or Session.serve
         self.welcome = welcome or {}
+        self.handshake_fragments = handshake_fragments
         self.after_welcome = after_welcome
         self.refuse = refuse
         self.upgrades = 0
@@ -184,12 +225,17 @@ class HostileGateway:
                 session.send_text(self.refuse)
                 session.close(1000)
                 return
-            challenge = {"sessionId": session.session_id, "timestamp": int(time.time() * 1000)}
-            session.send_text(challenge)
-            await session.recv()  # the challenge signature (not checked)
-            welcome = {"sessionId": session.session_id, "data": "welcome",
-                       "pingInterval": 18000, "pingTimeout": 10000, **self.welcome}
-            session.send(frame(OP_TEXT, json.dumps(welcome).encode()) + self.after_welcome)
+            parts = self.handshake_fragments
+            session.challenge = json.dumps({"sessionId": session.session_id,
+                                            "timestamp": int(time.time() * 1000)},
+                                           separators=(",", ":")).encode()
+            session.send_fragmented(session.challenge, parts)
+            _, session.signature = await session.recv()  # recorded, not checked
+            extra = self.welcome(session) if callable(self.welcome) else self.welcome
+            welcome = json.dumps({"sessionId": session.session_id, "data": "welcome",
+                                  "pingInterval": 18000, "pingTimeout": 10000,
+                                  **extra}).encode()
+            session.send(fragmented(welcome, parts) + self.after_welcome)
             self.handshakes.append(time.monotonic())
             self.sessions.append(session)
             await self.script(session)
