@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import json
 import logging
 import operator
 import time
@@ -501,6 +502,11 @@ class Connection(WSListener):
         self._state = _AWAIT_CONNECT
         self.handshake_done = loop.create_future()
         self.session_id: Any = None
+        #: The gateway's clock as last read, (local ns before, the gateway's integer
+        #: ``timestamp`` as sent, local ns after): the session challenge's (before: this
+        #: object's creation), then each pong answering the latest keepalive ping's.
+        self.server_clock: Any = None
+        self._created_ns = time.time_ns()
         self._lost_reason: Any = None
         self.server_notice: Any = None
         self.replies = self.malformed_frames = self.unsolicited_errors = 0
@@ -765,6 +771,8 @@ class Connection(WSListener):
         if kind != _K_REPLY:
             if kind == _K_PONG:
                 self._keepalive.on_pong(scan.request_id)
+                if scan.request_id == self._keepalive._number:
+                    self._read_clock(self._keepalive.ping_ns, frame.get_payload_as_bytes())
             elif kind == _K_NOTICE:
                 self._on_unsolicited_error(scan.code, scan.msg)
             else:
@@ -859,10 +867,12 @@ class Connection(WSListener):
                     "the gateway's first frame is not a session challenge"))
                 return
             # Sign the exact bytes received (protocol §2.1): never re-serialise.
+            payload = frame.get_payload_as_bytes()
             self.session_id = scan.session_id
             self._state = _AWAIT_WELCOME
-            self._buf.text(sign_challenge(self._secret, frame.get_payload_as_bytes()))
+            self._buf.text(sign_challenge(self._secret, payload))
             self._writer.send(self._buf)
+            self._read_clock(self._created_ns, payload)
         elif kind != _K_WELCOME:
             self._fail_handshake(ConnectError("the gateway's second frame is not the welcome"))
         else:
@@ -870,6 +880,17 @@ class Connection(WSListener):
             self._keepalive.start(scan.ping_interval, scan.ping_timeout)
             if not self.handshake_done.done():
                 self.handshake_done.set_result(None)
+
+    def _read_clock(self, before_ns: int, payload: bytes) -> None:
+        """``server_clock`` from a challenge or pong ``payload`` (kept when it has no
+        integer ``timestamp``)."""
+        after_ns = time.time_ns()
+        try:
+            stamp = json.loads(payload).get("timestamp")
+        except (ValueError, AttributeError):  # not JSON / not an object: keep the last
+            return
+        if type(stamp) is int:
+            self.server_clock = (before_ns, stamp, after_ns)
 
     def _fail_handshake(self, exc: Any) -> None:
         self._end(str(exc), False, exc)
@@ -892,6 +913,7 @@ class _Keepalive:
         self._ping_handle: Any = None
         self._pong_handle: Any = None
         self._number = 0
+        self.ping_ns = 0  # time.time_ns() when ping ``_number`` was sent
         self._awaited = 0
         self.pongs = 0
 
@@ -921,6 +943,7 @@ class _Keepalive:
         if not conn.is_ready:
             return
         self._number += 1
+        self.ping_ns = time.time_ns()
         conn._send_ping_frame(self._number)
         if self._pong_handle is None:
             self._awaited = self._number

@@ -101,6 +101,7 @@ cdef class _Keepalive:
     cdef object _ping_handle
     cdef object _pong_handle
     cdef long long _number
+    cdef long long ping_ns
     cdef long long _awaited
     cdef long long pongs
 
@@ -133,6 +134,8 @@ cdef class Connection(WSListener):
     cdef int _state
     cdef readonly object handshake_done
     cdef readonly object session_id
+    cdef readonly object server_clock
+    cdef long long _created_ns
     cdef object _lost_reason
     cdef readonly object server_notice
     cdef readonly long long replies
@@ -169,6 +172,7 @@ cdef class Connection(WSListener):
     @cython.locals(scan=ReplyScan, kind=cython.int)
     cdef void _on_handshake_frame(self, WSFrame frame) except *
     cdef void _fail_handshake(self, object exc) except *
+    cdef void _read_clock(self, long long before_ns, bytes payload) except *
 
     cpdef on_ws_connected(self, WSTransport transport)
 

@@ -12,6 +12,7 @@ import websockets
 from emu_helpers import handshake, order, request, run, signed_url
 from kf_shared import PKG_PARENT
 
+from kucoin_fast._cli import CommandError
 from kucoin_fast.emulator import cli
 
 KEY, SECRET, PASS = "cli-key", "cli-secret-value", "cli-passphrase-value"
@@ -135,9 +136,11 @@ def test_cli_account_and_market_flags() -> None:
     assert balances["futures"]["USDT"] == "100" and balances["spot"]["SOL"]["available"] == "2"
     assert em.positions() == [] and em.engine.book(em.accounts[0].account_id).ledger.mode == \
         "hedge"
-    for bad in (["--spot-balance", "USDT"], ["--spot-price", "=1"], ["--position-mode", "x"]):
-        with pytest.raises(SystemExit):
+    for bad in (["--spot-balance", "USDT"], ["--spot-price", "=1"]):
+        with pytest.raises(CommandError, match="--spot-(balance|price) must be"):
             cli.build_emulator(parser.parse_args(bad))
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--position-mode", "x"])
 
 
 def test_cli_prints_rest_and_push_lines() -> None:
