@@ -298,10 +298,10 @@ def run(args: argparse.Namespace) -> int:
 
 def report(result: dict[str, Any]) -> list[str]:
     """The text form of :func:`probe`'s result."""
-    lines = [f"connect+handshake {result['connect_us']:.0f} us; {result['n']} round trips: "
-             f"p50 {result['p50_us']:.1f} us, p90 {result['p90_us']:.1f} us, "
-             f"p99 {result['p99_us']:.1f} us, min {result['min_us']:.1f} us, "
-             f"max {result['max_us']:.1f} us; {result['errors']} refused"]
+    lines = [(f"connect+handshake {result['connect_us']:.0f} us; {result['n']} round trips: "
+              f"p50 {result['p50_us']:.1f} us, p90 {result['p90_us']:.1f} us, "
+              f"p99 {result['p99_us']:.1f} us, min {result['min_us']:.1f} us, "
+              f"max {result['max_us']:.1f} us; {result['errors']} refused")]
     clock, legs = result["clock"], result["legs_ns"]
     if clock is None:
         lines.append("no split: the gateway sent no integer timestamp in its challenge or "

@@ -16,7 +16,6 @@ from collections.abc import Sequence
 from dataclasses import fields
 
 from .._cli import CommandError, Parser, run_command
-
 from ._auth import Account
 from ._config import DEFAULT_FUTURES_BALANCES, DEFAULT_SPOT_BALANCES
 from ._faults import (
@@ -291,9 +290,11 @@ def build_emulator(args: argparse.Namespace) -> Emulator:
     except ValueError as exc:  # "<field> must be ...": name the flag instead
         name, _, rule = str(exc).partition(" ")
         raise CommandError(f"--{name.replace('_', '-')} {rule}") from None
+    ports = service_ports(args)
     em = Emulator(
         accounts, host=args.host, port=args.port, ssl_context=ctx, brokers=brokers,
-        faults=faults, **service_ports(args),
+        faults=faults, rest_port=ports["rest_port"], push_port=ports["push_port"],
+        spot_rest_port=ports["spot_rest_port"], futures_rest_port=ports["futures_rest_port"],
         rest_visibility_delay_ms=args.rest_visibility_delay_ms, token_ttl_s=args.token_ttl_s,
         timestamp_window_ms=args.timestamp_window_ms, strict_plus=args.strict_plus,
         handshake_timeout_s=args.handshake_timeout, ping_interval_ms=args.ping_interval_ms,
@@ -343,7 +344,7 @@ def startup_lines(em: Emulator, args: argparse.Namespace) -> list[str]:
     return lines
 
 
-def _listen_error(exc: OSError, em: Emulator, args: argparse.Namespace) -> CommandError:
+def _listen_error(exc: OSError, args: argparse.Namespace) -> CommandError:
     """The one line for a failed bind, naming the flag of the port when it can."""
     text = str(exc).removeprefix(f"[Errno {exc.errno}] ")
     if exc.errno != errno.EADDRINUSE:
@@ -369,7 +370,7 @@ async def _serve(em: Emulator, args: argparse.Namespace) -> None:
         await em.start()
     except OSError as exc:
         await em.stop()  # whatever did bind
-        raise _listen_error(exc, em, args) from None
+        raise _listen_error(exc, args) from None
     for line in startup_lines(em, args):
         print(line, flush=True)
     try:

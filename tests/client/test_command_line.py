@@ -28,8 +28,8 @@ def _env(**creds: str) -> dict[str, str]:
 
 
 def _kucoin_fast(*args: str, **creds: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "kucoin_fast", *args], capture_output=True,
-                          text=True, env=_env(**creds), timeout=60)
+    return subprocess.run([sys.executable, "-m", "kucoin_fast", *args], check=False,
+                          capture_output=True, text=True, env=_env(**creds), timeout=60)
 
 
 def _fails_in_one_line(*args: str, **creds: str) -> str:

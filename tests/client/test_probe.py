@@ -87,14 +87,19 @@ def test_probe_splits_round_trips_consistently(arun: Any) -> None:
     assert sum(legs[name]["max"] for name in legs) >= result["max_us"] * 1000 - 1
 
 
-def test_probe_json_counts_are_integers() -> None:
+def _probe_cli(*args: str) -> str:
+    """``kucoin-fast probe --emulator -n 30 --pings 3 args``: its stdout."""
     env = dict(os.environ)
     env["PYTHONPATH"] = PKG_PARENT + os.pathsep + env.get("PYTHONPATH", "")
     proc = subprocess.run([sys.executable, "-m", "kucoin_fast", "probe", "--emulator", "-n",
-                           "30", "--pings", "3", "--json"], capture_output=True, text=True,
-                          env=env, timeout=60)
+                           "30", "--pings", "3", *args], check=False, capture_output=True,
+                          text=True, env=env, timeout=60)
     assert proc.returncode == 0, proc.stderr
-    result = json.loads(proc.stdout)
+    return proc.stdout
+
+
+def test_probe_json_counts_are_integers() -> None:
+    result = json.loads(_probe_cli("--json"))
     assert type(result["n"]) is int and type(result["errors"]) is int
     assert all(type(v) is int for v in result["clock"].values())
     for leg in result["legs_ns"].values():
@@ -104,13 +109,7 @@ def test_probe_json_counts_are_integers() -> None:
 
 
 def test_probe_text_states_the_uncertainty_beside_the_legs() -> None:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = PKG_PARENT + os.pathsep + env.get("PYTHONPATH", "")
-    proc = subprocess.run([sys.executable, "-m", "kucoin_fast", "probe", "--emulator", "-n",
-                           "30", "--pings", "3"], capture_output=True, text=True, env=env,
-                          timeout=60)
-    assert proc.returncode == 0, proc.stderr
-    lines = proc.stdout.splitlines()
+    lines = _probe_cli().splitlines()
     unc = lines[1].split("+- ")[1].split(" us")[0]
     assert lines[1].startswith("gateway clock - local clock: ")
     assert f"the one-way legs hold only within +- {unc} us" in lines[2]
