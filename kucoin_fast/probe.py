@@ -260,24 +260,29 @@ def _check_url(url: str) -> None:
                            "own); e.g. wss://wsapi.kucoin.com/v1/private")
 
 
+#: What to do about each expected failure, most specific class first.
+_HINTS: tuple[tuple[type[KucoinError], str], ...] = (
+    (ClockSkewError, ("the gateway refused the login timestamp ({exc}): synchronise this "
+                      "machine's clock (NTP, e.g. chrony or systemd-timesyncd) and retry")),
+    (AuthenticationError, ("the gateway refused the credentials ({exc}): check "
+                           "KUCOIN_API_KEY, KUCOIN_API_SECRET, KUCOIN_API_PASSPHRASE and the "
+                           "key's IP allow-list")),
+    (ConnectError, "{exc}: check --url and that the gateway is up and reachable"),
+    (KucoinAPIError, ("every probe cancel was refused ({exc}): check --symbol and the key's "
+                      "futures permission")),
+)
+
+
 def _explain(exc: KucoinError) -> str:
     """One line for an expected failure: what went wrong and what to do."""
-    if isinstance(exc, ConfigurationError) and "environment variable" in str(exc):
-        return (f"{exc}: export KUCOIN_API_KEY, KUCOIN_API_SECRET and KUCOIN_API_PASSPHRASE "
-                "(the API key to probe with), or use --emulator")
     if isinstance(exc, ConfigurationError):
+        if "environment variable" in str(exc):
+            return (f"{exc}: export KUCOIN_API_KEY, KUCOIN_API_SECRET and "
+                    "KUCOIN_API_PASSPHRASE (the API key to probe with), or use --emulator")
         return f"--url: {exc}"
-    if isinstance(exc, ClockSkewError):
-        return (f"the gateway refused the login timestamp ({exc}): synchronise this "
-                "machine's clock (NTP, e.g. chrony or systemd-timesyncd) and retry")
-    if isinstance(exc, AuthenticationError):
-        return (f"the gateway refused the credentials ({exc}): check KUCOIN_API_KEY, "
-                "KUCOIN_API_SECRET, KUCOIN_API_PASSPHRASE and the key's IP allow-list")
-    if isinstance(exc, ConnectError):
-        return f"{exc}: check --url and that the gateway is up and reachable"
-    if isinstance(exc, KucoinAPIError):
-        return (f"every probe cancel was refused ({exc}): check --symbol and the key's "
-                "futures permission")
+    for cls, hint in _HINTS:
+        if isinstance(exc, cls):
+            return hint.format(exc=exc)
     return f"the probe failed: {exc}; retry"
 
 

@@ -35,6 +35,12 @@ def _start(module: str, *extra: str) -> tuple[subprocess.Popen[str], str]:
     return proc, m.group(1)
 
 
+def _stop(proc: subprocess.Popen[str], sig: signal.Signals = signal.SIGTERM) -> tuple[str, str]:
+    """Signal the emulator and collect its (stdout, stderr) once it exits."""
+    proc.send_signal(sig)
+    return proc.communicate(timeout=10)
+
+
 @pytest.mark.parametrize("module", ["kucoin_fast.emulator", "kucoin_fast"])
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_cli_serves_and_stops_cleanly(module: str, sig: signal.Signals) -> None:
@@ -53,8 +59,7 @@ def test_cli_serves_and_stops_cleanly(module: str, sig: signal.Signals) -> None:
                 assert r["userRateLimit"]["limit"] == 7
         run(body())
     finally:
-        proc.send_signal(sig)
-        out, err = proc.communicate(timeout=10)
+        out, err = _stop(proc, sig)
     assert proc.returncode == 0, err
     assert SECRET not in out + err and PASS not in out + err
 
@@ -109,8 +114,7 @@ def test_cli_tls(tmp_path: object) -> None:
                 assert (await request(ws, "ping", None))["op"] == "pong"
         run(body())
     finally:
-        proc.send_signal(signal.SIGINT)
-        proc.communicate(timeout=10)
+        _stop(proc, signal.SIGINT)
     assert proc.returncode == 0
 
 
@@ -171,8 +175,7 @@ def test_cli_prints_rest_and_push_lines() -> None:
                     assert (await r.json())["code"] == "200000"
         run(body())
     finally:
-        proc.send_signal(signal.SIGTERM)
-        _, err = proc.communicate(timeout=10)
+        _, err = _stop(proc)
     assert proc.returncode == 0, err
 
 
@@ -293,8 +296,7 @@ def test_cli_default_ports_follow_port_and_print_a_working_client() -> None:
                 assert (await r.json())["code"] == "200000"
         run(body())
     finally:
-        proc.send_signal(signal.SIGTERM)
-        _, err = proc.communicate(timeout=10)
+        _, err = _stop(proc)
     assert proc.returncode == 0, err
 
 
@@ -305,6 +307,5 @@ def test_cli_custom_credentials_are_not_printed() -> None:
         lines = [proc.stdout.readline() for _ in range(6)]
         assert "not printed" in lines[4] and "Credentials.from_env()" in lines[5], lines
     finally:
-        proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=10)
+        out, err = _stop(proc)
     assert not any(s in text for s in (SECRET, PASS) for text in (*lines, out, err))
