@@ -137,8 +137,8 @@ async def probe(url: str | None, n: int = 200, symbol: str = "XBTUSDTM", pings: 
     if n < 1:
         raise ValueError("n must be at least 1")
     async with _target(url) as (base_url, creds):
-        client = WebsocketAPIClient(credentials=creds, ws_url=base_url, enable_ns=True,
-                                    ping_interval=PING_INTERVAL_S, **client_options)
+        options = {"enable_ns": True, "ping_interval": PING_INTERVAL_S, **client_options}
+        client = WebsocketAPIClient(credentials=creds, ws_url=base_url, **options)
         t0 = time.perf_counter()
         try:
             await client.connect()
