@@ -1,11 +1,12 @@
-"""Latency probe: connect + handshake time and request round trips to a gateway.
+"""Latency probe: connect time, round trips, and each round trip split into its legs.
 
     python examples/latency_probe.py --url wss://wsapi.kucoin.com/v1/private -n 200
     python examples/latency_probe.py --emulator -n 2000      # offline, in-process
 
-The same as ``kucoin-fast probe`` (see :mod:`kucoin_fast.probe`): credentials from
-``KUCOIN_API_KEY``/``KUCOIN_API_SECRET``/``KUCOIN_API_PASSPHRASE``; **no orders** are
-placed (each round trip cancels a clientOid that does not exist, answered with 100004).
+The same as ``kucoin-fast probe`` (see :mod:`kucoin_fast.probe` and docs/cli.md):
+credentials from ``KUCOIN_API_KEY``/``KUCOIN_API_SECRET``/``KUCOIN_API_PASSPHRASE``; **no
+orders** are placed (each round trip cancels a clientOid that does not exist, answered
+with 100004).
 """
 from __future__ import annotations
 

@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import json
 import logging
 import operator
 import time
@@ -517,6 +518,11 @@ class Connection(WSListener):
         self._state = _AWAIT_CONNECT
         self.handshake_done = loop.create_future()
         self.session_id: Any = None
+        #: The gateway's clock as last read, (local ns before, the gateway's integer
+        #: ``timestamp`` as sent, local ns after): the session challenge's (before: this
+        #: object's creation), then each pong answering the latest keepalive ping's.
+        self.server_clock: Any = None
+        self._created_ns = time.time_ns()
         self._lost_reason: Any = None
         self.server_notice: Any = None
         self.replies = self.malformed_frames = self.unsolicited_errors = 0
@@ -770,7 +776,7 @@ class Connection(WSListener):
                     and not (frame.rsv1 | frame.rsv2 | frame.rsv3):
                 # One whole text message: a reply, scanned in place.
                 if self._state == _READY:
-                    self._on_reply(self._scan.scan_frame(frame), frame.last_in_buffer)
+                    self._on_reply(self._scan.scan_frame(frame), frame.last_in_buffer, frame)
                 else:
                     self._on_message(frame.get_payload_as_bytes(), frame.last_in_buffer)
             else:
@@ -843,7 +849,7 @@ class Connection(WSListener):
         before the welcome or after the end."""
         state = self._state
         if state == _READY:
-            self._on_reply(self._scan.scan_bytes(payload), last_in_buffer)
+            self._on_reply(self._scan.scan_bytes(payload), last_in_buffer, payload)
         elif state == _AWAIT_CHALLENGE or state == _AWAIT_WELCOME:
             self._on_handshake(payload)
         elif self._scan.scan_bytes(payload) == _K_REPLY and self._scan.request_id > 0:
@@ -876,12 +882,16 @@ class Connection(WSListener):
             self._logger.debug("%s: dropped server frame: %s", self.ws_key, why)
 
     # ---------------------------------------------------------------- replies
-    def _on_reply(self, kind: int, last_in_buffer: bool) -> None:
-        """Dispatch the message just scanned (``kind``) on a ready connection."""
+    def _on_reply(self, kind: int, last_in_buffer: bool, message: Any) -> None:
+        """Dispatch the message just scanned (``kind``) on a ready connection;
+        ``message``: its frame, or its bytes when reassembled."""
         scan = self._scan
         if kind != _K_REPLY:
             if kind == _K_PONG:
                 self._keepalive.on_pong(scan.request_id)
+                if scan.request_id == self._keepalive._number:
+                    self._read_clock(self._keepalive.ping_ns, message if type(message) is bytes
+                                     else message.get_payload_as_bytes())
             elif kind == _K_NOTICE:
                 self._on_unsolicited_error(scan.code, scan.msg)
             elif kind == _K_BAD_UTF8:
@@ -1001,6 +1011,7 @@ class Connection(WSListener):
                 self._redactor.add_attempt_secrets(signature.decode())
             self._buf.text(signature)
             self._writer.send(self._buf)
+            self._read_clock(self._created_ns, payload)
         elif kind != _K_WELCOME:
             self._fail_handshake(ConnectError("the gateway's second frame is not the welcome"))
         else:
@@ -1008,6 +1019,17 @@ class Connection(WSListener):
             self._keepalive.start(scan.ping_interval, scan.ping_timeout)
             if not self.handshake_done.done():
                 self.handshake_done.set_result(None)
+
+    def _read_clock(self, before_ns: int, payload: bytes) -> None:
+        """``server_clock`` from a challenge or pong ``payload`` (kept when it has no
+        integer ``timestamp``)."""
+        after_ns = time.time_ns()
+        try:
+            stamp = json.loads(payload).get("timestamp")
+        except (ValueError, AttributeError):  # not JSON / not an object: keep the last
+            return
+        if type(stamp) is int:
+            self.server_clock = (before_ns, stamp, after_ns)
 
     def _fail_handshake(self, exc: Any) -> None:
         self._end(str(exc), False, exc)
@@ -1030,6 +1052,7 @@ class _Keepalive:
         self._ping_handle: Any = None
         self._pong_handle: Any = None
         self._number = 0
+        self.ping_ns = 0  # time.time_ns() when ping ``_number`` was sent
         self._awaited = 0
         self.pongs = 0
 
@@ -1073,6 +1096,7 @@ class _Keepalive:
         if not conn.is_ready:
             return
         self._number += 1
+        self.ping_ns = time.time_ns()
         conn._send_ping_frame(self._number)
         if self._pong_handle is None:
             self._awaited = self._number

@@ -102,6 +102,7 @@ cdef class _Keepalive:
     cdef object _ping_handle
     cdef object _pong_handle
     cdef long long _number
+    cdef long long ping_ns
     cdef long long _awaited
     cdef long long pongs
 
@@ -134,6 +135,8 @@ cdef class Connection(WSListener):
     cdef int _state
     cdef readonly object handshake_done
     cdef readonly object session_id
+    cdef readonly object server_clock
+    cdef long long _created_ns
     cdef object _lost_reason
     cdef readonly object server_notice
     cdef readonly long long replies
@@ -174,7 +177,7 @@ cdef class Connection(WSListener):
 
     @cython.locals(scan=ReplyScan, request_id=cython.longlong, op=str,
                    entry=_Pending, pending=dict, requests=_Requests, wake_now=cython.bint)
-    cdef void _on_reply(self, int kind, bint last_in_buffer) except *
+    cdef void _on_reply(self, int kind, bint last_in_buffer, object message) except *
 
     @cython.locals(scan=ReplyScan, response=WSAPIResponse)
     cdef WSAPIResponse _response(self, _Pending entry)
@@ -188,6 +191,7 @@ cdef class Connection(WSListener):
     @cython.locals(scan=ReplyScan, kind=cython.int)
     cdef void _on_handshake(self, bytes payload) except *
     cdef void _fail_handshake(self, object exc) except *
+    cdef void _read_clock(self, long long before_ns, bytes payload) except *
 
     cpdef on_ws_connected(self, WSTransport transport)
 
