@@ -348,16 +348,22 @@ def api_error(
     )
 
 
+#: Epoch times above this are not ms (10**14 ms is the year 5138).
+_MS_LIMIT: Final = 10**14
+
+
 def handshake_error(
     code: str, msg: str | None, server_time_ms: int | None, url_timestamp_ms: int
 ) -> KucoinAPIError:
     """The error for a KuCoin error frame received instead of the challenge/welcome.
 
     For ``400002`` the local-vs-server clock offset is estimated from the frame's
-    ``inTime`` and named in the message.
+    ``inTime`` (ms; ns with ``enable_ns``, told apart by size) and named in the message.
     """
     exc = api_error(code, msg)
     if isinstance(exc, ClockSkewError) and server_time_ms and url_timestamp_ms:
+        while server_time_ms > _MS_LIMIT:  # ns (or us) since the epoch
+            server_time_ms //= 1000
         offset = url_timestamp_ms - server_time_ms
         exc.clock_offset_ms = offset
         side = "ahead of" if offset >= 0 else "behind"

@@ -223,11 +223,11 @@ def test_bad_credentials(arun: Any, field: str, value: str, code: str) -> None:
     arun(main())
 
 
-@pytest.mark.parametrize("skew", [6.0, -60.0])
-def test_clock_skew_is_named(arun: Any, skew: float) -> None:
+@pytest.mark.parametrize(("skew", "enable_ns"), [(6.0, False), (-60.0, False), (6.0, True)])
+def test_clock_skew_is_named(arun: Any, skew: float, enable_ns: bool) -> None:
     async def main() -> None:
         async with emulator() as ex:
-            client = make_client(ex, clock=lambda: time.time() + skew)
+            client = make_client(ex, clock=lambda: time.time() + skew, enable_ns=enable_ns)
             with pytest.raises(ClockSkewError) as info:
                 await client.connect()
             assert info.value.code == "400002"
