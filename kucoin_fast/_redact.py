@@ -2,19 +2,38 @@
 may carry a secret (a transport error, a traceback, a gateway's error text).
 
 picows logs the upgrade request (the signed URL: key, signature, signed passphrase) at
-its debug level, and tracebacks on errors. Every record passes through
-:meth:`RedactingLogger.redact`, which blanks each registered secret in its plain and
-percent-encoded forms.
+its debug level, and tracebacks on errors. :meth:`RedactingLogger.redact` blanks secrets
+by form (the values of secret query parameters and header or JSON fields) and registered
+secrets as whole tokens; the rules are in ``docs/client.md`` ("Redaction").
 """
 from __future__ import annotations
 
 import logging
+import re
 import sys
 import traceback
 from typing import Any, Final
 from urllib.parse import quote, unquote
 
 _REDACTED: Final = "***"
+#: A registered secret is searched in free text only when it is this long, or at least
+#: ``_MIN_MIXED`` long with a character other than a letter: a shorter one (a one-letter
+#: test key, a word) would blank ordinary text, and is only blanked by form.
+_MIN_PLAIN: Final = 12
+_MIN_MIXED: Final = 8
+#: Values secret by their place: query parameters and header / JSON fields.
+_BY_FORM: Final = re.compile(
+    r"(?i)(?P<key>(?<![A-Za-z0-9_-])(?:apikey|sign|passphrase|partner_sign|token|"
+    r"signature|secret|api_secret|api_passphrase|kc-api-key|kc-api-sign|kc-api-passphrase|"
+    r"kc-api-partner-sign)[\"']?\s*[:=]\s*[\"']?)"
+    r"(?P<value>[^\s&\"',;}\])]+?)(?=[.!?:]?(?:[\s&\"',;}\])]|$))")
+#: Characters that continue a token: a secret is only blanked where none touches it.
+_TOKEN_EDGE: Final = "A-Za-z0-9"
+
+
+def _searchable(secret: str) -> bool:
+    return len(secret) >= _MIN_PLAIN or (len(secret) >= _MIN_MIXED
+                                         and not secret.isalpha())
 
 
 class RedactingLogger(logging.LoggerAdapter):  # type: ignore[type-arg]
@@ -32,6 +51,7 @@ class RedactingLogger(logging.LoggerAdapter):  # type: ignore[type-arg]
         self._attempts: list[list[str]] = []
         self._slots: dict[str, list[str]] = {}
         self._secrets: list[str] = []
+        self._pattern: re.Pattern[str] | None = None
 
     @staticmethod
     def _forms(values: tuple[str, ...]) -> list[str]:
@@ -45,7 +65,10 @@ class RedactingLogger(logging.LoggerAdapter):  # type: ignore[type-arg]
         merged = set(self._static)
         for attempt in (*self._attempts, *self._slots.values()):
             merged.update(attempt)
-        self._secrets = sorted(merged, key=len, reverse=True)
+        self._secrets = sorted((s for s in merged if _searchable(s)), key=len, reverse=True)
+        self._pattern = re.compile(
+            f"(?<![{_TOKEN_EDGE}])(?:{'|'.join(map(re.escape, self._secrets))})"
+            f"(?![{_TOKEN_EDGE}])") if self._secrets else None
 
     def add_secrets(self, *values: str) -> None:
         """Blank these strings (and their percent-encoded forms) for good."""
@@ -69,11 +92,11 @@ class RedactingLogger(logging.LoggerAdapter):  # type: ignore[type-arg]
         self._rebuild()
 
     def redact(self, text: str) -> str:
-        """``text`` with every registered secret replaced by ``***``."""
-        for secret in self._secrets:
-            if secret in text:
-                text = text.replace(secret, _REDACTED)
-        return text
+        """``text`` with secret values blanked (``***``): those of secret fields and
+        parameters, and every registered secret standing as a whole token."""
+        text = _BY_FORM.sub(lambda m: m.group("key") + _REDACTED, text)
+        pattern = self._pattern
+        return text if pattern is None else pattern.sub(_REDACTED, text)
 
     def log(self, level: int, msg: object, *args: object, **kwargs: Any) -> None:
         if not self.isEnabledFor(level):

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote
 
+import pytest
 from kf_helpers import KEY, PASSPHRASE, SECRET
 
 TS = 1742175983882
@@ -94,11 +95,67 @@ def test_redactor_slot_outlives_attempts() -> None:
     from kucoin_fast._redact import RedactingLogger
 
     r = RedactingLogger(logging.getLogger("kucoin_fast.test.redact"))
-    r.set_slot_secrets("push:1", "tok/en+1")
+    r.set_slot_secrets("push:1", "tok/en+1abc")
     for i in range(20):
-        r.add_attempt_secrets(f"sig-{i}")
-    assert r.redact("a tok/en+1 b tok%2Fen%2B1 sig-19 sig-0") == "a *** b *** *** sig-0"
-    r.set_slot_secrets("push:1", "token-2")
-    assert r.redact("tok/en+1 token-2") == "tok/en+1 ***"
+        r.add_attempt_secrets(f"sig-{i:04}-abcdef")
+    assert r.redact("a tok/en+1abc b tok%2Fen%2B1abc sig-0019-abcdef sig-0000-abcdef") == \
+        "a *** b *** *** sig-0000-abcdef"
+    r.set_slot_secrets("push:1", "token-2-abcdef")
+    assert r.redact("tok/en+1abc token-2-abcdef") == "tok/en+1abc ***"
     r.set_slot_secrets("push:1")
-    assert r.redact("token-2") == "token-2"
+    assert r.redact("token-2-abcdef") == "token-2-abcdef"
+
+
+#: Real texts a client logs or raises (a picows upgrade failure, a transport error, a
+#: KuCoin error, a traceback line).
+REAL_TEXTS = (
+    ("ConnectError: cannot connect to ws://127.0.0.1:8765/v1/private: WSInvalidStatusError: "
+    "expected upgrade response with status 101 Switching Protocols, but received 503"),
+    "ConnectionRefusedError: [Errno 111] Connect call failed ('127.0.0.1', 8765)",
+    ("KuCoin error 400005: Signature error. Please check your signature. (op=futures.order, "
+    "id=12)"),
+    ('Traceback (most recent call last):\n  File "kucoin_fast/_connector.py", line 300, in '
+    "_open\nasyncio.exceptions.TimeoutError"),
+    "push futures: no pong within 10s; reconnecting (connection ended: status OK)",
+)
+
+
+@pytest.mark.parametrize("secret", ["K", "S", "P", "a", "status", "error", "Switching",
+                                    "connect", "private", "password", "Protocols"])
+def test_short_and_word_secrets_never_mangle_text(secret: str) -> None:
+    import logging
+
+    from kucoin_fast._redact import RedactingLogger
+
+    r = RedactingLogger(logging.getLogger("kucoin_fast.test.redact"))
+    r.add_secrets(secret, secret.upper(), secret.lower())
+    r.add_attempt_secrets(secret)
+    for text in REAL_TEXTS:
+        assert r.redact(text) == text
+
+
+def test_every_secret_form_is_still_redacted() -> None:
+    import logging
+
+    from kucoin_fast import _sign
+    from kucoin_fast._redact import RedactingLogger
+
+    r = RedactingLogger(logging.getLogger("kucoin_fast.test.redact"))
+    r.add_secrets(KEY, SECRET, PASSPHRASE, "K")  # what the client registers
+    query = _sign.build_signed_query("K", SECRET, PASSPHRASE, TS, "broker", "pk", True)
+    signed = [v for n, _, v in (p.partition("=") for p in query.split("&"))
+              if n in ("sign", "passphrase", "partner_sign")]
+    r.add_attempt_secrets(query, *signed)
+    url = "wss://wsapi.kucoin.com/v1/private?" + query
+    headers = _sign.rest_headers(KEY, SECRET, PASSPHRASE, TS, "GET", "/api/v1/x", "")
+    texts = [f"GET {url} HTTP/1.1", f"upgrade failed for {url}: 403",
+             repr(headers), str(headers), f"msg echo: {SECRET}", f"({KEY})",
+             f"echo {PASSPHRASE}.", *(f"echo '{v}'" for v in signed),
+             *(f"echo {unquote(v)}" for v in signed)]
+    for text in texts:
+        out = r.redact(text)
+        for secret in (SECRET, PASSPHRASE, KEY, *signed, *map(unquote, signed),
+                       headers["KC-API-SIGN"], headers["KC-API-PASSPHRASE"]):
+            assert secret not in out, (secret, out)
+        assert "***" in out
+    assert r.redact(f"GET {url}").split("timestamp=")[1].startswith(str(TS))
