@@ -75,6 +75,11 @@ def _unsent(error: KucoinError, op: str, args: Any, ws_key: str) -> KucoinError:
     return exc
 
 
+def _observe(task: asyncio.Future[Any]) -> None:
+    if not task.cancelled():
+        task.exception()
+
+
 def _abandon(conn: Any, reason: str) -> None:
     """Drop a connection that failed to open, without leaving an unretrieved error."""
     conn.abort(reason)
@@ -266,8 +271,11 @@ class Connector:
     async def _open(self, slot: Slot) -> Any:
         try:
             self._count_attempt(slot)
-            return await asyncio.wait_for(self._open_unguarded(slot),
-                                          self.options.connect_timeout)
+            attempt = asyncio.ensure_future(self._open_unguarded(slot))
+            # Retrieved here too: a close() that cancels the wait just as the attempt
+            # fails must not leave its error unobserved.
+            attempt.add_done_callback(_observe)
+            return await asyncio.wait_for(attempt, self.options.connect_timeout)
         except asyncio.TimeoutError:
             error = ConnectTimeoutError(f"connecting to {self.options.ws_url} took longer "
                                         f"than {self.options.connect_timeout:g}s")
