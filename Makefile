@@ -3,7 +3,7 @@
 PY ?= python
 COMPILED := kucoin_fast._parse kucoin_fast._encode kucoin_fast._connection_c kucoin_fast._await kucoin_fast.emulator._fastpath
 
-.PHONY: check lint types stubtest workflows dist-check build test bench clean
+.PHONY: check lint types stubtest workflows dist-check build debug annotate test bench clean
 
 check: lint types stubtest workflows dist-check
 
@@ -36,11 +36,38 @@ dist-check:
 build:
 	$(PY) setup.py build_ext --inplace
 
+# TESTS: what `make debug` runs (default: the whole suite).
+TESTS ?= tests
+# Generated C/C++ of the extensions: deleting it makes Cython regenerate every module.
+GENERATED := kucoin_fast/*.c kucoin_fast/*.cpp kucoin_fast/emulator/*.c kucoin_fast/emulator/*.cpp
+
+# The extensions rebuilt with KUCOIN_FAST_DEBUG=1, then the tests. The switch keeps the
+# C debug info (-g; the default build strips it with -g0) for gdb and perf; nothing in the
+# sources reads the KUCOIN_FAST_DEBUG macro and there are no extra asserts (Python's
+# CFLAGS keep NDEBUG). The install stamp is dropped, so scripts/test.sh rebuilds the
+# default build on its next run.
+debug:
+	KUCOIN_FAST_DEBUG=1 $(PY) setup.py build_ext --inplace --force
+	rm -f .venv/.kf-build-stamp
+	$(PY) -m pytest $(TESTS) -q -x -p no:cacheprovider
+
+# Cython's HTML annotations (kucoin_fast/**/*.html, git-ignored) of every compiled
+# module: which lines call into the Python C API. Regenerates all C/C++ to write them.
+annotate:
+	rm -f $(GENERATED)
+	KUCOIN_FAST_ANNOTATE=1 $(PY) setup.py build_ext --inplace --force
+	rm -f .venv/.kf-build-stamp
+	@ls kucoin_fast/*.html kucoin_fast/emulator/*.html
+
 test:
 	bash scripts/test.sh
 
 bench:
 	bash scripts/bench.sh --quick
 
+# Build output and everything generated next to the sources (the emulator's too). The
+# .venv and its install stamp stay: scripts/test.sh rebuilds once it finds a module missing.
 clean:
-	rm -rf build dist .tools kucoin_fast/*.so kucoin_fast/*.c kucoin_fast/*.cpp kucoin_fast/**/*.so
+	rm -rf build dist .tools
+	find kucoin_fast \( -name '*.so' -o -name '*.pyd' -o -name '*.c' -o -name '*.cpp' \
+		-o -name '*.html' \) -type f -delete

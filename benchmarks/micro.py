@@ -4,10 +4,8 @@
 timed with ``timeit`` (best of 7 loops, ns per call), the cases of a
 group taking turns loop by loop. kucoin_fast cases are built from
 each of its builds: the compiled one and the pure-Python one, found through
-``kucoin_fast._impl`` (``compiled()`` / ``PYTHON``, the rebuilt layout) or, in the older
-layout, the modules ``_sign``/``_encode``/``_dispatch`` and their twins in
-``_reference``. A case whose module or function is missing is reported as skipped with
-the reason, never as a failure.
+``kucoin_fast._impl`` (``compiled()`` / ``PYTHON``). A case whose module or function is
+missing is reported as skipped with the reason, never as a failure.
 """
 from __future__ import annotations
 
@@ -45,13 +43,6 @@ def _module(name: str) -> Any:
         raise LookupError(f"{name} not importable ({exc})") from exc
 
 
-def _attr(module: str, name: str) -> Any:
-    mod = _module(module)
-    if not hasattr(mod, name):
-        raise LookupError(f"{module}.{name} missing")
-    return getattr(mod, name)
-
-
 # ------------------------------------------------------------------- signing
 def _sign_python() -> Callable[[], Any]:
     return lambda: hmac_b64(DEFAULT_API_SECRET, CHALLENGE)
@@ -68,18 +59,11 @@ def _sign_kf(build: str) -> Callable[[], Callable[[], Any]]:
 
 
 def kf_build(build: str) -> Any:
-    """kucoin_fast's ``compiled`` or ``python`` build: ``.sign`` and ``.encode`` modules
-    and a ``Connection`` factory, in whichever layout the installed package has."""
+    """kucoin_fast's ``compiled`` or ``python`` build (:mod:`kucoin_fast._impl`): ``.sign``
+    and ``.encode`` modules and a ``Connection`` factory."""
     impl_module = _module("kucoin_fast._impl")
-    if hasattr(impl_module, "compiled"):
-        impl = impl_module.compiled() if build == "compiled" else impl_module.PYTHON
-        return SimpleNamespace(sign=impl.sign, encode=impl.encode, Connection=impl.Connection)
-    if build == "compiled":
-        return SimpleNamespace(sign=_module("kucoin_fast._sign"),
-                               encode=_module("kucoin_fast._encode"),
-                               Connection=_attr("kucoin_fast._dispatch", "Connection"))
-    twin = _module("kucoin_fast._reference")
-    return SimpleNamespace(sign=twin, encode=twin, Connection=twin.Connection)
+    impl = impl_module.compiled() if build == "compiled" else impl_module.PYTHON
+    return SimpleNamespace(sign=impl.sign, encode=impl.encode, Connection=impl.Connection)
 
 
 # ------------------------------------------------------------------- encoding
@@ -89,7 +73,7 @@ _OID = _WORKLOAD.client_oid(12345)
 
 
 # The order dict is built once, outside the timed call: building it is the user's code and
-# costs the same for every encoder (it used to be timed too, which diluted every ratio).
+# costs the same for every encoder (timing it would dilute every ratio).
 # orjson's case still builds the envelope dict, as a user of orjson must.
 def _encode_orjson() -> Callable[[], Any]:
     dumps, order = orjson.dumps, _ORDER

@@ -1,25 +1,10 @@
 # cython: language_level=3, autotestdict=False, auto_pickle=False
 """The request path of the compiled build: from the facade's method to the awaited reply.
 
-``client.submit_futures_order(order)`` returns a :class:`RequestCall` made by
-:meth:`Dispatch.call`: a coroutine (``asyncio.iscoroutine`` is true, ``create_task``
-takes it) that sends nothing until it is first awaited or stepped, like an ``async
-def`` would. On its first step, with the connection up, no throttle and the socket
-writable, it sends the request and yields the request's future to the awaiting task;
-when the task resumes it, it returns the reply or raises the error. In every other
-case (not connected yet, throttled, write buffer full) it runs the client's own
-coroutine for that case, unchanged. The oracle is :mod:`._await_py` (the same
-decisions, with the connection's ``call`` coroutine).
-
-Why a class and not ``async def``: the await goes through the type's ``am_send`` slot
-(installed below, as CPython's own future iterator does), so resuming the caller with
-its reply raises no ``StopIteration`` and allocates no coroutine, no closure and no
-future iterator. That is about a tenth of the CPU a pipelined ``await`` costs.
-
-Cancellation is the coroutine's: a ``CancelledError`` thrown in while the request is
-outstanding makes it an unknown outcome (kind ``cancelled``), as ``Connection.call``
-does. An instance that is never stepped warns ``RuntimeWarning: coroutine ... was
-never awaited`` when it is collected: the order it holds was never sent.
+:class:`RequestCall` (made by :meth:`Dispatch.call`) is a coroutine that sends the
+request on its first step when the connection is up, unthrottled and writable, and
+otherwise runs the client's own coroutine for that case. Oracle: :mod:`._await_py`.
+Design and cancellation: docs/internals.md.
 """
 cimport cython
 from cpython.object cimport PyObject

@@ -1,17 +1,8 @@
 """Opt-in busy polling: keep the client awake while a reply is expected.
 
-A blocking event loop sleeps in ``epoll_wait`` until the reply's packet makes the
-kernel wake the thread; on a VM a cross-core wake-up costs tens of microseconds,
-often more than the whole gateway round trip on loopback. While a reply is
-outstanding, :class:`BusyPoller` polls the connection's socket with a zero timeout
-in short slices, from a callback it keeps in the loop's ready queue: the ready
-callback also makes asyncio's and uvloop's own poll non-blocking, so the reply is
-read in the loop iteration right after it lands, with no wake-up.
-
-The price is a fully busy core for up to ``budget`` seconds per request (the spin
-stops at the first reply after a kick, or when the budget runs out; then the loop
-sleeps normally again), and other callbacks may wait up to one slice
-(:data:`SLICE_S`) while the socket stays quiet. Nothing is spun while idle.
+:class:`BusyPoller` polls the connection's socket with a zero timeout in short slices
+(:data:`SLICE_S`) while a reply is outstanding, for up to ``budget`` seconds per
+request; nothing is spun while idle. Why and at what price: docs/internals.md.
 """
 from __future__ import annotations
 

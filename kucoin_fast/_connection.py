@@ -2,43 +2,11 @@
 # distutils: language=c++
 """One authenticated WS API connection: handshake, keepalive, request correlation.
 
-This module is the *one source* of the connection's lifecycle. It runs as plain
-Python, and the build compiles the same file with Cython into
-``kucoin_fast._connection_c`` (C types in ``_connection_c.pxd``, as aiohttp compiles
-its WebSocket reader): a fix is made once. What needs C comes from small compiled
-modules handed in as a *kit* (see :mod:`kucoin_fast._impl`): the simdjson reply
-scanner (:mod:`._parse`), and the encoder and frame writer (:mod:`._encode`), each
-with a pure-Python oracle (:mod:`._parse_py`, :mod:`._encode_py`).
-
-:class:`Connection` is a picows ``WSListener``. One instance holds *all* state of one
-WebSocket (transport, pending table, id counter, scanner, writer, timers, counters),
-so a reconnect replaces the object instead of resetting fields. It holds no policy
-beyond the protocol: the client decides when to connect and what to do after a loss.
-
-Request path: ``call()`` checks the connection, encodes into the connection's buffer
-(the encoder validates and records the request's clientOids *as sent*), hands the
-frame to the writer (written at once, or coalesced with the other frames sent while
-one read is dispatched) and registers a waiter. ``on_ws_frame`` scans the reply in
-place, pops the waiter by id and resolves it right there: no queue, no reader task. On
-the way an awaiting caller resumes right there too: its next request joins the write
-that leaves after the read's last frame, with no ``call_soon`` and no second loop pass
-in between.
-
-What a trader can rely on:
-
-* a request never written (closed connection, a coalesced frame dropped at a close)
-  fails with ``sent=False``; one written and never answered fails with
-  ``outcome_unknown=True`` and is recorded as an :class:`UnknownOutcome` (a drop, a
-  deadline, or the caller cancelling its await);
-* a reply that arrives after its caller gave up (deadline, cancellation) is not
-  dropped: it becomes a :class:`ResolvedOutcome` (clientOids, orderIds, code);
-* deadlines: the timeout is fixed per connection and ids increase, so the pending
-  dict is ordered by deadline: one timer, armed for the oldest request;
-* malformed frames never raise out of the callback: they are counted, logged at
-  DEBUG (never their content) and dropped; a frame that breaks RFC 6455 (RSV bits, bad
-  UTF-8, a stray continuation, more than ``max_frame_size``) fails the connection, as a
-  loss; fragmented messages are reassembled and scanned like whole ones;
-* gateway texts that reach an exception or a log line pass through the redactor.
+The one source of the connection's lifecycle: run as plain Python, and compiled by the
+build with Cython into ``kucoin_fast._connection_c`` (C types in ``_connection_c.pxd``).
+What needs C comes as a kit (:mod:`kucoin_fast._impl`): the reply scanner
+(:mod:`._parse`) and the encoder and frame writer (:mod:`._encode`). :class:`Connection`
+holds all state of one WebSocket. Request path and guarantees: docs/internals.md.
 """
 from __future__ import annotations
 

@@ -1,16 +1,8 @@
 """Connection management for the client: opening, reconnecting, retiring, closing.
 
-The :class:`Connector` owns one :class:`~kucoin_fast._slots.Slot` per ``ws_key``. It
-opens a connection lazily (one shared connect task per key, shielded from callers
-that give up), signs a fresh URL for every attempt, reconnects after a loss with
-:class:`~kucoin_fast.ReconnectPolicy`'s backoff (stopping on authentication errors),
-retires a connection that announced 501000 and closes it once its requests are done,
-and closes everything on :meth:`close`. A lost connection is never revived: the next
-one is a new object.
-
-Every background task it starts is watched: one that ends with an exception has it
-logged (redacted) and moves its key to the terminal, visible state ``disconnected``
-with the error in :attr:`Connector.last_error`; none ends unobserved.
+The :class:`Connector` owns one :class:`~kucoin_fast._slots.Slot` per ``ws_key`` and
+every background task it starts (none ends unobserved). What it does on a connect, a
+loss, a 501000 notice and a close: docs/internals.md.
 """
 from __future__ import annotations
 

@@ -2,33 +2,10 @@
 """Request frames written straight into a reusable buffer, with fused validation.
 
 ``encode_request`` writes ``{"id":"<n>","op":"<op>","args":<args>}`` into a
-:class:`FrameBuffer` that keeps ``FRAME_HEADROOM`` free bytes in front, so picows'
-``send_reuse_external_buffer`` can put the WebSocket header there and mask the
-payload in place (no copy). Because picows masks in place, a buffer's content is
-garbage after a send: every send rebuilds the frame from scratch.
-
-Validation is fused into the walk over the params dict for the hot ops
-(``futures.order``, ``futures.cancel``, ``futures.multi_order``; ``spot.order``,
-``spot.sync_order``, ``margin.order`` and the three spot cancels): the fast check is
-*conservative*, it only accepts what :func:`kucoin_fast._rules.validate_request`
-accepts. Whenever it is not sure, the exact verdict is taken from ``_rules``
-itself (slow path, only for bad or unusual params), so the client's verdicts are
-``_rules``' verdicts by construction; the property tests check the fast accept.
-
-JSON output: compact, keys in dict order, strings UTF-8 with ``"``/``\\``/control
-characters escaped (``\\b\\f\\n\\r\\t`` short forms, others ``\\u00XX``), lone
-surrogates as ``\\udXXX``, ints in decimal, floats as ``repr``, ``Decimal`` as a JSON
-string of its exact digits (never an exponent). Each encode also records the
-clientOid(s) the request carries in ``buf.ref`` (the immutable strings, taken while the
-dict is walked), so what is reported later is what was sent. Oracle:
-:mod:`kucoin_fast._encode_py` (validates first with ``_rules``, then writes: a different
-algorithm, byte-identical output).
-
-:class:`Writer` frames, masks and writes: the WebSocket header goes into the
-buffer's headroom, the payload is masked in place with a key drawn from
-``os.urandom`` (RFC 6455 §5.3: unpredictable; keys come in blocks of 1024), and the
-frame leaves at once, or joins one coalesced write at the end of the loop iteration
-(see :class:`Writer`).
+:class:`FrameBuffer` (with ``FRAME_HEADROOM`` in front for the WebSocket header),
+validating the hot ops on the way; :class:`Writer` frames, masks and writes. Oracle:
+:mod:`kucoin_fast._encode_py` (byte-identical output). Validation, JSON output and
+masking rules: docs/internals.md.
 """
 from cpython.dict cimport PyDict_Next
 from cpython.list cimport PyList_GET_ITEM, PyList_GET_SIZE

@@ -1,13 +1,8 @@
 """Request encoding and frame writing in plain Python: the oracle of :mod:`._encode`.
 
-A deliberately different algorithm: every request is first checked with
-:func:`kucoin_fast._rules.validate_request`, then written by one generic JSON writer,
-where the compiled encoder fuses validation into its walk over the dict and asks
-``_rules`` only when unsure. The frames are byte-identical (property-tested), and the
-clientOid(s) a request carries are recorded in ``buf.ref`` the same way.
-
-:class:`Writer` has the compiled writer's modes and counters, built from bytes
-objects: masking XORs the payload as one big integer.
+Every request is checked with :func:`kucoin_fast._rules.validate_request`, then written
+by one generic JSON writer; :class:`Writer` has the compiled writer's modes and
+counters. How it differs from the compiled encoder: docs/internals.md.
 """
 from __future__ import annotations
 

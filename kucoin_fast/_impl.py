@@ -1,13 +1,8 @@
 """Selects the compiled build or the pure-Python one, as one :class:`Implementation`.
 
-The connection's lifecycle has one source, ``_connection.py``: run as Python, or
-compiled with Cython into ``_connection_c``. What needs C (the simdjson scanner, the
-encoder, the frame writer) reaches the connection as a *kit* of classes, so the
-compiled connection gets the compiled kit and the Python one the Python oracles.
-
-``KUCOIN_FAST_NO_EXTENSIONS`` (parsed by :mod:`kucoin_fast._env`, the one rule)
-selects :data:`PYTHON`; otherwise the compiled build is required: a missing build is
-an error, not a silent slowdown. The test suite runs on both (:func:`compiled`).
+Each build is the connection (``_connection.py`` run as Python, or ``_connection_c``)
+and its kit of scanner, encoder and writer. ``KUCOIN_FAST_NO_EXTENSIONS`` selects
+:data:`PYTHON`; otherwise the compiled build is required. Details: docs/internals.md.
 """
 from __future__ import annotations
 

@@ -2,20 +2,10 @@
 # distutils: language=c++
 """The simdjson reply scanner of the compiled connection (oracle: :mod:`._parse_py`).
 
-:meth:`ReplyScan.scan_frame` parses a frame's payload in place (``frame.payload_ptr``;
-picows keeps at least ``tail_size`` readable bytes after it, so simdjson copies only
-when that tail is shorter than its padding) with the connection's one reused parser,
-and walks the top-level object once, keeping pointers to ``id``, ``op``, ``code``,
-``data`` and the rate-limit object. Only what the connection then asks for becomes
-Python objects (:meth:`take_data`, :meth:`take_rate_limit`, :meth:`id_text`): a
-reply to nobody costs no ``data`` conversion.
-
-Lifetime: the pointers and elements stay valid until the next parse *and* while the
-frame's memory is picows' (the frame callback): the connection uses them inside the
-callback only. The kinds, the id rule and the verdict on what is JSON are defined once,
-in :mod:`._parse_py`: a document simdjson refuses (a lone surrogate escape, a number
-beyond 64 bits or a double, bad UTF-8, ...) is scanned by the oracle instead, and so
-are the two handshake messages.
+:meth:`ReplyScan.scan_frame` parses a frame's payload in place and keeps pointers to
+its fields; only what the connection asks for becomes Python objects
+(:meth:`take_data`, :meth:`take_rate_limit`, :meth:`id_text`). The pointers are valid
+inside the frame callback only. Details: docs/internals.md.
 """
 from cpython.unicode cimport PyUnicode_DecodeUTF8
 from cython.operator cimport dereference, preincrement

@@ -1,25 +1,8 @@
 """Reply scanning in plain Python: the oracle of :mod:`kucoin_fast._parse` (simdjson).
 
-Deliberately a different algorithm: the whole frame goes through ``json.loads`` and
-the fields are read from the resulting dict, where the compiled scanner walks
-simdjson's document key by key and converts only what the connection asks for. Both
-fill the same fields with the same verdicts (the test suite runs every dispatch test
-and a property test over both), and the kinds below are the one definition both use.
-
-What a scan leaves behind (valid until the next scan):
-
-``kind``
-    :data:`K_REPLY` (a string ``id`` and a string ``code``), :data:`K_PONG` (our
-    keepalive's ``ping-<n>`` id), :data:`K_NOTICE` (no ``id``, a string ``code``: an
-    envelope-C error such as 501000), :data:`K_MALFORMED` (``why`` says what),
-    :data:`K_BAD_UTF8` (the payload is not UTF-8: RFC 6455 fails the connection), or,
-    from :meth:`ReplyScan.scan_handshake`, :data:`K_CHALLENGE`, :data:`K_WELCOME`,
-    :data:`K_ERROR` (a handshake frame with a non-success ``code``).
-``request_id``
-    our decimal request id (or the ping number), -1 when the id is anything else.
-``in_time_raw`` / ``out_time_raw``
-    the gateway's times as plain integers, :data:`NO_TIME` when absent (the reply
-    object makes Python ints of them only when asked).
+The whole frame goes through ``json.loads``; the fields are read from the dict. The
+kinds (:data:`K_REPLY`, :data:`K_PONG`, ...) defined here are the one definition both
+scanners use. What a scan leaves behind: docs/internals.md.
 """
 from __future__ import annotations
 

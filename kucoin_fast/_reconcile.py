@@ -1,19 +1,8 @@
 """Reconciliation: what became of orders whose outcome is unknown (spot doc §3.5).
 
-For each clientOid, in this order:
-
-1. a late WS reply already recorded as a :class:`~kucoin_fast.ResolvedOutcome` answers
-   it without a lookup (``accepted`` with its orderId, or ``rejected``; a sync op's
-   reply carries the state itself);
-2. otherwise a REST lookup by clientOid (futures ``GET /api/v1/orders/byClientOid``; spot
-   and margin HF by clientOid and symbol), all of them concurrently within the REST
-   pools. KuCoin's lookup index lags (§3.4): a "not found" is retried after each delay
-   of ``backoff`` (default 0.25, 0.5, 1 and 2 s: about 3.75 s in all), and between
-   tries the order channel's latest message for that clientOid (seen by any
-   :meth:`~kucoin_fast.WebsocketAPIClient.order_events` stream) is taken instead;
-3. ``not_found`` only when every try found nothing and no push message named it.
-
-Nothing here re-sends an order: the answer is for the trader to act on.
+Per clientOid: a late WS reply already recorded, else REST lookups retried while
+KuCoin's index lags (with the order channel's latest message between tries), else
+``not_found``. Nothing here re-sends an order. The order of steps: docs/internals.md.
 """
 from __future__ import annotations
 

@@ -1,14 +1,9 @@
 """Protocol facts shared by the client and the emulator: one table, two users.
 
-Everything here comes from ``kucoin-wsapi-protocol.md`` (op names, error codes and
-their texts, order-field rules, batch limits, rate-limit weights, contract specs).
-The client rejects bad params with these rules *before* anything reaches the socket;
-the emulator answers the same violations with KuCoin's codes. Keeping the rules in
-one module is what guarantees the two agree.
-
-The validators return ``None`` for valid input or the first :class:`Violation` found,
-in the order KuCoin's checklist gives (protocol §11.6). They never raise for bad
-input of any type.
+Op names, error codes and texts, order-field rules, batch limits, rate-limit weights
+and contract specs from ``kucoin-wsapi-protocol.md``. The validators return ``None``
+or the first :class:`Violation` in KuCoin's checklist order (protocol §11.6) and never
+raise for bad input. Why one module: docs/internals.md.
 """
 from __future__ import annotations
 

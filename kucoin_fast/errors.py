@@ -1,37 +1,9 @@
 """The one exception hierarchy of kucoin_fast, and the KuCoin code -> class table.
 
-Everything the client raises derives from :class:`KucoinError`::
-
-    KucoinError
-    +-- InvalidParamsError (also ValueError)      bad params, rejected before sending
-    +-- ConfigurationError (also ValueError)      bad client options (e.g. testnet=True)
-    +-- ConnectError                              could not open/authenticate a connection
-    |   +-- ConnectTimeoutError                   ... within ``connect_timeout``
-    +-- ConnectionLostError                       the connection died with the request pending
-    |   +-- ClientClosedError                     ... because the client was closed
-    +-- RequestTimeoutError                       no reply within ``request_timeout``
-    +-- KucoinAPIError                            KuCoin answered with a non-success code
-        +-- AuthenticationError                   400001-400012, 400200-400202, 411100
-        |   +-- ClockSkewError                    400002 (timestamp outside the window)
-        +-- RateLimitError                        429000, 429001, 429002 (carries the reset)
-        +-- InvalidOrderError                     400100, 400101, 400102, 300000, 100001, ...
-        |   +-- DuplicateClientOidError           300018; 400100 clientOidDuplicated (spot)
-        +-- OrderNotCancelableError               100004, 130103; 400100 order_not_exist... (spot)
-        +-- InsufficientMarginError               300003, 330008
-            +-- InsufficientBalanceError          200004, 130105, ...; 400100 account.available.amount
-        +-- ServerError                           5xxxxx
-            +-- ServiceShuttingDownError          501000
-
-A few spot codes are shared with other meanings: ``400100`` is KuCoin's generic parameter
-error, and its text then tells a duplicate clientOid, a non-cancelable order or a short
-balance apart; :data:`MESSAGE_CLASSES` refines those (code, text) pairs.
-
-Request-level errors carry ``request_id``, ``op``, ``ws_key``, ``sent``,
-``outcome_unknown`` and ``client_oids`` (the clientOids of the orders/cancels the
-request carried), so a caller can reconcile orders whose outcome is unknown.
-No error text ever contains credentials: messages are built from KuCoin's code and
-text (both redacted by the connection first: a gateway may echo a secret), op names and
-ids only.
+Everything the client raises derives from :class:`KucoinError`; :data:`ERROR_CLASSES`
+maps KuCoin's codes and :data:`MESSAGE_CLASSES` refines shared spot codes by their text.
+Request-level errors carry what reconciliation needs; no error text contains
+credentials. The tree and the fields: docs/client.md.
 """
 from __future__ import annotations
 

@@ -2,26 +2,9 @@
 picows + simdjson like the WS API.
 
 :class:`OrderEvents` (made by :meth:`WebsocketAPIClient.order_events`) keeps one push
-connection per product family (KuCoin's futures and spot tokens "cannot be mixed"):
-a token from ``POST /api/v1/bullet-private`` on that family's REST host, a connect to
-its ``instanceServers`` endpoint (``?token=…&connectId=…``), the welcome, one subscribe
-per topic (answered by an ack), JSON pings every ``pingInterval`` (a pong missing for
-``pingTimeout`` ends the connection), and the typed :class:`~kucoin_fast.OrderEvent`
-of every ``message``. After a drop (close, error frame such as 401 "token is
-expired", missed pong) it reconnects with a *fresh* token, with the client's
-:class:`~kucoin_fast.ReconnectPolicy` backoff; an authentication error from the REST
-host stops it (the error is raised to the consumer). KuCoin replays nothing: what
-happened during a gap is for :meth:`~kucoin_fast.WebsocketAPIClient.reconcile`.
-
-Two ways to consume: ``async for event in stream`` (a buffer between the frame
-callback and the consumer; above ``high_water`` events the sockets stop being read,
-so a slow consumer slows the server down instead of losing events or growing without
-bound), or ``callback(event)`` from the frame callback (no buffer). Every event also
-feeds the client's latest-state cache that ``reconcile`` merges.
-
-A frame is parsed once, with a reused simdjson parser, and only the members an event
-carries are read (:data:`EVENT_FIELDS`); the bullet token is a secret (never logged:
-the connect URL goes through the redacting logger).
+connection per product family, reconnects with a fresh token after a drop, and yields
+typed :class:`~kucoin_fast.OrderEvent` objects (``async for``) or calls a callback.
+Connection steps, backpressure and parsing: docs/internals.md.
 """
 from __future__ import annotations
 

@@ -1,25 +1,9 @@
 """Signed REST calls to KuCoin: the order lookups of reconciliation and the push tokens.
 
-Off the WS request path: nothing here runs per order. One :class:`RestClient` per
-client, on one ``aiohttp.ClientSession`` (keep-alive connections, opened on first use
-on the running loop). Every request is signed as KuCoin's REST API wants it
-(:func:`kucoin_fast._sign.rest_headers`: KC-API-KEY / SIGN / TIMESTAMP / PASSPHRASE, key
-version 2), has a deadline (``timeout``), and waits for a place in its rate-limit pool
-(:class:`RestPool`: at most ``concurrency`` requests in flight per pool, one at a time
-until a reply has shown the pool's state, then each reserving its weight from the last
-``gw-ratelimit-remaining`` and waiting for ``gw-ratelimit-reset`` when it does not fit).
-
-Failures are the WS path's typed errors: KuCoin's codes raise the
-:data:`~kucoin_fast.errors.ERROR_CLASSES` class (``op`` names the route, e.g.
-``"GET /api/v1/orders/byClientOid"``), a timeout :class:`RequestTimeoutError`, a
-transport failure :class:`ConnectError`. The headers and the bullet token never appear
-in a log line, a repr or an error (aiohttp errors are re-raised without their cause
-when their text would carry one).
-
-Hosts (spot doc §2.1): futures orders and futures tokens on
-``https://api-futures.kucoin.com``, spot and margin on ``https://api.kucoin.com``
-(:data:`REST_URLS`); ``rest_url=`` replaces both (e.g. the emulator's ``ex.rest_url``)
-or, as a mapping, either.
+Off the WS request path. One :class:`RestClient` per client on one
+``aiohttp.ClientSession``; every request is signed, has a deadline and waits for its
+rate-limit pool (:class:`RestPool`). Failures are the WS path's typed errors; secrets
+never reach a log, repr or error. Pools, failures and hosts: docs/internals.md.
 """
 from __future__ import annotations
 

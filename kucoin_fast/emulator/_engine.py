@@ -1,31 +1,9 @@
 """The emulator's order engine: contracts, mark prices, per-account open orders.
 
-Matching is deliberately simple (there is no order book): a limit order *crosses*
-when a buy is priced at or above the contract's mark price, or a sell at or below
-it. A crossing order fills at once; a market order fills; everything else rests
-until it is cancelled.
-
-Decisions on behaviour KuCoin does not document (see :meth:`Engine.place`):
-
-* a ``postOnly`` or ``timeInForce=RPI`` order that would cross is rejected with
-  ``300000`` ("Request parameter illegal: postOnly order would take liquidity");
-* a non-crossing IOC limit order is accepted (``200000`` with an orderId) and is
-  cancelled at once instead of resting;
-* a stop order (``stop`` set) rests untriggered whatever its price, and counts
-  against ``MAX_OPEN_STOP_ORDERS`` (``300004``) instead of the limit-order cap;
-* an unknown symbol is ``200003`` "symbol invalid"; the other contract checks
-  (inverse contracts accept ``size`` only, price off the tick, ``qty`` not a
-  multiple of the multiplier, size above ``maxOrderQty``) are ``400100`` parameter
-  errors in the format of :class:`kucoin_fast._rules.Violation`.
-
-Filled and cancelled orders are not kept, except in a bounded ``history`` deque,
-so memory stays flat however many orders fill.
-
-Each account's futures balance and positions are a :class:`~._ledger.FuturesLedger`
-(``book.ledger``; its module docstring has the margin rules): a fill changes the
-position, a resting order holds margin until it is cancelled, and a short account is
-refused with ``330008``/``300003``. Spot and margin accounts hang off the same
-:class:`Book` (``book.spot``, ``book.margin``; see :mod:`._spot`).
+Matching has no order book: a limit order fills when it crosses the contract's mark
+price, a market order fills, everything else rests until cancelled. Each account is a
+:class:`Book` (futures ledger ``book.ledger``, ``book.spot``, ``book.margin``). The
+choices where KuCoin is silent: docs/emulator.md.
 """
 from __future__ import annotations
 

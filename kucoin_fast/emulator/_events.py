@@ -1,22 +1,8 @@
 """Order-change events of the emulator's engines, in KuCoin's push shape (spot doc §4.4-§4.6).
 
-The engines call :func:`publish` when an order opens, matches, fills or is cancelled,
-but only for an account whose book has a sink (``book.events``: set by the push
-service while one of the account's push sessions is subscribed; None otherwise, and
-then an event costs one attribute test). A sink is ``sink(family, data)``: ``family``
-is ``"futures"`` or ``"spot"`` (margin orders go to the spot topics, open question 8)
-and ``data`` the message's ``data`` object, keys in the order real frames use.
-
-What is emitted, per order (§4.6): spot ``received`` (V2 subscribers only), then
-``open`` when it rests, or one ``match`` per fill; then ``filled`` or ``canceled``.
-Futures: the same minus ``received``. Fills are whole (the engines never fill part of
-an order), so there is one ``match`` per order; a taker's match has status ``match``,
-a maker's (a resting order that the spot price went through) status ``open``.
-``orderTime`` is ms on spot and ns on futures, ``ts`` ns (open question 9).
-
+The engines call :func:`publish` for an account whose book has a sink (``book.events``);
 :class:`FuturesView` is what the REST lookups and the events read of a futures order,
-whichever path placed it: the Python path keeps an ``OrderInfo``, the compiled fast path
-a ``Plan`` (see :func:`futures_view`).
+whichever path placed it. What is emitted per order: docs/emulator.md.
 """
 from __future__ import annotations
 

@@ -1,26 +1,10 @@
 # cython: language_level=3, autotestdict=False
 """Compiled fast path of the emulator: ``futures.order`` requests, and
-``futures.multi_order`` batches, whose orders all fill at once. A fill changes the
-account's position through the ledger's ``execute`` / the engine's ``fill_all_now`` (the same code
-the Python path runs); a refused one (margin, position mode) and every reduce-only or
-close order go to the Python path. Spot and margin ops always take the Python path, and
-so does every request of an account with push subscribers (``book.events`` set: the
-Python path publishes the order changes). A fill's history entry keeps its Plan (with
-the shape's args), time and fill price, which the REST lookups describe the order from.
+``futures.multi_order`` batches, whose orders all fill at once.
 
-Everything else (handshake, pings, cancels, errors, resting or rejected orders, any
-active fault switch) goes to the pure-Python ``_session.Session``, which stays the
-reference implementation; this module only short-cuts the common case and must answer
-byte-for-byte what the Python path would (tests/emulator/test_fastpath_parity.py).
-It talks to the session only through the members ``_session.FAST_PATH_CONTRACT``
-names (tests/emulator/test_contract.py checks this file against that list).
-
-The request is scanned in place (``frame.payload_ptr``): an ``{"id","op","args"}``
-object whose args are flat objects (or an array of them) and whose strings carry no
-escapes and no non-ASCII bytes. An order's *shape* (its bytes minus the clientOid
-value) keys a shared memo of validation and contract-check results, so a repeated
-shape costs one dict lookup instead of the full rule walk. A batch is decided for
-every item before any executes. Anything unusual falls back to the Python path.
+Everything else goes to the pure-Python ``_session.Session``, the reference; this
+module must answer byte-for-byte what the Python path would, and talks to the session
+only through ``_session.FAST_PATH_CONTRACT``. Details: docs/emulator.md.
 """
 cimport cython
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize

@@ -2,34 +2,8 @@
 the positions per contract, so margin refusals (``300003``/``330008``) come from the
 account itself and ``reduceOnly``/``closeOrder`` act on a real position.
 
-Decisions on behaviour KuCoin does not document (all [INF]):
-
-* initial margin = lots x |multiplier| x price / leverage (inverse contracts: lots x
-  |multiplier| / price / leverage, in the base coin), rounded up to 10^-12; an omitted
-  ``leverage`` counts as ``DEFAULT_LEVERAGE`` (1); a ``valueQty`` order fills the whole
-  lots its value buys at the fill price;
-* fills happen at the mark price (a crossing limit order gets the mark, never worse
-  than its limit); a resting limit order holds the margin of its whole size at its
-  limit price until it is cancelled; stop, reduce-only and close orders hold none;
-* an order whose *opening* part needs more margin than is available is refused with
-  ``330008``, or ``300003`` when the account's available balance is zero or less; the
-  reducing part of an order needs no margin and releases its share of the position's
-  margin together with the realised PnL (fees, funding and liquidation are not
-  modelled);
-* position mode (per account): ``auto`` (the default) keys a position by the order's
-  ``positionSide`` (absent or ``BOTH``: the one-way net position; ``LONG``/``SHORT``:
-  hedge legs), ``one-way`` refuses ``LONG``/``SHORT`` and ``hedge`` refuses ``BOTH``
-  or no ``positionSide``, both with ``330011``;
-* a hedge leg only grows in its own direction: a sell on ``LONG`` (a buy on
-  ``SHORT``) reduces it, and what would go past zero is cancelled;
-* ``reduceOnly`` cancels whatever would open or grow a position, ``closeOrder``
-  closes the whole position of its ``positionSide``; when nothing is left to do the
-  order is accepted (an orderId is returned) and cancelled at once, as KuCoin does
-  with a reduce-only excess (KuCoin's ``300009`` is not produced).
-
-Amounts are integers of ``10^-12`` (:data:`SCALE`), prices too: a fill is a handful of
-integer operations, which keeps the compiled fast path (it calls :meth:`FuturesLedger.
-execute` for every fill) close to its cost without positions.
+Amounts and prices are integers of ``10^-12`` (:data:`SCALE`). The margin and position
+rules where KuCoin is silent: docs/emulator.md.
 """
 from __future__ import annotations
 

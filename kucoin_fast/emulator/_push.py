@@ -1,38 +1,9 @@
 """The emulator's private push service (spot doc §4): bullet tokens, and the classic push
 WebSocket with the order-change topics, on picows like the WS API.
 
-``POST /api/v1/bullet-private`` (the REST service) issues a token for the signed-in
-account (:meth:`Tokens.issue`) and names this service's endpoint. A client connects to
-``{endpoint}?token=…&connectId=…``, gets ``{"id":connectId,"type":"welcome"}``, then
-subscribes (``{"id","type":"subscribe","topic","privateChannel":true,"response":true}``
--> ``{"id","type":"ack"}``), pings (``{"id","type":"ping"}`` -> ``{"id","type":"pong",
-"timestamp"}``) and receives ``{"topic","type":"message","subject","userId",
-"channelType":"private","data"}`` for its account's orders (:mod:`._events`).
-
-Topics: ``/contractMarket/tradeOrders`` (subject ``orderChange``),
-``/contractMarket/tradeOrders:SYM[,SYM]`` (``symbolOrderChange``, those symbols),
-``/spotMarket/tradeOrdersV2`` and ``/spotMarket/tradeOrders`` (``orderChange``; V1
-without ``received``). Margin orders appear on the spot topics (open question 8).
-
-Decisions on behaviour KuCoin does not document (all [INF]):
-
-* a missing, unknown or expired token gets ``{"id":connectId,"type":"error","code":401,
-  "data":"token is expired"}`` right after the upgrade, then close 1008; so does a
-  connectId that is not 1-64 of ``[A-Za-z0-9_-]`` (code 400, "connectId is invalid");
-  without a connectId the server picks one;
-* any token works for every topic (KuCoin's spot and futures tokens "cannot be mixed":
-  the client asks each host for its own, the emulator does not check which);
-* an unknown topic is ``{"id","type":"error","code":404,"data":"topic … is not
-  found"}``, a private topic without ``privateChannel`` true (or ``"true"``) code 401
-  "privateChannel is required", an unknown ``type`` or non-JSON input code 400;
-* messages go out after the WS API reply of the request that caused them (the default
-  ``push_order="response_first"``: queued, then written once per event-loop
-  iteration) or at once (``"push_first"``); ``spot.sync_order`` and
-  ``spot.sync_cancel`` always write theirs before the reply (§4.6); nothing is replayed
-  after a reconnect;
-* a session silent for ``pingInterval + pingTimeout`` is closed (1001), and
-  :meth:`PushService.expire_tokens` sends the 401 frame to every session, closes them
-  and forgets every token (a reconnect needs a fresh one).
+:class:`Tokens` issues the tokens of ``POST /api/v1/bullet-private``;
+:class:`PushService` serves welcome, subscribe/ack, ping/pong and the order-change
+messages of :mod:`._events`. Topics and choices: docs/emulator.md.
 """
 from __future__ import annotations
 

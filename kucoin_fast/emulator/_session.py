@@ -1,22 +1,8 @@
 """One client connection of the emulated gateway: handshake, keepalive, input, output.
 
-Replies produced while picows hands us the frames of one socket read are framed by
-hand (server frames are unmasked) and written with ONE ``transport.write`` when the
-read's last frame has been handled: per-message writes would cost a syscall each.
-Anything picows itself sends (close, pong) is preceded by a flush, so order holds.
-
-A complete request is decoded here and handed to its handler in the op registry
-(``_ops.OPS``), trading ops after the shared prelude (``_ops.admit``); the handler
-answers through :meth:`Session.reply_ok`, :meth:`Session.reply_error` or
-:meth:`Session.emit`, so a new op never touches this module.
-
-The compiled fast path (``_fastpath.FastListener``) wraps a session and uses only the
-members named in :data:`FAST_PATH_CONTRACT` (tests/emulator/test_contract.py holds
-the ``.pyx`` to that list), and through them the config, the counters, the engine and
-the account's ``Book`` (its rate-limit window, active clientOids, history, events sink): it answers a request only in state :data:`ST_AUTHED`,
-outside a fragmented message, while ``faults.reply_path_plain``; it queues replies in
-``out``, calls :meth:`Session.flush` after a read's last frame, and adds what it
-served to ``n_requests`` and the counters before the session sees another frame.
+A request is decoded here and handed to its handler in ``_ops.OPS``; replies of one
+socket read leave in one ``transport.write``. The compiled fast path uses only the
+members named in :data:`FAST_PATH_CONTRACT`. Details: docs/emulator.md.
 """
 from __future__ import annotations
 

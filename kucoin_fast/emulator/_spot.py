@@ -1,44 +1,10 @@
 """The emulator's spot and margin engine: per-account wallets and order books, matching
 against a configurable spot price (spot doc §1).
 
-Each account (a futures :class:`~._engine.Book`) has a spot account (``book.spot``:
-the trade_hf wallet and its orders) and a margin account (``book.margin``: the cross
-wallet, one isolated wallet per pair, and the margin orders), created with the
-config's default balances on first use. Orders fill against the symbol's spot price
-(:meth:`SpotEngine.set_price`), never against each other.
-
-Decisions on behaviour KuCoin does not document (all [INF]):
-
-* a market order, or a limit order priced through the spot price (a buy at or above
-  it, a sell at or below it), fills at once and in full at the spot price; a limit
-  order that does not cross rests, holding its quote (buy: price x size) or base
-  (sell: size), and fills at its own price when :meth:`SpotEngine.set_price` moves
-  the spot price through it; a ``funds`` order fills the largest ``baseIncrement``
-  multiple the funds buy (sell) and leaves the rest as ``canceledFunds``;
-* IOC and FOK orders that do not cross are cancelled at once; a crossing postOnly
-  order is accepted and cancelled at once (open question 4); a GTT order is
-  cancelled ``cancelAfter`` seconds after it was placed; hidden and iceberg orders
-  rest like others; ``stp`` has no effect (an account's orders never meet);
-  there are no fees and no price protection;
-* refusals, in order: ``900001`` unknown symbol; ``400100`` off-increment price, size
-  or funds (KuCoin's texts), size outside [baseMinSize, baseMaxSize], funds above
-  quoteMaxSize; ``400760`` below minFunds (price x size) or quoteMinSize (funds);
-  ``400100`` an expired ``clientTimestamp + allowMaxTimeWindow``; ``400100
-  validation.createOrder.clientOidDuplicated`` for a clientOid used in the last 24 h
-  (open question 3); ``200003`` past 200 open orders per symbol or 2000 per account;
-  ``200004`` "Balance insufficient!" (margin: ``130105`` "Insufficient balance")
-  when the wallet cannot cover the order (a buy: price x size or funds at the limit
-  or spot price; a sell: the size) (open question 5);
-* ``autoBorrow`` borrows the shortfall (up to ``margin_borrow_limits`` less what is
-  owed), and the reply then carries ``borrowSize`` and a ``loanApplyId``; nothing
-  borrowed: both omitted (open question 12); ``autoRepay`` repays, on each fill,
-  what is owed in the currency the fill brought in, up to that amount;
-* ``spot.modify`` is cancel-and-replace: the new order has a new orderId, the old
-  clientOid, the old order's other fields, and the new price and/or size; if the
-  replacement is refused the old order stays as it was (open question 7); ``orderId``
-  wins over ``clientOid`` when both are sent (open question 11);
-* cancelling an unknown, finished or other-symbol order is ``400100
-  order_not_exist_or_not_allow_to_cancel`` (spot and margin alike).
+Each :class:`~._engine.Book` has a spot account (``book.spot``) and a margin account
+(``book.margin``), with the config's default balances on first use. Orders fill against
+the symbol's spot price (:meth:`SpotEngine.set_price`), never against each other. The
+choices where KuCoin is silent: docs/emulator.md.
 """
 from __future__ import annotations
 

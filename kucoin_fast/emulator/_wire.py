@@ -2,15 +2,7 @@
 handshake frames, the reply envelopes and the malformed frames of the fault switches;
 and the JSON decoder of what it reads.
 
-Server frames are unmasked, so they are framed here by hand and written raw. The
-envelopes are the three of ``kucoin-wsapi-protocol.md`` §6.1:
-
-* A, success: ``{"id","op","code":"200000","data",…}``;
-* B, an error tied to a request: ``{"id","op","code","msg",…}``;
-* C, an error not tied to a request: ``{"code","msg",…}``.
-
-Keys are in the order real frames use (``id, op, code, msg|data, inTime, outTime,
-userRateLimit``); the compiled fast path writes the same bytes for its replies.
+Envelopes and key order: docs/emulator.md.
 """
 from __future__ import annotations
 

@@ -2,11 +2,7 @@
 ``spot.sync_cancel`` (spot doc §1.1-§1.5), on the account's spot book
 (:mod:`.._spot`), and the shared handlers :mod:`.margin` uses.
 
-Like the futures handlers they run after the shared prelude (``_limits.admit``; the
-Spot pool) and attach ``userRateLimit`` to cancels only, unless
-``rate_limit_on_orders``. Replies keep KuCoin's key order: an order ``{"orderId"[,
-"clientOid"]}`` (``clientOid`` only when one was sent, as in the live capture), a
-cancel the id it was sent, a sync op the order's state after matching.
+Reply shapes and ``userRateLimit``: docs/emulator.md.
 """
 from __future__ import annotations
 
