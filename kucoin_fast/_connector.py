@@ -220,6 +220,9 @@ class Connector:
             if slot.reconnecting is None:
                 self._set_state(slot, ConnectionState.CONNECTING)
             task = slot.connecting = asyncio.get_running_loop().create_task(self._open(slot))
+            # Callers get its error through the shield; a close() that cancels them as
+            # the connect fails must not leave it unobserved.
+            task.add_done_callback(_observe)
         # shield: one caller giving up must not abort a connect others wait for.
         try:
             return await asyncio.shield(task)
