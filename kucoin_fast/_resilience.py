@@ -245,12 +245,12 @@ class ThrottleState:
         remaining, reset = rate_limit.remaining, rate_limit.reset
         if remaining is None or reset is None:
             return
-        self.remaining = remaining
-        self.resume_at = self.clock() + min(max(0, reset), MAX_WINDOW_MS) / 1000.0
+        self.hold(reset, remaining)
 
-    def hold(self, reset_ms: int) -> None:
-        """Hold every request until the window resets in ``reset_ms`` (a 429 reply)."""
-        self.remaining = 0
+    def hold(self, reset_ms: int, remaining: int = 0) -> None:
+        """Record ``remaining`` until the window resets in ``reset_ms`` (a 429 reply:
+        none left, every request held)."""
+        self.remaining = remaining
         self.resume_at = self.clock() + min(max(0, reset_ms), MAX_WINDOW_MS) / 1000.0
 
     def wait_time(self) -> float:
