@@ -1,7 +1,7 @@
 # Local checks, the same as the CI "lint and types" job. Run inside the project's
 # venv after `pip install -e ".[dev]"` (scripts/test.sh creates .venv).
 PY ?= python
-COMPILED := kucoin_fast._parse kucoin_fast._encode kucoin_fast._connection_c kucoin_fast._await kucoin_fast.emulator._fastpath
+COMPILED := kucoin_fast._core.parse kucoin_fast._core.encode kucoin_fast._core.connection_c kucoin_fast._core.request kucoin_fast.emulator._fastpath
 
 .PHONY: check lint types stubtest workflows dist-check build debug annotate test bench clean
 
@@ -38,8 +38,6 @@ build:
 
 # TESTS: what `make debug` runs (default: the whole suite).
 TESTS ?= tests
-# Generated C/C++ of the extensions: deleting it makes Cython regenerate every module.
-GENERATED := kucoin_fast/*.c kucoin_fast/*.cpp kucoin_fast/emulator/*.c kucoin_fast/emulator/*.cpp
 
 # The extensions rebuilt with KUCOIN_FAST_DEBUG=1, then the tests. The switch keeps the
 # C debug info (-g; the default build strips it with -g0) for gdb and perf; nothing in the
@@ -54,10 +52,10 @@ debug:
 # Cython's HTML annotations (kucoin_fast/**/*.html, git-ignored) of every compiled
 # module: which lines call into the Python C API. Regenerates all C/C++ to write them.
 annotate:
-	rm -f $(GENERATED)
+	find kucoin_fast \( -name '*.c' -o -name '*.cpp' \) -type f -delete
 	KUCOIN_FAST_ANNOTATE=1 $(PY) setup.py build_ext --inplace --force
 	rm -f .venv/.kf-build-stamp
-	@ls kucoin_fast/*.html kucoin_fast/emulator/*.html
+	@find kucoin_fast -name '*.html' | sort
 
 test:
 	bash scripts/test.sh

@@ -14,14 +14,14 @@ import sys
 from setuptools import Extension, setup
 
 # Modules that cimport simdjson and therefore build as C++ with simdjson.cpp.
-SIMDJSON_MODULES = {"kucoin_fast._parse"}
+SIMDJSON_MODULES = {"kucoin_fast._core.parse"}
 # Modules that cimport the compiled connection (whose .pxd names simdjson's types
 # through the scanner's): C++ with simdjson's header only.
-CONNECTION_MODULES = {"kucoin_fast._await"}
+CONNECTION_MODULES = {"kucoin_fast._core.request"}
 # Pure-Python modules compiled as well (Cython's pure-Python mode: C types from the
 # augmenting <name>.pxd): compiled module name -> its one Python source. The source
 # stays importable as plain Python under its own name.
-PURE_PYTHON_MODULES = {"kucoin_fast._connection_c": "kucoin_fast/_connection.py"}
+PURE_PYTHON_MODULES = {"kucoin_fast._core.connection_c": "kucoin_fast/_core/connection.py"}
 
 COMPILER_DIRECTIVES = {
     "language_level": 3,

@@ -4,7 +4,7 @@
 timed with ``timeit`` (best of 7 loops, ns per call), the cases of a
 group taking turns loop by loop. kucoin_fast cases are built from
 each of its builds: the compiled one and the pure-Python one, found through
-``kucoin_fast._impl`` (``compiled()`` / ``PYTHON``). A case whose module or function is
+``kucoin_fast._core.build`` (``compiled()`` / ``PYTHON``). A case whose module or function is
 missing is reported as skipped with the reason, never as a failure.
 """
 from __future__ import annotations
@@ -59,9 +59,9 @@ def _sign_kf(build: str) -> Callable[[], Callable[[], Any]]:
 
 
 def kf_build(build: str) -> Any:
-    """kucoin_fast's ``compiled`` or ``python`` build (:mod:`kucoin_fast._impl`): ``.sign``
+    """kucoin_fast's ``compiled`` or ``python`` build (:mod:`kucoin_fast._core.build`): ``.sign``
     and ``.encode`` modules and a ``Connection`` factory."""
-    impl_module = _module("kucoin_fast._impl")
+    impl_module = _module("kucoin_fast._core.build")
     impl = impl_module.compiled() if build == "compiled" else impl_module.PYTHON
     return SimpleNamespace(sign=impl.sign, encode=impl.encode, Connection=impl.Connection)
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import logging
 
-from ._impl import USING_EXTENSIONS, WSAPIResponse
-from ._oid import new_client_oid
-from ._resilience import ConnectionState, ReconnectPolicy, ResolvedOutcome, UnknownOutcome
+from ._core.build import USING_EXTENSIONS, WSAPIResponse
+from ._core.oid import new_client_oid
+from ._keeping.policy import ReconnectPolicy
 from .client import COALESCE_AUTO, OrderCallback, PreparedOrder, WebsocketAPIClient
 from .errors import (
     AuthenticationError,
@@ -54,13 +54,16 @@ from .types import (
     WS_KEY_MAP,
     BatchItem,
     BatchResult,
+    ConnectionState,
     Credentials,
     MarginOrderResult,
     OrderEvent,
     OrderStatus,
     RateLimit,
+    ResolvedOutcome,
     SpotModifyResult,
     SpotOrderState,
+    UnknownOutcome,
 )
 
 __version__ = "0.1.0"

@@ -2,8 +2,8 @@
 
 This module owns the client's options, its public request API (:class:`RequestMethods`,
 :class:`OrderTracking`), the outcome records and the throttle, and :class:`PreparedOrder`.
-Connection management and reconnection live in :mod:`kucoin_fast._connector`, one
-connection's mechanics in :mod:`kucoin_fast._connection`. Failure semantics:
+Connection management and reconnection live in :mod:`kucoin_fast._keeping.connector`, one
+connection's mechanics in :mod:`kucoin_fast._core.connection`. Failure semantics:
 ``docs/reliability.md``.
 """
 from __future__ import annotations
@@ -19,27 +19,22 @@ from ssl import SSLContext
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 from urllib.parse import urlsplit
 
-from . import _impl, _rules
-from ._busypoll import DEFAULT_BUDGET_S, BusyPoller
-from ._connector import ConnectOptions, Connector
-from ._contract import ConnectionAPI
-from ._impl import WSAPIResponse
-from ._reconcile import DEFAULT_BACKOFF, OrderLoop, ReconciledCallback, SymbolHint
-from ._redact import RedactingLogger
-from ._resilience import (
-    ReconnectPolicy,
-    ResolvedOutcome,
-    ThrottleState,
-    UnknownOutcome,
-)
-from .errors import (
+from ._core import build as _impl
+from ._core.build import WSAPIResponse
+from ._core.busypoll import DEFAULT_BUDGET_S, BusyPoller
+from ._core.contract import ConnectionAPI
+from ._core.redact import RedactingLogger
+from ._keeping.connector import ConnectOptions, Connector
+from ._keeping.policy import ReconnectPolicy
+from ._keeping.throttle import ThrottleState
+from ._protocol import rules as _rules
+from ._protocol.errors import (
     ConfigurationError,
     ConnectionLostError,
     KucoinAPIError,
     RateLimitError,
 )
-from .events import OrderEvents
-from .params import (
+from ._protocol.params import (
     FuturesCancelParams,
     FuturesMultiCancelParams,
     FuturesOrderParams,
@@ -48,17 +43,21 @@ from .params import (
     SpotModifyParams,
     SpotOrderParams,
 )
-from .rest import FUTURES, SPOT, RestClient
-from .types import (
+from ._protocol.results import (
     WS_KEY_MAP,
     BatchResult,
     Credentials,
     MarginOrderResult,
     OrderEvent,
     OrderStatus,
+    ResolvedOutcome,
     SpotModifyResult,
     SpotOrderState,
+    UnknownOutcome,
 )
+from ._recovery.push import OrderEvents
+from ._recovery.reconcile import DEFAULT_BACKOFF, OrderLoop, ReconciledCallback, SymbolHint
+from ._recovery.rest import FUTURES, SPOT, RestClient
 
 __all__ = ["COALESCE_AUTO", "OrderCallback", "PreparedOrder", "StateCallback",
            "WebsocketAPIClient"]
@@ -655,7 +654,7 @@ class WebsocketAPIClient(RequestMethods, OrderTracking):
     iteration), ``False`` (one write per frame) or ``True`` (every frame waits for the
     end of the iteration); ``busy_poll`` (opt-in: poll the socket instead of sleeping
     while a reply is outstanding, at most ``busy_poll`` seconds, ``True`` = 0.5 ms;
-    see :mod:`kucoin_fast._busypoll`); ``clock`` (seconds since the epoch: the URL
+    see :mod:`kucoin_fast._core.busypoll`); ``clock`` (seconds since the epoch: the URL
     timestamp and the records' ``at``).
 
     Reliability options (docs/reliability.md): ``auto_reconnect`` (default True) with

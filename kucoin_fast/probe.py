@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ._cli import CommandError, Parser, run_command
-from .errors import (
+from ._protocol.errors import (
     AuthenticationError,
     ClockSkewError,
     ConfigurationError,
@@ -27,7 +27,7 @@ from .errors import (
     KucoinError,
     OrderNotCancelableError,
 )
-from .types import Credentials
+from ._protocol.results import Credentials
 
 __all__ = ["DESCRIPTION", "ClockReading", "add_arguments", "estimate_offset", "main", "probe",
            "run"]

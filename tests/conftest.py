@@ -48,7 +48,7 @@ def impl(request: pytest.FixtureRequest) -> Any:
 @pytest.fixture(params=IMPLS, ids=IMPL_IDS)
 def client_impl(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Any:
     """Run the client on one implementation (the one clients created in the test use)."""
-    from kucoin_fast import _impl
+    from kucoin_fast._core import build as _impl
 
     chosen = request.param
     monkeypatch.setattr(_impl, "SELECTED", chosen)

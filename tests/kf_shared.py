@@ -10,7 +10,7 @@ from collections.abc import Awaitable
 from typing import Any, TypeVar
 
 import kucoin_fast
-from kucoin_fast import _impl
+from kucoin_fast._core import build as _impl
 from kucoin_fast._env import NO_EXTENSIONS
 
 T = TypeVar("T")
@@ -68,7 +68,7 @@ def _compiled() -> Any:
 
 COMPILED = _compiled()
 PYTHON = _impl.PYTHON
-#: The implementations under test (:class:`kucoin_fast._impl.Implementation`): the
+#: The implementations under test (:class:`kucoin_fast._core.build.Implementation`): the
 #: pure-Python build, and the compiled one when built.
 IMPLS = [PYTHON] + ([COMPILED] if COMPILED is not None else [])
 IMPL_IDS = [impl.name for impl in IMPLS]

@@ -12,8 +12,14 @@ from collections import deque
 from decimal import Decimal, InvalidOperation
 from typing import Any, Final, NamedTuple
 
-from .. import _rules
-from .._rules import CONTRACTS, ERRORS, MAX_OPEN_LIMIT_ORDERS, MAX_OPEN_STOP_ORDERS, ContractSpec
+from .._protocol import rules as _rules
+from .._protocol.rules import (
+    CONTRACTS,
+    ERRORS,
+    MAX_OPEN_LIMIT_ORDERS,
+    MAX_OPEN_STOP_ORDERS,
+    ContractSpec,
+)
 from ._events import FuturesView, futures_view, publish_futures
 from ._ledger import FillSpec, FuturesLedger, Rejected, fill_spec, to_units
 
@@ -220,7 +226,7 @@ class Engine:
         return p
 
     def check_order(self, order: Any) -> Rejected | ContractSpec:
-        """Rule checks (:func:`kucoin_fast._rules.validate_order`) plus contract checks
+        """Rule checks (:func:`kucoin_fast._protocol.rules.validate_order`) plus contract checks
         of a request's order, memoised on the order's shape.
 
         Both are pure functions of the order minus its clientOid (once the clientOid

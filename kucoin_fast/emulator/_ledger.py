@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import ROUND_FLOOR, Decimal
 from typing import Any, Final, NamedTuple
 
-from .._rules import ERRORS, ContractSpec
+from .._protocol.rules import ERRORS, ContractSpec
 
 #: Leverage assumed when an order omits it (protocol open question 9).
 DEFAULT_LEVERAGE: Final = 1

@@ -13,8 +13,8 @@ from collections import deque
 from decimal import ROUND_DOWN, Decimal
 from typing import Any, Final
 
-from .. import _rules
-from .._rules import ERRORS, SPOT_SYMBOLS, SpotSymbolSpec
+from .._protocol import rules as _rules
+from .._protocol.rules import ERRORS, SPOT_SYMBOLS, SpotSymbolSpec
 from ._events import amount_text, publish_spot
 from ._ledger import Rejected
 
@@ -486,7 +486,7 @@ class SpotEngine:
 
     # ------------------------------------------------------------------ checks
     def check(self, order: Any, margin: bool, now_ms: int) -> Rejected | SpotSymbolSpec:
-        """Rule checks (:func:`kucoin_fast._rules.validate_spot_order`) and the pair's
+        """Rule checks (:func:`kucoin_fast._protocol.rules.validate_spot_order`) and the pair's
         checks of a request's order, memoised on the order's shape: they are a pure
         function of the order minus its clientOid (once that is well-formed), except for
         the ``allowMaxTimeWindow`` clock check."""

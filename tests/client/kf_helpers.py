@@ -9,9 +9,9 @@ from kf_shared import KEY, PASSPHRASE, SECRET  # noqa: F401 (re-exported)
 
 def _compiled_available() -> bool:
     try:
-        importlib.import_module("kucoin_fast._encode")
-        importlib.import_module("kucoin_fast._parse")
-        importlib.import_module("kucoin_fast._connection_c")
+        importlib.import_module("kucoin_fast._core.encode")
+        importlib.import_module("kucoin_fast._core.parse")
+        importlib.import_module("kucoin_fast._core.connection_c")
     except ImportError:
         return False
     return True

@@ -9,7 +9,7 @@ import pytest
 from kf_helpers import KEY, PASSPHRASE, SECRET
 
 from kucoin_fast import ConfigurationError, WebsocketAPIClient
-from kucoin_fast._busypoll import BusyPoller
+from kucoin_fast._core.busypoll import BusyPoller
 from kucoin_fast.emulator import Account, Emulator
 
 

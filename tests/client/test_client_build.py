@@ -28,7 +28,7 @@ def _import(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
     code = ("import sys; sys.meta_path[:] = [f for f in sys.meta_path "
             "if 'editable' not in getattr(f, '__module__', '').lower()]; "
             "import kucoin_fast; "
-            "sys.stdout.write(kucoin_fast._impl.SELECTED.connection_class.__module__)")
+            "sys.stdout.write(kucoin_fast._core.build.SELECTED.connection_class.__module__)")
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           env=environ, cwd=str(tmp_path), timeout=60, check=False)
 
@@ -43,4 +43,4 @@ def test_missing_build_is_a_clear_error(tmp_path: Path) -> None:
 def test_pure_python_twins_on_request(tmp_path: Path) -> None:
     result = _import(_source_only_copy(tmp_path), KUCOIN_FAST_NO_EXTENSIONS="1")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.endswith("kucoin_fast._connection")
+    assert result.stdout.endswith("kucoin_fast._core.connection")

@@ -662,7 +662,7 @@ def test_secrets_never_leak(arun: Any) -> None:
         root.setLevel(old_level)
         for name in ("picows", "kucoin_fast"):
             logging.getLogger(name).setLevel(logging.NOTSET)
-    from kucoin_fast import _sign
+    from kucoin_fast._core import sign as _sign
     ts_free_secrets = [SECRET, PASSPHRASE, KEY,
                        _sign.hmac_sha256_b64(SECRET.encode(), PASSPHRASE.encode()).decode()]
     blob = "\n".join(capture.lines + texts)

@@ -10,7 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from kf_helpers import COMPILED_OR_SKIP
 
-from kucoin_fast import InvalidParamsError, _encode_py, _rules
+from kucoin_fast import InvalidParamsError
+from kucoin_fast._core import encode_py as _encode_py
+from kucoin_fast._protocol import rules as _rules
 
 PROFILE = settings(max_examples=150, deadline=None,
                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
@@ -142,7 +144,7 @@ def test_valid_order_round_trips(impl: Any, order: dict[str, Any], request_id: i
 @given(order=valid_orders(), request_id=st.integers(1, 10**17))
 def test_compiled_and_python_orders_are_byte_identical(order: dict[str, Any],
                                                        request_id: int) -> None:
-    from kucoin_fast import _encode
+    from kucoin_fast._core import encode as _encode
     assert _frame(_encode, request_id, _rules.OP_ORDER, order) == \
         _frame(_encode_py, request_id, _rules.OP_ORDER, order)
 
@@ -153,7 +155,7 @@ def test_compiled_and_python_orders_are_byte_identical(order: dict[str, Any],
 def test_compiled_and_python_generic_values_are_byte_identical(value: Any) -> None:
     """Arbitrary JSON through the generic writer (a futures cancel's clientOid beside its
     orderId is not checked by the rules, so any value can reach it)."""
-    from kucoin_fast import _encode
+    from kucoin_fast._core import encode as _encode
     args = {"orderId": "1", "clientOid": value}
     compiled = _frame(_encode, 7, _rules.OP_CANCEL, args)
     assert compiled == _frame(_encode_py, 7, _rules.OP_CANCEL, args)
@@ -313,7 +315,7 @@ def test_prepared_order_matches_full_order(impl: Any, price: Any, size: Any, coi
 @PROFILE
 @given(price=st.one_of(st.none(), dec_value), size=dec_value, coid=client_oid)
 def test_prepared_compiled_and_python_byte_identical(price: Any, size: Any, coid: str) -> None:
-    from kucoin_fast import _encode
+    from kucoin_fast._core import encode as _encode
     template = dict(TEMPLATE, type="market")
     frames = []
     for module in (_encode, _encode_py):

@@ -21,7 +21,9 @@ from test_client_encode import (
     some_text,
 )
 
-from kucoin_fast import InvalidParamsError, _encode_py, _rules
+from kucoin_fast import InvalidParamsError
+from kucoin_fast._core import encode_py as _encode_py
+from kucoin_fast._protocol import rules as _rules
 
 SPOT_OPS = (_rules.OP_SPOT_ORDER, _rules.OP_SPOT_SYNC_ORDER)
 CANCEL_OPS = (_rules.OP_SPOT_CANCEL, _rules.OP_SPOT_SYNC_CANCEL, _rules.OP_MARGIN_CANCEL)
@@ -99,7 +101,7 @@ def mutated_spot_orders(draw: st.DrawFn, margin: bool = False) -> dict[str, Any]
        request_id=st.integers(1, 10**17))
 def test_compiled_and_python_spot_frames_are_byte_identical(
         op_order: tuple[str, dict[str, Any]], request_id: int) -> None:
-    from kucoin_fast import _encode
+    from kucoin_fast._core import encode as _encode
     op, order = op_order
     frame = _frame(_encode, request_id, op, order)
     assert frame == _frame(_encode_py, request_id, op, order)
@@ -154,7 +156,7 @@ def test_spot_modify_verdicts_match_rules(impl: Any, args: Any) -> None:
                                   optional={"orderId": client_oid, "clientOid": some_text}),
        op=st.sampled_from(CANCEL_OPS))
 def test_spot_cancel_frames_are_byte_identical(args: dict[str, Any], op: str) -> None:
-    from kucoin_fast import _encode
+    from kucoin_fast._core import encode as _encode
     if _rules.validate_request(op, args) is None:
         assert _frame(_encode, 4, op, args) == _frame(_encode_py, 4, op, args)
 
@@ -200,7 +202,7 @@ def test_prepared_spot_order_matches_full_order(impl: Any, price: Any, size: Any
 @given(price=dec_value, size=dec_value, coid=client_oid)
 def test_prepared_spot_compiled_and_python_byte_identical(price: Any, size: Any,
                                                           coid: str) -> None:
-    from kucoin_fast import _encode
+    from kucoin_fast._core import encode as _encode
     frames = []
     for module in (_encode, _encode_py):
         buf = module.FrameBuffer()

@@ -71,7 +71,7 @@ REST_VECTORS = [
 def test_rest_signature_vectors() -> None:
     import pytest
 
-    from kucoin_fast import _sign
+    from kucoin_fast._core import sign as _sign
 
     for method, endpoint, body, expected in REST_VECTORS:
         headers = _sign.rest_headers(KEY, SECRET, PASSPHRASE, TS, method, endpoint, body)
@@ -92,7 +92,7 @@ def test_redactor_slot_outlives_attempts() -> None:
     connect attempts come between; the slot's next value replaces it."""
     import logging
 
-    from kucoin_fast._redact import RedactingLogger
+    from kucoin_fast._core.redact import RedactingLogger
 
     r = RedactingLogger(logging.getLogger("kucoin_fast.test.redact"))
     r.set_slot_secrets("push:1", "tok/en+1abc")
@@ -114,7 +114,7 @@ REAL_TEXTS = (
     "ConnectionRefusedError: [Errno 111] Connect call failed ('127.0.0.1', 8765)",
     ("KuCoin error 400005: Signature error. Please check your signature. (op=futures.order, "
     "id=12)"),
-    ('Traceback (most recent call last):\n  File "kucoin_fast/_connector.py", line 300, in '
+    ('Traceback (most recent call last):\n  File "kucoin_fast/_keeping/connector.py", line 300, in '
     "_open\nasyncio.exceptions.TimeoutError"),
     "push futures: no pong within 10s; reconnecting (connection ended: status OK)",
 )
@@ -125,7 +125,7 @@ REAL_TEXTS = (
 def test_short_and_word_secrets_never_mangle_text(secret: str) -> None:
     import logging
 
-    from kucoin_fast._redact import RedactingLogger
+    from kucoin_fast._core.redact import RedactingLogger
 
     r = RedactingLogger(logging.getLogger("kucoin_fast.test.redact"))
     r.add_secrets(secret, secret.upper(), secret.lower())
@@ -137,8 +137,8 @@ def test_short_and_word_secrets_never_mangle_text(secret: str) -> None:
 def test_every_secret_form_is_still_redacted() -> None:
     import logging
 
-    from kucoin_fast import _sign
-    from kucoin_fast._redact import RedactingLogger
+    from kucoin_fast._core import sign as _sign
+    from kucoin_fast._core.redact import RedactingLogger
 
     r = RedactingLogger(logging.getLogger("kucoin_fast.test.redact"))
     r.add_secrets(KEY, SECRET, PASSPHRASE, "K")  # what the client registers

@@ -19,8 +19,8 @@ from kf_shared import COMPILED
 from picows import WSMsgType
 from picows.picows import _make_test_ws_frame
 
-from kucoin_fast import _parse_py
-from kucoin_fast._impl import PYTHON
+from kucoin_fast._core import parse_py as _parse_py
+from kucoin_fast._core.build import PYTHON
 
 pytestmark = pytest.mark.skipif(COMPILED is None, reason="compiled build not available")
 

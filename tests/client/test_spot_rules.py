@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 from kf_spot_cases import RULE_CASES, RuleCase, limit, margin, market
 
-from kucoin_fast import InvalidParamsError, _rules
+from kucoin_fast import InvalidParamsError
+from kucoin_fast._protocol import rules as _rules
 
 
 @pytest.mark.parametrize("case", RULE_CASES, ids=[c.name for c in RULE_CASES])

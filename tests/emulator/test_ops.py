@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from emu_helpers import order, recv_json, request, resting, session, with_emu
 
-from kucoin_fast import _rules
+from kucoin_fast._protocol import rules as _rules
 from kucoin_fast.emulator import POST_ONLY_CROSS_CODE, Emulator
 
 # Real production frames (fixtures/kucoin-real-frames.json, roq-trading, Jan 2026).

@@ -151,6 +151,6 @@ def test_wheel_runs_tests_from_the_unpacked_sdist(dist: dict[str, Any]) -> None:
     proc = subprocess.run([py, "-m", "pytest", *WHEEL_TESTS, "-q", "-p", "no:cacheprovider"],
                           cwd=tree, capture_output=True, text=True, timeout=600, check=False)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
-    where = subprocess.run([py, "-c", "import kucoin_fast._parse as m; print(m.__file__)"],
+    where = subprocess.run([py, "-c", "import kucoin_fast._core.parse as m; print(m.__file__)"],
                            cwd=tree, capture_output=True, text=True, check=True).stdout
     assert str(venv) in where, where

@@ -34,7 +34,7 @@ def _hash(root: Path, extras: str = "test,bench", **env: str) -> str:
 @pytest.fixture
 def tree(tmp_path: Path) -> Path:
     """The build inputs of the checkout, with a built file for every compiled module."""
-    for rel in ["setup.py", "pyproject.toml", "kucoin_fast/_connection.py",
+    for rel in ["setup.py", "pyproject.toml", "kucoin_fast/_core/connection.py",
                 "kucoin_fast/client.py",
                 *(str(p.relative_to(ROOT)) for ext in ("pyx", "pxd")
                   for p in (ROOT / "kucoin_fast").rglob(f"*.{ext}"))]:
@@ -42,7 +42,7 @@ def tree(tmp_path: Path) -> Path:
         shutil.copy(ROOT / rel, tmp_path / rel)
     for pyx in (tmp_path / "kucoin_fast").rglob("*.pyx"):
         pyx.with_suffix(".cpython-3x.so").write_bytes(b"")
-    (tmp_path / "kucoin_fast" / "_connection_c.cpython-3x.so").write_bytes(b"")
+    (tmp_path / "kucoin_fast" / "_core" / "connection_c.cpython-3x.so").write_bytes(b"")
     return tmp_path
 
 
@@ -54,7 +54,7 @@ def test_hash_follows_the_build_inputs_only(tree: Path) -> None:
     (tree / "kucoin_fast" / "client.py").write_text("# edited\n")
     assert _hash(tree) == first
     changes = {
-        "connection source": lambda: (tree / "kucoin_fast" / "_connection.py").write_text("x = 1\n"),
+        "connection source": lambda: (tree / "kucoin_fast" / "_core" / "connection.py").write_text("x = 1\n"),
         "pxd": lambda: next((tree / "kucoin_fast").rglob("*.pxd")).write_text("# edited\n"),
         "pyx": lambda: next((tree / "kucoin_fast").rglob("*.pyx")).write_text("# edited\n"),
         "header": lambda: (tree / "kucoin_fast" / "extra.h").write_text("#define X 1\n"),
@@ -73,7 +73,7 @@ def test_hash_follows_the_build_inputs_only(tree: Path) -> None:
 
 def test_a_missing_built_module_forces_the_install(tree: Path) -> None:
     assert _hash(tree) != "missing"
-    (tree / "kucoin_fast" / "_connection_c.cpython-3x.so").unlink()
+    (tree / "kucoin_fast" / "_core" / "connection_c.cpython-3x.so").unlink()
     assert _hash(tree) == "missing"
 
 

@@ -26,7 +26,7 @@ from picows.picows import WSTransport, _make_test_ws_frame
 from rel_helpers import IMPLS, KEY, MARKET, PASSPHRASE, SECRET, run_on
 
 from kucoin_fast import BatchResult, KucoinError, SpotOrderState, WebsocketAPIClient
-from kucoin_fast._sign import sign_challenge
+from kucoin_fast._core.sign import sign_challenge
 
 CHALLENGE = b'{"sessionId":"92f2aec4-d87e-47cc-917d-4e7c93911bdc","timestamp":1742175983882}'
 WELCOME = b'{"sessionId":"92f2aec4","data":"welcome","pingInterval":18000,"pingTimeout":10000}'

@@ -21,7 +21,7 @@ from kucoin_fast import (
     KucoinError,
     RequestTimeoutError,
 )
-from kucoin_fast._sign import sign_challenge
+from kucoin_fast._core.sign import sign_challenge
 
 Script = Callable[[Session], Awaitable[None]]
 

@@ -15,7 +15,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from kf_shared import COMPILED, PYTHON
 
-from kucoin_fast import InvalidParamsError, _rules
+from kucoin_fast import InvalidParamsError
+from kucoin_fast._protocol import rules as _rules
 
 pytestmark = pytest.mark.skipif(COMPILED is None, reason="compiled extensions are not built")
 PROFILE = settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))

@@ -369,7 +369,7 @@ def test_s21_no_secret_anywhere_during_reconnects(arun: Any, tls: bool) -> None:
     import time
     import traceback
 
-    from kucoin_fast import _sign
+    from kucoin_fast._core import sign as _sign
 
     capture = ClientLogCapture()
     root = logging.getLogger()

@@ -1,5 +1,5 @@
 """What a request method returns is a coroutine, in both builds (the compiled one is
-``kucoin_fast._await.RequestCall``, the Python one an ``async def``): it sends nothing
+``kucoin_fast._core.request.RequestCall``, the Python one an ``async def``): it sends nothing
 until it is first awaited or stepped, it cannot be awaited twice, a forgotten one warns,
 and a cancellation thrown into it makes its order an unknown outcome. All against the
 emulator over loopback.

@@ -42,7 +42,7 @@ def test_replies_are_the_response_type(tmp_path: Path) -> None:
     revealed = [line.split("Revealed type is ", 1)[1] for line in out.splitlines()
                 if "Revealed type is" in line]
     assert len(revealed) == 8, out
-    response = '"kucoin_fast._connection.WSAPIResponse"'
+    response = '"kucoin_fast._core.connection.WSAPIResponse"'
     assert revealed[0] == response
     assert revealed[1].replace("builtins.", "") == '"str"'
     assert revealed[2].replace("builtins.", "") in ('"str | None"', '"Union[str, None]"')

@@ -11,8 +11,15 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any, Final
 
-from ... import _rules
-from ..._rules import ERRORS, OP_CANCEL, OP_MULTI_CANCEL, OP_MULTI_ORDER, OP_ORDER, SUCCESS_CODE
+from ..._protocol import rules as _rules
+from ..._protocol.rules import (
+    ERRORS,
+    OP_CANCEL,
+    OP_MULTI_CANCEL,
+    OP_MULTI_ORDER,
+    OP_ORDER,
+    SUCCESS_CODE,
+)
 from .._ledger import Rejected
 from .._wire import dumps, enc, rate_limit_member
 from ._registry import FUTURES, op

@@ -3,7 +3,7 @@ account's margin book: the spot handlers with the margin account, a required
 clientOid, and ``borrowSize``/``loanApplyId`` when the order borrowed."""
 from __future__ import annotations
 
-from ..._rules import OP_MARGIN_CANCEL, OP_MARGIN_ORDER
+from ..._protocol.rules import OP_MARGIN_CANCEL, OP_MARGIN_ORDER
 from .._spot import SpotOrder, amount_text
 from .._wire import dumps
 from ._registry import MARGIN

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ... import _rules
-from ..._rules import (
+from ..._protocol import rules as _rules
+from ..._protocol.rules import (
     OP_SPOT_CANCEL,
     OP_SPOT_MODIFY,
     OP_SPOT_ORDER,

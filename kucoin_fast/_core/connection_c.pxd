@@ -1,5 +1,5 @@
 # cython: language_level=3
-"""C types for ``_connection.py`` when it is compiled as ``kucoin_fast._connection_c``.
+"""C types for ``_connection.py`` when it is compiled as ``kucoin_fast._core.connection_c``.
 
 The source is ``_connection.py`` (pure Python, the one source); this file only adds
 types, so the compiled build calls the scanner, encoder and writer through their C
@@ -9,8 +9,8 @@ import cython
 
 from picows.picows cimport WSListener, WSTransport, WSFrame
 
-from kucoin_fast._encode cimport FrameBuffer, Writer
-from kucoin_fast._parse cimport ReplyScan
+from kucoin_fast._core.encode cimport FrameBuffer, Writer
+from kucoin_fast._core.parse cimport ReplyScan
 
 cdef int _K_MALFORMED, _K_REPLY, _K_PONG, _K_NOTICE, _K_CHALLENGE, _K_WELCOME, _K_ERROR
 cdef int _K_BAD_UTF8

@@ -11,12 +11,11 @@ import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Final
 
-from . import _rules
-from ._resilience import ResolvedOutcome, UnknownOutcome
-from .errors import InvalidParamsError, KucoinError
-from .events import EventCache
+from .._protocol import rules as _rules
+from .._protocol.errors import InvalidParamsError, KucoinError
+from .._protocol.results import OrderEvent, OrderStatus, ResolvedOutcome, UnknownOutcome
+from .push import EventCache
 from .rest import FUTURES, MARGIN, SPOT, RestClient, family_of
-from .types import OrderEvent, OrderStatus
 
 __all__ = ["DEFAULT_BACKOFF", "OrderLoop", "ReconciledCallback", "Reconciler", "SymbolHint",
            "status_from_event", "status_from_rest"]

@@ -1,6 +1,6 @@
 """Request encoding and frame writing in plain Python: the oracle of :mod:`._encode`.
 
-Every request is checked with :func:`kucoin_fast._rules.validate_request`, then written
+Every request is checked with :func:`kucoin_fast._protocol.rules.validate_request`, then written
 by one generic JSON writer; :class:`Writer` has the compiled writer's modes and
 counters. How it differs from the compiled encoder: docs/internals.md.
 """
@@ -12,9 +12,9 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from . import _rules
-from ._rules import Violation
-from .errors import InvalidParamsError
+from .._protocol import rules as _rules
+from .._protocol.errors import InvalidParamsError
+from .._protocol.rules import Violation
 
 FRAME_HEADROOM = 16
 _MAX_DEPTH = 32
@@ -278,7 +278,7 @@ def _header(size: int) -> bytes:
 
 
 class Writer:
-    """Pure-Python twin of :class:`kucoin_fast._encode.Writer` (same modes, counters)."""
+    """Pure-Python twin of :class:`kucoin_fast._core.encode.Writer` (same modes, counters)."""
 
     def __init__(self, loop: Any, transport: Any, mode: Any = "auto") -> None:
         if mode not in _MODES:

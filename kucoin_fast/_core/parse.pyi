@@ -1,7 +1,7 @@
-"""Type stubs for the compiled :mod:`kucoin_fast._parse` (oracle: :mod:`._parse_py`)."""
+"""Type stubs for the compiled :mod:`kucoin_fast._core.parse` (oracle: :mod:`._parse_py`)."""
 from typing import Any, final
 
-from .types import RateLimit
+from .._protocol.results import RateLimit
 
 @final
 class ReplyScan:

@@ -1,6 +1,6 @@
 """Connection management for the client: opening, reconnecting, retiring, closing.
 
-The :class:`Connector` owns one :class:`~kucoin_fast._slots.Slot` per ``ws_key`` and
+The :class:`Connector` owns one :class:`~kucoin_fast._keeping.slots.Slot` per ``ws_key`` and
 every background task it starts (none ends unobserved). What it does on a connect, a
 loss, a 501000 notice and a close: docs/internals.md.
 """
@@ -16,12 +16,9 @@ from typing import Any
 
 from picows import WSError, ws_connect
 
-from ._contract import ConnectionAPI
-from ._redact import RedactingLogger
-from ._resilience import Backoff, ConnectionState, ReconnectPolicy
-from ._rules import client_oids_of
-from ._slots import Slot
-from .errors import (
+from .._core.contract import ConnectionAPI
+from .._core.redact import RedactingLogger
+from .._protocol.errors import (
     AuthenticationError,
     ClientClosedError,
     ConfigurationError,
@@ -31,7 +28,10 @@ from .errors import (
     KucoinError,
     RequestTimeoutError,
 )
-from .types import WS_KEY_MAP, Credentials
+from .._protocol.results import WS_KEY_MAP, ConnectionState, Credentials
+from .._protocol.rules import client_oids_of
+from .policy import Backoff, ReconnectPolicy
+from .slots import Slot
 
 __all__ = ["ConnectOptions", "Connector"]
 

@@ -12,8 +12,9 @@ from cython.operator cimport dereference, preincrement
 from libc.stdlib cimport free, realloc
 from libc.string cimport memcmp, memcpy
 
-from kucoin_fast import _parse_py, _rules
-from kucoin_fast.types import RateLimit
+from kucoin_fast._core import parse_py as _parse_py
+from kucoin_fast._protocol import rules as _rules
+from kucoin_fast._protocol.results import RateLimit
 
 cdef int K_MALFORMED = _parse_py.K_MALFORMED
 cdef int K_REPLY = _parse_py.K_REPLY

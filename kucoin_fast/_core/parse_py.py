@@ -1,4 +1,4 @@
-"""Reply scanning in plain Python: the oracle of :mod:`kucoin_fast._parse` (simdjson).
+"""Reply scanning in plain Python: the oracle of :mod:`kucoin_fast._core.parse` (simdjson).
 
 The whole frame goes through ``json.loads``; the fields are read from the dict. The
 kinds (:data:`K_REPLY`, :data:`K_PONG`, ...) defined here are the one definition both
@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 from typing import Any, Final
 
-from . import _rules
-from .types import RateLimit
+from .._protocol import rules as _rules
+from .._protocol.results import RateLimit
 
 K_MALFORMED: Final = 0
 K_REPLY: Final = 1

@@ -10,7 +10,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from ._resilience import Backoff, ConnectionState
+from .._protocol.results import ConnectionState
+from .policy import Backoff
 
 __all__ = ["Slot"]
 

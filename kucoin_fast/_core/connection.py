@@ -3,8 +3,8 @@
 """One authenticated WS API connection: handshake, keepalive, request correlation.
 
 The one source of the connection's lifecycle: run as plain Python, and compiled by the
-build with Cython into ``kucoin_fast._connection_c`` (C types in ``_connection_c.pxd``).
-What needs C comes as a kit (:mod:`kucoin_fast._impl`): the reply scanner
+build with Cython into ``kucoin_fast._core.connection_c`` (C types in ``_connection_c.pxd``).
+What needs C comes as a kit (:mod:`kucoin_fast._core.build`): the reply scanner
 (:mod:`._parse`) and the encoder and frame writer (:mod:`._encode`). :class:`Connection`
 holds all state of one WebSocket. Request path and guarantees: docs/internals.md.
 """
@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 from picows.picows import WSCloseCode, WSListener, WSMsgType
 
-from . import _parse_py, _rules
-from ._resilience import (
+from .._protocol import rules as _rules
+from .._protocol.results import (
     KIND_CANCELLED,
     KIND_CLOSED,
     KIND_LOST,
@@ -31,11 +31,12 @@ from ._resilience import (
     ResolvedOutcome,
     UnknownOutcome,
 )
-from ._sign import sign_challenge
+from . import parse_py as _parse_py
+from .sign import sign_challenge
 
 if TYPE_CHECKING:
-    from .types import RateLimit
-from .errors import (
+    from .._protocol.results import RateLimit
+from .._protocol.errors import (
     BackpressureError,
     ClientClosedError,
     ConnectError,
@@ -446,7 +447,7 @@ class Connection(WSListener):
     (e.g. 501000); ``on_outcome(record)`` for each Unknown/ResolvedOutcome.
     ``max_frame_size`` bounds a message (a frame, or a fragmented message in total);
     ``redactor`` (``redact(text)``, ``add_attempt_secrets(*values)``, e.g. the client's
-    :class:`~kucoin_fast._redact.RedactingLogger`) blanks secrets in gateway texts and
+    :class:`~kucoin_fast._core.redact.RedactingLogger`) blanks secrets in gateway texts and
     learns the session signature.
     """
 

@@ -1,4 +1,4 @@
-"""Type stubs for the compiled :mod:`kucoin_fast._await` (oracle: :mod:`._await_py`)."""
+"""Type stubs for the compiled :mod:`kucoin_fast._core.request` (oracle: :mod:`._await_py`)."""
 from collections.abc import Callable, Coroutine, Generator
 from typing import Any
 

@@ -14,7 +14,7 @@ __all__ = ["Dispatch"]
 
 
 class Dispatch:
-    """Routes one client's requests (see :class:`kucoin_fast._await.Dispatch`)."""
+    """Routes one client's requests (see :class:`kucoin_fast._core.request.Dispatch`)."""
 
     __slots__ = ("_busy", "_live", "_not_connected", "_slow", "_throttled")
 

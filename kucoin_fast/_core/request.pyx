@@ -19,7 +19,7 @@ cdef object _Future = Future
 cdef object _future_done = Future.done
 cdef object _future_result = Future.result
 
-from kucoin_fast._connection_c cimport Connection, _Pending
+from kucoin_fast._core.connection_c cimport Connection, _Pending
 
 cdef extern from *:
     """
@@ -40,7 +40,7 @@ cdef extern from *:
     static int kf_install_am_send(PyObject *type, kf_step_fn step) {
         PyTypeObject *t = (PyTypeObject *)type;
         if (t->tp_as_async == NULL || t->tp_as_async->am_await == NULL) {
-            PyErr_SetString(PyExc_SystemError, "kucoin_fast._await: no async slots");
+            PyErr_SetString(PyExc_SystemError, "kucoin_fast._core.request: no async slots");
             return -1;
         }
         kf_step = step;

@@ -11,13 +11,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from ._connection import WSAPIResponse
+    from .connection import WSAPIResponse
 
 __all__ = ["ConnectionAPI", "FrameBufferAPI", "ScannerAPI", "WriterAPI"]
 
 
 class ConnectionAPI(Protocol):
-    """One authenticated WS API connection (:class:`kucoin_fast._connection.Connection`)."""
+    """One authenticated WS API connection (:class:`kucoin_fast._core.connection.Connection`)."""
 
     ws_key: str
     transport: Any
@@ -90,7 +90,12 @@ class WriterAPI(Protocol):
 
 
 if TYPE_CHECKING:  # mypy: every implementation conforms
-    from . import _connection, _connection_c, _encode, _encode_py, _parse, _parse_py
+    from . import connection as _connection
+    from . import connection_c as _connection_c
+    from . import encode as _encode
+    from . import encode_py as _encode_py
+    from . import parse as _parse
+    from . import parse_py as _parse_py
 
     def _connections(a: _connection.Connection, b: _connection_c.Connection
                      ) -> tuple[ConnectionAPI, ConnectionAPI]:

@@ -4,7 +4,7 @@
 ``encode_request`` writes ``{"id":"<n>","op":"<op>","args":<args>}`` into a
 :class:`FrameBuffer` (with ``FRAME_HEADROOM`` in front for the WebSocket header),
 validating the hot ops on the way; :class:`Writer` frames, masks and writes. Oracle:
-:mod:`kucoin_fast._encode_py` (byte-identical output). Validation, JSON output and
+:mod:`kucoin_fast._core.encode_py` (byte-identical output). Validation, JSON output and
 masking rules: docs/internals.md.
 """
 from cpython.dict cimport PyDict_Next
@@ -21,9 +21,9 @@ import os
 import sys
 from decimal import Decimal
 
-from kucoin_fast import _rules
-from kucoin_fast._rules import Violation
-from kucoin_fast.errors import InvalidParamsError
+from kucoin_fast._protocol import rules as _rules
+from kucoin_fast._protocol.rules import Violation
+from kucoin_fast._protocol.errors import InvalidParamsError
 
 cdef extern from "Python.h":
     PyObject* PyDict_GetItemWithError(object, object) except? NULL

@@ -1,9 +1,9 @@
-"""Type stubs for the compiled :mod:`kucoin_fast._encode` (oracle: :mod:`._encode_py`)."""
+"""Type stubs for the compiled :mod:`kucoin_fast._core.encode` (oracle: :mod:`._encode_py`)."""
 from typing import Any
 
 from typing_extensions import disjoint_base
 
-from ._rules import Violation
+from .._protocol.rules import Violation
 
 __pyx_capi__: dict[str, Any]
 

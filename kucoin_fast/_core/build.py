@@ -10,8 +10,12 @@ import functools
 from types import ModuleType, SimpleNamespace
 from typing import TYPE_CHECKING, Any, Final
 
-from . import _await_py, _connection, _encode_py, _parse_py, _sign
-from ._env import NO_EXTENSIONS, load_compiled
+from .._env import NO_EXTENSIONS, load_compiled
+from . import connection as _connection
+from . import encode_py as _encode_py
+from . import parse_py as _parse_py
+from . import request_py as _await_py
+from . import sign as _sign
 
 
 class Implementation:
@@ -46,9 +50,9 @@ PYTHON: Final = Implementation("python", _connection, _encode_py, _parse_py, _aw
 def compiled() -> Implementation:
     """The compiled build (raises ImportError, saying how to build it, when it is not)."""
     return Implementation(
-        "compiled", load_compiled(f"{__package__}._connection_c"),
-        load_compiled(f"{__package__}._encode"), load_compiled(f"{__package__}._parse"),
-        load_compiled(f"{__package__}._await"))
+        "compiled", load_compiled(f"{__package__}.connection_c"),
+        load_compiled(f"{__package__}.encode"), load_compiled(f"{__package__}.parse"),
+        load_compiled(f"{__package__}.request"))
 
 
 #: The implementation the client uses.
@@ -57,7 +61,7 @@ USING_EXTENSIONS: Final = SELECTED is not PYTHON
 if TYPE_CHECKING:
     # Both builds' reply classes have this interface (the compiled one is checked
     # against it by the typing tests); mypy sees the Python one.
-    from ._connection import WSAPIResponse
+    from .connection import WSAPIResponse
 else:
     WSAPIResponse = SELECTED.WSAPIResponse
 

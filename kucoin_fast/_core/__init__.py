@@ -1,0 +1,1 @@
+"""The wire: connection, request coroutine, encoder and writer, parser, build selection."""

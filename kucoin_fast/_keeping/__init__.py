@@ -1,0 +1,1 @@
+"""Connection keeping: connect on demand, throttle, per-key state, reconnect policy."""

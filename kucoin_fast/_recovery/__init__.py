@@ -1,0 +1,1 @@
+"""Recovery: reconciliation, signed REST lookups, push streams."""
