@@ -107,6 +107,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                     choices=[*KNOWN_OPTIONS, *WORKLOAD_MODES],
                     help="also run every client that has this mode with it, as extra rows "
                          "<client>+<option> (repeatable)")
+    ap.add_argument("--before", type=Path, metavar="TREE",
+                    help="also run every kucoin_fast row from another checkout TREE (built in "
+                         "place; its own benchmarks/ adapters), as rows <row>+before: a "
+                         "before/after comparison in one interleaved run")
     ap.add_argument("--no-pin", action="store_true", help="do not pin processes to cores")
     ap.add_argument("--no-micro", action="store_true", help="skip the micro-benchmarks")
     where = ap.add_mutually_exclusive_group()
@@ -191,6 +195,9 @@ def main(argv: list[str] | None = None) -> int:
     servers = _servers(args, profile)
     variants = _runner.option_variants(clients, args.option,
                                        [v for v in args.variants.split(",") if v])
+    if args.before:
+        variants += [(c, (*opts, _runner.BEFORE)) for c, opts in variants
+                     if c.startswith("kucoin_fast")]
     pin = not args.no_pin and _runner.pinning_available()
     if not args.no_pin and not pin:
         print("note: taskset or two cores unavailable; running unpinned", file=sys.stderr)
@@ -200,7 +207,8 @@ def main(argv: list[str] | None = None) -> int:
     results, facts = _runner.execute(
         settings, jobs, pin=pin, creds=Credentials(), progress=not args.no_progress,
         gateway_options=_runner.GatewayOptions(
-            args.emulator_arg, shlex.split(args.emulator_cmd) if args.emulator_cmd else None))
+            args.emulator_arg, shlex.split(args.emulator_cmd) if args.emulator_cmd else None),
+        before_tree=args.before)
     profiles = [srv.profile for srv in servers]
     rows = _report.summarize(results, list(CLIENT_MODULES), loops, profiles)
     micro = None if args.no_micro else _micro(settings.micro_seconds, pin)

@@ -21,6 +21,8 @@ from .clients import ClientUnavailable, load
 from .gateways import GatewayProcess
 
 ROOT = Path(__file__).resolve().parent.parent
+#: The pseudo-option of a row run from the ``--before`` checkout.
+BEFORE = "before"
 GATEWAY_CORE = 0
 CLIENT_CORE = 1
 #: Rows every run adds by default: kucoin_fast's awaitable API with each write mode, and
@@ -186,12 +188,14 @@ class Progress:
 
 
 def run_worker(job: Job, settings: Settings, url: str, creds: Credentials, core: int | None,
-               tmpdir: str, cafile: str | None = None) -> dict[str, Any]:
-    """Run one job in a fresh interpreter; return its result dict (never raises)."""
+               tmpdir: str, cafile: str | None = None,
+               before_tree: Path | None = None) -> dict[str, Any]:
+    """Run one job in a fresh interpreter (in ``before_tree`` for a ``+before`` row); return
+    its result dict (never raises)."""
     spec = {
         "client": job.client, "loop": job.loop, "url": url, "creds": list(creds),
         "cafile": cafile if job.server.tls else None,
-        "phases": list(job.phases), "options": list(job.options),
+        "phases": list(job.phases), "options": [o for o in job.options if o != BEFORE],
         "n_connect": settings.n_connect, "n_warmup": settings.n_warmup,
         "n_seq": settings.n_same_core if job.placement == "same-core" else settings.n_seq,
         "n_pipe": settings.n_pipe, "n_pipe_lat": settings.n_pipe_lat, "n_batch": settings.n_batch,
@@ -203,7 +207,8 @@ def run_worker(job: Job, settings: Settings, url: str, creds: Credentials, core:
     cmd = [*_pin_prefix(core), sys.executable, "-m", "benchmarks._worker", json.dumps(spec), out]
     result: dict[str, Any]
     try:
-        proc = subprocess.run(cmd, check=False, cwd=ROOT, capture_output=True, text=True,
+        cwd = before_tree if before_tree is not None and BEFORE in job.options else ROOT
+        proc = subprocess.run(cmd, check=False, cwd=cwd, capture_output=True, text=True,
                               timeout=settings.worker_timeout_s)
         stderr = proc.stderr
     except subprocess.TimeoutExpired as exc:
@@ -248,8 +253,8 @@ def start_gateways(servers: list[Server], creds: Credentials, core: int | None,
 
 
 def execute(settings: Settings, jobs: list[Job], *, pin: bool, creds: Credentials,
-            gateway_options: GatewayOptions,
-            progress: bool) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+            gateway_options: GatewayOptions, progress: bool,
+            before_tree: Path | None = None) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Run ``jobs``; return (every worker result, facts about the run)."""
     servers = list(dict.fromkeys(job.server for job in jobs))
     bar = Progress(len(jobs), progress)
@@ -270,7 +275,7 @@ def execute(settings: Settings, jobs: list[Job], *, pin: bool, creds: Credential
                     gw.pin(CLIENT_CORE if job.placement == "same-core" else GATEWAY_CORE)
                 cpu0 = gw.cpu_seconds()
                 result = run_worker(job, settings, gw.url, creds, CLIENT_CORE if pin else None,
-                                    tmpdir, tls.cafile if tls else None)
+                                    tmpdir, tls.cafile if tls else None, before_tree)
                 result["gateway_cpu_s"] = gw.cpu_seconds() - cpu0
                 results.append(result)
                 bar.step()
