@@ -69,7 +69,7 @@ def _sources() -> list[Path]:
     return sorted(p for p in PACKAGE.rglob("*") if p.suffix in (".py", ".pyx", ".pxd", ".pyi"))
 
 
-def test_the_import_scan_sees_relative_and_cython_imports(tmp_path: Path) -> None:
+def test_the_import_scan_sees_relative_and_cython_imports() -> None:
     assert "kucoin_fast._protocol.errors" in _imports(PACKAGE / "errors.py")
     assert any(m.startswith("kucoin_fast._core.") for m in _imports(PACKAGE / "_core" / "request.pyx"))
 
