@@ -99,7 +99,9 @@ class Op(Generic[R]):
     #: What the client's method returns: this class read from the reply, or (None) the
     #: reply itself.
     result: ResultType[R] | None = None
+    #: Where its args carry clientOids (OIDS_*).
     oids: str = OIDS_ONE
+    #: Where its reply names orderIds: a member of ``data``, or IDS_ITEMS.
     reply_ids: str = "orderId"
     #: Most items a batch op takes (None: not a batch).
     batch_max: int | None = None
@@ -109,6 +111,7 @@ class Op(Generic[R]):
     size_fields: tuple[str, ...] = ()
     #: A template of it can be prepared (``prepare_order``, ``prepare_spot_order``).
     prepared: bool = False
+    #: The compiled encoder's fused path for it (FAST_*).
     fast_path: int = FAST_NONE
 
     def wrap(self, response: Response) -> R:
