@@ -27,7 +27,8 @@ from ._core.redact import RedactingLogger
 from ._keeping.connector import ConnectOptions, Connector
 from ._keeping.policy import ReconnectPolicy
 from ._keeping.throttle import ThrottleState
-from ._protocol import rules as _rules
+from ._protocol import ops as _ops
+from ._protocol import specs as _specs
 from ._protocol.errors import (
     ConfigurationError,
     ConnectionLostError,
@@ -71,10 +72,12 @@ StateCallback = Callable[[str, str, "BaseException | None"], None]
 COALESCE_AUTO: Final = "auto"
 
 _DEFAULT_KEY: Final = WS_KEY_MAP.wsApiFuturesV1
-_OP_ORDER: Final = _rules.OP_ORDER
-_OP_CANCEL: Final = _rules.OP_CANCEL
-_OP_MULTI_ORDER: Final = _rules.OP_MULTI_ORDER
-_OP_MULTI_CANCEL: Final = _rules.OP_MULTI_CANCEL
+#: The op names the raw-reply methods send (module constants: the hot path reads no row).
+_OP_ORDER: Final = _ops.FUTURES_ORDER.name
+_OP_CANCEL: Final = _ops.FUTURES_CANCEL.name
+_OP_SPOT_ORDER: Final = _ops.SPOT_ORDER.name
+_OP_SPOT_CANCEL: Final = _ops.SPOT_CANCEL.name
+_OP_MARGIN_CANCEL: Final = _ops.MARGIN_CANCEL.name
 _SPOT_KEY: Final = WS_KEY_MAP.wsApiSpotV1
 _T = TypeVar("_T")
 
@@ -161,7 +164,7 @@ def _connect_options(testnet: bool, ws_url: str | None, allow_insecure_ws: bool,
     if coalesce_writes not in (False, True, COALESCE_AUTO):
         raise ConfigurationError("coalesce_writes must be True, False or 'auto'")
     return ConnectOptions(
-        ws_url=_check_url(ws_url or _rules.DEFAULT_URL, allow_insecure_ws),
+        ws_url=_check_url(ws_url or _specs.DEFAULT_URL, allow_insecure_ws),
         request_timeout=float(request_timeout), connect_timeout=float(connect_timeout),
         enable_ns=enable_ns, partner=partner, partner_key=partner_key,
         ssl_context=ssl_context, ping_interval=ping_interval, ping_timeout=ping_timeout,
@@ -261,9 +264,9 @@ class RequestMethods:
                                       ws_key: str) -> WSAPIResponse: ...
         def _template(self, template: Any, op: str, ws_key: str) -> PreparedOrder: ...
 
-    async def _typed(self, op: str, args: Any, ws_key: str,
-                     wrap: Callable[[WSAPIResponse], _T]) -> _T:
-        return wrap(await self._call_after_connect(op, args, ws_key))
+    async def _typed(self, op: _ops.Op[_T], args: Any, ws_key: str) -> _T:
+        """Send ``op`` and return its row's result type read from the reply."""
+        return op.wrap(await self._call_after_connect(op.name, args, ws_key))
 
     def submit_futures_order(
         self, params: FuturesOrderParams, ws_key: str = _DEFAULT_KEY
@@ -329,8 +332,7 @@ class RequestMethods:
             >>> batch = await client.submit_multiple_futures_orders([order1, order2])
             >>> [(item.client_oid, item.code) for item in batch.failed]
         """
-        return BatchResult.from_response(
-            await self._call_after_connect(_OP_MULTI_ORDER, orders, ws_key))
+        return await self._typed(_ops.FUTURES_MULTI_ORDER, orders, ws_key)
 
     async def cancel_multiple_futures_orders(
         self, params: FuturesMultiCancelParams, ws_key: str = _DEFAULT_KEY
@@ -353,8 +355,7 @@ class RequestMethods:
             ...     {"orderIdsList": ["5c52e11203aa677f33e493fb"]})
             >>> batch.succeeded
         """
-        return BatchResult.from_response(
-            await self._call_after_connect(_OP_MULTI_CANCEL, params, ws_key))
+        return await self._typed(_ops.FUTURES_MULTI_CANCEL, params, ws_key)
 
     def submit_new_spot_order(
         self, params: SpotOrderParams, ws_key: str = _SPOT_KEY
@@ -376,7 +377,7 @@ class RequestMethods:
             ...     "clientOid": "s-1", "symbol": "BTC-USDT", "side": "buy",
             ...     "type": "limit", "price": "100000", "size": "0.01"})
         """
-        return self._request(_rules.OP_SPOT_ORDER, params, ws_key)
+        return self._request(_OP_SPOT_ORDER, params, ws_key)
 
     def submit_sync_spot_order(
         self, params: SpotOrderParams, ws_key: str = _SPOT_KEY
@@ -398,8 +399,7 @@ class RequestMethods:
             ...     "symbol": "BTC-USDT", "side": "buy", "type": "market", "funds": "100"})
             >>> st.status, st.deal_size
         """
-        return self._typed(_rules.OP_SPOT_SYNC_ORDER, params, ws_key,
-                           SpotOrderState.from_response)
+        return self._typed(_ops.SPOT_SYNC_ORDER, params, ws_key)
 
     def modify_spot_order(
         self, params: SpotModifyParams, ws_key: str = _SPOT_KEY
@@ -421,7 +421,7 @@ class RequestMethods:
             ...     "symbol": "BTC-USDT", "clientOid": "s-1", "newPrice": "99900"})
             >>> m.new_order_id
         """
-        return self._typed(_rules.OP_SPOT_MODIFY, params, ws_key, SpotModifyResult.from_response)
+        return self._typed(_ops.SPOT_MODIFY, params, ws_key)
 
     def cancel_spot_order(
         self, params: SpotCancelParams, ws_key: str = _SPOT_KEY
@@ -441,7 +441,7 @@ class RequestMethods:
         Example:
             >>> await client.cancel_spot_order({"symbol": "BTC-USDT", "clientOid": "s-1"})
         """
-        return self._request(_rules.OP_SPOT_CANCEL, params, ws_key)
+        return self._request(_OP_SPOT_CANCEL, params, ws_key)
 
     def cancel_sync_spot_order(
         self, params: SpotCancelParams, ws_key: str = _SPOT_KEY
@@ -461,8 +461,7 @@ class RequestMethods:
             ...                                          "orderId": m.new_order_id})
             >>> st.canceled_size
         """
-        return self._typed(_rules.OP_SPOT_SYNC_CANCEL, params, ws_key,
-                           SpotOrderState.from_response)
+        return self._typed(_ops.SPOT_SYNC_CANCEL, params, ws_key)
 
     def submit_margin_order(
         self, params: MarginOrderParams, ws_key: str = _SPOT_KEY
@@ -486,8 +485,7 @@ class RequestMethods:
             ...     "type": "market", "funds": "500", "autoBorrow": True})
             >>> mo.borrow_size
         """
-        return self._typed(_rules.OP_MARGIN_ORDER, params, ws_key,
-                           MarginOrderResult.from_response)
+        return self._typed(_ops.MARGIN_ORDER, params, ws_key)
 
     def cancel_margin_order(
         self, params: SpotCancelParams, ws_key: str = _SPOT_KEY
@@ -506,7 +504,7 @@ class RequestMethods:
         Example:
             >>> await client.cancel_margin_order({"symbol": "BTC-USDT", "clientOid": "m-1"})
         """
-        return self._request(_rules.OP_MARGIN_CANCEL, params, ws_key)
+        return self._request(_OP_MARGIN_CANCEL, params, ws_key)
 
     def prepare_spot_order(self, template: SpotOrderParams,
                            ws_key: str = _SPOT_KEY) -> PreparedOrder:
@@ -524,7 +522,7 @@ class RequestMethods:
             ...     "side": "buy", "type": "limit", "price": "1", "size": "1"})
             >>> p.send(price="100000", size="0.01", client_oid="s-7", callback=on_result)
         """
-        return self._template(template, _rules.OP_SPOT_ORDER, ws_key)
+        return self._template(template, _OP_SPOT_ORDER, ws_key)
 
     submitFuturesOrder = submit_futures_order
     cancelFuturesOrder = cancel_futures_order
@@ -1037,5 +1035,5 @@ class WebsocketAPIClient(RequestMethods, OrderTracking):
     def _not_connected(ws_key: str, op: str, args: Any) -> None:
         raise ConnectionLostError(
             "not connected: await client.connect() first", op=op, ws_key=ws_key,
-            sent=False, client_oids=_rules.client_oids_of(op, args))
+            sent=False, client_oids=_ops.client_oids_of(op, args))
 

@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 from picows.picows import WSCloseCode, WSListener, WSMsgType
 
-from .._protocol import rules as _rules
+from .._protocol import codes as _codes
+from .._protocol import ops as _ops
 from .._protocol.results import (
     KIND_CANCELLED,
     KIND_CLOSED,
@@ -32,6 +33,7 @@ from .._protocol.results import (
     UnknownOutcome,
 )
 from . import parse_py as _parse_py
+from . import refs as _refs
 from .sign import sign_challenge
 
 if TYPE_CHECKING:
@@ -81,15 +83,15 @@ DEFAULT_MAX_FRAME_SIZE = 1 << 20
 #: The welcome's ``pingInterval`` and ``pingTimeout`` are kept within these ranges (ms).
 PING_INTERVAL_RANGE_MS = (100, 60000)
 PING_TIMEOUT_RANGE_MS = (1000, 60000)
-_SUCCESS = _rules.SUCCESS_CODE
+_SUCCESS = _codes.SUCCESS_CODE
 _TEXT = WSMsgType.TEXT
 _CLOSE = WSMsgType.CLOSE
 _PING = WSMsgType.PING
 _PONG = WSMsgType.PONG
 _CONTINUATION = WSMsgType.CONTINUATION
-_oids_of_ref = _rules.oids_of_ref
-_client_oids_of = _rules.client_oids_of
-_order_ids_of = _rules.order_ids_of
+_oids_of_ref = _refs.oids_of_ref
+_client_oids_of = _ops.client_oids_of
+_order_ids_of = _ops.order_ids_of
 _current_task = asyncio.current_task
 
 

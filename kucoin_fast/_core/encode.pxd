@@ -32,7 +32,7 @@ cdef class OrderTemplate:
     cdef readonly bint price_required
     cdef bytes _head                  # '","op":"<op>","args":{"clientOid":'
     cdef bytes _size_key              # ',"<size field>":'
-    cdef bint _exact                  # every send is checked by _rules (spot iceberg)
+    cdef bint _exact                  # every send is checked by the validators (spot iceberg)
     cdef bytes _static_args           # ',"side":"buy",...' (each field led by a comma)
     cdef dict _template               # validated template, for exact verdicts on bad sends
     cdef int _size_kind

@@ -3,7 +3,7 @@ from typing import Any
 
 from typing_extensions import disjoint_base
 
-from .._protocol.rules import Violation
+from .._protocol.validate import Violation
 
 __pyx_capi__: dict[str, Any]
 

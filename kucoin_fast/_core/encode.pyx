@@ -21,9 +21,11 @@ import os
 import sys
 from decimal import Decimal
 
-from kucoin_fast._protocol import rules as _rules
-from kucoin_fast._protocol.rules import Violation
+from kucoin_fast._core.refs import client_oid_ref
+from kucoin_fast._protocol import fields as _fields
+from kucoin_fast._protocol import ops as _ops
 from kucoin_fast._protocol.errors import InvalidParamsError
+from kucoin_fast._protocol.validate import Violation
 
 cdef extern from "Python.h":
     PyObject* PyDict_GetItemWithError(object, object) except? NULL
@@ -42,41 +44,31 @@ cdef enum:
     _MAX_NAME = 24
     _SLOTS = 64           # the name hash table: a power of two, at least twice _MAX_FIELDS
     _MAX_CHOICES = 8
-    # field kinds, from _rules.ORDER_FIELDS
+    # field kinds, from _fields.FieldTable
     _K_STR = 0
     _K_ENUM = 1
     _K_BOOL = 2
     _K_INT = 3
     _K_DEC = 4
 
-cdef str _OP_ORDER = _rules.OP_ORDER
-cdef str _OP_CANCEL = _rules.OP_CANCEL
-cdef str _OP_MULTI_ORDER = _rules.OP_MULTI_ORDER
-cdef str _OP_MULTI_CANCEL = _rules.OP_MULTI_CANCEL
-cdef str _OP_SPOT_ORDER = _rules.OP_SPOT_ORDER
-cdef str _OP_SPOT_SYNC_ORDER = _rules.OP_SPOT_SYNC_ORDER
-cdef str _OP_SPOT_CANCEL = _rules.OP_SPOT_CANCEL
-cdef str _OP_SPOT_SYNC_CANCEL = _rules.OP_SPOT_SYNC_CANCEL
-cdef str _OP_MARGIN_ORDER = _rules.OP_MARGIN_ORDER
-cdef str _OP_MARGIN_CANCEL = _rules.OP_MARGIN_CANCEL
-cdef Py_ssize_t _MULTI_ORDER_MAX = _rules.MULTI_ORDER_MAX
-cdef Py_ssize_t _CLIENT_OID_MAX = _rules.CLIENT_OID_MAX
-# The numeric bounds of _rules: int fields below 10**18, dec fields at most 40 characters
-# written out. A Decimal outside [1E-38, 1E+40) is always too long: _rules decides it, so
+cdef Py_ssize_t _MULTI_ORDER_MAX = _ops.FUTURES_MULTI_ORDER.batch_max
+cdef Py_ssize_t _CLIENT_OID_MAX = _fields.CLIENT_OID_MAX
+# The numeric bounds of _fields: int fields below 10**18, dec fields at most 40 characters
+# written out. A Decimal outside [1E-38, 1E+40) is always too long: the validators decide it, so
 # format() never sees an exponent that would make it write without bound.
-cdef Py_ssize_t _INT_MAX_DIGITS = _rules.INT_MAX_DIGITS
-cdef long long _INT_LIMIT = 10**_rules.INT_MAX_DIGITS
-cdef Py_ssize_t _DEC_MAX_CHARS = _rules.DEC_MAX_CHARS
-cdef Py_ssize_t _FLOAT_MAX_DIGITS = _rules.FLOAT_MAX_DIGITS
-cdef object _JSON_INT_LIMIT = _rules.JSON_INT_LIMIT
-cdef object _DEC_TINY = Decimal(1).scaleb(2 - _rules.DEC_MAX_CHARS)
-cdef object _DEC_HUGE = Decimal(1).scaleb(_rules.DEC_MAX_CHARS)
+cdef Py_ssize_t _INT_MAX_DIGITS = _fields.INT_MAX_DIGITS
+cdef long long _INT_LIMIT = 10**_fields.INT_MAX_DIGITS
+cdef Py_ssize_t _DEC_MAX_CHARS = _fields.DEC_MAX_CHARS
+cdef Py_ssize_t _FLOAT_MAX_DIGITS = _fields.FLOAT_MAX_DIGITS
+cdef object _JSON_INT_LIMIT = _fields.JSON_INT_LIMIT
+cdef object _DEC_TINY = Decimal(1).scaleb(2 - _fields.DEC_MAX_CHARS)
+cdef object _DEC_HUGE = Decimal(1).scaleb(_fields.DEC_MAX_CHARS)
 
 _kind_codes = {"str": _K_STR, "enum": _K_ENUM, "bool": _K_BOOL, "int": _K_INT, "dec": _K_DEC}
 
 
 cdef class _Fields:
-    """One rule table of ``_rules`` (field name -> kind, enum choices) laid out for the
+    """One field table of ``_fields`` (field name -> kind, enum choices) laid out for the
     fused encoder: an index per name found in a small hash table (see :meth:`index`);
     the enum choices compared by pointer identity, then ``memcmp``; the pre-encoded
     ``,"name":`` of each field."""
@@ -198,8 +190,8 @@ cdef class _Fields:
         return -1
 
 
-cdef _Fields _FUTURES = _Fields(_rules.ORDER_FIELDS)
-_FUTURES.watch_text(_rules.REMARK_MAX, False)
+cdef _Fields _FUTURES = _Fields(_fields.ORDER_FIELDS)
+_FUTURES.watch_text(_fields.REMARK_MAX, False)
 cdef dict _FIELD_INDEX = _FUTURES.index_of
 cdef int* _FIELD_KIND = _FUTURES.kind
 #: Per field index the pre-encoded ``,"name":`` (written without the comma when first).
@@ -222,17 +214,17 @@ cdef int _I_STOP_PRICE_TYPE = _FIELD_INDEX["stopPriceType"]
 cdef int _I_STOP_PRICE = _FIELD_INDEX["stopPrice"]
 
 cdef unsigned int _SIZE_BITS = (1u << _I_SIZE) | (1u << _I_QTY) | (1u << _I_VALUE_QTY)
-cdef int _C_FUTURES_MARKET = _rules.ORDER_TYPES.index("market")
-cdef int _C_IOC = _rules.TIME_IN_FORCE.index("IOC")
+cdef int _C_FUTURES_MARKET = _fields.ORDER_TYPES.index("market")
+cdef int _C_IOC = _fields.TIME_IN_FORCE.index("IOC")
 
 cdef frozenset _CANCEL_KEYS = frozenset(("orderId", "clientOid", "symbol"))
 
 # The spot and margin tables: margin's is spot's plus three flags appended, so the
 # shared fields have the same index in both.
-cdef _Fields _SPOT = _Fields(_rules.SPOT_ORDER_FIELDS)
-cdef _Fields _MARGIN = _Fields(_rules.MARGIN_ORDER_FIELDS)
-_SPOT.watch_text(_rules.SPOT_TEXT_MAX, True)
-_MARGIN.watch_text(_rules.SPOT_TEXT_MAX, True)
+cdef _Fields _SPOT = _Fields(_fields.SPOT_ORDER_FIELDS)
+cdef _Fields _MARGIN = _Fields(_fields.MARGIN_ORDER_FIELDS)
+_SPOT.watch_text(_fields.SPOT_TEXT_MAX, True)
+_MARGIN.watch_text(_fields.SPOT_TEXT_MAX, True)
 if any(_MARGIN.index_of[name] != i for name, i in _SPOT.index_of.items()):
     raise RuntimeError("the margin field table must extend the spot one")
 cdef dict _SPOT_INDEX = _SPOT.index_of
@@ -249,12 +241,12 @@ cdef int _S_ICEBERG = _SPOT_INDEX["iceberg"]
 cdef int _S_ALLOW_MAX = _SPOT_INDEX["allowMaxTimeWindow"]
 cdef int _S_CLIENT_TS = _SPOT_INDEX["clientTimestamp"]
 cdef unsigned int _S_SIZE_BITS = (1u << _S_SIZE) | (1u << _S_FUNDS)
-cdef int _C_SPOT_GTC = _rules.SPOT_TIME_IN_FORCE.index("GTC")
-cdef int _C_SPOT_GTT = _rules.SPOT_TIME_IN_FORCE.index("GTT")
-cdef int _C_SPOT_IOC = _rules.SPOT_TIME_IN_FORCE.index("IOC")
-cdef int _C_SPOT_FOK = _rules.SPOT_TIME_IN_FORCE.index("FOK")
-cdef int _C_SPOT_DC = _rules.SPOT_STP_VALUES.index("DC")
-cdef int _C_SPOT_MARKET = _rules.ORDER_TYPES.index("market")
+cdef int _C_SPOT_GTC = _fields.SPOT_TIME_IN_FORCE.index("GTC")
+cdef int _C_SPOT_GTT = _fields.SPOT_TIME_IN_FORCE.index("GTT")
+cdef int _C_SPOT_IOC = _fields.SPOT_TIME_IN_FORCE.index("IOC")
+cdef int _C_SPOT_FOK = _fields.SPOT_TIME_IN_FORCE.index("FOK")
+cdef int _C_SPOT_DC = _fields.SPOT_STP_VALUES.index("DC")
+cdef int _C_SPOT_MARKET = _fields.ORDER_TYPES.index("market")
 
 # 1 where an ASCII byte needs a JSON escape.
 cdef unsigned char _NEEDS_ESCAPE[128]
@@ -269,9 +261,9 @@ cdef const char* _HEX = b"0123456789abcdef"
 cdef bytes _DIGIT_PAIRS_BYTES = "".join(f"{i:02d}" for i in range(100)).encode()
 cdef const char* _DIGIT_PAIRS = _DIGIT_PAIRS_BYTES
 cdef object _Decimal = Decimal
-cdef object _decimal_text = _rules.decimal_text
-cdef object _plain_length = _rules.plain_length
-cdef object _client_oid_ref = _rules.client_oid_ref
+cdef object _decimal_text = _fields.decimal_text
+cdef object _plain_length = _fields.plain_length
+cdef object _client_oid_ref = client_oid_ref
 
 
 cdef extern from *:
@@ -710,8 +702,8 @@ cdef bint _digits_positive(object s, bint allow_fraction, Py_ssize_t max_len) no
 
 
 cdef int _write_number(FrameBuffer buf, int kind, object value) except -1:
-    """Check and write the value of an ``int`` or ``dec`` field (``_rules._check_kind``'s
-    bounds included); 0 when written (certainly valid), 1: "ask _rules" (nothing or a
+    """Check and write the value of an ``int`` or ``dec`` field (``_validate._check_kind``'s
+    bounds included); 0 when written (certainly valid), 1: "ask the validators" (nothing or a
     partial value written). Conservative: an int from 10**18 up is always asked."""
     cdef object t = type(value)
     cdef int overflow = 0
@@ -735,7 +727,7 @@ cdef int _write_number(FrameBuffer buf, int kind, object value) except -1:
     if t is _Decimal:
         if not (value.is_finite() and _DEC_TINY <= value < _DEC_HUGE):
             return 1
-        text = format(value, "f")  # _rules.decimal_text, without the call
+        text = format(value, "f")  # _fields.decimal_text, without the call
         if PyUnicode_GET_LENGTH(text) > _DEC_MAX_CHARS:
             return 1
         return _write_plain_ascii(buf, text)
@@ -745,9 +737,9 @@ cdef int _write_number(FrameBuffer buf, int kind, object value) except -1:
 
 
 cdef int _write_float_number(FrameBuffer buf, object value) except -1:
-    """A float in a ``dec`` field (``_rules.float_text``): its repr when that has no
+    """A float in a ``dec`` field (``_fields.float_text``): its repr when that has no
     exponent (so it is its own plain decimal), at most ``DEC_MAX_CHARS`` characters and
-    ``FLOAT_MAX_DIGITS`` significant digits; 1 ("ask _rules") for anything else (an
+    ``FLOAT_MAX_DIGITS`` significant digits; 1 ("ask the validators") for anything else (an
     exponent, a sign, inf, nan, zero)."""
     cdef str text = float.__repr__(value)
     cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text)
@@ -799,7 +791,7 @@ cdef struct _OrderSeen:
 
 cdef inline int _write_order_field(FrameBuffer buf, _Fields fields, int index, object value,
                                    _OrderSeen* seen) except -1:
-    """Check and write one field's value; 0 when it is certainly valid, 1 ("ask _rules")."""
+    """Check and write one field's value; 0 when it is certainly valid, 1 ("ask the validators")."""
     cdef int kind = fields.kind[index]
     cdef object t = type(value)
     cdef int choice
@@ -849,7 +841,7 @@ cdef inline int _write_order_field(FrameBuffer buf, _Fields fields, int index, o
 cdef inline bint _walk_order(FrameBuffer buf, object order, _Fields fields,
                              _OrderSeen* seen) except -1:
     """Write the order object while checking each field against ``fields`` (the futures,
-    spot or margin table); False means "ask _rules"."""
+    spot or margin table); False means "ask the validators"."""
     cdef Py_ssize_t pos = 0
     cdef PyObject* k
     cdef PyObject* v
@@ -883,7 +875,7 @@ cdef inline bint _walk_order(FrameBuffer buf, object order, _Fields fields,
 
 
 cdef inline bint _order_rules_ok(_OrderSeen* seen) noexcept:
-    """The cross-field rules of ``_rules.validate_order`` on what the walk saw."""
+    """The cross-field rules of ``_validate.validate_order`` on what the walk saw."""
     cdef unsigned int present = seen.present, trues = seen.trues
     cdef unsigned int sizes = present & _SIZE_BITS
     cdef bint close_order = (trues & (1u << _I_CLOSE_ORDER)) != 0
@@ -910,7 +902,7 @@ cdef inline bint _order_rules_ok(_OrderSeen* seen) noexcept:
 
 
 cdef bint _encode_order_fast(FrameBuffer buf, object order) except -1:
-    """Write one order object if it is certainly valid; False means "ask _rules"."""
+    """Write one order object if it is certainly valid; False means "ask the validators"."""
     cdef _OrderSeen seen
     if not _walk_order(buf, order, _FUTURES, &seen) or not _order_rules_ok(&seen):
         return False
@@ -922,7 +914,7 @@ cdef inline bint _non_empty_str(object value) noexcept:
     return type(value) is str and PyUnicode_GET_LENGTH(value) > 0
 
 
-cdef bint _encode_cancel_fast(FrameBuffer buf, object args) except -1:
+cdef bint _encode_cancel_fast(FrameBuffer buf, object args, str op) except -1:
     cdef Py_ssize_t pos = 0
     cdef PyObject* k
     cdef PyObject* v
@@ -945,14 +937,14 @@ cdef bint _encode_cancel_fast(FrameBuffer buf, object args) except -1:
         return False
     # Other keys' values are not checked by the rules (e.g. clientOid next to orderId),
     # so they may still be non-JSON: the generic writer turns that into InvalidParamsError.
-    _write_generic_args(buf, args, _OP_CANCEL)
+    _write_generic_args(buf, args, op)
     coid = args.get("clientOid")
     buf.ref = coid if type(coid) is str else None
     return True
 
 
 cdef inline bint _spot_rules_ok(_OrderSeen* seen, bint margin) noexcept:
-    """The cross-field rules of ``_rules.validate_spot_order`` on what the walk saw."""
+    """The cross-field rules of ``_validate.validate_spot_order`` on what the walk saw."""
     cdef unsigned int present = seen.present, trues = seen.trues
     cdef unsigned int sizes = present & _S_SIZE_BITS
     cdef int tif = seen.tif_choice
@@ -971,7 +963,7 @@ cdef inline bint _spot_rules_ok(_OrderSeen* seen, bint margin) noexcept:
     if ((present & (1u << _S_CANCEL_AFTER)) != 0) != (tif == _C_SPOT_GTT):
         return False
     if trues & (1u << _S_ICEBERG):
-        return False  # visibleSize against size: _rules decides
+        return False  # visibleSize against size: the validators decide
     if present & (1u << _S_ALLOW_MAX) and not (present & (1u << _S_CLIENT_TS)):
         return False
     return True
@@ -980,7 +972,7 @@ cdef inline bint _spot_rules_ok(_OrderSeen* seen, bint margin) noexcept:
 cdef bint _encode_spot_order_fast(FrameBuffer buf, object order, _Fields fields,
                                   bint margin) except -1:
     """Write one spot (``margin``: margin) order object if it is certainly valid; False
-    means "ask _rules" (as for futures, the fast check only ever accepts)."""
+    means "ask the validators" (as for futures, the fast check only ever accepts)."""
     cdef _OrderSeen seen
     if not _walk_order(buf, order, fields, &seen) or not _spot_rules_ok(&seen, margin):
         return False
@@ -1044,9 +1036,9 @@ cdef inline int _put_bytes(FrameBuffer buf, bytes data) except -1:
 cdef enum:
     _MAX_OPS = 16
 
-#: The ops the client sends (every reply op but pong); each one's code is its index here,
-#: and its pre-encoded '","op":"<op>","args":'.
-cdef tuple _OPS = tuple(op for op in _rules.REPLY_OPS if op != _rules.OP_PONG)
+#: The ops of the op table; each one's code is its index here, and its pre-encoded
+#: '","op":"<op>","args":' and its fused path (the row's fast_path) are found by it.
+cdef tuple _OPS = tuple(_ops.OPS)
 cdef tuple _OP_HEAD_BYTES = tuple(b'","op":"' + op.encode() + b'","args":' for op in _OPS)
 cdef int _N_OPS = len(_OPS)
 cdef PyObject* _op_obj[_MAX_OPS]
@@ -1054,6 +1046,7 @@ cdef const char* _op_ptr[_MAX_OPS]
 cdef Py_ssize_t _op_len[_MAX_OPS]
 cdef const char* _op_head_ptr[_MAX_OPS]
 cdef Py_ssize_t _op_head_len[_MAX_OPS]
+cdef int _op_path[_MAX_OPS]
 if _N_OPS > _MAX_OPS or not all(op.isascii() for op in _OPS):
     raise RuntimeError("the op table does not fit the encoder")
 
@@ -1069,23 +1062,25 @@ cdef _fill_op_table():
         _op_len[i] = len(op)
         _op_head_ptr[i] = <const char*>head
         _op_head_len[i] = len(head)
+        _op_path[i] = _ops.OPS[op].fast_path
 
 
 _fill_op_table()
-cdef int _C_ORDER = _OPS.index(_OP_ORDER)
-cdef int _C_CANCEL = _OPS.index(_OP_CANCEL)
-cdef int _C_MULTI_ORDER = _OPS.index(_OP_MULTI_ORDER)
-cdef int _C_SPOT_ORDER = _OPS.index(_OP_SPOT_ORDER)
-cdef int _C_SPOT_SYNC_ORDER = _OPS.index(_OP_SPOT_SYNC_ORDER)
-cdef int _C_MARGIN_ORDER = _OPS.index(_OP_MARGIN_ORDER)
-cdef int _C_SPOT_CANCEL = _OPS.index(_OP_SPOT_CANCEL)
-cdef int _C_SPOT_SYNC_CANCEL = _OPS.index(_OP_SPOT_SYNC_CANCEL)
-cdef int _C_MARGIN_CANCEL = _OPS.index(_OP_MARGIN_CANCEL)
+# The fused paths a row can name (Op.fast_path).
+cdef int _F_NONE = _ops.FAST_NONE
+cdef int _F_ORDER = _ops.FAST_ORDER
+cdef int _F_CANCEL = _ops.FAST_CANCEL
+cdef int _F_ORDER_BATCH = _ops.FAST_ORDER_BATCH
+cdef int _F_SPOT_ORDER = _ops.FAST_SPOT_ORDER
+cdef int _F_MARGIN_ORDER = _ops.FAST_MARGIN_ORDER
+cdef int _F_SPOT_CANCEL = _ops.FAST_SPOT_CANCEL
+#: The field table of each fused order path (a prepared order's template is walked with it).
+cdef dict _ORDER_FIELDS_OF = {_F_ORDER: _FUTURES, _F_SPOT_ORDER: _SPOT, _F_MARGIN_ORDER: _MARGIN}
 
 
 cdef inline int _op_code(str op) noexcept:
     """The index of ``op`` in ``_OPS`` (-1: another op): the client passes the
-    ``_rules`` constants themselves, found by identity; an equal str by ``memcmp``."""
+    op table's names themselves, found by identity; an equal str by ``memcmp``."""
     cdef int i
     cdef Py_ssize_t n
     for i in range(_N_OPS):
@@ -1104,12 +1099,13 @@ cpdef Py_ssize_t encode_request(FrameBuffer buf, long long request_id, str op,
                                 object args) except -1:
     """Validate ``args`` for ``op`` and write the request frame; returns the payload size.
 
-    Raises :class:`~kucoin_fast.errors.InvalidParamsError` with ``_rules``' exact
+    Raises :class:`~kucoin_fast.errors.InvalidParamsError` with the validators' exact
     verdict when the params are invalid (nothing is written to the socket).
     """
     cdef bint ok
     cdef Py_ssize_t args_start
     cdef int code = _op_code(op)
+    cdef int path = _op_path[code] if code >= 0 else _F_NONE
     buf.pos = FRAME_HEADROOM
     _put_bytes(buf, _ID_OPEN)
     _write_long(buf, request_id)
@@ -1120,22 +1116,22 @@ cpdef Py_ssize_t encode_request(FrameBuffer buf, long long request_id, str op,
         _write_str(buf, op)
         _put_bytes(buf, _ARGS_OPEN)
     args_start = buf.pos
-    if code == _C_ORDER:
+    if path == _F_ORDER:
         ok = _encode_order_fast(buf, args)
-    elif code == _C_CANCEL:
-        ok = _encode_cancel_fast(buf, args)
-    elif code == _C_MULTI_ORDER:
+    elif path == _F_CANCEL:
+        ok = _encode_cancel_fast(buf, args, op)
+    elif path == _F_ORDER_BATCH:
         ok = _encode_multi_order_fast(buf, args)
-    elif code == _C_SPOT_ORDER or code == _C_SPOT_SYNC_ORDER:
+    elif path == _F_SPOT_ORDER:
         ok = _encode_spot_order_fast(buf, args, _SPOT, False)
-    elif code == _C_MARGIN_ORDER:
+    elif path == _F_MARGIN_ORDER:
         ok = _encode_spot_order_fast(buf, args, _MARGIN, True)
-    elif code == _C_SPOT_CANCEL or code == _C_SPOT_SYNC_CANCEL or code == _C_MARGIN_CANCEL:
+    elif path == _F_SPOT_CANCEL:
         ok = _encode_spot_cancel_fast(buf, args, op)
     else:
         ok = False
     if not ok:
-        violation = _rules.validate_request(op, args, strict_keys=True)
+        violation = _ops.validate_request(op, args, strict_keys=True)
         if violation is not None:
             raise InvalidParamsError(violation, op)
         buf.pos = args_start
@@ -1156,8 +1152,8 @@ cpdef Py_ssize_t encode_ping(FrameBuffer buf, long long ping_number) except -1:
 
 
 def validate_request(str op, object args):
-    """The client's verdict for ``op``/``args``: None or the ``_rules`` Violation
-    (fast fused check first; ``_rules`` decides whenever the fast check is unsure)."""
+    """The client's verdict for ``op``/``args``: None or the validators' Violation
+    (fast fused check first; the validators decide whenever the fast check is unsure)."""
     cdef FrameBuffer scratch = FrameBuffer()
     try:
         encode_request(scratch, 1, op, args)
@@ -1167,6 +1163,11 @@ def validate_request(str op, object args):
 
 
 # ------------------------------------------------------------ prepared orders
+#: The ops a template can be made of, from the op table.
+cdef tuple _PREPARED_OPS = tuple(name for name, row in _ops.OPS.items() if row.prepared)
+cdef str _NOT_PREPARED = "a prepared order is a " + " or a ".join(_PREPARED_OPS)
+
+
 cdef class OrderTemplate:
     """A validated order whose static fields are pre-encoded; per send only
     ``clientOid``, ``price`` and the size field change: ``size``/``qty``/``valueQty``
@@ -1179,21 +1180,19 @@ cdef class OrderTemplate:
     def __init__(self, dict template not None, str op=None):
         cdef FrameBuffer scratch
         cdef _Fields fields
-        if op is None or op == _OP_ORDER:
-            op, fields = _OP_ORDER, _FUTURES
-        elif op == _OP_SPOT_ORDER:
-            op, fields = _OP_SPOT_ORDER, _SPOT
-        else:
-            raise ValueError("a prepared order is a futures.order or a spot.order")
-        size_field = _rules.prepared_size_field(op, template)
+        row = _ops.OPS.get(_ops.OP_ORDER if op is None else op)
+        if row is None or not row.prepared:
+            raise ValueError(_NOT_PREPARED)
+        op, fields = row.name, _ORDER_FIELDS_OF[row.fast_path]
+        size_field = _ops.prepared_size_field(op, template)
         if type(size_field) is not str:
             raise InvalidParamsError(size_field, op)
         self.op = op
         self.size_field = size_field
         self._size_kind = fields.kind[<int>fields.index_of[self.size_field]]
         self.price_required = template.get("type", "limit") == "limit"
-        # A spot iceberg's visibleSize is checked against the size: always ask _rules.
-        self._exact = op is _OP_SPOT_ORDER and template.get("iceberg") is True
+        # A spot iceberg's visibleSize is checked against the size: always ask the validators.
+        self._exact = fields is not _FUTURES and template.get("iceberg") is True
         self._head = b'","op":"' + op.encode() + b'","args":{"clientOid":'
         self._size_key = b',"' + size_field.encode() + b'":'
         self._template = dict(template)
@@ -1209,15 +1208,15 @@ cdef class OrderTemplate:
 
     def as_order(self, price, size, client_oid) -> dict:
         """The full order dict a send with these values stands for."""
-        return _rules.order_from_template(self._template, self.size_field, price, size,
-                                          client_oid)
+        return _ops.order_from_template(self._template, self.size_field, price, size,
+                                        client_oid)
 
 
 cpdef Py_ssize_t encode_prepared_order(FrameBuffer buf, long long request_id,
                                        OrderTemplate template,
                                        object price, object size, object client_oid) except -1:
     """Write the template's order frame with the three per-order values, validated
-    with the same verdicts as ``_rules``; returns the payload size."""
+    with the same verdicts as the validators; returns the payload size."""
     cdef str op = template.op
     cdef Py_ssize_t values_start
     cdef long long number
@@ -1242,8 +1241,8 @@ cpdef Py_ssize_t encode_prepared_order(FrameBuffer buf, long long request_id,
         else:
             ok = _write_number(buf, template._size_kind, size) == 0
     if not ok:
-        violation = _rules.validate_request(op, template.as_order(price, size, client_oid),
-                                            strict_keys=True)
+        violation = _ops.validate_request(op, template.as_order(price, size, client_oid),
+                                          strict_keys=True)
         if violation is not None:
             raise InvalidParamsError(violation, op)
         buf.pos = values_start

@@ -1,6 +1,6 @@
 """Request encoding and frame writing in plain Python: the oracle of :mod:`._encode`.
 
-Every request is checked with :func:`kucoin_fast._protocol.rules.validate_request`, then written
+Every request is checked with :func:`kucoin_fast._protocol.ops.validate_request`, then written
 by one generic JSON writer; :class:`Writer` has the compiled writer's modes and
 counters. How it differs from the compiled encoder: docs/internals.md.
 """
@@ -12,9 +12,11 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from .._protocol import rules as _rules
+from .._protocol import fields as _fields
+from .._protocol import ops as _ops
 from .._protocol.errors import InvalidParamsError
-from .._protocol.rules import Violation
+from .._protocol.validate import Violation
+from . import refs as _refs
 
 FRAME_HEADROOM = 16
 _MAX_DEPTH = 32
@@ -85,17 +87,17 @@ def _write_float(out: bytearray, value: float) -> None:
 
 
 def _write_int(out: bytearray, value: int) -> None:
-    if not -_rules.JSON_INT_LIMIT < value < _rules.JSON_INT_LIMIT:
-        raise _NotJSONError(f"an int of more than {_rules.DEC_MAX_CHARS} digits")
+    if not -_fields.JSON_INT_LIMIT < value < _fields.JSON_INT_LIMIT:
+        raise _NotJSONError(f"an int of more than {_fields.DEC_MAX_CHARS} digits")
     out += int.__repr__(value).encode("ascii")
 
 
 def _write_decimal(out: bytearray, value: Decimal) -> None:
     if not value.is_finite():
         raise _NotJSONError("non-finite Decimal")
-    if _rules.plain_length(value) > _rules.DEC_MAX_CHARS:
-        raise _NotJSONError(f"a Decimal of more than {_rules.DEC_MAX_CHARS} characters")
-    out += _json_str(_rules.decimal_text(value))
+    if _fields.plain_length(value) > _fields.DEC_MAX_CHARS:
+        raise _NotJSONError(f"a Decimal of more than {_fields.DEC_MAX_CHARS} characters")
+    out += _json_str(_fields.decimal_text(value))
 
 
 def _write_value(out: bytearray, value: Any, depth: int) -> None:
@@ -154,9 +156,9 @@ def _write_generic_args(out: bytearray, args: Any, op: str) -> None:
 
 
 def _validated_head(buf: FrameBuffer, request_id: int, op: str, args: Any) -> bytearray:
-    """Check ``args`` with ``_rules`` (raising before anything is written), then start the
+    """Check ``args`` with the validators (raising before anything is written), then start the
     frame: ``{"id":"N","op":"OP"``; returns the buffer to go on writing into."""
-    violation = _rules.validate_request(op, args, strict_keys=True)
+    violation = _ops.validate_request(op, args, strict_keys=True)
     if violation is not None:
         raise InvalidParamsError(violation, op)
     buf.reset()
@@ -167,12 +169,12 @@ def _validated_head(buf: FrameBuffer, request_id: int, op: str, args: Any) -> by
 
 
 def encode_request(buf: FrameBuffer, request_id: int, op: str, args: Any) -> int:
-    """Validate with ``_rules`` and write the request frame; returns the payload size."""
+    """Validate and write the request frame; returns the payload size."""
     out = _validated_head(buf, request_id, op, args)
     out += b',"args":'
     _write_generic_args(out, args, op)
     out += b"}"
-    buf.ref = _rules.client_oid_ref(op, args)
+    buf.ref = _refs.client_oid_ref(op, args)
     return len(out) - FRAME_HEADROOM
 
 
@@ -185,7 +187,7 @@ def encode_ping(buf: FrameBuffer, ping_number: int) -> int:
 
 
 def validate_request(op: str, args: Any) -> Violation | None:
-    """The client's verdict (exactly ``_rules``', plus the JSON-values check)."""
+    """The client's verdict (exactly the validators', plus the JSON-values check)."""
     try:
         encode_request(FrameBuffer(), 1, op, args)
     except InvalidParamsError as exc:
@@ -203,10 +205,10 @@ class OrderTemplate:
         if template is None:
             raise TypeError("template must be a dict")
         if op is None:
-            op = _rules.OP_ORDER
+            op = _ops.OP_ORDER
         if op not in _PREPARED_OPS:
-            raise ValueError("a prepared order is a futures.order or a spot.order")
-        size_field = _rules.prepared_size_field(op, template)
+            raise ValueError(_NOT_PREPARED)
+        size_field = _ops.prepared_size_field(op, template)
         if not isinstance(size_field, str):
             raise InvalidParamsError(size_field, op)
         self.op: str = op
@@ -225,11 +227,13 @@ class OrderTemplate:
 
     def as_order(self, price: Any, size: Any, client_oid: Any) -> dict[str, Any]:
         """The full order dict a send with these values stands for."""
-        return _rules.order_from_template(self._template, self.size_field, price, size,
-                                          client_oid)
+        return _ops.order_from_template(self._template, self.size_field, price, size,
+                                        client_oid)
 
 
-_PREPARED_OPS = (_rules.OP_ORDER, _rules.OP_SPOT_ORDER)
+#: The ops a template can be made of, from the op table.
+_PREPARED_OPS = tuple(name for name, row in _ops.OPS.items() if row.prepared)
+_NOT_PREPARED = "a prepared order is a " + " or a ".join(_PREPARED_OPS)
 
 
 def encode_prepared_order(

@@ -14,7 +14,7 @@ import re
 import secrets
 from typing import Final
 
-from .._protocol.rules import CLIENT_OID_MAX
+from .._protocol.fields import CLIENT_OID_MAX
 
 __all__ = ["new_client_oid"]
 

@@ -13,7 +13,8 @@ from libc.stdlib cimport free, realloc
 from libc.string cimport memcmp, memcpy
 
 from kucoin_fast._core import parse_py as _parse_py
-from kucoin_fast._protocol import rules as _rules
+from kucoin_fast._protocol import codes as _codes
+from kucoin_fast._protocol import ops as _ops
 from kucoin_fast._protocol.results import RateLimit
 
 cdef int K_MALFORMED = _parse_py.K_MALFORMED
@@ -28,9 +29,9 @@ cdef Py_ssize_t _MAX_ID_DIGITS = _parse_py.MAX_ID_DIGITS
 cdef size_t _MAX_DEPTH = _parse_py.MAX_DEPTH
 cdef long long _NO_TIME = _parse_py.NO_TIME
 
-cdef str _SUCCESS = _rules.SUCCESS_CODE
+cdef str _SUCCESS = _codes.SUCCESS_CODE
 cdef bytes _SUCCESS_B = _SUCCESS.encode()
-cdef tuple _OPS = tuple(_rules.REPLY_OPS)
+cdef tuple _OPS = tuple(_ops.REPLY_OPS)
 cdef tuple _OPS_B = tuple(op.encode() for op in _OPS)
 #: Keys of reply data objects, decoded once instead of per reply.
 cdef tuple _KEYS = ("orderId", "clientOid", "symbol", "code", "msg", "cancelledOrderIds")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any, Final
 
-from .._protocol import rules as _rules
+from .._protocol import codes as _codes
 from .._protocol.results import RateLimit
 
 K_MALFORMED: Final = 0
@@ -28,7 +28,7 @@ MAX_ID_DIGITS: Final = 18
 #: Documents nested deeper than this (objects and arrays) are malformed, in both builds.
 MAX_DEPTH: Final = 128
 _PING_PREFIX: Final = "ping-"
-_SUCCESS: Final = _rules.SUCCESS_CODE
+_SUCCESS: Final = _codes.SUCCESS_CODE
 
 
 WHY_HANDSHAKE: Final = "neither a challenge nor a welcome"

@@ -28,8 +28,8 @@ from .._protocol.errors import (
     KucoinError,
     RequestTimeoutError,
 )
+from .._protocol.ops import client_oids_of
 from .._protocol.results import WS_KEY_MAP, ConnectionState, Credentials
-from .._protocol.rules import client_oids_of
 from .policy import Backoff, ReconnectPolicy
 from .slots import Slot
 

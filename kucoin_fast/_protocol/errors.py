@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Final
 
-from .rules import ERRORS, SPOT_DUPLICATE_OID_MSG, SPOT_NOT_CANCELABLE_MSG, Violation
+from .codes import ERRORS, SPOT_DUPLICATE_OID_MSG, SPOT_NOT_CANCELABLE_MSG
+from .validate import Violation
 
 if TYPE_CHECKING:
     from .results import RateLimit
@@ -50,8 +51,8 @@ class KucoinError(Exception):
 class InvalidParamsError(KucoinError, ValueError):
     """Request params broke a protocol rule; nothing was sent.
 
-    The verdict is exactly the one of :func:`kucoin_fast._protocol.rules.validate_request`
-    (the emulator answers the same :class:`~kucoin_fast._protocol.rules.Violation` with
+    The verdict is exactly the one of :func:`kucoin_fast._protocol.ops.validate_request`
+    (the emulator answers the same :class:`~kucoin_fast._protocol.validate.Violation` with
     KuCoin's code), so ``code``/``field``/``rule`` match what the gateway would say.
     """
 

@@ -1,9 +1,9 @@
 """``TypedDict`` s of the request params (KuCoin's camelCase wire keys), so editors
 complete them and mypy catches a misspelt key or a bad enum value before the order
-reaches :func:`~kucoin_fast._protocol.rules.validate_order` at run time.
+reaches :func:`~kucoin_fast._protocol.validate.validate_order` at run time.
 
 The run-time rules (which fields go together, lengths, numeric bounds) are in
-:mod:`kucoin_fast._protocol.rules`; these types only describe the shape. Numbers may be given as
+:mod:`kucoin_fast._protocol.validate`; these types only describe the shape. Numbers may be given as
 JSON numbers, decimal strings or ``Decimal`` s (docs/client.md, "Numeric bounds").
 """
 from __future__ import annotations

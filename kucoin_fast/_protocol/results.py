@@ -9,17 +9,14 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Final, NamedTuple
+from typing import Any, Final, NamedTuple, Protocol, runtime_checkable
 
+from .codes import BATCH_CANCEL_ITEM_SUCCESS_CODE, SUCCESS_CODE
 from .errors import ConfigurationError
-from .rules import BATCH_CANCEL_ITEM_SUCCESS_CODE, SUCCESS_CODE
-
-if TYPE_CHECKING:
-    from .._core.connection import WSAPIResponse
 
 __all__ = ["KIND_CANCELLED", "KIND_CLOSED", "KIND_LOST", "KIND_TIMEOUT", "WS_KEY_MAP", "BatchItem",
            "BatchResult", "ConnectionState", "Credentials", "MarginOrderResult", "OrderEvent",
-           "OrderStatus", "RateLimit", "Reply", "ResolvedOutcome", "SpotModifyResult",
+           "OrderStatus", "RateLimit", "Reply", "ResolvedOutcome", "Response", "SpotModifyResult",
            "SpotOrderState", "UnknownOutcome", "WsKey"]
 
 WsKey = str
@@ -94,6 +91,34 @@ class RateLimit(NamedTuple):
     reset: int | None
 
 
+@runtime_checkable
+class Response(Protocol):
+    """What a WS API reply offers (both builds' :class:`~kucoin_fast.WSAPIResponse`):
+    the typed results and the op table read replies through it."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def op(self) -> str: ...
+    @property
+    def code(self) -> str: ...
+    @property
+    def msg(self) -> str | None: ...
+    @property
+    def data(self) -> Any: ...
+    @property
+    def in_time(self) -> int | None: ...
+    @property
+    def out_time(self) -> int | None: ...
+    @property
+    def rate_limit(self) -> RateLimit | None: ...
+    @property
+    def ws_key(self) -> str: ...
+    @property
+    def ok(self) -> bool: ...
+    def to_dict(self) -> dict[str, Any]: ...
+
+
 class _Reader:
     """Reads the members of a reply's ``data``; a member that is present but does not
     parse reads as None and its name is kept in ``unparsed``. Never raises."""
@@ -162,7 +187,7 @@ class Reply:
     whole :class:`~kucoin_fast.WSAPIResponse`), as on a plain reply."""
 
     __slots__ = ()
-    response: WSAPIResponse
+    response: Response
 
     @property
     def code(self) -> str:
@@ -216,14 +241,14 @@ class BatchResult(Reply):
 
     __slots__ = ("items", "response", "unparsed")
 
-    def __init__(self, items: list[BatchItem], response: WSAPIResponse,
+    def __init__(self, items: list[BatchItem], response: Response,
                  unparsed: tuple[str, ...] = ()) -> None:
         self.items = items
         self.response = response
         self.unparsed = unparsed
 
     @classmethod
-    def from_response(cls, response: WSAPIResponse) -> BatchResult:
+    def from_response(cls, response: Response) -> BatchResult:
         """Split a batch reply's ``data`` array into :class:`BatchItem` s."""
         data = response.data
         if not isinstance(data, list):
@@ -287,7 +312,7 @@ class SpotOrderState(Reply):
     canceled_funds: str | None
     order_time: int | None
     match_time: int | None
-    response: WSAPIResponse
+    response: Response
     unparsed: tuple[str, ...] = ()
 
     @property
@@ -301,7 +326,7 @@ class SpotOrderState(Reply):
         return self.status == "done"
 
     @classmethod
-    def from_response(cls, response: WSAPIResponse) -> SpotOrderState:
+    def from_response(cls, response: Response) -> SpotOrderState:
         """Read the state from a sync op's :class:`~kucoin_fast.WSAPIResponse`."""
         read = _Reader(response.data)
         t = read.text
@@ -319,11 +344,11 @@ class SpotModifyResult(Reply):
 
     new_order_id: str | None
     client_oid: str | None
-    response: WSAPIResponse
+    response: Response
     unparsed: tuple[str, ...] = ()
 
     @classmethod
-    def from_response(cls, response: WSAPIResponse) -> SpotModifyResult:
+    def from_response(cls, response: Response) -> SpotModifyResult:
         """Read it from the :class:`~kucoin_fast.WSAPIResponse`."""
         read = _Reader(response.data)
         new_order_id, client_oid = read.text("newOrderId"), read.text("clientOid")
@@ -340,11 +365,11 @@ class MarginOrderResult(Reply):
     client_oid: str | None
     borrow_size: str | None
     loan_apply_id: str | None
-    response: WSAPIResponse
+    response: Response
     unparsed: tuple[str, ...] = ()
 
     @classmethod
-    def from_response(cls, response: WSAPIResponse) -> MarginOrderResult:
+    def from_response(cls, response: Response) -> MarginOrderResult:
         """Read it from the :class:`~kucoin_fast.WSAPIResponse`."""
         read = _Reader(response.data)
         t = read.text

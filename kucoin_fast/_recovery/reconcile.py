@@ -11,7 +11,9 @@ import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Final
 
-from .._protocol import rules as _rules
+from .._protocol import codes as _codes
+from .._protocol import ops as _ops
+from .._protocol import validate as _validate
 from .._protocol.errors import InvalidParamsError, KucoinError
 from .._protocol.results import OrderEvent, OrderStatus, ResolvedOutcome, UnknownOutcome
 from .push import EventCache
@@ -25,8 +27,7 @@ DEFAULT_BACKOFF: Final = (0.25, 0.5, 1.0, 2.0)
 #: The symbol of a spot/margin clientOid: one for all, a mapping, or a function.
 SymbolHint = str | Mapping[str, str] | Callable[[str], "str | None"] | None
 #: Ops whose late reply says whether the order exists.
-_ORDER_OPS: Final = frozenset({_rules.OP_ORDER, _rules.OP_MULTI_ORDER, _rules.OP_SPOT_ORDER,
-                               _rules.OP_SPOT_SYNC_ORDER, _rules.OP_MARGIN_ORDER})
+_ORDER_OPS: Final = frozenset(name for name, row in _ops.OPS.items() if row.places)
 
 
 def _text(value: Any) -> str | None:
@@ -53,9 +54,10 @@ def status_from_event(event: OrderEvent) -> OrderStatus:
 
 def _from_reply(client_oid: str, record: ResolvedOutcome, index: int) -> OrderStatus:
     data = getattr(record.response, "data", None)
-    if record.op == _rules.OP_MULTI_ORDER and isinstance(data, list) and index < len(data):
+    if _ops.OPS[record.op].reply_ids == _ops.IDS_ITEMS and isinstance(data, list) \
+            and index < len(data):
         item = data[index] if isinstance(data[index], dict) else {}
-        ok = str(item.get("code")) == _rules.SUCCESS_CODE
+        ok = str(item.get("code")) == _codes.SUCCESS_CODE
         return OrderStatus(client_oid, "accepted" if ok else "rejected",
                            _text(item.get("orderId")), None, _text(item.get("symbol")),
                            "ws_reply", record)
@@ -146,7 +148,7 @@ class Reconciler:
                 continue
             sym = symbol_of(oid) if fam != FUTURES else None
             if fam != FUTURES and not sym:
-                raise InvalidParamsError(_rules.Violation(
+                raise InvalidParamsError(_validate.Violation(
                     "400102", "symbol", f"is required to look up the {fam} order {oid!r}"))
             todo.append((oid, fam, sym))
         results = await asyncio.gather(*(self._lookup(*t) for t in todo),

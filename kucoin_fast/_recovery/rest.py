@@ -18,6 +18,7 @@ from urllib.parse import quote
 from .._core import sign as _sign
 from .._core.redact import RedactingLogger
 from .._protocol.errors import ConnectError, KucoinAPIError, RequestTimeoutError, api_error
+from .._protocol.ops import FUTURES, MARGIN, OPS, SPOT
 from .._protocol.results import Credentials
 
 if TYPE_CHECKING:
@@ -26,9 +27,6 @@ if TYPE_CHECKING:
 __all__ = ["FUTURES", "MARGIN", "NOT_FOUND", "REST_URLS", "SPOT", "RestClient", "RestPool",
            "family_of"]
 
-FUTURES: Final = "futures"
-SPOT: Final = "spot"
-MARGIN: Final = "margin"
 #: Default REST hosts per product family.
 REST_URLS: Final[Mapping[str, str]] = {FUTURES: "https://api-futures.kucoin.com",
                                        SPOT: "https://api.kucoin.com",
@@ -49,9 +47,10 @@ _LOOKUP_PATHS: Final = {FUTURES: "/api/v1/orders/byClientOid",
 
 
 def family_of(op: str) -> str:
-    """The product family of a WS API op: ``futures``, ``spot`` or ``margin``."""
-    head = op.partition(".")[0]
-    return head if head in (SPOT, MARGIN) else FUTURES
+    """The REST lookup family of a WS API op (its op-table row's): ``futures``, ``spot`` or
+    ``margin``; ``futures`` for an op the table does not know."""
+    row = OPS.get(op)
+    return FUTURES if row is None else row.lookup
 
 
 class RestPool:

@@ -3,12 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .._protocol.rules import (
-    DEFAULT_RATE_LIMIT,
-    DEFAULT_SPOT_RATE_LIMIT,
-    RATE_LIMIT_WINDOW_MS,
-    WEIGHTS,
-)
+from .._protocol.ops import WEIGHTS
+from .._protocol.specs import DEFAULT_RATE_LIMIT, DEFAULT_SPOT_RATE_LIMIT, RATE_LIMIT_WINDOW_MS
 
 #: Every account starts with these (generous: examples, tests and benchmarks need no
 #: setup). Amounts are decimal strings; a currency not listed starts at zero.

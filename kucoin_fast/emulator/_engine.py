@@ -12,14 +12,9 @@ from collections import deque
 from decimal import Decimal, InvalidOperation
 from typing import Any, Final, NamedTuple
 
-from .._protocol import rules as _rules
-from .._protocol.rules import (
-    CONTRACTS,
-    ERRORS,
-    MAX_OPEN_LIMIT_ORDERS,
-    MAX_OPEN_STOP_ORDERS,
-    ContractSpec,
-)
+from .._protocol import validate as _rules
+from .._protocol.codes import ERRORS
+from .._protocol.specs import CONTRACTS, MAX_OPEN_LIMIT_ORDERS, MAX_OPEN_STOP_ORDERS, ContractSpec
 from ._events import FuturesView, futures_view, publish_futures
 from ._ledger import FillSpec, FuturesLedger, Rejected, fill_spec, to_units
 

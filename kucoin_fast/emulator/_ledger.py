@@ -10,7 +10,8 @@ from __future__ import annotations
 from decimal import ROUND_FLOOR, Decimal
 from typing import Any, Final, NamedTuple
 
-from .._protocol.rules import ERRORS, ContractSpec
+from .._protocol.codes import ERRORS
+from .._protocol.specs import ContractSpec
 
 #: Leverage assumed when an order omits it (protocol open question 9).
 DEFAULT_LEVERAGE: Final = 1

@@ -7,7 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any, Final
 
-from .._protocol.rules import ContractSpec, SpotSymbolSpec
+from .._protocol.specs import ContractSpec, SpotSymbolSpec
 from ._events import amount_text
 
 #: 2019-01-01 UTC, the listing date the emulator gives every pair and contract.

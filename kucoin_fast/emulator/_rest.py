@@ -20,7 +20,7 @@ from urllib.parse import unquote
 
 from aiohttp import web
 
-from .._protocol.rules import ERRORS
+from .._protocol.codes import ERRORS
 from . import _public
 from ._auth import Account, sign
 from ._engine import Book, entry_view, find_futures

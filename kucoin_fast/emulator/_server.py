@@ -34,7 +34,7 @@ except ImportError:  # pragma: no cover - other picows versions
     WSProtocol = None
 
 from .._env import NO_EXTENSIONS, load_compiled
-from .._protocol.rules import WS_PATH, ContractSpec
+from .._protocol.specs import WS_PATH, ContractSpec
 from ._auth import Account, AuthError, authenticate, parse_query, split_target
 from ._config import EmulatorConfig
 from ._counters import Counters

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from picows import WSCloseCode, WSFrame, WSListener, WSMsgType, WSTransport
 
-from .._protocol.rules import ERRORS
+from .._protocol.codes import ERRORS
 from ._auth import Account, sign
 from ._engine import Book
 from ._faults import FaultyReplies

@@ -13,8 +13,10 @@ from collections import deque
 from decimal import ROUND_DOWN, Decimal
 from typing import Any, Final
 
-from .._protocol import rules as _rules
-from .._protocol.rules import ERRORS, SPOT_SYMBOLS, SpotSymbolSpec
+from .._protocol import codes as _rules
+from .._protocol import validate as _validate
+from .._protocol.codes import ERRORS
+from .._protocol.specs import SPOT_SYMBOLS, SpotSymbolSpec
 from ._events import amount_text, publish_spot
 from ._ledger import Rejected
 
@@ -30,7 +32,7 @@ _NOT_CANCELABLE: Final = Rejected("400100", _rules.SPOT_NOT_CANCELABLE_MSG)
 _DUPLICATE: Final = Rejected("400100", _rules.SPOT_DUPLICATE_OID_MSG)
 _CAP: Final = Rejected("200003", _rules.SPOT_ORDER_CAP_MSG)
 _CACHE_MAX: Final = 4096
-_COID_OK: Final = _rules.CLIENT_OID_RE.match
+_COID_OK: Final = _validate.CLIENT_OID_RE.match
 
 
 def dec(value: Any) -> Decimal:
@@ -513,7 +515,7 @@ class SpotEngine:
         return self._check(order, margin, now_ms)
 
     def _check(self, order: Any, margin: bool, now_ms: int) -> Rejected | SpotSymbolSpec:
-        bad = _rules.validate_spot_order(
+        bad = _validate.validate_spot_order(
             order, strict_keys=False, margin=margin,
             post_only_ioc_ok=self.config.spot_post_only_ioc == "ignore")
         if bad is not None:
@@ -522,7 +524,7 @@ class SpotEngine:
         if spec is None:
             return Rejected("900001", ERRORS["900001"])
         if margin and not spec.is_margin_enabled:
-            v = _rules.Violation("400100", "symbol", "is not enabled for margin trading")
+            v = _validate.Violation("400100", "symbol", "is not enabled for margin trading")
             return Rejected(v.code, v.msg)
         bad_amount = check_amounts(spec, order.get("price") if order.get("type", "limit")
                                    == "limit" else None, order.get("size"), order.get("funds"))

@@ -1,5 +1,5 @@
 """Encoder tests: JSON round trips, escaping, compiled-vs-Python byte identity, and
-verdicts identical to ``_rules.validate_request`` (property tests with hypothesis)."""
+verdicts identical to ``_ops.validate_request`` (property tests with hypothesis)."""
 from __future__ import annotations
 
 import json
@@ -12,7 +12,9 @@ from kf_helpers import COMPILED_OR_SKIP
 
 from kucoin_fast import InvalidParamsError
 from kucoin_fast._core import encode_py as _encode_py
-from kucoin_fast._protocol import rules as _rules
+from kucoin_fast._protocol import fields as _fields
+from kucoin_fast._protocol import ops as _ops
+from kucoin_fast._protocol import validate as _validate
 
 PROFILE = settings(max_examples=150, deadline=None,
                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
@@ -28,7 +30,7 @@ nasty_text = st.text(st.sampled_from(['"', "\\", "\n", "\r", "\t", "\b", "\f", "
                      max_size=20)
 some_text = st.one_of(any_text, nasty_text)
 client_oid = st.from_regex(r"[A-Za-z0-9_-]{1,40}", fullmatch=True)
-positive_int = st.integers(min_value=1, max_value=10**_rules.INT_MAX_DIGITS - 1)
+positive_int = st.integers(min_value=1, max_value=10**_fields.INT_MAX_DIGITS - 1)
 int_string = st.from_regex(r"0{0,4}[1-9][0-9]{0,12}", fullmatch=True)
 dec_string = st.from_regex(r"[0-9]{1,8}(\.[0-9]{1,8})?", fullmatch=True).filter(
     lambda s: any(c not in "0." for c in s))
@@ -36,18 +38,18 @@ dec_string = st.from_regex(r"[0-9]{1,8}(\.[0-9]{1,8})?", fullmatch=True).filter(
 positive_float = st.floats(min_value=1e-9, max_value=1e12, allow_nan=False,
                            allow_infinity=False).map(lambda f: float(f"{f:.12g}"))
 dec_value = st.one_of(dec_string, positive_int, positive_float,
-                      st.integers(min_value=1, max_value=10**_rules.DEC_MAX_CHARS - 1))
+                      st.integers(min_value=1, max_value=10**_fields.DEC_MAX_CHARS - 1))
 int_value = st.one_of(positive_int, int_string)
 
 
 @st.composite
 def valid_orders(draw: st.DrawFn) -> dict[str, Any]:
-    """Orders ``_rules.validate_order`` accepts, with every optional field exercised."""
+    """Orders ``_validate.validate_order`` accepts, with every optional field exercised."""
     order: dict[str, Any] = {}
     close_order = draw(st.booleans()) and draw(st.booleans())
     order["clientOid"] = draw(client_oid)
     if not close_order or draw(st.booleans()):
-        order["side"] = draw(st.sampled_from(_rules.SIDES))
+        order["side"] = draw(st.sampled_from(_fields.SIDES))
     order["symbol"] = draw(st.one_of(st.sampled_from(["XBTUSDTM", "ETHUSDTM"]),
                                      some_text.filter(bool)))
     order_type = draw(st.sampled_from(["limit", "market", None]))
@@ -56,14 +58,14 @@ def valid_orders(draw: st.DrawFn) -> dict[str, Any]:
     if order_type in ("limit", None) or draw(st.booleans()):
         order["price"] = draw(dec_value)
     if not close_order or draw(st.booleans()):
-        size_field = draw(st.sampled_from(_rules.SIZE_FIELDS))
+        size_field = draw(st.sampled_from(_fields.SIZE_FIELDS))
         order[size_field] = draw(int_value if size_field == "size" else dec_value)
     if close_order:
         order["closeOrder"] = True
     if draw(st.booleans()):
         order["leverage"] = draw(int_value)
-    for name, choices in (("marginMode", _rules.MARGIN_MODES),
-                          ("positionSide", _rules.POSITION_SIDES), ("stp", _rules.STP_VALUES)):
+    for name, choices in (("marginMode", _fields.MARGIN_MODES),
+                          ("positionSide", _fields.POSITION_SIDES), ("stp", _fields.STP_VALUES)):
         if draw(st.booleans()):
             order[name] = draw(st.sampled_from(choices))
     post_only = draw(st.booleans())
@@ -73,7 +75,7 @@ def valid_orders(draw: st.DrawFn) -> dict[str, Any]:
             order["timeInForce"] = draw(st.sampled_from(["GTC", "RPI"]))
     else:
         if draw(st.booleans()):
-            order["timeInForce"] = draw(st.sampled_from(_rules.TIME_IN_FORCE))
+            order["timeInForce"] = draw(st.sampled_from(_fields.TIME_IN_FORCE))
         if draw(st.booleans()):
             order["hidden"] = draw(st.booleans())
         if draw(st.booleans()):
@@ -83,15 +85,15 @@ def valid_orders(draw: st.DrawFn) -> dict[str, Any]:
         if draw(st.booleans()):
             order[name] = draw(st.booleans())
     if draw(st.booleans()):
-        order["stop"] = draw(st.sampled_from(_rules.STOP_DIRECTIONS))
-        order["stopPriceType"] = draw(st.sampled_from(_rules.STOP_PRICE_TYPES))
+        order["stop"] = draw(st.sampled_from(_fields.STOP_DIRECTIONS))
+        order["stopPriceType"] = draw(st.sampled_from(_fields.STOP_PRICE_TYPES))
         order["stopPrice"] = draw(dec_value)
     if draw(st.booleans()):
-        order["remark"] = draw(some_text.filter(lambda s: 0 < len(s) <= _rules.REMARK_MAX))
+        order["remark"] = draw(some_text.filter(lambda s: 0 < len(s) <= _fields.REMARK_MAX))
     # Shuffle the key order: the encoder must keep whatever order it is given.
     keys = draw(st.permutations(list(order)))
     result = {k: order[k] for k in keys}
-    assert _rules.validate_order(result) is None, _rules.validate_order(result)
+    assert _validate.validate_order(result) is None, _validate.validate_order(result)
     return result
 
 
@@ -105,7 +107,7 @@ WEIRD_VALUES = [None, 0, -1, 1, 2**70, -(2**70), "", " ", "0", "00", "0.0", "01"
 def mutated_orders(draw: st.DrawFn) -> dict[str, Any]:
     """Mostly-invalid orders: a valid order with one to three random mutations."""
     order = dict(draw(valid_orders()))
-    fields = list(_rules.ORDER_FIELDS) + ["clientOID", "foo", "", "Price"]
+    fields = list(_fields.ORDER_FIELDS) + ["clientOID", "foo", "", "Price"]
     for _ in range(draw(st.integers(1, 3))):
         action = draw(st.sampled_from(["set", "drop", "add"]))
         if action == "drop" and order:
@@ -134,8 +136,8 @@ def _frame(encode_module: Any, request_id: int, op: str, args: Any) -> bytes:
 @PROFILE
 @given(order=valid_orders(), request_id=st.integers(1, 10**17))
 def test_valid_order_round_trips(impl: Any, order: dict[str, Any], request_id: int) -> None:
-    payload = _frame(impl.encode, request_id, _rules.OP_ORDER, order)
-    assert json.loads(payload) == {"id": str(request_id), "op": _rules.OP_ORDER, "args": order}
+    payload = _frame(impl.encode, request_id, _ops.OP_ORDER, order)
+    assert json.loads(payload) == {"id": str(request_id), "op": _ops.OP_ORDER, "args": order}
     assert payload.startswith(b'{"id":"%d","op":"futures.order","args":{' % request_id)
 
 
@@ -145,8 +147,8 @@ def test_valid_order_round_trips(impl: Any, order: dict[str, Any], request_id: i
 def test_compiled_and_python_orders_are_byte_identical(order: dict[str, Any],
                                                        request_id: int) -> None:
     from kucoin_fast._core import encode as _encode
-    assert _frame(_encode, request_id, _rules.OP_ORDER, order) == \
-        _frame(_encode_py, request_id, _rules.OP_ORDER, order)
+    assert _frame(_encode, request_id, _ops.OP_ORDER, order) == \
+        _frame(_encode_py, request_id, _ops.OP_ORDER, order)
 
 
 @COMPILED_OR_SKIP
@@ -157,8 +159,8 @@ def test_compiled_and_python_generic_values_are_byte_identical(value: Any) -> No
     orderId is not checked by the rules, so any value can reach it)."""
     from kucoin_fast._core import encode as _encode
     args = {"orderId": "1", "clientOid": value}
-    compiled = _frame(_encode, 7, _rules.OP_CANCEL, args)
-    assert compiled == _frame(_encode_py, 7, _rules.OP_CANCEL, args)
+    compiled = _frame(_encode, 7, _ops.OP_CANCEL, args)
+    assert compiled == _frame(_encode_py, 7, _ops.OP_CANCEL, args)
     assert json.loads(compiled)["args"] == args
 
 
@@ -167,26 +169,26 @@ def test_compiled_and_python_generic_values_are_byte_identical(value: Any) -> No
 def test_strings_round_trip(impl: Any, text: str) -> None:
     order = {"clientOid": "a", "side": "buy", "symbol": text or "x", "type": "market",
              "size": 1, "remark": text[:100] or "r"}
-    assert json.loads(_frame(impl.encode, 1, _rules.OP_ORDER, order))["args"] == order
+    assert json.loads(_frame(impl.encode, 1, _ops.OP_ORDER, order))["args"] == order
 
 
 @PROFILE
 @given(order=mutated_orders())
 def test_order_verdicts_match_rules(impl: Any, order: dict[str, Any]) -> None:
-    _assert_same_verdict(impl, _rules.OP_ORDER, order)
+    _assert_same_verdict(impl, _ops.OP_ORDER, order)
 
 
 @PROFILE
-@given(args=st.dictionaries(st.sampled_from(list(_rules.ORDER_FIELDS) + ["x", "clientOID"]),
+@given(args=st.dictionaries(st.sampled_from(list(_fields.ORDER_FIELDS) + ["x", "clientOID"]),
                             st.sampled_from(WEIRD_VALUES + ["XBTUSDTM", "a-1"]), max_size=12))
 def test_arbitrary_dict_verdicts_match_rules(impl: Any, args: dict[str, Any]) -> None:
-    _assert_same_verdict(impl, _rules.OP_ORDER, args)
+    _assert_same_verdict(impl, _ops.OP_ORDER, args)
 
 
 @settings(PROFILE, max_examples=50)
 @given(orders=st.lists(st.one_of(valid_orders(), mutated_orders()), min_size=0, max_size=21))
 def test_multi_order_verdicts_match_rules(impl: Any, orders: list[dict[str, Any]]) -> None:
-    _assert_same_verdict(impl, _rules.OP_MULTI_ORDER, orders)
+    _assert_same_verdict(impl, _ops.OP_MULTI_ORDER, orders)
 
 
 cancel_values = st.sampled_from(WEIRD_VALUES + ["403371203999346688", "XBTUSDTM", "mm-1"])
@@ -198,7 +200,7 @@ cancel_values = st.sampled_from(WEIRD_VALUES + ["403371203999346688", "XBTUSDTM"
                     max_size=3),
     st.sampled_from(WEIRD_VALUES)))
 def test_cancel_verdicts_match_rules(impl: Any, args: Any) -> None:
-    _assert_same_verdict(impl, _rules.OP_CANCEL, args)
+    _assert_same_verdict(impl, _ops.OP_CANCEL, args)
 
 
 @PROFILE
@@ -210,11 +212,11 @@ def test_cancel_verdicts_match_rules(impl: Any, args: Any) -> None:
     st.dictionaries(st.sampled_from(["orderIdsList", "clientOidsList", "x"]),
                     st.sampled_from(WEIRD_VALUES), max_size=2)))
 def test_multi_cancel_verdicts_match_rules(impl: Any, args: Any) -> None:
-    _assert_same_verdict(impl, _rules.OP_MULTI_CANCEL, args)
+    _assert_same_verdict(impl, _ops.OP_MULTI_CANCEL, args)
 
 
 def _assert_same_verdict(impl: Any, op: str, args: Any) -> None:
-    expected = _rules.validate_request(op, args, strict_keys=True)
+    expected = _ops.validate_request(op, args, strict_keys=True)
     buf = impl.encode.FrameBuffer()
     if expected is None:
         try:
@@ -238,7 +240,7 @@ def _assert_same_verdict(impl: Any, op: str, args: Any) -> None:
 def test_escapes_exactly(impl: Any) -> None:
     order = {"clientOid": "a", "side": "buy", "symbol": 'q"b\\s\n\r\t\b\f\x00\x1f\x7fé€😀\ud800',
              "type": "market", "size": 1}
-    payload = _frame(impl.encode, 5, _rules.OP_ORDER, order)
+    payload = _frame(impl.encode, 5, _ops.OP_ORDER, order)
     assert b'"symbol":"q\\"b\\\\s\\n\\r\\t\\b\\f\\u0000\\u001f\x7f' in payload
     assert "é€😀".encode() in payload
     assert b"\\ud800" in payload  # a lone surrogate has no UTF-8 form: escaped
@@ -255,9 +257,9 @@ def test_buffer_keeps_headroom_and_grows(impl: Any) -> None:
     buf = impl.encode.FrameBuffer()
     assert buf.headroom >= 14  # picows writes the frame header in front
     big = {"clientOid": "a", "side": "buy", "symbol": "é" * 5000, "type": "market", "size": 1}
-    payload = _frame(impl.encode, 1, _rules.OP_ORDER, big)
+    payload = _frame(impl.encode, 1, _ops.OP_ORDER, big)
     assert json.loads(payload)["args"] == big
-    assert _frame(impl.encode, 2, _rules.OP_PING if False else _rules.OP_CANCEL,
+    assert _frame(impl.encode, 2, _ops.OP_PING if False else _ops.OP_CANCEL,
                   {"orderId": "1"}) == b'{"id":"2","op":"futures.cancel","args":{"orderId":"1"}}'
 
 
@@ -267,10 +269,10 @@ def test_unknown_op_and_non_json_values(impl: Any) -> None:
     assert info.value.field == "op"
     args = {"orderId": "1", "clientOid": object()}  # beside orderId, clientOid is not checked
     with pytest.raises(InvalidParamsError, match="JSON"):
-        _frame(impl.encode, 1, _rules.OP_CANCEL, args)
+        _frame(impl.encode, 1, _ops.OP_CANCEL, args)
     args = {"clientOidsList": [{"symbol": "X", "clientOid": "a", "clientOID": "b"}]}
     with pytest.raises(InvalidParamsError) as info:
-        _frame(impl.encode, 1, _rules.OP_MULTI_CANCEL, args)
+        _frame(impl.encode, 1, _ops.OP_MULTI_CANCEL, args)
     assert (info.value.field, info.value.rule) == (
         "clientOidsList[0].clientOID",
         "is not a futures batch-cancel item field (did you mean clientOid?)")
@@ -280,7 +282,7 @@ def test_typo_in_key_is_rejected_before_sending(impl: Any) -> None:
     order = {"clientOID": "a", "clientOid": "b", "side": "buy", "symbol": "XBTUSDTM",
              "type": "market", "size": 1}
     with pytest.raises(InvalidParamsError) as info:
-        _frame(impl.encode, 1, _rules.OP_ORDER, order)
+        _frame(impl.encode, 1, _ops.OP_ORDER, order)
     assert info.value.field == "clientOID"
     assert info.value.rule == "is not a futures order field (did you mean clientOid?)"
 
@@ -300,7 +302,7 @@ def test_prepared_order_matches_full_order(impl: Any, price: Any, size: Any, coi
     template = dict(TEMPLATE, type="market") if market else TEMPLATE
     tpl = impl.encode.OrderTemplate(template)
     full = tpl.as_order(price, size, coid)
-    expected = _rules.validate_order(full)
+    expected = _validate.validate_order(full)
     buf = impl.encode.FrameBuffer()
     if expected is None:
         impl.encode.encode_prepared_order(buf, 9, tpl, price, size, coid)

@@ -23,26 +23,28 @@ from test_client_encode import (
 
 from kucoin_fast import InvalidParamsError
 from kucoin_fast._core import encode_py as _encode_py
-from kucoin_fast._protocol import rules as _rules
+from kucoin_fast._protocol import fields as _fields
+from kucoin_fast._protocol import ops as _ops
+from kucoin_fast._protocol import validate as _validate
 
-SPOT_OPS = (_rules.OP_SPOT_ORDER, _rules.OP_SPOT_SYNC_ORDER)
-CANCEL_OPS = (_rules.OP_SPOT_CANCEL, _rules.OP_SPOT_SYNC_CANCEL, _rules.OP_MARGIN_CANCEL)
+SPOT_OPS = (_ops.OP_SPOT_ORDER, _ops.OP_SPOT_SYNC_ORDER)
+CANCEL_OPS = (_ops.OP_SPOT_CANCEL, _ops.OP_SPOT_SYNC_CANCEL, _ops.OP_MARGIN_CANCEL)
 ascii_text = st.text(st.characters(min_codepoint=32, max_codepoint=126), min_size=1,
-                     max_size=_rules.SPOT_TEXT_MAX)
+                     max_size=_fields.SPOT_TEXT_MAX)
 
 
 @st.composite
 def valid_spot_orders(draw: st.DrawFn, margin: bool = False) -> dict[str, Any]:
-    """Orders ``_rules.validate_spot_order`` accepts, every optional field exercised."""
+    """Orders ``_validate.validate_spot_order`` accepts, every optional field exercised."""
     order: dict[str, Any] = {"symbol": draw(st.sampled_from(["BTC-USDT", "ETH-USDT"])),
-                             "side": draw(st.sampled_from(_rules.SIDES))}
+                             "side": draw(st.sampled_from(_fields.SIDES))}
     if margin or draw(st.booleans()):
         order["clientOid"] = draw(client_oid)
     order_type = draw(st.sampled_from(["limit", "market"] + ([None] if margin else [])))
     if order_type is not None:
         order["type"] = order_type
     if order_type == "market":
-        order[draw(st.sampled_from(_rules.SPOT_SIZE_FIELDS))] = draw(dec_value)
+        order[draw(st.sampled_from(_fields.SPOT_SIZE_FIELDS))] = draw(dec_value)
         if draw(st.booleans()):
             order["timeInForce"] = "GTC"
         if draw(st.booleans()):
@@ -50,7 +52,7 @@ def valid_spot_orders(draw: st.DrawFn, margin: bool = False) -> dict[str, Any]:
     else:
         order["price"] = draw(dec_value)
         order["size"] = draw(st.sampled_from(["1", "2.5", 3, "10"]))
-        tif = draw(st.sampled_from([None, *_rules.SPOT_TIME_IN_FORCE]))
+        tif = draw(st.sampled_from([None, *_fields.SPOT_TIME_IN_FORCE]))
         if tif is not None:
             order["timeInForce"] = tif
         if tif == "GTT":
@@ -61,7 +63,7 @@ def valid_spot_orders(draw: st.DrawFn, margin: bool = False) -> dict[str, Any]:
             order["iceberg"] = True
             order["visibleSize"] = draw(st.sampled_from(["0.5", "1", 1, "2.5"]))
         if draw(st.booleans()):
-            order["stp"] = draw(st.sampled_from(_rules.SPOT_STP_VALUES))
+            order["stp"] = draw(st.sampled_from(_fields.SPOT_STP_VALUES))
     for name in ("hidden",) + (("isIsolated", "autoBorrow", "autoRepay") if margin else ()):
         if draw(st.booleans()):
             order[name] = draw(st.booleans())
@@ -73,15 +75,15 @@ def valid_spot_orders(draw: st.DrawFn, margin: bool = False) -> dict[str, Any]:
         order["clientTimestamp"] = draw(int_value)
     keys = draw(st.permutations(list(order)))
     result = {k: order[k] for k in keys}
-    assert _rules.validate_spot_order(result, margin=margin) is None, \
-        _rules.validate_spot_order(result, margin=margin)
+    assert _validate.validate_spot_order(result, margin=margin) is None, \
+        _validate.validate_spot_order(result, margin=margin)
     return result
 
 
 @st.composite
 def mutated_spot_orders(draw: st.DrawFn, margin: bool = False) -> dict[str, Any]:
     order = dict(draw(valid_spot_orders(margin)))
-    table = _rules.MARGIN_ORDER_FIELDS if margin else _rules.SPOT_ORDER_FIELDS
+    table = _fields.MARGIN_ORDER_FIELDS if margin else _fields.SPOT_ORDER_FIELDS
     fields = [*table, "clientOID", "qty", "leverage", ""]
     values = [*WEIRD_VALUES, "GTT", "FOK", "DC", "market", "limit", "x" * 21, "é", "0.01"]
     for _ in range(draw(st.integers(1, 3))):
@@ -96,7 +98,7 @@ def mutated_spot_orders(draw: st.DrawFn, margin: bool = False) -> dict[str, Any]
 @COMPILED_OR_SKIP
 @PROFILE
 @given(op_order=st.one_of(st.tuples(st.sampled_from(SPOT_OPS), valid_spot_orders()),
-                          st.tuples(st.just(_rules.OP_MARGIN_ORDER),
+                          st.tuples(st.just(_ops.OP_MARGIN_ORDER),
                                     valid_spot_orders(margin=True))),
        request_id=st.integers(1, 10**17))
 def test_compiled_and_python_spot_frames_are_byte_identical(
@@ -117,14 +119,14 @@ def test_spot_order_verdicts_match_rules(impl: Any, order: dict[str, Any], op: s
 @PROFILE
 @given(order=st.one_of(mutated_spot_orders(margin=True), valid_spot_orders(margin=True)))
 def test_margin_order_verdicts_match_rules(impl: Any, order: dict[str, Any]) -> None:
-    _assert_same_verdict(impl, _rules.OP_MARGIN_ORDER, order)
+    _assert_same_verdict(impl, _ops.OP_MARGIN_ORDER, order)
 
 
 @PROFILE
-@given(args=st.dictionaries(st.sampled_from([*_rules.SPOT_ORDER_FIELDS, "x"]),
+@given(args=st.dictionaries(st.sampled_from([*_fields.SPOT_ORDER_FIELDS, "x"]),
                             st.sampled_from([*WEIRD_VALUES, "BTC-USDT", "GTT", "1"]),
                             max_size=10),
-       op=st.sampled_from((*SPOT_OPS, _rules.OP_MARGIN_ORDER)))
+       op=st.sampled_from((*SPOT_OPS, _ops.OP_MARGIN_ORDER)))
 def test_arbitrary_spot_dict_verdicts_match_rules(impl: Any, args: dict[str, Any],
                                                   op: str) -> None:
     _assert_same_verdict(impl, op, args)
@@ -147,7 +149,7 @@ def test_spot_cancel_verdicts_match_rules(impl: Any, args: Any, op: str) -> None
     st.sampled_from(["orderId", "clientOid", "symbol", "newPrice", "newSize", "price"]),
     st.one_of(cancel_values, dec_value), max_size=5))
 def test_spot_modify_verdicts_match_rules(impl: Any, args: Any) -> None:
-    _assert_same_verdict(impl, _rules.OP_SPOT_MODIFY, args)
+    _assert_same_verdict(impl, _ops.OP_SPOT_MODIFY, args)
 
 
 @COMPILED_OR_SKIP
@@ -157,7 +159,7 @@ def test_spot_modify_verdicts_match_rules(impl: Any, args: Any) -> None:
        op=st.sampled_from(CANCEL_OPS))
 def test_spot_cancel_frames_are_byte_identical(args: dict[str, Any], op: str) -> None:
     from kucoin_fast._core import encode as _encode
-    if _rules.validate_request(op, args) is None:
+    if _ops.validate_request(op, args) is None:
         assert _frame(_encode, 4, op, args) == _frame(_encode_py, 4, op, args)
 
 
@@ -181,11 +183,11 @@ def test_prepared_spot_order_matches_full_order(impl: Any, price: Any, size: Any
             template["funds"] = template.pop("size")
     elif kind == "iceberg":
         template.update(iceberg=True, visibleSize="0.0001")
-    tpl = impl.encode.OrderTemplate(template, _rules.OP_SPOT_ORDER)
-    assert tpl.op == _rules.OP_SPOT_ORDER
+    tpl = impl.encode.OrderTemplate(template, _ops.OP_SPOT_ORDER)
+    assert tpl.op == _ops.OP_SPOT_ORDER
     assert tpl.size_field == ("funds" if kind == "market-funds" else "size")
     full = tpl.as_order(price, size, coid)
-    expected = _rules.validate_request(_rules.OP_SPOT_ORDER, full)
+    expected = _ops.validate_request(_ops.OP_SPOT_ORDER, full)
     buf = impl.encode.FrameBuffer()
     if expected is None:
         impl.encode.encode_prepared_order(buf, 9, tpl, price, size, coid)
@@ -206,7 +208,7 @@ def test_prepared_spot_compiled_and_python_byte_identical(price: Any, size: Any,
     frames = []
     for module in (_encode, _encode_py):
         buf = module.FrameBuffer()
-        tpl = module.OrderTemplate(SPOT_TEMPLATE, _rules.OP_SPOT_ORDER)
+        tpl = module.OrderTemplate(SPOT_TEMPLATE, _ops.OP_SPOT_ORDER)
         module.encode_prepared_order(buf, 3, tpl, price, size, coid)
         frames.append(buf.getvalue())
     assert frames[0] == frames[1]
@@ -216,29 +218,29 @@ def test_prepared_template_ops(impl: Any) -> None:
     assert impl.encode.OrderTemplate({"clientOid": "a", "side": "buy", "symbol": "XBTUSDTM",
                                       "type": "market", "size": 1}).op == "futures.order"
     with pytest.raises(ValueError):
-        impl.encode.OrderTemplate(dict(SPOT_TEMPLATE), _rules.OP_MARGIN_ORDER)
+        impl.encode.OrderTemplate(dict(SPOT_TEMPLATE), _ops.OP_MARGIN_ORDER)
     with pytest.raises(InvalidParamsError) as info:  # a futures template is no spot order
         impl.encode.OrderTemplate({"clientOid": "a", "side": "buy", "symbol": "XBTUSDTM",
-                                   "type": "market", "qty": "1"}, _rules.OP_SPOT_ORDER)
+                                   "type": "market", "qty": "1"}, _ops.OP_SPOT_ORDER)
     assert info.value.field == "qty" and info.value.op == "spot.order"
     with pytest.raises(InvalidParamsError, match="funds: is only for market orders"):
         impl.encode.OrderTemplate({"side": "buy", "symbol": "BTC-USDT", "type": "limit",
                                    "price": "1", "size": "1", "funds": "1"},
-                                  _rules.OP_SPOT_ORDER)
+                                  _ops.OP_SPOT_ORDER)
 
 
 # ------------------------------------------------------------------ examples
 def test_spot_frames_and_refs(impl: Any) -> None:
     buf = impl.encode.FrameBuffer()
     order = {"symbol": "BTC-USDT", "side": "buy", "type": "market", "funds": "10"}
-    impl.encode.encode_request(buf, 7, _rules.OP_SPOT_ORDER, order)
+    impl.encode.encode_request(buf, 7, _ops.OP_SPOT_ORDER, order)
     assert buf.getvalue() == (b'{"id":"7","op":"spot.order","args":{"symbol":"BTC-USDT",'
                               b'"side":"buy","type":"market","funds":"10"}}')
     assert buf.ref is None  # no clientOid: nothing to reconcile by
-    impl.encode.encode_request(buf, 8, _rules.OP_SPOT_CANCEL,
+    impl.encode.encode_request(buf, 8, _ops.OP_SPOT_CANCEL,
                                {"symbol": "BTC-USDT", "clientOid": "c-1"})
     assert buf.ref == "c-1"
-    impl.encode.encode_request(buf, 9, _rules.OP_SPOT_MODIFY,
+    impl.encode.encode_request(buf, 9, _ops.OP_SPOT_MODIFY,
                                {"symbol": "BTC-USDT", "clientOid": "c-2", "newSize": "1"})
     assert buf.ref == "c-2"
     assert json.loads(buf.getvalue())["op"] == "spot.modify"
@@ -247,7 +249,7 @@ def test_spot_frames_and_refs(impl: Any) -> None:
 def test_margin_template_default_type_is_limit(impl: Any) -> None:
     order = {"clientOid": "m", "symbol": "BTC-USDT", "side": "buy", "size": "1"}
     with pytest.raises(InvalidParamsError) as info:
-        _frame(impl.encode, 1, _rules.OP_MARGIN_ORDER, order)
+        _frame(impl.encode, 1, _ops.OP_MARGIN_ORDER, order)
     assert (info.value.field, info.value.rule) == ("price", "is required for limit orders")
-    assert json.loads(_frame(impl.encode, 1, _rules.OP_MARGIN_ORDER, dict(order, price="2")))[
+    assert json.loads(_frame(impl.encode, 1, _ops.OP_MARGIN_ORDER, dict(order, price="2")))[
         "args"]["price"] == "2"

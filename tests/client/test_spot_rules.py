@@ -8,7 +8,8 @@ import pytest
 from kf_spot_cases import RULE_CASES, RuleCase, limit, margin, market
 
 from kucoin_fast import InvalidParamsError
-from kucoin_fast._protocol import rules as _rules
+from kucoin_fast._protocol import ops as _ops
+from kucoin_fast._protocol import validate as _validate
 
 
 @pytest.mark.parametrize("case", RULE_CASES, ids=[c.name for c in RULE_CASES])
@@ -24,7 +25,7 @@ def test_rule(impl: Any, case: RuleCase) -> None:
     else:
         assert f"Parameter Error: {case.field}: " in str(err)
     # The gateway's verdict (unknown keys ignored) is the same, or None for a typo.
-    lenient = _rules.validate_request(case.op, case.args, strict_keys=False)
+    lenient = _ops.validate_request(case.op, case.args, strict_keys=False)
     assert lenient is None if case.strict_only else lenient == err.violation
 
 
@@ -46,10 +47,10 @@ def test_rule(impl: Any, case: RuleCase) -> None:
 ])
 def test_valid_requests_pass(impl: Any, op: str, args: Any) -> None:
     impl.encode.encode_request(impl.encode.FrameBuffer(), 1, op, args)
-    assert _rules.validate_request(op, args) is None
+    assert _ops.validate_request(op, args) is None
 
 
 def test_post_only_ioc_can_be_let_through() -> None:
     order = limit(postOnly=True, timeInForce="FOK")
-    assert _rules.validate_spot_order(order) is not None
-    assert _rules.validate_spot_order(order, post_only_ioc_ok=True) is None
+    assert _validate.validate_spot_order(order) is not None
+    assert _validate.validate_spot_order(order, post_only_ioc_ok=True) is None

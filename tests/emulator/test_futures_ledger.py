@@ -187,7 +187,7 @@ def test_defaults_cover_long_runs_and_config_seeds_new_accounts() -> None:
 def test_ledger_units_and_rollback() -> None:
     ledger = FuturesLedger({"USDT": "1.5"})
     assert ledger.available["USDT"] == 3 * SCALE // 2 and ledger.snapshot() == {"USDT": "1.5"}
-    from kucoin_fast._protocol.rules import CONTRACTS
+    from kucoin_fast._protocol.specs import CONTRACTS
     c = CONTRACTS["XBTUSDTM"]
     spec = fill_spec({"side": "buy", "size": 1, "leverage": 100}, c)
     price = to_units(MARK)

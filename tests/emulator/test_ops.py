@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from emu_helpers import order, recv_json, request, resting, session, with_emu
 
-from kucoin_fast._protocol import rules as _rules
+from kucoin_fast._protocol import codes as _codes
+from kucoin_fast._protocol import specs as _specs
 from kucoin_fast.emulator import POST_ONLY_CROSS_CODE, Emulator
 
 # Real production frames (fixtures/kucoin-real-frames.json, roq-trading, Jan 2026).
@@ -334,7 +335,7 @@ def test_order_validation(fast_path: bool, name: str, override: dict[str, Any], 
             if code == "400100":
                 assert r["msg"].startswith(f"Parameter Error: {field}"), r
             else:
-                assert r["msg"] == _rules.ERRORS[code]
+                assert r["msg"] == _codes.ERRORS[code]
         assert ex.open_orders() == []
         assert ex.counters.orders_rejected == 1
     with_emu(body, fast_path=fast_path)
@@ -446,11 +447,11 @@ def test_duplicate_active_client_oid(fast_path: bool) -> None:
 def test_open_limit_order_cap() -> None:
     async def body(ex: Emulator) -> None:
         async with session(ex) as ws:
-            for i in range(_rules.MAX_OPEN_LIMIT_ORDERS):
+            for i in range(_specs.MAX_OPEN_LIMIT_ORDERS):
                 await ws.send(json.dumps({"id": str(i), "op": "futures.order",
                                           "args": resting()}))
-            codes = [(await recv_json(ws))["code"] for _ in range(_rules.MAX_OPEN_LIMIT_ORDERS)]
-            assert codes == ["200000"] * _rules.MAX_OPEN_LIMIT_ORDERS
+            codes = [(await recv_json(ws))["code"] for _ in range(_specs.MAX_OPEN_LIMIT_ORDERS)]
+            assert codes == ["200000"] * _specs.MAX_OPEN_LIMIT_ORDERS
             r = await request(ws, "futures.order", resting())
             assert r["code"] == "300001"
             assert r["msg"] == "Active order quantity limit exceeded (limit: 100, current: 100)"

@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 from kf_shared import COMPILED, PYTHON
 
 from kucoin_fast import InvalidParamsError
-from kucoin_fast._protocol import rules as _rules
+from kucoin_fast._protocol import fields as _fields
+from kucoin_fast._protocol import ops as _ops
 
 pytestmark = pytest.mark.skipif(COMPILED is None, reason="compiled extensions are not built")
 PROFILE = settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
@@ -87,34 +88,34 @@ def _put(args: Any, path: tuple[Any, ...], value: Any) -> Any:
 
 #: (op, valid args, path of the field that gets the hostile value)
 CASES: list[tuple[str, Any, tuple[Any, ...]]] = [
-    *[(_rules.OP_ORDER, FUTURES, (name,)) for name in ("price", "size", "leverage")],
-    *[(_rules.OP_ORDER, FUTURES_STOP, (name,)) for name in ("stopPrice", "visibleSize")],
-    *[(_rules.OP_ORDER, dict(_without(FUTURES, "size"), **{name: "1"}), (name,))
+    *[(_ops.OP_ORDER, FUTURES, (name,)) for name in ("price", "size", "leverage")],
+    *[(_ops.OP_ORDER, FUTURES_STOP, (name,)) for name in ("stopPrice", "visibleSize")],
+    *[(_ops.OP_ORDER, dict(_without(FUTURES, "size"), **{name: "1"}), (name,))
       for name in ("qty", "valueQty")],
-    *[(_rules.OP_MULTI_ORDER, [FUTURES, FUTURES_STOP], (1, name))
+    *[(_ops.OP_MULTI_ORDER, [FUTURES, FUTURES_STOP], (1, name))
       for name in ("price", "size", "leverage", "stopPrice", "visibleSize")],
-    (_rules.OP_CANCEL, {"orderId": "1"}, ("orderId",)),
-    (_rules.OP_CANCEL, {"orderId": "1", "clientOid": "c"}, ("clientOid",)),
-    (_rules.OP_CANCEL, {"clientOid": "c", "symbol": "XBTUSDTM"}, ("symbol",)),
-    (_rules.OP_MULTI_CANCEL, {"orderIdsList": ["1", "2"]}, ("orderIdsList", 1)),
-    (_rules.OP_MULTI_CANCEL, {"clientOidsList": [{"symbol": "XBTUSDTM", "clientOid": "c"}]},
+    (_ops.OP_CANCEL, {"orderId": "1"}, ("orderId",)),
+    (_ops.OP_CANCEL, {"orderId": "1", "clientOid": "c"}, ("clientOid",)),
+    (_ops.OP_CANCEL, {"clientOid": "c", "symbol": "XBTUSDTM"}, ("symbol",)),
+    (_ops.OP_MULTI_CANCEL, {"orderIdsList": ["1", "2"]}, ("orderIdsList", 1)),
+    (_ops.OP_MULTI_CANCEL, {"clientOidsList": [{"symbol": "XBTUSDTM", "clientOid": "c"}]},
      ("clientOidsList", 0, "clientOid")),
-    (_rules.OP_MULTI_CANCEL, {"clientOidsList": [{"symbol": "XBTUSDTM", "clientOid": "c"}]},
+    (_ops.OP_MULTI_CANCEL, {"clientOidsList": [{"symbol": "XBTUSDTM", "clientOid": "c"}]},
      ("clientOidsList", 0, "extra")),
-    *[(op, SPOT, (name,)) for op in (_rules.OP_SPOT_ORDER, _rules.OP_SPOT_SYNC_ORDER)
+    *[(op, SPOT, (name,)) for op in (_ops.OP_SPOT_ORDER, _ops.OP_SPOT_SYNC_ORDER)
       for name in ("price", "size", "cancelAfter", "allowMaxTimeWindow", "clientTimestamp")],
-    (_rules.OP_SPOT_ORDER, SPOT_MARKET, ("funds",)),
-    (_rules.OP_SPOT_SYNC_ORDER, SPOT_ICEBERG, ("visibleSize",)),
-    *[(_rules.OP_MARGIN_ORDER, SPOT, (name,))
+    (_ops.OP_SPOT_ORDER, SPOT_MARKET, ("funds",)),
+    (_ops.OP_SPOT_SYNC_ORDER, SPOT_ICEBERG, ("visibleSize",)),
+    *[(_ops.OP_MARGIN_ORDER, SPOT, (name,))
       for name in ("price", "size", "cancelAfter", "allowMaxTimeWindow", "clientTimestamp")],
-    (_rules.OP_MARGIN_ORDER, SPOT_MARKET, ("funds",)),
-    (_rules.OP_MARGIN_ORDER, SPOT_ICEBERG, ("visibleSize",)),
-    *[(_rules.OP_SPOT_MODIFY, {"symbol": "BTC-USDT", "orderId": "1", "newPrice": "1",
+    (_ops.OP_MARGIN_ORDER, SPOT_MARKET, ("funds",)),
+    (_ops.OP_MARGIN_ORDER, SPOT_ICEBERG, ("visibleSize",)),
+    *[(_ops.OP_SPOT_MODIFY, {"symbol": "BTC-USDT", "orderId": "1", "newPrice": "1",
                                "newSize": "1"}, (name,)) for name in ("newPrice", "newSize")],
     *[(op, {"symbol": "BTC-USDT", "orderId": "1"}, (name,))
-      for op in (_rules.OP_SPOT_CANCEL, _rules.OP_SPOT_SYNC_CANCEL, _rules.OP_MARGIN_CANCEL)
+      for op in (_ops.OP_SPOT_CANCEL, _ops.OP_SPOT_SYNC_CANCEL, _ops.OP_MARGIN_CANCEL)
       for name in ("orderId", "symbol")],
-    (_rules.OP_SPOT_CANCEL, {"symbol": "BTC-USDT", "clientOid": "c"}, ("clientOid",)),
+    (_ops.OP_SPOT_CANCEL, {"symbol": "BTC-USDT", "clientOid": "c"}, ("clientOid",)),
 ]
 CASE_IDS = [f"{op}:{'.'.join(map(str, path))}" for op, _, path in CASES]
 
@@ -133,7 +134,7 @@ def _outcome(run: Any) -> tuple[str, Any]:
 
 
 #: The fields whose values are numbers (id and text fields may be long strings).
-NUMERIC = {name for table in (_rules.ORDER_FIELDS, _rules.MARGIN_ORDER_FIELDS)
+NUMERIC = {name for table in (_fields.ORDER_FIELDS, _fields.MARGIN_ORDER_FIELDS)
            for name, (kind, _) in table.items() if kind in ("int", "dec")} | {"newPrice", "newSize"}
 
 
@@ -159,19 +160,19 @@ def _encoder(module: Any, op: str, args: Any) -> Any:
 
 # ------------------------------------------------------------------- the reported cases
 REPORTED = [
-    (_rules.OP_ORDER, dict(FUTURES, leverage="1" * 5000), "leverage",
-     f"must be a positive integer of at most {_rules.INT_MAX_DIGITS} digits"),
-    (_rules.OP_SPOT_MODIFY, {"symbol": "BTC-USDT", "orderId": "1", "newPrice": 10**400},
+    (_ops.OP_ORDER, dict(FUTURES, leverage="1" * 5000), "leverage",
+     f"must be a positive integer of at most {_fields.INT_MAX_DIGITS} digits"),
+    (_ops.OP_SPOT_MODIFY, {"symbol": "BTC-USDT", "orderId": "1", "newPrice": 10**400},
      "newPrice", "must be at most 40 characters written out as a plain decimal"),
-    (_rules.OP_ORDER, dict(FUTURES, size=10**5000), "size",
-     f"must be a positive integer of at most {_rules.INT_MAX_DIGITS} digits"),
-    (_rules.OP_ORDER, dict(FUTURES, price=Decimal("1E+999999999999999999")), "price",
+    (_ops.OP_ORDER, dict(FUTURES, size=10**5000), "size",
+     f"must be a positive integer of at most {_fields.INT_MAX_DIGITS} digits"),
+    (_ops.OP_ORDER, dict(FUTURES, price=Decimal("1E+999999999999999999")), "price",
      "must be at most 40 characters written out as a plain decimal"),
-    (_rules.OP_ORDER, dict(FUTURES, price=Decimal("1E+5000000")), "price",
+    (_ops.OP_ORDER, dict(FUTURES, price=Decimal("1E+5000000")), "price",
      "must be at most 40 characters written out as a plain decimal"),
-    (_rules.OP_ORDER, dict(FUTURES, price=0.1 + 0.2), "price",
+    (_ops.OP_ORDER, dict(FUTURES, price=0.1 + 0.2), "price",
      "must be a float of at most 15 significant digits"),
-    (_rules.OP_SPOT_ORDER, dict(SPOT, size=0.1 + 0.2), "size",
+    (_ops.OP_SPOT_ORDER, dict(SPOT, size=0.1 + 0.2), "size",
      "must be a float of at most 15 significant digits"),
 ]
 
@@ -209,15 +210,15 @@ def test_bounds_accept_every_real_kucoin_value() -> None:
     for name, samples in values.items():
         for value in samples:
             args = dict(FUTURES, **{name: value})
-            frames = {_encoder(impl.encode, _rules.OP_ORDER, args)() for impl in (PYTHON, COMPILED)}
+            frames = {_encoder(impl.encode, _ops.OP_ORDER, args)() for impl in (PYTHON, COMPILED)}
             assert len(frames) == 1
 
 
 # ---------------------------------------------------------------- prepared orders
-TEMPLATES = [(_rules.OP_ORDER, dict(FUTURES)), (_rules.OP_ORDER, dict(_without(FUTURES, "size"),
+TEMPLATES = [(_ops.OP_ORDER, dict(FUTURES)), (_ops.OP_ORDER, dict(_without(FUTURES, "size"),
                                                                       qty="1")),
-             (_rules.OP_ORDER, dict(FUTURES, type="market")), (_rules.OP_SPOT_ORDER, dict(SPOT)),
-             (_rules.OP_SPOT_ORDER, dict(SPOT_MARKET))]
+             (_ops.OP_ORDER, dict(FUTURES, type="market")), (_ops.OP_SPOT_ORDER, dict(SPOT)),
+             (_ops.OP_SPOT_ORDER, dict(SPOT_MARKET))]
 
 
 @pytest.mark.parametrize(("op", "template"), TEMPLATES,
@@ -241,25 +242,25 @@ def test_prepared_hostile_price_and_size(op: str, template: dict[str, Any], pric
 
 
 # ---------------------------------------------------------------- unknown keys
-TYPOS = [(_rules.OP_ORDER, _put(_without(FUTURES, "clientOid"), ("clientOID",), "a"),
+TYPOS = [(_ops.OP_ORDER, _put(_without(FUTURES, "clientOid"), ("clientOID",), "a"),
           "clientOID", "is not a futures order field (did you mean clientOid?)"),
-         (_rules.OP_MULTI_ORDER, [FUTURES, _put(FUTURES, ("prise",), "1")],
+         (_ops.OP_MULTI_ORDER, [FUTURES, _put(FUTURES, ("prise",), "1")],
           "[1].prise", "is not a futures order field (did you mean price?)"),
-         (_rules.OP_CANCEL, {"orderID": "1"}, "orderID",
+         (_ops.OP_CANCEL, {"orderID": "1"}, "orderID",
           "is not a futures cancel field (did you mean orderId?)"),
-         (_rules.OP_MULTI_CANCEL, {"orderIdList": ["1"]}, "orderIdList",
+         (_ops.OP_MULTI_CANCEL, {"orderIdList": ["1"]}, "orderIdList",
           "is not a futures batch-cancel field (did you mean orderIdsList?)"),
-         (_rules.OP_SPOT_ORDER, _put(_without(SPOT, "clientOid"), ("clientOID",), "a"),
+         (_ops.OP_SPOT_ORDER, _put(_without(SPOT, "clientOid"), ("clientOID",), "a"),
           "clientOID", "is not a spot order field (did you mean clientOid?)"),
-         (_rules.OP_SPOT_ORDER, _put(_without(SPOT, "symbol"), ("Symbol",), "BTC-USDT"),
+         (_ops.OP_SPOT_ORDER, _put(_without(SPOT, "symbol"), ("Symbol",), "BTC-USDT"),
           "Symbol", "is not a spot order field (did you mean symbol?)"),
-         (_rules.OP_MARGIN_ORDER, _put(SPOT, ("autoborrow",), True),
+         (_ops.OP_MARGIN_ORDER, _put(SPOT, ("autoborrow",), True),
           "autoborrow", "is not a margin order field (did you mean autoBorrow?)"),
-         (_rules.OP_SPOT_MODIFY, {"symbol": "BTC-USDT", "orderId": "1", "newprice": "1"},
+         (_ops.OP_SPOT_MODIFY, {"symbol": "BTC-USDT", "orderId": "1", "newprice": "1"},
           "newprice", "is not a spot modify field (did you mean newPrice?)"),
-         (_rules.OP_SPOT_CANCEL, {"symbol": "BTC-USDT", "clientOId": "c"},
+         (_ops.OP_SPOT_CANCEL, {"symbol": "BTC-USDT", "clientOId": "c"},
           "clientOId", "is not a spot cancel field (did you mean clientOid?)"),
-         (_rules.OP_ORDER, _put(FUTURES, ("zzz",), 1), "zzz", "is not a futures order field")]
+         (_ops.OP_ORDER, _put(FUTURES, ("zzz",), 1), "zzz", "is not a futures order field")]
 
 
 @pytest.mark.parametrize(("op", "args", "field", "rule"), TYPOS,

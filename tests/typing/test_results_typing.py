@@ -56,3 +56,41 @@ def test_misspelt_attributes_and_wrong_types_are_errors(tmp_path: Path) -> None:
     assert status == 1, out
     assert '"dta"' in out and '"rate_limt"' in out
     assert "Incompatible types in assignment" in out
+
+
+PROTOCOL = """
+from typing import Any
+
+from kucoin_fast._core import connection, connection_c
+from kucoin_fast._protocol.results import Response, SpotOrderState
+
+
+def both(a: connection.WSAPIResponse, b: connection_c.WSAPIResponse) -> list[Response]:
+    return [a, b]
+
+
+class NoWsKey:
+    id = op = code = "x"
+    msg: str | None = None
+    data: Any = None
+    in_time: int | None = None
+    out_time: int | None = None
+    rate_limit = None
+    ok = True
+
+    def to_dict(self) -> dict[str, Any]:
+        return {}
+
+
+SpotOrderState.from_response(NoWsKey())
+"""
+
+
+def test_both_builds_replies_are_the_protocols_response(tmp_path: Path) -> None:
+    """The typed results and the op table read replies as ``Response``: both builds'
+    ``WSAPIResponse`` (the compiled one through its stubtest-checked stub) satisfy it,
+    and a reply type lacking a member does not."""
+    out, status = _mypy(tmp_path, PROTOCOL)
+    errors = [line for line in out.splitlines() if ": error:" in line]
+    assert len(errors) == 1 and "NoWsKey" in errors[0] and status == 1, out
+    assert "ws_key" in out, out

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
-from ..._protocol.rules import DEFAULT_RATE_LIMIT, DEFAULT_SPOT_RATE_LIMIT, ERRORS
+from ..._protocol.codes import ERRORS
+from ..._protocol.specs import DEFAULT_RATE_LIMIT, DEFAULT_SPOT_RATE_LIMIT
 from ._registry import MARGIN, SPOT, OpSpec
 
 if TYPE_CHECKING:

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any
+
+from ..._protocol.ops import CONTROL, FUTURES, MARGIN, SPOT
+from ..._protocol.ops import OPS as TABLE
 
 if TYPE_CHECKING:
     from .._session import Session
@@ -20,10 +23,6 @@ if TYPE_CHECKING:
 #: The handler answers through ``session.reply_ok``/``reply_error``/``emit``.
 Handler = Callable[["Session", str, Any, int, "RateLimit | None"], None]
 
-FUTURES: Final = "futures"
-SPOT: Final = "spot"
-MARGIN: Final = "margin"
-CONTROL: Final = "control"
 
 
 @dataclass(frozen=True)
@@ -41,19 +40,32 @@ class OpSpec:
     limited: bool
     #: Rate-limit weight when ``EmulatorConfig.weights`` has no entry for the op.
     weight: int
+    #: Most items a batch op takes (None: not a batch).
+    batch_max: int | None = None
 
 
 #: Every op the gateway answers; others get B 400102.
 OPS: dict[str, OpSpec] = {}
 
 
-def op(name: str, *, family: str, limited: bool = True,
-       weight: int = 1) -> Callable[[Handler], Handler]:
-    """Register the decorated function as the handler of ``name``."""
+def op(name: str, *, family: str | None = None, limited: bool = True,
+       weight: int | None = None) -> Callable[[Handler], Handler]:
+    """Register the decorated function as the handler of ``name``. ``family``, ``weight``
+    and the batch limit default to the op's row in the op table; an op without a row
+    (a control op) names its family and weighs 1 unless told."""
+    row = TABLE.get(name)
+    if row is not None:
+        family = row.family if family is None else family
+        weight = row.weight if weight is None else weight
+    elif family is None:
+        raise ValueError(f"op {name!r} has no row in the op table: pass its family")
+    batch_max = None if row is None else row.batch_max
+
     def register(handler: Handler) -> Handler:
         if name in OPS:
             raise ValueError(f"op {name!r} is registered twice")
-        OPS[name] = OpSpec(name, handler, family, limited, weight)
+        OPS[name] = OpSpec(name, handler, family, limited, 1 if weight is None else weight,
+                           batch_max)
         return handler
     return register
 

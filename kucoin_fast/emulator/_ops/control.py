@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..._protocol.rules import OP_PING
+from ..._protocol.ops import OP_PING
 from .._wire import pong
 from ._registry import CONTROL, op
 

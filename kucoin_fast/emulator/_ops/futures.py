@@ -11,15 +11,9 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any, Final
 
-from ..._protocol import rules as _rules
-from ..._protocol.rules import (
-    ERRORS,
-    OP_CANCEL,
-    OP_MULTI_CANCEL,
-    OP_MULTI_ORDER,
-    OP_ORDER,
-    SUCCESS_CODE,
-)
+from ..._protocol import validate as _rules
+from ..._protocol.codes import BATCH_CANCEL_ITEM_SUCCESS_CODE, ERRORS, SUCCESS_CODE
+from ..._protocol.ops import OP_CANCEL, OP_MULTI_CANCEL, OP_MULTI_ORDER, OP_ORDER
 from .._ledger import Rejected
 from .._wire import dumps, enc, rate_limit_member
 from ._registry import FUTURES, op
@@ -30,7 +24,7 @@ if TYPE_CHECKING:
 
 _time_ns: Final = time.time_ns
 _NOT_CANCELABLE: Final = {"code": "100004", "msg": ERRORS["100004"]}
-_CANCELLED: Final = {"code": _rules.BATCH_CANCEL_ITEM_SUCCESS_CODE, "msg": "success"}
+_CANCELLED: Final = {"code": BATCH_CANCEL_ITEM_SUCCESS_CODE, "msg": "success"}
 
 
 @op(OP_ORDER, family=FUTURES)

@@ -3,7 +3,7 @@ account's margin book: the spot handlers with the margin account, a required
 clientOid, and ``borrowSize``/``loanApplyId`` when the order borrowed."""
 from __future__ import annotations
 
-from ..._protocol.rules import OP_MARGIN_CANCEL, OP_MARGIN_ORDER
+from ..._protocol.ops import OP_MARGIN_CANCEL, OP_MARGIN_ORDER
 from .._spot import SpotOrder, amount_text
 from .._wire import dumps
 from ._registry import MARGIN
@@ -20,11 +20,10 @@ def _margin_order_data(order: SpotOrder) -> str:
 
 margin_order = order_op(
     OP_MARGIN_ORDER, MARGIN, True, _margin_order_data,
-    """Place one margin order: A ``{"orderId","clientOid"[,"borrowSize","loanApplyId"]}``.""",
-    weight=2)
+    """Place one margin order: A ``{"orderId","clientOid"[,"borrowSize","loanApplyId"]}``.""")
 margin_cancel = cancel_op(
     OP_MARGIN_CANCEL, MARGIN, True, cancel_data,
-    """Cancel a margin order by ``{symbol, orderId}`` or ``{symbol, clientOid}``.""", weight=2)
+    """Cancel a margin order by ``{symbol, orderId}`` or ``{symbol, clientOid}``.""")
 
 
 __all__ = ["margin_cancel", "margin_order"]

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ..._protocol import rules as _rules
-from ..._protocol.rules import (
+from ..._protocol import validate as _rules
+from ..._protocol.ops import (
     OP_SPOT_CANCEL,
     OP_SPOT_MODIFY,
     OP_SPOT_ORDER,
@@ -54,8 +54,7 @@ def answer(session: Session, rid: str, op_name: str, res: Any, data: str | None,
         session.reply_ok(rid, op_name, data, t_in, rl)
 
 
-def order_op(name: str, family: str, margin: bool, data_of: OrderData, doc: str,
-             weight: int = 1) -> Handler:
+def order_op(name: str, family: str, margin: bool, data_of: OrderData, doc: str) -> Handler:
     """Register the handler of an order op: check, place, answer ``data_of(order)``."""
     def handler(session: Session, rid: str, args: Any, t_in: int,
                 rl: RateLimit | None) -> None:
@@ -70,11 +69,10 @@ def order_op(name: str, family: str, margin: bool, data_of: OrderData, doc: str,
         answer(session, rid, name, res, data, t_in, rl, True)
 
     handler.__doc__ = doc
-    return op(name, family=family, weight=weight)(handler)
+    return op(name, family=family)(handler)
 
 
-def cancel_op(name: str, family: str, margin: bool, data_of: CancelData, doc: str,
-              weight: int = 1) -> Handler:
+def cancel_op(name: str, family: str, margin: bool, data_of: CancelData, doc: str) -> Handler:
     """Register the handler of a cancel op (by orderId or clientOid, with symbol)."""
     def handler(session: Session, rid: str, args: Any, t_in: int,
                 rl: RateLimit | None) -> None:
@@ -85,7 +83,7 @@ def cancel_op(name: str, family: str, margin: bool, data_of: CancelData, doc: st
         answer(session, rid, name, res, data, t_in, rl, False)
 
     handler.__doc__ = doc
-    return op(name, family=family, weight=weight)(handler)
+    return op(name, family=family)(handler)
 
 
 def order_data(order: SpotOrder) -> dict[str, Any]:
