@@ -1,7 +1,7 @@
 # Local checks, the same as the CI "lint and types" job. Run inside the project's
 # venv after `pip install -e ".[dev]"` (scripts/test.sh creates .venv).
 PY ?= python
-COMPILED := kucoin_fast._core.parse kucoin_fast._core.encode kucoin_fast._core.connection_c kucoin_fast._core.request kucoin_fast.emulator._fastpath
+COMPILED := kucoin_fast._core.parse kucoin_fast._core.encode kucoin_fast._core.writer kucoin_fast._core.connection_c kucoin_fast._core.request kucoin_fast.emulator._fastpath
 
 .PHONY: check lint types stubtest workflows dist-check build debug annotate test bench clean
 
@@ -40,14 +40,15 @@ build:
 TESTS ?= tests
 
 # The extensions rebuilt with KUCOIN_FAST_DEBUG=1, then the tests. The switch keeps the
-# C debug info (-g; the default build strips it with -g0) for gdb and perf; nothing in the
-# sources reads the KUCOIN_FAST_DEBUG macro and there are no extra asserts (Python's
-# CFLAGS keep NDEBUG). The install stamp is dropped, so scripts/test.sh rebuilds the
-# default build on its next run.
+# C debug info (-g; the default build strips it with -g0) for gdb and perf, and compiles
+# in the checks guarded by the KUCOIN_FAST_DEBUG macro (kf_wire.h): every frame the writer
+# sends is checked to lie inside its buffer and to be one JSON object
+# (kucoin_fast._core.encode.DEBUG is True in such a build). The install stamp is dropped,
+# so scripts/test.sh rebuilds the default build on its next run.
 debug:
 	KUCOIN_FAST_DEBUG=1 $(PY) setup.py build_ext --inplace --force
 	rm -f .venv/.kf-build-stamp
-	$(PY) -m pytest $(TESTS) -q -x -p no:cacheprovider
+	KUCOIN_FAST_DEBUG=1 $(PY) -m pytest $(TESTS) -q -x -p no:cacheprovider
 
 # Cython's HTML annotations (kucoin_fast/**/*.html, git-ignored) of every compiled
 # module: which lines call into the Python C API. Regenerates all C/C++ to write them.

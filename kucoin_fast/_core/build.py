@@ -16,6 +16,7 @@ from . import encode_py as _encode_py
 from . import parse_py as _parse_py
 from . import request_py as _await_py
 from . import sign as _sign
+from . import writer_py as _writer_py
 
 
 class Implementation:
@@ -23,13 +24,14 @@ class Implementation:
     template classes, and the encoder, scanner and signing modules."""
 
     def __init__(self, name: str, connection: ModuleType, encode: ModuleType,
+                 writer: ModuleType,
                  parse: ModuleType, await_: ModuleType) -> None:
         self.name: Final = name
         self.connection_module: Final = connection
         self.encode: Final = encode
         self.parse: Final = parse
         self.sign: Final = _sign
-        self.kit: Final = SimpleNamespace(FrameBuffer=encode.FrameBuffer, Writer=encode.Writer,
+        self.kit: Final = SimpleNamespace(FrameBuffer=encode.FrameBuffer, Writer=writer.Writer,
                                           ReplyScan=parse.ReplyScan)
         self.Connection: Final[Any] = functools.partial(connection.Connection, kit=self.kit)
         self.connection_class: Final[type] = connection.Connection
@@ -43,7 +45,8 @@ class Implementation:
         return f"Implementation({self.name!r})"
 
 
-PYTHON: Final = Implementation("python", _connection, _encode_py, _parse_py, _await_py)
+PYTHON: Final = Implementation("python", _connection, _encode_py, _writer_py, _parse_py,
+                                _await_py)
 
 
 @functools.cache
@@ -51,7 +54,8 @@ def compiled() -> Implementation:
     """The compiled build (raises ImportError, saying how to build it, when it is not)."""
     return Implementation(
         "compiled", load_compiled(f"{__package__}.connection_c"),
-        load_compiled(f"{__package__}.encode"), load_compiled(f"{__package__}.parse"),
+        load_compiled(f"{__package__}.encode"), load_compiled(f"{__package__}.writer"),
+        load_compiled(f"{__package__}.parse"),
         load_compiled(f"{__package__}.request"))
 
 

@@ -9,7 +9,8 @@ import cython
 
 from picows.picows cimport WSListener, WSTransport, WSFrame
 
-from kucoin_fast._core.encode cimport FrameBuffer, Writer
+from kucoin_fast._core.encode cimport FrameBuffer
+from kucoin_fast._core.writer cimport Writer
 from kucoin_fast._core.parse cimport ReplyScan
 
 cdef int _K_MALFORMED, _K_REPLY, _K_PONG, _K_NOTICE, _K_CHALLENGE, _K_WELCOME, _K_ERROR

@@ -96,6 +96,8 @@ if TYPE_CHECKING:  # mypy: every implementation conforms
     from . import encode_py as _encode_py
     from . import parse as _parse
     from . import parse_py as _parse_py
+    from . import writer as _writer
+    from . import writer_py as _writer_py
 
     def _connections(a: _connection.Connection, b: _connection_c.Connection
                      ) -> tuple[ConnectionAPI, ConnectionAPI]:
@@ -108,5 +110,5 @@ if TYPE_CHECKING:  # mypy: every implementation conforms
                  ) -> tuple[FrameBufferAPI, FrameBufferAPI]:
         return a, b
 
-    def _writers(a: _encode.Writer, b: _encode_py.Writer) -> tuple[WriterAPI, WriterAPI]:
+    def _writers(a: _writer.Writer, b: _writer_py.Writer) -> tuple[WriterAPI, WriterAPI]:
         return a, b

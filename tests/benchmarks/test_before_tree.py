@@ -3,7 +3,6 @@ benchmarks/ and kucoin_fast/), with the pseudo-option removed from its spec; oth
 run in this checkout."""
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 

@@ -44,3 +44,14 @@ def test_pure_python_twins_on_request(tmp_path: Path) -> None:
     result = _import(_source_only_copy(tmp_path), KUCOIN_FAST_NO_EXTENSIONS="1")
     assert result.returncode == 0, result.stderr
     assert result.stdout.endswith("kucoin_fast._core.connection")
+
+
+def test_debug_switch_reaches_the_compiled_build() -> None:
+    """``make debug`` builds with KUCOIN_FAST_DEBUG=1 and runs the tests with it set: the
+    compiled encoder and writer then check every frame they send."""
+    from kucoin_fast._core.build import compiled
+
+    debug = compiled().encode.DEBUG
+    assert isinstance(debug, bool)
+    if os.environ.get("KUCOIN_FAST_DEBUG") == "1":
+        assert debug, "KUCOIN_FAST_DEBUG=1 is set but the extensions were built without it"
