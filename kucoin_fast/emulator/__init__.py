@@ -7,16 +7,11 @@ silent and its modules: docs/emulator.md.
 """
 from __future__ import annotations
 
+from ._account import AccountState, HistoryEntry
 from ._auth import Account, sign
 from ._config import EmulatorConfig
 from ._counters import Counters
-from ._engine import (
-    POST_ONLY_CROSS_CODE,
-    POST_ONLY_CROSS_MSG,
-    Engine,
-    HistoryEntry,
-    OrderInfo,
-)
+from ._engine import POST_ONLY_CROSS_CODE, POST_ONLY_CROSS_MSG, FuturesEngine, OrderInfo
 from ._faults import (
     CLOSE_MODES,
     MALFORMED_KINDS,
@@ -39,11 +34,12 @@ __all__ = [
     "REFUSE_MODES",
     "REORDER_MODES",
     "Account",
+    "AccountState",
     "Counters",
     "Emulator",
     "EmulatorConfig",
-    "Engine",
     "Faults",
+    "FuturesEngine",
     "HistoryEntry",
     "OrderInfo",
     "Position",
