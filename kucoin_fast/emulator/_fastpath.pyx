@@ -88,8 +88,8 @@ cdef inline void _declared(Session s, AccountState a, IdGen ids) noexcept nogil:
     m = <void*>AccountState.fill
     m = <void*>AccountState.fill_all
     m = <void*>AccountState.record
-    cdef double t = s.last_rx
-    cdef long long n = s.state + s.n_requests + s.enable_ns + a.rl_start_ms + a.rl_used + ids.last
+    cdef double _t = s.last_rx
+    cdef long long _n = s.state + s.n_requests + s.enable_ns + a.rl_start_ms + a.rl_used + ids.last
 
 
 @cython.auto_pickle(False)
