@@ -7,11 +7,17 @@ silent and its modules: docs/emulator.md.
 """
 from __future__ import annotations
 
-from ._account import AccountState, HistoryEntry
+from ._account import AccountState
 from ._auth import Account, sign
 from ._config import EmulatorConfig
 from ._counters import Counters
-from ._engine import POST_ONLY_CROSS_CODE, POST_ONLY_CROSS_MSG, FuturesEngine, OrderInfo
+from ._engine import (
+    POST_ONLY_CROSS_CODE,
+    POST_ONLY_CROSS_MSG,
+    FuturesEngine,
+    HistoryEntry,
+    OrderInfo,
+)
 from ._faults import (
     CLOSE_MODES,
     MALFORMED_KINDS,

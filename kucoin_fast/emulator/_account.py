@@ -4,31 +4,13 @@ Compiled as ``_account_c`` (types in ``_account_c.pxd``, what the fast path read
 from __future__ import annotations
 
 from collections import deque
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
-from ._ledger import FillSpec, FuturesLedger, Rejected
+from ._engine import HistoryEntry
 
 if TYPE_CHECKING:
     from ._engine import OrderInfo
-
-
-class HistoryEntry(NamedTuple):
-    """One finished order in an account's bounded history. ``detail`` is what the REST
-    lookups describe it from (an ``OrderInfo`` on the Python path, the fast path's
-    plan: both carry the order's args), ``at_ms`` when it was placed (the lookups'
-    visibility delay), ``fill_units`` its fill price in ledger units (0: no fill),
-    ``filled`` the lots filled (-1: the whole order), ``end_ms`` when it finished (0:
-    ``at_ms``)."""
-
-    order_id: str
-    client_oid: str
-    symbol: str
-    status: str  # "filled" | "cancelled"
-    detail: Any = None
-    at_ms: int = 0
-    fill_units: int = 0
-    filled: int = -1
-    end_ms: int = 0
+    from ._ledger import FillSpec, FuturesLedger, Rejected
 
 
 class AccountState:
@@ -84,4 +66,4 @@ class IdGen:
         return str(self.last)
 
 
-__all__ = ["AccountState", "HistoryEntry", "IdGen"]
+__all__ = ["AccountState", "IdGen"]

@@ -3,7 +3,6 @@ from typing import Any
 
 from typing_extensions import disjoint_base
 
-from ._account import HistoryEntry as HistoryEntry
 from ._ledger import FillSpec, FuturesLedger, Rejected
 
 @disjoint_base
@@ -33,4 +32,4 @@ class IdGen:
     def __init__(self, start: int) -> None: ...
     def next_str(self) -> str: ...
 
-__all__ = ["AccountState", "HistoryEntry", "IdGen"]
+__all__ = ["AccountState", "IdGen"]

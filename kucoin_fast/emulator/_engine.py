@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 from .._protocol import rules as _rules
 from .._protocol.rules import (
@@ -19,7 +19,6 @@ from .._protocol.rules import (
     MAX_OPEN_STOP_ORDERS,
     ContractSpec,
 )
-from ._account import HistoryEntry
 from ._events import FuturesView, futures_view, publish_futures
 from ._ledger import FillSpec, Rejected, fill_spec, to_units
 
@@ -78,6 +77,25 @@ class OrderInfo:
         return (f"OrderInfo(order_id={self.order_id!r}, client_oid={self.client_oid!r}, "
                 f"symbol={self.symbol!r}, side={self.side!r}, type={self.type!r}, "
                 f"price={self.price!s}, size={self.size!r}, is_stop={self.is_stop})")
+
+
+class HistoryEntry(NamedTuple):
+    """One finished order in an account's bounded history. ``detail`` is what the REST
+    lookups describe it from (an :class:`OrderInfo` on the Python path, the fast path's
+    plan: both carry the order's args), ``at_ms`` when it was placed (the lookups'
+    visibility delay), ``fill_units`` its fill price in ledger units (0: no fill),
+    ``filled`` the lots filled (-1: the whole order), ``end_ms`` when it finished (0:
+    ``at_ms``)."""
+
+    order_id: str
+    client_oid: str
+    symbol: str
+    status: str  # "filled" | "cancelled"
+    detail: Any = None
+    at_ms: int = 0
+    fill_units: int = 0
+    filled: int = -1
+    end_ms: int = 0
 
 
 def _param(field: str, rule: str) -> Rejected:
