@@ -1,7 +1,7 @@
 # Local checks, the same as the CI "lint and types" job. Run inside the project's
 # venv after `pip install -e ".[dev]"` (scripts/test.sh creates .venv).
 PY ?= python
-COMPILED := kucoin_fast._core.parse kucoin_fast._core.encode kucoin_fast._core.writer kucoin_fast._core.connection_c kucoin_fast._core.request kucoin_fast.emulator._fastpath
+COMPILED := kucoin_fast._core.parse kucoin_fast._core.encode kucoin_fast._core.writer kucoin_fast._core.connection_c kucoin_fast._core.request kucoin_fast.emulator._fastpath kucoin_fast.emulator._account_c kucoin_fast.emulator._session_c
 
 .PHONY: check lint types stubtest workflows dist-check build debug annotate test bench clean
 

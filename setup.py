@@ -21,7 +21,14 @@ CONNECTION_MODULES = {"kucoin_fast._core.request"}
 # Pure-Python modules compiled as well (Cython's pure-Python mode: C types from the
 # augmenting <name>.pxd): compiled module name -> its one Python source. The source
 # stays importable as plain Python under its own name.
-PURE_PYTHON_MODULES = {"kucoin_fast._core.connection_c": "kucoin_fast/_core/connection.py"}
+PURE_PYTHON_MODULES = {
+    "kucoin_fast._core.connection_c": "kucoin_fast/_core/connection.py",
+    "kucoin_fast.emulator._account_c": "kucoin_fast/emulator/_account.py",
+    "kucoin_fast.emulator._session_c": "kucoin_fast/emulator/_session.py",
+}
+# Of those, the ones that cimport the scanner (C++ with simdjson's header); the others
+# are C.
+PURE_PYTHON_CPP = {"kucoin_fast._core.connection_c"}
 
 COMPILER_DIRECTIVES = {
     "language_level": 3,
@@ -45,12 +52,13 @@ def _drop_stale_output(source: str) -> None:
     package is newer than a pure-Python module's generated C++, delete it so it is
     regenerated (a stale build would read the scanner's and writer's structs at old
     offsets)."""
-    generated = source[:-3] + ".cpp"
-    if not os.path.exists(generated):
-        return
-    built = os.path.getmtime(generated)
-    if any(os.path.getmtime(p) > built for p in glob.glob("kucoin_fast/**/*.pxd", recursive=True)):
-        os.remove(generated)
+    for generated in (source[:-3] + ".cpp", source[:-3] + ".c"):
+        if not os.path.exists(generated):
+            continue
+        built = os.path.getmtime(generated)
+        if any(os.path.getmtime(p) > built
+               for p in glob.glob("kucoin_fast/**/*.pxd", recursive=True)):
+            os.remove(generated)
 
 
 def _cpp_flags() -> list[str]:
@@ -94,10 +102,14 @@ def _extensions() -> list[Extension]:
             )
     for name, source in sorted(PURE_PYTHON_MODULES.items()):
         # The source's first line turns annotation typing off: types come from the
-        # .pxd only, the annotations are for mypy. C++ with simdjson's header only:
+        # .pxd only, the annotations are for mypy. C++ with simdjson's header only when
         # it cimports the scanner, whose declarations name simdjson's types.
         _drop_stale_output(source)
-        exts.append(header_only(name, source))
+        if name in PURE_PYTHON_CPP:
+            exts.append(header_only(name, source))
+        else:
+            exts.append(Extension(name, [source], extra_compile_args=extra_compile,
+                                  define_macros=macros))
     built = cythonize(
         exts,
         compiler_directives=COMPILER_DIRECTIVES,

@@ -8,7 +8,9 @@ import glob, hashlib, os, sys
 
 root, extras = sys.argv[1], sys.argv[2]
 # setup.py's PURE_PYTHON_MODULES: compiled module -> its Python source.
-pure = {"kucoin_fast/_core/connection_c": "kucoin_fast/_core/connection.py"}
+pure = {"kucoin_fast/_core/connection_c": "kucoin_fast/_core/connection.py",
+        "kucoin_fast/emulator/_account_c": "kucoin_fast/emulator/_account.py",
+        "kucoin_fast/emulator/_session_c": "kucoin_fast/emulator/_session.py"}
 sources = ["setup.py", "pyproject.toml", *pure.values()]
 for ext in ("pyx", "pxd", "h", "hpp"):
     sources += glob.glob(f"kucoin_fast/**/*.{ext}", root_dir=root, recursive=True)

@@ -7,13 +7,14 @@ silent and its modules: docs/emulator.md.
 """
 from __future__ import annotations
 
+from ._account import AccountState
 from ._auth import Account, sign
 from ._config import EmulatorConfig
 from ._counters import Counters
 from ._engine import (
     POST_ONLY_CROSS_CODE,
     POST_ONLY_CROSS_MSG,
-    Engine,
+    FuturesEngine,
     HistoryEntry,
     OrderInfo,
 )
@@ -39,11 +40,12 @@ __all__ = [
     "REFUSE_MODES",
     "REORDER_MODES",
     "Account",
+    "AccountState",
     "Counters",
     "Emulator",
     "EmulatorConfig",
-    "Engine",
     "Faults",
+    "FuturesEngine",
     "HistoryEntry",
     "OrderInfo",
     "Position",

@@ -75,6 +75,12 @@ def split_target(target: bytes) -> tuple[str, bytes]:
     return unquote(path.decode("latin-1")), query
 
 
+def address(scheme: str, host: str, port: int, path: str = "") -> str:
+    """``scheme://host:port/path`` (an IPv6 host in brackets)."""
+    host = host if ":" not in host else f"[{host}]"
+    return f"{scheme}://{host}:{port}{path}"
+
+
 def authenticate(
     query: Mapping[str, str],
     accounts: Mapping[str, Account],

@@ -1,22 +1,24 @@
-"""The emulator's order engine: contracts, mark prices, per-account open orders.
+"""The emulator's futures engine: contracts, mark prices, and the futures orders of
+each account (an ``AccountState``: open orders, ledger, history).
 
 Matching has no order book: a limit order fills when it crosses the contract's mark
-price, a market order fills, everything else rests until cancelled. Each account is a
-:class:`Book` (futures ledger ``book.ledger``, ``book.spot``, ``book.margin``). The
-choices where KuCoin is silent: docs/emulator.md.
+price, a market order fills, everything else rests until cancelled. The choices where
+KuCoin is silent: docs/emulator.md.
 """
 from __future__ import annotations
 
 import time
-from collections import deque
 from decimal import Decimal, InvalidOperation
-from typing import Any, Final, NamedTuple
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 from .._protocol import validate as _rules
 from .._protocol.codes import ERRORS
 from .._protocol.specs import CONTRACTS, MAX_OPEN_LIMIT_ORDERS, MAX_OPEN_STOP_ORDERS, ContractSpec
 from ._events import FuturesView, futures_view, publish_futures
-from ._ledger import FillSpec, FuturesLedger, Rejected, fill_spec, to_units
+from ._ledger import FillSpec, Rejected, fill_spec, to_units
+
+if TYPE_CHECKING:
+    from ._account import AccountState, IdGen
 
 POST_ONLY_CROSS_CODE: Final = "300000"
 POST_ONLY_CROSS_MSG: Final = "Request parameter illegal: postOnly order would take liquidity"
@@ -91,104 +93,29 @@ class HistoryEntry(NamedTuple):
     end_ms: int = 0
 
 
-class Book:
-    """Per-account state: open futures orders, the futures ledger, the rate-limit
-    windows (futures pool, spot pool), recent history, and the spot and margin accounts
-    (created on first use by :class:`~._spot.SpotEngine`)."""
-
-    __slots__ = (
-        "account_id",
-        "by_client_oid",
-        "events",
-        "history",
-        "ledger",
-        "limit_count",
-        "margin",
-        "open",
-        "rl_start_ms",
-        "rl_used",
-        "spot",
-        "spot_rl",
-        "stop_count",
-    )
-
-    def __init__(self, account_id: str, history_size: int,
-                 ledger: FuturesLedger | None = None) -> None:
-        self.account_id = account_id
-        self.open: dict[str, OrderInfo] = {}
-        self.by_client_oid: dict[str, OrderInfo] = {}
-        self.limit_count: dict[str, int] = {}
-        self.stop_count: dict[str, int] = {}
-        self.history: deque[HistoryEntry] = deque(maxlen=history_size)
-        self.rl_start_ms = -(1 << 62)
-        self.rl_used = 0
-        #: The Spot pool's window: [start ms, weight used].
-        self.spot_rl: list[int] = [-(1 << 62), 0]
-        self.ledger = ledger if ledger is not None else FuturesLedger({})
-        self.spot: Any = None
-        self.margin: Any = None
-        #: The order-change sink while the account has push subscribers, else None
-        #: (see :mod:`._events`; the compiled fast path steps aside while it is set).
-        self.events: Any = None
-
-
-class IdGen:
-    """Strictly increasing numeric order ids (the compiled fast path has a twin)."""
-
-    __slots__ = ("last",)
-
-    def __init__(self, start: int) -> None:
-        self.last = start
-
-    def next_str(self) -> str:
-        """The next order id as a decimal string."""
-        self.last += 1
-        return str(self.last)
-
-
 def _param(field: str, rule: str) -> Rejected:
     v = _rules.Violation("400100", field, rule)
     return Rejected(v.code, v.msg)
 
 
-class Engine:
-    """Contracts, mark prices and per-account books (see the module docstring)."""
+class FuturesEngine:
+    """Contracts, mark prices and the futures orders of each account (see the module
+    docstring); order ids come from ``ids``, shared with the compiled fast path."""
 
-    history_entry = HistoryEntry
-
-    def __init__(self, history_size: int = 10_000,
-                 contracts: dict[str, ContractSpec] | None = None,
-                 ids: Any = None, config: Any = None) -> None:
+    def __init__(self, ids: IdGen, contracts: dict[str, ContractSpec] | None = None) -> None:
         self.contracts: dict[str, ContractSpec] = dict(CONTRACTS if contracts is None
                                                        else contracts)
         self.mark_prices: dict[str, Decimal] = {s: c.mark_price
                                                 for s, c in self.contracts.items()}
         #: The same in ledger units (what fills are priced with).
         self.mark_units: dict[str, int] = {s: to_units(p) for s, p in self.mark_prices.items()}
-        self.history_size = history_size
-        #: Where new books take their default futures balances and position mode from
-        #: (an ``EmulatorConfig``; None: empty balances, mode "auto").
-        self.config = config
-        self.books: dict[str, Book] = {}
-        # Unique, ~18-digit, increasing; time-seeded so restarts rarely reuse ids.
-        start = 400_000_000_000_000_000 + (time.time_ns() // 1000) % 10**14
-        self.ids = ids(start) if ids is not None else IdGen(start)
+        self.ids = ids
         # (symbol, type, value) -> Decimal price (None = invalid); bounded.
         self._price_cache: dict[tuple[str, type, Any], Decimal | None] = {}
         # order shape (see check_order) -> its verdict; bounded.
         self._check_cache: dict[Any, Rejected | ContractSpec] = {}
 
     # ------------------------------------------------------------------ admin
-    def book(self, account_id: str) -> Book:
-        """The book of ``account_id``, created on first use."""
-        b = self.books.get(account_id)
-        if b is None:
-            cfg = self.config
-            ledger = FuturesLedger({}) if cfg is None else \
-                FuturesLedger(cfg.futures_balances, cfg.position_mode)
-            b = self.books[account_id] = Book(account_id, self.history_size, ledger)
-        return b
-
     def set_mark_price(self, symbol: str, price: Decimal | str | float) -> None:
         """Change a contract's mark price; resting orders are not re-matched."""
         if symbol not in self.contracts:
@@ -203,10 +130,11 @@ class Engine:
 
     def new_order_id(self) -> str:
         """A fresh unique numeric order id."""
-        return str(self.ids.next_str())
+        return self.ids.next_str()
 
     # ------------------------------------------------------------------ checks
-    def _price(self, contract: ContractSpec, value: Any) -> Decimal | None:
+    def price(self, contract: ContractSpec, value: Any) -> Decimal | None:
+        """``value`` as a price of ``contract`` (memoised), or None when it is not one."""
         key = (contract.symbol, type(value), value)
         cache = self._price_cache
         try:
@@ -221,7 +149,7 @@ class Engine:
         return p
 
     def check_order(self, order: Any) -> Rejected | ContractSpec:
-        """Rule checks (:func:`kucoin_fast._protocol.rules.validate_order`) plus contract checks
+        """Rule checks (:func:`kucoin_fast._protocol.validate.validate_order`) plus contract checks
         of a request's order, memoised on the order's shape.
 
         Both are pure functions of the order minus its clientOid (once the clientOid
@@ -264,11 +192,11 @@ class Engine:
                 if f in order:
                     return _param(f, "inverse contracts accept size only")
         price = order.get("price")
-        if price is not None and self._price(contract, price) is None:
+        if price is not None and self.price(contract, price) is None:
             return _param("price", f"must be a multiple of the tick size {contract.tick_size}"
                                    f" and at most {contract.max_price}")
         stop_price = order.get("stopPrice")
-        if stop_price is not None and self._price(contract, stop_price) is None:
+        if stop_price is not None and self.price(contract, stop_price) is None:
             return _param("stopPrice", f"must be a multiple of the tick size "
                                        f"{contract.tick_size} and at most {contract.max_price}")
         size = order.get("size")
@@ -290,7 +218,7 @@ class Engine:
         return contract
 
     # ------------------------------------------------------------------ orders
-    def place(self, book: Book, order: dict[str, Any], now_ms: int) -> Rejected | str:
+    def place(self, acct: AccountState, order: dict[str, Any], now_ms: int) -> Rejected | str:
         """Place a rule-valid order; return its orderId or a :class:`Rejected`.
 
         Checks, in order: contract checks, duplicate active clientOid (``300018``),
@@ -301,24 +229,24 @@ class Engine:
         checked = self.check_contract(order)
         if type(checked) is Rejected:
             return checked
-        return self.place_checked(book, order, checked, now_ms)  # type: ignore[arg-type]
+        return self.place_checked(acct, order, checked, now_ms)  # type: ignore[arg-type]
 
-    def place_checked(self, book: Book, order: dict[str, Any], contract: ContractSpec,
+    def place_checked(self, acct: AccountState, order: dict[str, Any], contract: ContractSpec,
                       now_ms: int) -> Rejected | str:
         """:meth:`place` after :meth:`check_contract` succeeded with ``contract``."""
         client_oid: str = order["clientOid"]
-        if client_oid in book.by_client_oid:
+        if client_oid in acct.by_client_oid:
             return Rejected("300018", ERRORS["300018"])
         symbol = contract.symbol
         is_stop = "stop" in order
         order_type = order.get("type", "limit")
         price: Decimal | None = None
         if order_type == "limit":
-            price = self._price(contract, order["price"])
+            price = self.price(contract, order["price"])
         spec = fill_spec(order, contract)
         if not is_stop:
             if order_type == "market":
-                return self._fill(book, order, spec, None, now_ms)
+                return self._fill(acct, order, spec, None, now_ms)
             assert price is not None
             mark = self.mark_prices[symbol]
             side = order.get("side", "")
@@ -326,16 +254,16 @@ class Engine:
             if crosses:
                 if order.get("postOnly") is True or order.get("timeInForce") == "RPI":
                     return Rejected(POST_ONLY_CROSS_CODE, POST_ONLY_CROSS_MSG)
-                return self._fill(book, order, spec, price, now_ms)
+                return self._fill(acct, order, spec, price, now_ms)
             if order.get("timeInForce") == "IOC":
-                return self._finish(book, self._info(order, spec, price, now_ms), "cancelled",
+                return self._finish(acct, self._info(order, spec, price, now_ms), "cancelled",
                                     now_ms)
-            return self._rest(book, order, spec, price, "300001", now_ms)
-        return self._rest(book, order, spec, price, "300004", now_ms)
+            return self._rest(acct, order, spec, price, "300001", now_ms)
+        return self._rest(acct, order, spec, price, "300004", now_ms)
 
-    def _fill(self, book: Book, order: dict[str, Any], spec: FillSpec, price: Decimal | None,
-              now_ms: int) -> Rejected | str:
-        ledger = book.ledger
+    def _fill(self, acct: AccountState, order: dict[str, Any], spec: FillSpec,
+              price: Decimal | None, now_ms: int) -> Rejected | str:
+        ledger = acct.ledger
         pos = ledger.positions.get(spec.key)
         before = pos.lots if pos is not None else 0
         units = self.mark_units[spec.symbol]
@@ -344,7 +272,7 @@ class Engine:
             return status
         pos = ledger.positions.get(spec.key)
         filled = abs((pos.lots if pos is not None else 0) - before)
-        return self._finish(book, self._info(order, spec, price, now_ms), status, now_ms,
+        return self._finish(acct, self._info(order, spec, price, now_ms), status, now_ms,
                             units, filled)
 
     def _info(self, order: dict[str, Any], spec: FillSpec, price: Decimal | None,
@@ -355,91 +283,82 @@ class Engine:
                          "stop" in order, now_ms, order, hold, spec.contract.settle_currency,
                          abs(spec.delta) if spec.delta is not None else 0, spec)
 
-    def fill_now(self, book: Book, spec: FillSpec) -> Rejected | str:
-        """The compiled fast path's fill of an order that fills at once: the status for
-        the history (``filled``/``cancelled``) or the refusal (nothing changed)."""
-        return book.ledger.execute(spec, self.mark_units[spec.symbol])
-
-    def fill_all_now(self, book: Book, specs: list[FillSpec]) -> list[str] | None:
-        """:meth:`fill_now` for a whole batch: every status, or None (nothing changed)
-        when any one is refused."""
-        marks = self.mark_units
-        return book.ledger.execute_all([(spec, marks[spec.symbol]) for spec in specs])
-
-    def _rest(self, book: Book, order: dict[str, Any], spec: FillSpec, price: Decimal | None,
-              cap_code: str, now_ms: int) -> Rejected | str:
+    def _rest(self, acct: AccountState, order: dict[str, Any], spec: FillSpec,
+              price: Decimal | None, cap_code: str, now_ms: int) -> Rejected | str:
         symbol = spec.contract.symbol
         is_stop = cap_code == "300004"
-        counts, cap = ((book.stop_count, MAX_OPEN_STOP_ORDERS) if is_stop
-                       else (book.limit_count, MAX_OPEN_LIMIT_ORDERS))
+        counts, cap = ((acct.stop_count, MAX_OPEN_STOP_ORDERS) if is_stop
+                       else (acct.limit_count, MAX_OPEN_LIMIT_ORDERS))
         current = counts.get(symbol, 0)
         if current >= cap:
             return Rejected(cap_code, ERRORS[cap_code] % (cap, current))
         hold = 0
         if not is_stop:
             assert price is not None
-            held = book.ledger.hold(spec, to_units(price))
+            held = acct.ledger.hold(spec, to_units(price))
             if type(held) is Rejected:
                 return held
             hold = held  # type: ignore[assignment]
         info = self._info(order, spec, price, now_ms, hold)
-        book.open[info.order_id] = info
-        book.by_client_oid[info.client_oid] = info
+        acct.open[info.order_id] = info
+        acct.by_client_oid[info.client_oid] = info
         counts[symbol] = current + 1
-        if book.events is not None:
-            self._publish(book, info, "open")
+        if acct.events is not None:
+            self._publish(acct, info, "open")
         return info.order_id
 
-    def _finish(self, book: Book, info: OrderInfo, status: str, now_ms: int,
+    def _finish(self, acct: AccountState, info: OrderInfo, status: str, now_ms: int,
                 fill_units: int = 0, filled: int = 0) -> str:
         entry = HistoryEntry(info.order_id, info.client_oid, info.symbol, status, info,
                              info.created_ms, fill_units, filled, now_ms)
-        book.history.append(entry)
-        if book.events is not None:
-            publish_futures(book, entry_view(entry), self.new_order_id())
+        acct.history.append(entry)
+        if acct.events is not None:
+            publish_futures(acct, entry_view(entry), self.new_order_id())
         return info.order_id
 
-    def _publish(self, book: Book, info: OrderInfo, status: str) -> None:
+    def _publish(self, acct: AccountState, info: OrderInfo, status: str) -> None:
         view = futures_view(info.order_id, info.client_oid, info.symbol, info, status,
                             info.created_ms)
-        publish_futures(book, view, self.new_order_id())
+        publish_futures(acct, view, self.new_order_id())
 
-    def _remove(self, book: Book, info: OrderInfo) -> None:
-        del book.open[info.order_id]
-        del book.by_client_oid[info.client_oid]
-        counts = book.stop_count if info.is_stop else book.limit_count
+    def _remove(self, acct: AccountState, info: OrderInfo) -> None:
+        del acct.open[info.order_id]
+        del acct.by_client_oid[info.client_oid]
+        counts = acct.stop_count if info.is_stop else acct.limit_count
         counts[info.symbol] -= 1
-        book.ledger.release(info.settle_currency, info.hold)
-        self._finish(book, info, "cancelled", time.time_ns() // 1_000_000)
+        acct.ledger.release(info.settle_currency, info.hold)
+        self._finish(acct, info, "cancelled", time.time_ns() // 1_000_000)
 
-    def cancel_by_order_id(self, book: Book, order_id: str, symbol: str | None = None) -> bool:
+    def cancel_by_order_id(self, acct: AccountState, order_id: str,
+                           symbol: str | None = None) -> bool:
         """Cancel an open order; False when it is unknown, finished, or of another symbol."""
-        info = book.open.get(order_id)
+        info = acct.open.get(order_id)
         if info is None or (symbol is not None and symbol != info.symbol):
             return False
-        self._remove(book, info)
+        self._remove(acct, info)
         return True
 
-    def cancel_by_client_oid(self, book: Book, client_oid: str, symbol: str) -> str | None:
+    def cancel_by_client_oid(self, acct: AccountState, client_oid: str,
+                             symbol: str) -> str | None:
         """Cancel the active order with ``client_oid`` on ``symbol``; its orderId or None."""
-        info = book.by_client_oid.get(client_oid)
+        info = acct.by_client_oid.get(client_oid)
         if info is None or info.symbol != symbol:
             return None
-        self._remove(book, info)
+        self._remove(acct, info)
         return info.order_id
 
 
-def find_futures(book: Book, order_id: str | None = None,
+def find_futures(acct: AccountState, order_id: str | None = None,
                  client_oid: str | None = None) -> FuturesView | None:
     """The order with this orderId (or clientOid: the newest one) among the account's
     open orders and its bounded history, as the REST lookups describe it; None when
     there is none."""
-    info = book.open.get(order_id) if order_id is not None else \
-        book.by_client_oid.get(client_oid or "")
+    info = acct.open.get(order_id) if order_id is not None else \
+        acct.by_client_oid.get(client_oid or "")
     if info is not None:
         return futures_view(info.order_id, info.client_oid, info.symbol, info, "open",
                             info.created_ms)
-    for entry in reversed(book.history):
+    for entry in reversed(acct.history):
         if entry.order_id == order_id or (order_id is None and entry.client_oid == client_oid):
             return entry_view(entry)
     return None

@@ -1,6 +1,6 @@
 """Order-change events of the emulator's engines, in KuCoin's push shape (spot doc §4.4-§4.6).
 
-The engines call :func:`publish` for an account whose book has a sink (``book.events``);
+The engines call :func:`publish` for an account whose state has a sink (``acct.events``);
 :class:`FuturesView` is what the REST lookups and the events read of a futures order,
 whichever path placed it. What is emitted per order: docs/emulator.md.
 """
@@ -109,10 +109,10 @@ def futures_data(v: FuturesView, kind: str, status: str,
     return data
 
 
-def publish_futures(book: Any, v: FuturesView, trade_id: str) -> None:
+def publish_futures(acct: Any, v: FuturesView, trade_id: str) -> None:
     """The events of a futures order that just opened (``v.active``), filled (at
     ``v.avg_price``) or was cancelled."""
-    sink = book.events
+    sink = acct.events
     if v.active:
         sink(FUTURES, futures_data(v, "open", "open"))
     elif v.cancelled or v.avg_price is None:
@@ -150,10 +150,10 @@ def spot_data(o: SpotOrder, kind: str, status: str,
     return dict(sorted(data.items()))
 
 
-def publish_spot(book: Any, order: SpotOrder, kind: str, match: Any = None) -> None:
+def publish_spot(acct: Any, order: SpotOrder, kind: str, match: Any = None) -> None:
     """One spot event: ``received``, ``open``, ``match`` (then ``filled``) or
     ``canceled``, from the order's current state."""
-    sink = book.events
+    sink = acct.events
     if kind == "received":
         sink(SPOT, spot_data(order, "received", "new"))
     elif kind == "open":

@@ -5,13 +5,9 @@ from typing import Any
 from picows import WSFrame, WSListener, WSTransport
 from typing_extensions import disjoint_base
 
-ST_AUTHED: int
+from ._account_c import IdGen
 
-@disjoint_base
-class IdGen:
-    last: int
-    def __init__(self, start: int) -> None: ...
-    def next_str(self) -> str: ...
+ST_AUTHED: int
 
 @disjoint_base
 class Plan:
@@ -28,11 +24,18 @@ class Plan:
                  price: Any, maker_only: bool, fill: Any, args: dict[str, Any]) -> None: ...
 
 @disjoint_base
+class FastPath:
+    def __init__(self, check_order: Callable[[Any], Any],
+                 price_of: Callable[[Any, Any], Any], mark_prices: dict[str, Any],
+                 mark_units: dict[str, int], ids: IdGen) -> None: ...
+    def clear(self) -> None: ...
+
+@disjoint_base
 class FastListener(WSListener):
-    session: Any
+    @property
+    def session(self) -> Any: ...
     ns: bool
-    def __init__(self, session: Any, shapes: dict[bytes, Any], ids: IdGen,
-                 plan_for: Callable[[bytes, bytes], Any]) -> None: ...
+    def __init__(self, session: Any, memo: FastPath) -> None: ...
     def on_ws_connected(self, transport: WSTransport) -> None: ...
     def on_ws_frame(self, transport: WSTransport, frame: WSFrame) -> None: ...
     def on_ws_disconnected(self, transport: WSTransport) -> None: ...

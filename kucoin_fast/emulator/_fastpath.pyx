@@ -1,69 +1,96 @@
 # cython: language_level=3, autotestdict=False
-"""Compiled fast path of the emulator: ``futures.order`` requests, and
-``futures.multi_order`` batches, whose orders all fill at once.
+"""Compiled fast path of the emulator: futures orders and batches that fill at once,
+answered byte for byte as the Python session would, and the memo of order shapes.
 
-Everything else goes to the pure-Python ``_session.Session``, the reference; this
-module must answer byte-for-byte what the Python path would, and talks to the session
-only through ``_session.FAST_PATH_CONTRACT``. Details: docs/emulator.md.
+It reads the session and the account state only through ``_session_c.pxd`` and
+``_account_c.pxd``; everything else goes to the Python session. docs/emulator.md.
 """
 cimport cython
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
+from cpython.mem cimport PyMem_Free, PyMem_Malloc
+from cpython.object cimport PyObject
 from cpython.unicode cimport PyUnicode_DecodeASCII
 from libc.stdint cimport int64_t, uint64_t
 from libc.string cimport memcmp, memcpy
 from picows.picows cimport WSFrame, WSListener, WSMsgType, WSTransport
 from posix.time cimport CLOCK_REALTIME, clock_gettime, timespec
 
+from kucoin_fast.emulator._account_c cimport AccountState, IdGen
+from kucoin_fast.emulator._session_c cimport Session
+
 import time
 
+from kucoin_fast._protocol import ops as _ops
+from kucoin_fast._protocol.codes import SUCCESS_CODE
+from kucoin_fast._protocol.specs import ContractSpec
+from kucoin_fast.emulator._ledger import fill_spec
 from kucoin_fast.emulator._session import ST_AUTHED
+from kucoin_fast.emulator._wire import loads
 
 cdef object _monotonic = time.monotonic
 # The only session state whose requests may take this path.
 cdef int _ST_AUTHED = ST_AUTHED
+# Memo entries kept before the memo starts over.
+cdef Py_ssize_t _SHAPES_MAX = 4096
 
-cdef bytes _OP_ORDER_B = b"futures.order"
+cdef str _OP_ORDER_S = _ops.FUTURES_ORDER.name
+cdef str _OP_MULTI_S = _ops.FUTURES_MULTI_ORDER.name
+cdef bytes _OP_ORDER_B = _OP_ORDER_S.encode()
+cdef bytes _OP_MULTI_B = _OP_MULTI_S.encode()
+cdef bytes _OK_B = SUCCESS_CODE.encode()
 cdef bytes _A = b'{"id":"'
-cdef bytes _B = b'","op":"futures.order","code":"200000","data":{"orderId":"'
+cdef bytes _B = b'","op":"' + _OP_ORDER_B + b'","code":"' + _OK_B + b'","data":{"orderId":"'
 cdef bytes _C = b'","clientOid":"'
 cdef bytes _D = b'"},"inTime":'
 cdef bytes _E = b',"outTime":'
 cdef const char* _OP_ORDER = _OP_ORDER_B
+cdef const char* _OP_MULTI = _OP_MULTI_B
+cdef Py_ssize_t _L_OP_ORDER = len(_OP_ORDER_B), _L_OP_MULTI = len(_OP_MULTI_B)
 cdef const char* _REPLY_A = _A
 cdef const char* _REPLY_B = _B
 cdef const char* _REPLY_C = _C
 cdef const char* _REPLY_D = _D
 cdef const char* _REPLY_E = _E
 cdef Py_ssize_t _LA = len(_A), _LB = len(_B), _LC = len(_C), _LD = len(_D), _LE = len(_E)
-cdef bytes _OP_MULTI_B = b"futures.multi_order"
-cdef const char* _OP_MULTI = _OP_MULTI_B
-cdef bytes _MH = b'","op":"futures.multi_order","code":"200000","data":['
+cdef bytes _MH = b'","op":"' + _OP_MULTI_B + b'","code":"' + _OK_B + b'","data":['
 cdef bytes _IA = b'{"orderId":"'
 cdef bytes _IB = b'","symbol":"'
-cdef bytes _IC = b'","code":"200000","msg":"success"}'
+cdef bytes _IC = b'","code":"' + _OK_B + b'","msg":"success"}'
 cdef const char* _MULTI_HEAD = _MH
 cdef const char* _ITEM_A = _IA
 cdef const char* _ITEM_B = _IB
 cdef const char* _ITEM_C = _IC
 cdef Py_ssize_t _LMH = len(_MH), _LIA = len(_IA), _LIB = len(_IB), _LIC = len(_IC)
-# futures.multi_order accepts at most 20 orders (protocol §5.5); more go to the Python path.
-cdef enum:
-    _MAX_ITEMS = 20
+# A batch has at most the op row's batch_max orders (more go to the Python path); an item's
+# reply is under 200 bytes, the id at most 700.
+cdef int _MAX_ITEMS = _ops.FUTURES_MULTI_ORDER.batch_max
+cdef Py_ssize_t _MBUF_SIZE = _MAX_ITEMS * 200 + 1024
 
 
-@cython.auto_pickle(False)
-cdef class IdGen:
-    """Shared, strictly increasing numeric order-id counter."""
-
-    cdef public uint64_t last
-
-    def __init__(self, uint64_t start):
-        self.last = start
-
-    def next_str(self):
-        """The next order id as a decimal string."""
-        self.last += 1
-        return str(self.last)
+cdef inline void _declared(Session s, AccountState a, IdGen ids) noexcept nogil:
+    """Never called: names, without the GIL, every member this module uses of the
+    session, the account state and the id counter, so that Cython refuses the build
+    when one is renamed or no longer declared (a Python-level fallback needs the GIL)."""
+    cdef PyObject* o
+    o = <PyObject*>s.account_state
+    o = <PyObject*>s.fragments
+    o = <PyObject*>s.out
+    o = <PyObject*>s.faults
+    o = <PyObject*>s.cfg
+    o = <PyObject*>a.events
+    o = <PyObject*>a.by_client_oid
+    o = <PyObject*>a.history
+    cdef void* m
+    m = <void*>Session.flush
+    m = <void*>Session.count_fast
+    m = <void*>Session.on_ws_frame
+    m = <void*>Session.on_ws_connected
+    m = <void*>Session.on_ws_disconnected
+    m = <void*>AccountState.fill
+    m = <void*>AccountState.fill_all
+    m = <void*>AccountState.record
+    cdef double _t = s.last_rx
+    cdef long long _n = s.state + s.n_requests + s.enable_ns + a.rl_start_ms + a.rl_used + ids.last
 
 
 @cython.auto_pickle(False)
@@ -91,6 +118,62 @@ cdef class Plan:
         self.price = price
         self.maker_only = maker_only
         self.symbol_b = symbol.encode("ascii")
+
+
+@cython.auto_pickle(False)
+cdef class FastPath:
+    """The memo of order shapes (an order minus its clientOid) every fast listener of
+    one emulator shares, and what a Plan is made from: the futures engine's checks, its
+    mark prices (in place) and the shared order-id counter."""
+
+    cdef dict shapes                 # shape -> Plan, or False: the Python path decides
+    cdef object check_order          # callable(args) -> Rejected | ContractSpec
+    cdef object price_of             # callable(contract, value) -> Decimal | None
+    cdef dict mark_prices            # symbol -> Decimal
+    cdef dict mark_units             # symbol -> ledger units
+    cdef IdGen ids
+
+    def __init__(self, check_order, price_of, dict mark_prices, dict mark_units, IdGen ids):
+        self.shapes = {}
+        self.check_order = check_order
+        self.price_of = price_of
+        self.mark_prices = mark_prices
+        self.mark_units = mark_units
+        self.ids = ids
+
+    def clear(self):
+        """Forget every memoised shape (after the contracts changed)."""
+        self.shapes.clear()
+
+    cdef object plan_for(self, bytes args_json, bytes shape):
+        """Memo entry of an order shape: a Plan when such orders may fill on the fast
+        path, False when the Python path must decide."""
+        try:
+            args = loads(args_json)
+        except ValueError:
+            return False
+        plan = False
+        checked = self.check_order(args)
+        # The reply buffers assume short ASCII symbols (all real ones are).
+        if isinstance(checked, ContractSpec) and "stop" not in args \
+                and len(checked.symbol) <= 32 and checked.symbol.isascii():
+            order_type = args.get("type", "limit")
+            side = args.get("side")
+            fill = fill_spec(args, checked)
+            if fill.reduce_only:
+                pass  # depends on the position: the Python path decides
+            elif order_type == "market":
+                plan = Plan(checked, checked.symbol, True, side == "buy", None, False,
+                            fill, args)
+            elif side in ("buy", "sell"):
+                price = self.price_of(checked, args["price"])
+                maker_only = args.get("postOnly") is True or args.get("timeInForce") == "RPI"
+                plan = Plan(checked, checked.symbol, False, side == "buy", price,
+                            maker_only, fill, args)
+        if len(self.shapes) >= _SHAPES_MAX:
+            self.shapes.clear()
+        self.shapes[shape] = plan
+        return plan
 
 
 cdef inline int64_t _now_ns() noexcept nogil:
@@ -167,7 +250,7 @@ cdef inline int _after_member(const char* p, Py_ssize_t* i, Py_ssize_t n, char c
 
 
 cdef inline bint _client_oid_ok(const char* p, Py_ssize_t s, Py_ssize_t e) noexcept:
-    """1-40 of [A-Za-z0-9_-] (``_rules.CLIENT_OID_RE``)."""
+    """1-40 of [A-Za-z0-9_-] (``kucoin_fast._protocol.fields.CLIENT_OID_RE``)."""
     cdef char c
     if s < 0 or e - s < 1 or e - s > 40:
         return False
@@ -242,40 +325,47 @@ cdef inline Py_ssize_t _put_u64(char* buf, Py_ssize_t pos, uint64_t v) noexcept:
 
 @cython.auto_pickle(False)
 cdef class FastListener(WSListener):
-    """picows listener wrapping one Python ``_session.Session``; see the module docstring."""
+    """picows listener wrapping one Python-path ``Session``; see the module docstring."""
 
-    cdef public object session       # kucoin_fast.emulator._session.Session
+    cdef readonly Session session
+    cdef AccountState acct
+    cdef FastPath memo
     cdef object faults
     cdef object cfg
-    cdef object em
-    cdef object counters
-    cdef object engine
-    cdef dict marks                  # engine.mark_units (set_mark_price updates it in place)
-    cdef dict shapes
+    cdef dict marks                  # the memo's mark_units (updated in place)
     cdef IdGen ids
-    cdef object plan_for             # callable(order_json, shape) -> Plan | False
     cdef list out
-    cdef Py_ssize_t pending          # fast-path requests not yet added to the counters
-    cdef Py_ssize_t pending_orders   # fast-path orders not yet added to the counters
+    cdef Py_ssize_t pending          # fast-path requests not yet counted
+    cdef Py_ssize_t pending_orders   # fast-path orders not yet counted
     cdef public bint ns              # inTime/outTime in ns (enable_ns)
     cdef char buf[1024]
-    cdef char mbuf[8192]             # 20 items x < 200 bytes + id <= 700 + envelope
-    cdef Py_ssize_t item_s[_MAX_ITEMS]
-    cdef Py_ssize_t item_e[_MAX_ITEMS]
-    cdef Py_ssize_t coid_s[_MAX_ITEMS]
-    cdef Py_ssize_t coid_e[_MAX_ITEMS]
+    cdef char* mbuf                  # _MBUF_SIZE bytes: a batch's reply
+    cdef Py_ssize_t* item_s          # _MAX_ITEMS each: spans of a batch's items
+    cdef Py_ssize_t* item_e
+    cdef Py_ssize_t* coid_s
+    cdef Py_ssize_t* coid_e
 
-    def __init__(self, session, dict shapes, IdGen ids, plan_for):
+    def __cinit__(self):
+        self.mbuf = <char*>PyMem_Malloc(_MBUF_SIZE)
+        self.item_s = <Py_ssize_t*>PyMem_Malloc(4 * _MAX_ITEMS * sizeof(Py_ssize_t))
+        if self.mbuf == NULL or self.item_s == NULL:
+            raise MemoryError()
+        self.item_e = self.item_s + _MAX_ITEMS
+        self.coid_s = self.item_e + _MAX_ITEMS
+        self.coid_e = self.coid_s + _MAX_ITEMS
+
+    def __dealloc__(self):
+        PyMem_Free(self.mbuf)
+        PyMem_Free(self.item_s)
+
+    def __init__(self, Session session not None, FastPath memo not None):
         self.session = session
-        self.em = session.em
+        self.acct = <AccountState?>session.account_state
+        self.memo = memo
         self.faults = session.faults
         self.cfg = session.cfg
-        self.counters = self.em.counters
-        self.engine = self.em.engine
-        self.marks = self.engine.mark_units
-        self.shapes = shapes
-        self.ids = ids
-        self.plan_for = plan_for
+        self.marks = memo.mark_units
+        self.ids = memo.ids
         self.out = session.out
         self.pending = 0
         self.pending_orders = 0
@@ -289,21 +379,16 @@ cdef class FastListener(WSListener):
         self.session.on_ws_disconnected(transport)
 
     cdef inline void _commit(self) except *:
-        cdef Py_ssize_t n = self.pending
-        if n:
+        if self.pending:
+            self.session.count_fast(self.pending, self.pending_orders)
             self.pending = 0
-            c = self.counters
-            c.requests += n
-            c.fast_path_requests += n
-            c.orders_accepted += self.pending_orders
             self.pending_orders = 0
-            self.session.n_requests += n
 
     cpdef on_ws_frame(self, WSTransport transport, WSFrame frame):
-        session = self.session
+        cdef Session session = self.session
         if frame.msg_type == WSMsgType.TEXT and frame.fin and session.state == _ST_AUTHED \
                 and session.fragments is None and self.faults.reply_path_plain \
-                and session.book.events is None \
+                and self.acct.events is None \
                 and self._try_order(frame.payload_ptr, frame.payload_size):
             if frame.last_in_buffer:
                 self._commit()
@@ -318,7 +403,7 @@ cdef class FastListener(WSListener):
         """Answer the request ``p[:n]`` when it is an order or batch this path serves."""
         cdef Py_ssize_t i, j, id_s = -1, id_e = -1
         cdef Py_ssize_t key_s, key_e, k
-        cdef int op = 0  # 1 futures.order, 2 futures.multi_order
+        cdef int op = 0  # 1 an order, 2 a batch
         cdef int count = -2  # -2 no args yet, -1 args is an object, else the array's length
         cdef int more
         cfg = self.cfg
@@ -342,9 +427,10 @@ cdef class FastListener(WSListener):
                 i = j + 1
             elif k == 2 and memcmp(p + key_s, b"op", 2) == 0 and p[i] == b'"' and op == 0:
                 j = _scan_string(p, i, n)
-                if j == i + 14 and memcmp(p + i + 1, _OP_ORDER, 13) == 0:
+                if j == i + 1 + _L_OP_ORDER and memcmp(p + i + 1, _OP_ORDER, _L_OP_ORDER) == 0:
                     op = 1
-                elif j == i + 20 and memcmp(p + i + 1, _OP_MULTI, 19) == 0:
+                elif j == i + 1 + _L_OP_MULTI \
+                        and memcmp(p + i + 1, _OP_MULTI, _L_OP_MULTI) == 0:
                     op = 2
                 else:
                     return False
@@ -412,23 +498,23 @@ cdef class FastListener(WSListener):
         cdef char* sp = PyBytes_AS_STRING(shape)
         memcpy(sp, p + item_s, coid_s - item_s)
         memcpy(sp + (coid_s - item_s), p + coid_e, item_e - coid_e)
-        plan_obj = self.shapes.get(shape)
+        plan_obj = self.memo.shapes.get(shape)
         if plan_obj is None:
-            plan_obj = self.plan_for(PyBytes_FromStringAndSize(p + item_s, item_e - item_s),
-                                     shape)
+            plan_obj = self.memo.plan_for(
+                PyBytes_FromStringAndSize(p + item_s, item_e - item_s), shape)
         return plan_obj
 
     cdef bint _fills(self, Plan plan) except -1:
         if plan.is_market:
             return True
-        mark = self.engine.mark_prices[plan.symbol]
+        mark = self.memo.mark_prices[plan.symbol]
         if plan.is_buy:
             crosses = plan.price >= mark
         else:
             crosses = plan.price <= mark
         return crosses and not plan.maker_only
 
-    cdef int _rate_weight(self, object book, int64_t t_in, str op) except -2:
+    cdef int _rate_weight(self, AccountState acct, int64_t t_in, str op) except -2:
         """The weight this request takes from the per-account pool (0 when rate
         limiting is off), without taking it; -1 when the request must go to the Python
         path (over the limit, or userRateLimit wanted on orders)."""
@@ -441,11 +527,11 @@ cdef class FastListener(WSListener):
             return -1
         now_ms = t_in // 1000000
         window = cfg.rate_limit_window_ms
-        if now_ms - <int64_t>book.rl_start_ms >= window:
-            book.rl_start_ms = now_ms
-            book.rl_used = 0
+        if now_ms - acct.rl_start_ms >= window:
+            acct.rl_start_ms = now_ms
+            acct.rl_used = 0
         weight = cfg.weights.get(op, 1)
-        if book.rl_used + weight > limit:
+        if acct.rl_used + weight > limit:
             return -1
         return weight
 
@@ -492,7 +578,7 @@ cdef class FastListener(WSListener):
             if not self._fills(plan):
                 return None
             plans.append(plan)
-        active = self.session.book.by_client_oid
+        active = self.acct.by_client_oid
         if active:
             for k in range(count):
                 if PyUnicode_DecodeASCII(p + self.coid_s[k], self.coid_e[k] - self.coid_s[k],
@@ -510,22 +596,19 @@ cdef class FastListener(WSListener):
         plans = self._plans_if_all_fill(p, count)
         if plans is None:
             return False
-        book = self.session.book
+        cdef AccountState acct = self.acct
         cdef int64_t t_in = _now_ns()
-        cdef int weight = self._rate_weight(book, t_in, "futures.multi_order")
+        cdef int weight = self._rate_weight(acct, t_in, _OP_MULTI_S)
         if weight < 0:
             return False
         # The fills change the account's positions; a refused one (margin) leaves all
         # unchanged and the Python path answers the whole batch.
-        statuses = self.engine.fill_all_now(book, [(<Plan>pl).fill for pl in plans])
+        marks = self.marks
+        statuses = acct.fill_all([((<Plan>pl).fill, marks[(<Plan>pl).symbol]) for pl in plans])
         if statuses is None:
             return False
         if weight:
-            book.rl_used += weight
-        history = book.history
-        keep = history.maxlen
-        entry = self.engine.history_entry
-        marks = self.marks
+            acct.rl_used += weight
         cdef char* b = self.mbuf
         cdef Py_ssize_t pos = 4
         cdef uint64_t oid
@@ -537,10 +620,9 @@ cdef class FastListener(WSListener):
             plan = <Plan>plans[k]
             self.ids.last += 1
             oid = self.ids.last
-            if keep:
-                history.append(entry(str(oid), PyUnicode_DecodeASCII(
-                    p + self.coid_s[k], self.coid_e[k] - self.coid_s[k], NULL),
-                    plan.symbol, statuses[k], plan, t_in // 1000000, marks[plan.symbol]))
+            acct.record(str(oid), PyUnicode_DecodeASCII(
+                p + self.coid_s[k], self.coid_e[k] - self.coid_s[k], NULL),
+                plan.symbol, statuses[k], plan, t_in // 1000000, marks[plan.symbol])
             if k:
                 b[pos] = b','
                 pos += 1
@@ -569,28 +651,24 @@ cdef class FastListener(WSListener):
         cdef Plan plan = <Plan>plan_obj
         if not self._fills(plan):
             return False  # rests, or is rejected: the Python path decides
-        session = self.session
-        book = session.book
-        if book.by_client_oid:
-            if PyUnicode_DecodeASCII(p + coid_s, coid_e - coid_s, NULL) in book.by_client_oid:
+        cdef AccountState acct = self.acct
+        if acct.by_client_oid:
+            if PyUnicode_DecodeASCII(p + coid_s, coid_e - coid_s, NULL) in acct.by_client_oid:
                 return False  # 300018 from the Python path
         cdef int64_t t_in = _now_ns()
-        cdef int weight = self._rate_weight(book, t_in, "futures.order")
+        cdef int weight = self._rate_weight(acct, t_in, _OP_ORDER_S)
         if weight < 0:
             return False  # 429000 from the Python path
         units = self.marks[plan.symbol]
-        status = book.ledger.execute(plan.fill, units)
+        status = acct.fill(plan.fill, units)
         if type(status) is not str:
             return False  # refused (margin, position mode): the Python path answers
         if weight:
-            book.rl_used += weight
+            acct.rl_used += weight
         self.ids.last += 1
         cdef uint64_t oid = self.ids.last
-        history = book.history
-        if history.maxlen:
-            history.append(self.engine.history_entry(
-                str(oid), PyUnicode_DecodeASCII(p + coid_s, coid_e - coid_s, NULL),
-                plan.symbol, status, plan, t_in // 1000000, units))
+        acct.record(str(oid), PyUnicode_DecodeASCII(p + coid_s, coid_e - coid_s, NULL),
+                    plan.symbol, status, plan, t_in // 1000000, units)
         cdef char* b = self.buf
         cdef Py_ssize_t pos = 4  # room for the longest header we use (4 bytes)
         pos = _put(b, pos, _REPLY_A, _LA)

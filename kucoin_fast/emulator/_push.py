@@ -20,12 +20,12 @@ from typing import TYPE_CHECKING, Any, Final
 
 from picows import WSCloseCode, WSFrame, WSListener, WSMsgType, WSTransport, ws_create_server
 
-from ._auth import Account, parse_query, split_target
+from ._auth import Account, address, parse_query, split_target
 from ._events import FUTURES
 from ._wire import dumps, loads
 
 if TYPE_CHECKING:
-    from ._server import Emulator
+    from ._venue import Venue
 
 logger = logging.getLogger("kucoin_fast.emulator")
 
@@ -150,7 +150,7 @@ class PushSession(WSListener):
                 tr.send(WSMsgType.TEXT, payload)
 
     def _arm_idle(self) -> None:
-        idle = self.service.em.config.effective_idle_timeout_ms / 1000.0
+        idle = self.service.venue.config.effective_idle_timeout_ms / 1000.0
         left = idle - (_monotonic() - self.last_rx)
         if left <= 0:
             self.close(WSCloseCode.GOING_AWAY, "ping timeout")
@@ -220,11 +220,12 @@ class PushSession(WSListener):
 
 
 class PushService:
-    """The push server of one :class:`~kucoin_fast.emulator.Emulator`: tokens, sessions,
-    and the sinks it sets on the books of subscribed accounts."""
+    """The push server of one emulator: tokens, sessions, and the sinks it sets on the
+    states of subscribed accounts."""
 
-    def __init__(self, em: Emulator) -> None:
-        self.em = em
+    def __init__(self, venue: Venue) -> None:
+        self.venue = venue
+        venue.flush_pushes = self.flush
         self.tokens = Tokens()
         self.sessions: set[PushSession] = set()
         self._by_account: dict[str, set[PushSession]] = {}
@@ -232,6 +233,8 @@ class PushService:
         self._flush_scheduled = False
         self._dirty: set[PushSession] = set()
         self.port = 0
+        #: ``ws[s]://host:port/`` once listening (what bullet-private names).
+        self.url = ""
         #: Messages published (counted per session delivery).
         self.messages = 0
 
@@ -244,6 +247,8 @@ class PushService:
             websocket_handshake_timeout=10.0, logger_name=picows_logger,
             enable_auto_pong=False)
         self.port = int(self._server.sockets[0].getsockname()[1])
+        self.url = address("wss" if ssl_context is not None else "ws", host, self.port,
+                           PUSH_PATH)
         return self.port
 
     async def stop(self) -> None:
@@ -299,12 +304,12 @@ class PushService:
             self._update_sink(account_id)
 
     def _update_sink(self, account_id: str) -> None:
-        book = self.em.engine.book(account_id)
+        acct = self.venue.account_state(account_id)
         if self._by_account.get(account_id):
-            if book.events is None:
-                book.events = self._sink(account_id)
+            if acct.events is None:
+                acct.events = self._sink(account_id)
         else:
-            book.events = None
+            acct.events = None
             self._by_account.pop(account_id, None)
 
     def _sink(self, account_id: str) -> Callable[[str, dict[str, Any]], None]:
@@ -314,7 +319,7 @@ class PushService:
 
     def publish(self, account_id: str, family: str, data: dict[str, Any]) -> None:
         """Deliver one order change to the account's subscribed sessions."""
-        at_once = self.em.config.push_order == "push_first"
+        at_once = self.venue.config.push_order == "push_first"
         for session in list(self._by_account.get(account_id, ())):
             self.messages += 1
             if session.deliver(family, data, at_once):

@@ -13,7 +13,7 @@ import hmac
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import unquote
@@ -23,7 +23,7 @@ from aiohttp import web
 from .._protocol.codes import ERRORS
 from . import _public
 from ._auth import Account, sign
-from ._engine import Book, entry_view, find_futures
+from ._engine import entry_view, find_futures
 from ._events import FuturesView, amount_text, futures_view
 from ._ledger import DEFAULT_LEVERAGE
 from ._ops._limits import draw
@@ -31,7 +31,9 @@ from ._spot import SpotAccount, SpotOrder
 from ._wire import dumps
 
 if TYPE_CHECKING:
-    from ._server import Emulator
+    from ._account import AccountState
+    from ._push import PushService
+    from ._venue import Venue
 
 logger = logging.getLogger("kucoin_fast.emulator")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -86,7 +88,7 @@ def _prehash_forms(request: web.Request, body: str) -> list[str]:
             + body]
 
 
-def authenticate(request: web.Request, body: str, accounts: dict[str, Account],
+def authenticate(request: web.Request, body: str, accounts: Mapping[str, Account],
                  now_ms: int, window_ms: int, strict: bool) -> Account:
     """The signed-in account, or :class:`_Refused` with KuCoin's code (see above)."""
     headers = request.headers
@@ -227,8 +229,9 @@ def _enum_param(request: web.Request, name: str, allowed: tuple[str, ...],
 class RestService:
     """The REST servers of one emulator (see the module docstring)."""
 
-    def __init__(self, em: Emulator) -> None:
-        self.em = em
+    def __init__(self, venue: Venue, push: PushService) -> None:
+        self.venue = venue
+        self.push = push
         self._runners: list[web.AppRunner] = []
         #: Ports of the three listeners (0 until started).
         self.port = self.spot_port = self.futures_port = 0
@@ -312,8 +315,8 @@ class RestService:
         try:
             name = match.route.resource.name if match.route.resource is not None else None
             if name is None or not name.startswith(_PUBLIC):
-                cfg = self.em.config
-                account = authenticate(request, body, self.em._accounts,
+                cfg = self.venue.config
+                account = authenticate(request, body, self.venue.keys,
                                        time.time_ns() // 1_000_000, cfg.timestamp_window_ms,
                                        cfg.rest_strict_query)
                 token = _ACCOUNT.set(account)
@@ -329,16 +332,16 @@ class RestService:
             if token is not None:
                 _ACCOUNT.reset(token)
 
-    def _book(self) -> Book:
-        return self.em.engine.book(_ACCOUNT.get().account_id)
+    def _acct(self) -> AccountState:
+        return self.venue.account_state(_ACCOUNT.get().account_id)
 
     def _charge(self, futures: bool, weight: int) -> dict[str, str]:
         """Take the request's weight from its pool: the rate-limit headers, or 429."""
-        cfg = self.em.config
+        cfg = self.venue.config
         limit = cfg.rate_limit if futures else cfg.spot_rate_limit
         if cfg.rate_limit is None or limit is None:
             return {}
-        ok, remaining, reset = draw(self._book(), futures, weight, limit,
+        ok, remaining, reset = draw(self._acct(), futures, weight, limit,
                                     cfg.rate_limit_window_ms, time.time_ns() // 1_000_000)
         headers = {"gw-ratelimit-limit": str(limit), "gw-ratelimit-remaining":
                    str(max(0, remaining)), "gw-ratelimit-reset": str(reset)}
@@ -349,12 +352,12 @@ class RestService:
         return headers
 
     def _visible(self, created_ms: int) -> bool:
-        delay = self.em.config.rest_visibility_delay_ms
+        delay = self.venue.config.rest_visibility_delay_ms
         return not delay or time.time_ns() // 1_000_000 - created_ms >= delay
 
     def _answer(self, family: str, data: Any, headers: dict[str, str]) -> web.Response:
         if data is None:
-            code, msg = self.em.config.rest_not_found[family]
+            code, msg = self.venue.config.rest_not_found[family]
             return _json({"code": code, "msg": msg}, headers=headers)
         return _ok(data, headers)
 
@@ -366,12 +369,12 @@ class RestService:
         return _ok({"status": "open", "msg": ""})
 
     async def _contracts(self, request: web.Request) -> web.Response:
-        engine, now = self.em.engine, time.time_ns() // 1_000_000
+        engine, now = self.venue.futures, time.time_ns() // 1_000_000
         return _ok([_public.contract(c, engine.mark_prices[s], now)
                     for s, c in engine.contracts.items()])
 
     async def _contract(self, request: web.Request) -> web.Response:
-        engine = self.em.engine
+        engine = self.venue.futures
         c = engine.contracts.get(request.match_info["symbol"])
         if c is None:
             raise _Refused("200003", ERRORS["200003"], 200)
@@ -380,27 +383,27 @@ class RestService:
 
     async def _symbols(self, request: web.Request) -> web.Response:
         market = request.query.get("market")
-        return _ok([_public.spot_symbol(s) for s in self.em.spot.symbols.values()
+        return _ok([_public.spot_symbol(s) for s in self.venue.spot.symbols.values()
                     if market in (None, "", "USDS")])
 
     async def _symbol(self, request: web.Request) -> web.Response:
-        spec = self.em.spot.symbols.get(request.match_info["symbol"])
+        spec = self.venue.spot.symbols.get(request.match_info["symbol"])
         if spec is None:
             raise _Refused("900001", ERRORS["900001"], 200)
         return _ok(_public.spot_symbol(spec))
 
     async def _currencies(self, request: web.Request) -> web.Response:
-        return _ok(_public.currencies(self.em.spot.symbols, self.em.engine.contracts))
+        return _ok(_public.currencies(self.venue.spot.symbols, self.venue.futures.contracts))
 
     async def _currency(self, request: web.Request) -> web.Response:
         name = request.match_info["currency"]
-        for item in _public.currencies(self.em.spot.symbols, self.em.engine.contracts):
+        for item in _public.currencies(self.venue.spot.symbols, self.venue.futures.contracts):
             if item["currency"] == name:
                 return _ok(item)
         raise _Refused("900003", "Currency not exists", 200)
 
     async def _all_tickers(self, request: web.Request) -> web.Response:
-        spot = self.em.spot
+        spot = self.venue.spot
         return _ok({"time": time.time_ns() // 1_000_000,
                     "ticker": [_public.ticker(s, spot.prices[n]) for n, s in spot.symbols.items()]})
 
@@ -413,24 +416,24 @@ class RestService:
 
     async def _margin_symbols(self, request: web.Request) -> web.Response:
         symbol = request.query.get("symbol")
-        items = [_public.cross_margin_symbol(s) for s in self.em.spot.symbols.values()
+        items = [_public.cross_margin_symbol(s) for s in self.venue.spot.symbols.values()
                  if s.is_margin_enabled and symbol in (None, "", s.symbol)]
         return _ok({"timestamp": time.time_ns() // 1_000_000, "items": items},
                    self._charge(False, 3))
 
     async def _isolated_symbols(self, request: web.Request) -> web.Response:
-        return _ok([_public.isolated_symbol(s) for s in self.em.spot.symbols.values()
+        return _ok([_public.isolated_symbol(s) for s in self.venue.spot.symbols.values()
                     if s.is_margin_enabled], self._charge(False, 20))
 
     # ------------------------------------------------------------ futures orders
     async def _futures_by_client_oid(self, request: web.Request) -> web.Response:
         headers = self._charge(True, 5)
-        view = find_futures(self._book(), client_oid=request.query.get("clientOid", ""))
+        view = find_futures(self._acct(), client_oid=request.query.get("clientOid", ""))
         return self._answer("futures", self._futures(view), headers)
 
     async def _futures_by_order_id(self, request: web.Request) -> web.Response:
         headers = self._charge(True, 5)
-        view = find_futures(self._book(), order_id=request.match_info["orderId"])
+        view = find_futures(self._acct(), order_id=request.match_info["orderId"])
         return self._answer("futures", self._futures(view), headers)
 
     async def _either_by_order_id(self, request: web.Request) -> web.Response:
@@ -445,15 +448,15 @@ class RestService:
             return None
         return futures_object(view)
 
-    def _futures_orders(self, book: Book, status: str | None) -> list[FuturesView]:
+    def _futures_orders(self, acct: AccountState, status: str | None) -> list[FuturesView]:
         """The account's visible futures orders, newest first: open ones (``active``),
         finished ones still in the history (``done``), or both (None)."""
         views: list[FuturesView] = []
         if status != "done":
             views += [futures_view(i.order_id, i.client_oid, i.symbol, i, "open", i.created_ms)
-                      for i in book.open.values()]
+                      for i in acct.open.values()]
         if status != "active":
-            views += [entry_view(e) for e in book.history]
+            views += [entry_view(e) for e in acct.history]
         views = [v for v in views if self._visible(v.created_ms)]
         views.sort(key=lambda v: (v.created_ms, int(v.order_id)), reverse=True)
         return views
@@ -467,7 +470,7 @@ class RestService:
         start, end = _time_window(request)
         page = _int_param(request, "currentPage", 1, 1, 1 << 31)
         size = _int_param(request, "pageSize", _FUTURES_PAGE[0], 1, _FUTURES_PAGE[1])
-        views = [v for v in self._futures_orders(self._book(), status)
+        views = [v for v in self._futures_orders(self._acct(), status)
                  if (symbol is None or v.symbol == symbol) and (side is None or v.side == side)
                  and (kind is None or _futures_kind(v) == kind)
                  and start <= v.created_ms <= end]
@@ -480,13 +483,13 @@ class RestService:
         headers = self._charge(True, 5)
         symbol = request.query.get("symbol") or None
         day_ago = time.time_ns() // 1_000_000 - 24 * 3600 * 1000
-        return _ok([futures_object(v) for v in self._futures_orders(self._book(), "done")
+        return _ok([futures_object(v) for v in self._futures_orders(self._acct(), "done")
                     if (symbol is None or v.symbol == symbol) and v.end_ms >= day_ago][:1000],
                    headers)
 
     # ------------------------------------------------------------ spot and margin orders
     def _spot_account(self, margin: bool) -> SpotAccount:
-        return self.em.spot.account(self._book(), margin)
+        return self.venue.spot.account(self._acct(), margin)
 
     def _spot_lookup(self, margin: bool) -> Handler:
         async def lookup(request: web.Request) -> web.Response:
@@ -515,7 +518,7 @@ class RestService:
 
     def _spot_orders(self, acc: SpotAccount, active: bool | None) -> list[SpotOrder]:
         """An account's visible orders, newest first: open (True), done (False), both."""
-        self.em.spot.expire(acc, time.time_ns() // 1_000_000)
+        self.venue.spot.expire(acc, time.time_ns() // 1_000_000)
         orders: list[SpotOrder] = []
         if active is not False:
             orders += acc.open.values()
@@ -589,11 +592,10 @@ class RestService:
     # ------------------------------------------------------------ push tokens
     async def _bullet(self, request: web.Request) -> web.Response:
         headers = self._charge(True, 10)
-        em = self.em
-        cfg = em.config
-        token = em.push.tokens.issue(_ACCOUNT.get(), cfg.token_ttl_s)
+        cfg = self.venue.config
+        token = self.push.tokens.issue(_ACCOUNT.get(), cfg.token_ttl_s)
         return _ok({"token": token, "instanceServers": [
-            {"endpoint": em.push_url, "encrypt": em.ssl_context is not None,
+            {"endpoint": self.push.url, "encrypt": self.push.url.startswith("wss:"),
              "protocol": "websocket", "pingInterval": cfg.ping_interval_ms,
              "pingTimeout": cfg.ping_timeout_ms}]}, headers)
 

@@ -1,10 +1,8 @@
-"""The emulated KuCoin WS API gateway: the :class:`Emulator` and its lifecycle.
+"""The emulated KuCoin WS API gateway: :class:`Emulator`, its lifecycle and admin API.
 
-It owns the accounts, the shared state every session sees (config, fault switches,
-counters, the order engine and the memo of the compiled fast path), the picows server
-and its listener factory (URL authentication, refusals), and the server-side events
-(shutdown notice, forced expiry). A connection is a ``_session.Session``; what it
-answers is in ``_ops``; the bytes are in ``_wire``.
+The shared state is a ``_venue.Venue``; the picows server and its listener factory
+(URL authentication, refusals) and the server-side events live here. A connection is
+a ``_session.Session``; what it answers is in ``_ops``; the bytes are in ``_wire``.
 """
 from __future__ import annotations
 
@@ -12,10 +10,9 @@ import asyncio
 import importlib.metadata
 import logging
 import ssl
-import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import fields
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any
 
 from picows import (
     WSAutoPingStrategy,
@@ -33,29 +30,22 @@ try:  # picows internal: lets us see a TCP connection before its HTTP request
 except ImportError:  # pragma: no cover - other picows versions
     WSProtocol = None
 
-from .._env import NO_EXTENSIONS, load_compiled
-from .._protocol.specs import WS_PATH, ContractSpec
-from ._auth import Account, AuthError, authenticate, parse_query, split_target
+from .._protocol.specs import WS_PATH
+from . import _build
+from ._account import AccountState
+from ._auth import Account, AuthError, address, parse_query, split_target
 from ._config import EmulatorConfig
 from ._counters import Counters
-from ._engine import Engine, OrderInfo
+from ._engine import FuturesEngine, OrderInfo
 from ._faults import Faults
-from ._ledger import POSITION_MODES, Position, fill_spec
+from ._ledger import POSITION_MODES, Position
 from ._push import PUSH_PATH, PushService
 from ._rest import RestService
 from ._session import ST_AUTHED, Session
 from ._spot import SpotEngine, SpotOrder, Wallet, dec
-from ._wire import loads
-
-_fast: Any = None if NO_EXTENSIONS else load_compiled(f"{__package__}._fastpath")
+from ._venue import Venue
 
 logger = logging.getLogger("kucoin_fast.emulator")
-
-_time_ns: Final = time.time_ns
-_SHAPES_MAX: Final = 4096
-# The names tests/emulator/test_fastpath_parity.py builds bare sessions with.
-_Session: Final = Session
-_ST_AUTHED: Final = ST_AUTHED
 
 
 if TYPE_CHECKING:
@@ -146,39 +136,29 @@ class Emulator:
         self.futures_rest_port = futures_rest_port
         self.push_port = push_port
         self.ssl_context = ssl_context
-        self._config = config if config is not None else EmulatorConfig()
+        cfg = config if config is not None else EmulatorConfig()
         for key, value in options.items():
-            if not hasattr(self._config, key):
+            if not hasattr(cfg, key):
                 raise TypeError(f"unknown Emulator option {key!r}")
-            setattr(self._config, key, value)
-        self._faults = faults if faults is not None else Faults()
-        self.counters = Counters()
-        self.engine = Engine(history_size=self.config.history_size,
-                             ids=_fast.IdGen if _fast is not None else None, config=self._config)
-        #: Spot pairs, spot prices and the spot/margin accounts (see ``_spot``).
-        self.spot = SpotEngine(self._config)
-        #: partner id -> broker key (for partner/partner_sign).
-        self.brokers: dict[str, str] = dict(brokers or {})
-        self._accounts: dict[str, Account] = {}
+            setattr(cfg, key, value)
+        #: The state every session and service shares (accounts, engines, counters).
+        self.venue = Venue(cfg, faults if faults is not None else Faults(), brokers)
         for a in accounts:
             self.add_account(a)
-        #: Open connections; each session joins on connect and leaves on disconnect.
-        self._sessions: set[Session] = set()
         self._server: asyncio.AbstractServer | None = None
-        self._shapes: dict[bytes, Any] = {}
-        #: The REST service (lookups, bullet tokens) and the push service (order events).
-        self.rest = RestService(self)
-        self.push = PushService(self)
+        #: The push service (order events) and the REST service (lookups, bullet tokens).
+        self.push = PushService(self.venue)
+        self.rest = RestService(self.venue, self.push)
 
     def __repr__(self) -> str:
         return f"Emulator(url={self.url if self._server is not None else None!r}, " \
-               f"accounts={len(self._accounts)})"
+               f"accounts={len(self.venue.keys)})"
 
     # ------------------------------------------------------------ switches
     @property
     def faults(self) -> Faults:
         """The fault switches (shared by every session; change fields at runtime)."""
-        return self._faults
+        return self.venue.faults
 
     @faults.setter
     def faults(self, value: Faults) -> None:
@@ -186,84 +166,96 @@ class Emulator:
         # derived reply_path_plain follows the switches).
         for f in fields(Faults):
             if f.init:
-                setattr(self._faults, f.name, getattr(value, f.name))
+                setattr(self.venue.faults, f.name, getattr(value, f.name))
 
     @property
     def config(self) -> EmulatorConfig:
         """Gateway behaviour (shared by every session; change fields at runtime)."""
-        return self._config
+        return self.venue.config
 
     @config.setter
     def config(self, value: EmulatorConfig) -> None:
         for f in fields(EmulatorConfig):
-            setattr(self._config, f.name, getattr(value, f.name))
+            setattr(self.venue.config, f.name, getattr(value, f.name))
+
+    @property
+    def counters(self) -> Counters:
+        """What the emulator has served so far."""
+        return self.venue.counters
+
+    @property
+    def futures(self) -> FuturesEngine:
+        """Contracts, mark prices and futures orders (see ``_engine``)."""
+        return self.venue.futures
+
+    @property
+    def spot(self) -> SpotEngine:
+        """Spot pairs, spot prices and the spot/margin accounts (see ``_spot``)."""
+        return self.venue.spot
+
+    @property
+    def brokers(self) -> dict[str, str]:
+        """Partner id -> broker key (for partner/partner_sign)."""
+        return self.venue.brokers
 
     # ------------------------------------------------------------ accounts & state
     @property
     def accounts(self) -> list[Account]:
         """The known accounts."""
-        return list(self._accounts.values())
+        return list(self.venue.keys.values())
 
     def add_account(self, account: Account) -> None:
         """Register (or replace) an API key; takes effect for new connections."""
-        self._accounts[account.api_key] = account
+        self.venue.add_account(account)
 
-    def _book(self, account: Account | str | None) -> Any:
-        """The book of an Account, api key or uid (default: the only or first account);
-        created on first use."""
-        if account is None:
-            if not self._accounts:
-                raise KeyError("the emulator has no account")
-            account = next(iter(self._accounts.values()))
-        if isinstance(account, Account):
-            return self.engine.book(account.account_id)
-        acc = self._accounts.get(account)
-        return self.engine.book(acc.account_id if acc is not None else account)
+    def account_state(self, account: Account | str | None = None) -> AccountState:
+        """The state of an Account, api key or uid (default: the only or first
+        account): open orders, futures ledger, history; created on first use."""
+        return self.venue.resolve(account)
 
     def open_orders(self, account: Account | str | None = None,
                     symbol: str | None = None) -> list[OrderInfo]:
         """Resting futures orders of one account (an Account, api key or uid; default:
         the only or first account), optionally of one symbol, oldest first."""
-        if account is None and not self._accounts:
+        if account is None and not self.venue.keys:
             return []
-        book = self._book(account)
-        return [o for o in book.open.values() if symbol is None or o.symbol == symbol]
+        acct = self.venue.resolve(account)
+        return [o for o in acct.open.values() if symbol is None or o.symbol == symbol]
 
     def spot_open_orders(self, account: Account | str | None = None,
                          symbol: str | None = None, margin: bool = False) -> list[SpotOrder]:
         """Resting spot (``margin``: margin) orders of one account, oldest first."""
-        acc = self.spot.account(self._book(account), margin)
+        acc = self.spot.account(self.venue.resolve(account), margin)
         return [o for o in acc.open.values() if symbol is None or o.symbol == symbol]
 
     def set_mark_price(self, symbol: str, price: Any) -> None:
         """Change the mark price futures limit orders are matched against."""
-        self.engine.set_mark_price(symbol, price)
+        self.venue.set_mark_price(symbol, price)
 
     def set_spot_price(self, symbol: str, price: Any) -> None:
         """Change a pair's spot price; resting spot and margin orders it goes through
         fill at their own price."""
-        self.spot.set_price(symbol, price, list(self.engine.books.values()),
-                            _time_ns() // 1_000_000)
+        self.venue.set_spot_price(symbol, price)
 
     def set_balance(self, currency: str, amount: Any, *, wallet: str = "spot",
                     account: Account | str | None = None) -> None:
         """Set the available balance of ``currency`` in one account's ``wallet``:
         ``"spot"``, ``"margin"`` (cross), ``"isolated:<SYMBOL>"`` or ``"futures"``.
         What resting orders hold is not touched."""
-        book = self._book(account)
+        acct = self.venue.resolve(account)
         if wallet == "futures":
-            book.ledger.set_available(currency, amount)
+            acct.ledger.set_available(currency, amount)
             return
-        self._wallet(book, wallet).available[currency] = dec(amount)
+        self._wallet(acct, wallet).available[currency] = dec(amount)
 
-    def _wallet(self, book: Any, wallet: str) -> Wallet:
+    def _wallet(self, acct: AccountState, wallet: str) -> Wallet:
         kind, _, symbol = wallet.partition(":")
         if kind == "spot" and not symbol:
-            return self.spot.wallet(book, False)
+            return self.spot.wallet(acct, False)
         if kind == "margin" and not symbol:
-            return self.spot.wallet(book, True)
+            return self.spot.wallet(acct, True)
         if kind == "isolated" and symbol in self.spot.symbols:
-            return self.spot.wallet(book, True, symbol)
+            return self.spot.wallet(acct, True, symbol)
         raise ValueError(f"unknown wallet {wallet!r}: spot, margin, isolated:<SYMBOL> "
                          "or futures")
 
@@ -271,41 +263,38 @@ class Emulator:
         """One account's balances: ``{"futures": {cur: available}, "spot": {cur:
         {available, held, liability}}, "margin": {...}, "isolated:<SYMBOL>": {...}}``
         (decimal strings)."""
-        book = self._book(account)
-        out: dict[str, Any] = {"futures": book.ledger.snapshot(),
-                               "spot": self.spot.wallet(book, False).snapshot(),
-                               "margin": self.spot.wallet(book, True).snapshot()}
-        for symbol, w in self.spot.account(book, True).isolated.items():
+        acct = self.venue.resolve(account)
+        out: dict[str, Any] = {"futures": acct.ledger.snapshot(),
+                               "spot": self.spot.wallet(acct, False).snapshot(),
+                               "margin": self.spot.wallet(acct, True).snapshot()}
+        for symbol, w in self.spot.account(acct, True).isolated.items():
             out["isolated:" + symbol] = w.snapshot()
         return out
 
     def positions(self, account: Account | str | None = None) -> list[Position]:
         """One account's open futures positions."""
-        positions: list[Position] = self._book(account).ledger.open_positions()
-        return positions
+        return self.venue.resolve(account).ledger.open_positions()
 
     def set_position_mode(self, mode: str, account: Account | str | None = None) -> None:
         """One account's futures position mode: "auto", "one-way" or "hedge"."""
         if mode not in POSITION_MODES:
             raise ValueError(f"position mode must be one of {', '.join(POSITION_MODES)}")
-        self._book(account).ledger.mode = mode
+        self.venue.resolve(account).ledger.mode = mode
 
     @property
     def sessions(self) -> int:
         """Number of open connections."""
-        return len(self._sessions)
+        return len(self.venue.sessions())
 
     # ------------------------------------------------------------ lifecycle
     @property
     def url(self) -> str:
         """``ws[s]://host:port/v1/private`` of the running server."""
-        host = self.host if ":" not in self.host else f"[{self.host}]"
-        scheme = "wss" if self.ssl_context is not None else "ws"
-        return f"{scheme}://{host}:{self.port}{WS_PATH}"
+        return address("wss" if self.ssl_context is not None else "ws", self.host, self.port,
+                       WS_PATH)
 
     def _http_url(self, port: int) -> str:
-        host = self.host if ":" not in self.host else f"[{self.host}]"
-        return f"{'https' if self.ssl_context is not None else 'http'}://{host}:{port}"
+        return address("https" if self.ssl_context is not None else "http", self.host, port)
 
     @property
     def rest_url(self) -> str:
@@ -326,9 +315,8 @@ class Emulator:
     @property
     def push_url(self) -> str:
         """``ws[s]://host:port/`` of the push service (what bullet-private names)."""
-        host = self.host if ":" not in self.host else f"[{self.host}]"
-        scheme = "wss" if self.ssl_context is not None else "ws"
-        return f"{scheme}://{host}:{self.push_port}{PUSH_PATH}"
+        return address("wss" if self.ssl_context is not None else "ws", self.host,
+                       self.push_port, PUSH_PATH)
 
     async def start(self) -> None:
         """Bind and start serving the WS API, the REST and the push services (the real
@@ -351,7 +339,7 @@ class Emulator:
                 f = self.faults
                 if f.refuse_connections > 0 and f.refuse_mode == "tcp":
                     f.refuse_connections -= 1
-                    self.counters.connections_refused += 1
+                    self.venue.counters.connections_refused += 1
                     return _RefusedProtocol()
                 return _pinned_protocol(self._listener_factory, picows_logger,
                                         cfg.max_frame_size)
@@ -384,7 +372,7 @@ class Emulator:
             return
         self._server = None
         server.close()
-        sessions = list(self._sessions)
+        sessions = self.venue.sessions()
         for s in sessions:
             s.close(WSCloseCode.GOING_AWAY, "server stopping")
         await asyncio.gather(*(self._await_gone(s) for s in sessions))
@@ -420,7 +408,7 @@ class Emulator:
         """Send the 501000 notice (C envelope) to every authenticated session; with
         ``close`` also close them with 1001. Returns the number notified."""
         n = 0
-        for s in list(self._sessions):
+        for s in self.venue.sessions():
             if s.state == ST_AUTHED:
                 s.send_code("501000")
                 n += 1
@@ -441,7 +429,7 @@ class Emulator:
     def expire_sessions(self) -> int:
         """Forced session expiry: close every authenticated session with 1001."""
         n = 0
-        for s in list(self._sessions):
+        for s in self.venue.sessions():
             if s.state == ST_AUTHED:
                 s.expire()
                 n += 1
@@ -455,7 +443,7 @@ class Emulator:
         f = self.faults
         if f.refuse_connections > 0:
             f.refuse_connections -= 1
-            self.counters.connections_refused += 1
+            self.venue.counters.connections_refused += 1
             if f.refuse_mode == "tcp":  # only reached without the picows internal hook
                 return _AbortingListener()
             return WSUpgradeResponseWithListener(
@@ -463,58 +451,20 @@ class Emulator:
         query = parse_query(raw_query, plus_is_space=self.config.strict_plus)
         enable_ns = query.get("enable_ns", "").lower() == "true"
         try:
-            account: Account | None = authenticate(
-                query, self._accounts, self.brokers, _time_ns() // 1_000_000,
-                self.config.timestamp_window_ms)
+            account: Account | None = self.venue.authenticate(query)
             err = None
         except AuthError as e:
             account, err = None, e.code
-        session = Session(self, account, err, enable_ns)
-        if _fast is not None and self.config.fast_path and account is not None:
-            return _fast.FastListener(session, self._shapes, self.engine.ids, self._plan_for)
-        return session
+        return self.venue.listener(_build.Session(self.venue, account, err, enable_ns))
 
     @property
     def fast_path_available(self) -> bool:
         """Whether the compiled fast path is built and enabled."""
-        return _fast is not None and self.config.fast_path
-
-    def _plan_for(self, args_json: bytes, shape: bytes) -> Any:
-        """Memo entry of the compiled path for an order shape: a Plan when such orders
-        may fill on the fast path, False when the Python path must decide."""
-        assert _fast is not None
-        try:
-            args = loads(args_json)
-        except ValueError:
-            return False
-        plan: Any = False
-        checked = self.engine.check_order(args)
-        # The compiled path's reply buffers assume short ASCII symbols (all real ones are).
-        if isinstance(checked, ContractSpec) and "stop" not in args \
-                and len(checked.symbol) <= 32 and checked.symbol.isascii():
-            order_type = args.get("type", "limit")
-            side = args.get("side")
-            fill = fill_spec(args, checked)
-            if fill.reduce_only:
-                pass  # depends on the position: the Python path decides
-            elif order_type == "market":
-                plan = _fast.Plan(checked, checked.symbol, True, side == "buy", None, False,
-                                  fill, args)
-            elif side in ("buy", "sell"):
-                price = self.engine._price(checked, args["price"])
-                maker_only = args.get("postOnly") is True or args.get("timeInForce") == "RPI"
-                plan = _fast.Plan(checked, checked.symbol, False, side == "buy", price,
-                                  maker_only, fill, args)
-        shapes = self._shapes
-        if len(shapes) >= _SHAPES_MAX:
-            shapes.clear()
-        shapes[shape] = plan
-        return plan
+        return self.venue.fast is not None and self.config.fast_path
 
     def clear_caches(self) -> None:
-        """Forget memoised order checks (call after changing ``engine.contracts``)."""
-        self.engine.clear_caches()
-        self._shapes.clear()
+        """Forget memoised order checks (call after changing the contracts or pairs)."""
+        self.venue.clear_caches()
 
 
 __all__: Sequence[str] = ("Counters", "Emulator")

@@ -1,8 +1,9 @@
+# cython: annotation_typing=False, auto_pickle=False
 """One client connection of the emulated gateway: handshake, keepalive, input, output.
 
 A request is decoded here and handed to its handler in ``_ops.OPS``; replies of one
-socket read leave in one ``transport.write``. The compiled fast path uses only the
-members named in :data:`FAST_PATH_CONTRACT`. Details: docs/emulator.md.
+socket read leave in one ``transport.write``. Compiled as ``_session_c``: the members
+the fast path uses are typed in ``_session_c.pxd``. Details: docs/emulator.md.
 """
 from __future__ import annotations
 
@@ -18,11 +19,10 @@ import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final
 
-from picows import WSCloseCode, WSFrame, WSListener, WSMsgType, WSTransport
+from picows.picows import WSCloseCode, WSFrame, WSListener, WSMsgType, WSTransport
 
 from .._protocol.codes import ERRORS
 from ._auth import Account, sign
-from ._engine import Book
 from ._faults import FaultyReplies
 from ._ops import OPS, admit
 from ._wire import (
@@ -38,7 +38,8 @@ from ._wire import (
 )
 
 if TYPE_CHECKING:
-    from ._server import Emulator
+    from ._account import AccountState
+    from ._venue import Venue
 
 logger = logging.getLogger("kucoin_fast.emulator")
 
@@ -49,12 +50,6 @@ ST_PRE_WELCOME: Final = 2  # signature verified, welcome withheld (stall fault)
 ST_AUTHED: Final = 3
 ST_CLOSED: Final = 4
 ST_CLOSING: Final = 5  # a fault close is scheduled: further input is ignored
-
-#: The session members the compiled fast path reads or calls (see the module docstring).
-FAST_PATH_CONTRACT: Final = frozenset({
-    "book", "cfg", "em", "enable_ns", "faults", "flush", "fragments", "last_rx",
-    "n_requests", "on_ws_connected", "on_ws_disconnected", "on_ws_frame", "out", "state",
-})
 
 _time_ns: Final = time.time_ns
 _monotonic: Final = time.monotonic
@@ -74,13 +69,15 @@ def _unconnected_write(data: bytes) -> None:
 class Session(WSListener):
     """One client connection (picows listener); see the module docstring."""
 
-    def __init__(self, em: Emulator, account: Account | None, auth_error: str | None,
+    def __init__(self, venue: Venue, account: Account | None, auth_error: str | None,
                  enable_ns: bool) -> None:
-        self.em = em
-        self.faults = em.faults
-        self.cfg = em.config
+        self.venue = venue
+        self.faults = venue.faults
+        self.cfg = venue.config
         self.account = account
-        self.book: Book | None = em.engine.book(account.account_id) if account else None
+        #: The signed-in account's state (None when authentication failed).
+        self.account_state: AccountState | None = \
+            venue.account_state(account.account_id) if account else None
         self.auth_error = auth_error
         self.enable_ns = enable_ns
         self.state = ST_PRE_CHALLENGE
@@ -97,18 +94,16 @@ class Session(WSListener):
         self.conn_window_count = 0
         self.fragments: list[bytes] | None = None  # a fragmented message being reassembled
         self._timers: list[asyncio.TimerHandle] = []
-        self._faulty = FaultyReplies(self.faults, em.counters, self.out, self._write_now)
+        self._faulty = FaultyReplies(self.faults, venue.counters, self.out, self._write_now)
 
     # ------------------------------------------------------------ handshake and keepalive
     def on_ws_connected(self, transport: WSTransport) -> None:
         self.transport = transport
         self.write = transport.underlying_transport.write
-        em = self.em
-        em._sessions.add(self)
-        em.counters.connections_total += 1
-        em.counters.connections_active += 1
+        venue = self.venue
+        venue.join(self)
         if self.auth_error is not None:
-            em.counters.auth_failures += 1
+            venue.counters.auth_failures += 1
             logger.debug("auth failure %s", self.auth_error)
             self._refuse(self.auth_error)
             return
@@ -132,7 +127,7 @@ class Session(WSListener):
 
     def _on_signature(self, payload: bytes) -> None:
         if not hmac.compare_digest(payload, self.expected_sig):
-            self.em.counters.auth_failures += 1
+            self.venue.counters.auth_failures += 1
             self._refuse("400011")
         elif self.faults.stall_before_welcome:
             self.state = ST_PRE_WELCOME
@@ -142,7 +137,7 @@ class Session(WSListener):
     def _welcome(self) -> None:
         cfg = self.cfg
         self.state = ST_AUTHED
-        self.em.counters.sessions_authenticated += 1
+        self.venue.counters.sessions_authenticated += 1
         self._send_now(welcome(self.session_id, cfg.ping_interval_ms, cfg.ping_timeout_ms))
         self.last_rx = _monotonic()
         self._later(cfg.effective_idle_timeout_ms / 1000.0, self._check_idle)
@@ -158,7 +153,7 @@ class Session(WSListener):
         silent = _monotonic() - self.last_rx
         if silent >= idle:
             logger.debug("session %s: idle for %.3fs, closing", self.session_id, silent)
-            self.em.counters.idle_closes += 1
+            self.venue.counters.idle_closes += 1
             self.close(WSCloseCode.GOING_AWAY, "ping timeout")
         else:
             self._later(max(idle - silent, idle / 10), self._check_idle)
@@ -205,10 +200,7 @@ class Session(WSListener):
     def on_ws_disconnected(self, transport: WSTransport) -> None:
         self.state = ST_CLOSED
         self._cancel_timers()
-        em = self.em
-        if self in em._sessions:
-            em._sessions.discard(self)
-            em.counters.connections_active -= 1
+        self.venue.leave(self)
 
     def _cancel_timers(self) -> None:
         for t in self._timers:
@@ -225,6 +217,14 @@ class Session(WSListener):
     def stamp(self, t_ns: int) -> int:
         """``t_ns`` in the session's unit."""
         return t_ns if self.enable_ns else t_ns // 1_000_000
+
+    def count_fast(self, requests: int, orders: int) -> None:
+        """Add what the compiled fast path answered to the counters."""
+        self.n_requests += requests
+        counters = self.venue.counters
+        counters.requests += requests
+        counters.fast_path_requests += requests
+        counters.orders_accepted += orders
 
     def flush(self) -> None:
         """Write every queued frame with one write."""
@@ -335,7 +335,7 @@ class Session(WSListener):
             self._on_signature(payload)
         elif self.state in (ST_PRE_CHALLENGE, ST_PRE_WELCOME):
             # Anything before the handshake completes is a protocol error.
-            self.em.counters.auth_failures += 1
+            self.venue.counters.auth_failures += 1
             self._refuse("400011")
 
     def on_request(self, payload: bytes) -> None:
@@ -400,7 +400,7 @@ class Session(WSListener):
 
     def _count_error(self) -> None:
         self.n_errors += 1
-        self.em.counters.error_replies += 1
+        self.venue.counters.error_replies += 1
         limit = self.cfg.max_errors
         if limit is not None and self.n_errors >= limit and self.state == ST_AUTHED:
             # Close after the current read so the error reply itself goes out first.
@@ -414,7 +414,7 @@ class Session(WSListener):
         """Apply ``close_after`` once a trading request has been handled."""
         faults = self.faults
         if not faults.reply_path_plain and faults.closes_after(self.n_requests):
-            self.em.counters.fault_closes += 1
+            self.venue.counters.fault_closes += 1
             asyncio.get_running_loop().call_soon(self._fault_close)
             # Ignore further requests of this read: they arrive "after" the close.
             self.state = ST_CLOSING
@@ -424,7 +424,6 @@ class Session(WSListener):
 
 
 __all__ = [
-    "FAST_PATH_CONTRACT",
     "ST_AUTHED",
     "ST_AWAIT_SIG",
     "ST_CLOSED",

@@ -1,8 +1,8 @@
 """The emulator's spot and margin engine: per-account wallets and order books, matching
 against a configurable spot price (spot doc §1).
 
-Each :class:`~._engine.Book` has a spot account (``book.spot``) and a margin account
-(``book.margin``), with the config's default balances on first use. Orders fill against
+Each ``AccountState`` has a spot account (``acct.spot``) and a margin account
+(``acct.margin``), with the config's default balances on first use. Orders fill against
 the symbol's spot price (:meth:`SpotEngine.set_price`), never against each other. The
 choices where KuCoin is silent: docs/emulator.md.
 """
@@ -180,7 +180,7 @@ class SpotAccount:
 
     def __init__(self, wallet: Wallet, owner: Any = None, keep: int = 10_000) -> None:
         self.wallet = wallet
-        #: The futures ``Book`` this account hangs off (its ``events`` sink).
+        #: The ``AccountState`` this account hangs off (its ``events`` sink).
         self.owner = owner
         #: Finished orders for the REST lookups, by orderId and by clientOid (the newest
         #: ``keep`` of them).
@@ -261,7 +261,7 @@ class SpotAccount:
 
 class SpotEngine:
     """Spot symbols, spot prices and the spot/margin accounts of every
-    :class:`~._engine.Book` (see the module docstring for the rules)."""
+    ``AccountState`` (see the module docstring for the rules)."""
 
     def __init__(self, config: Any, symbols: dict[str, SpotSymbolSpec] | None = None) -> None:
         self.config = config
@@ -277,23 +277,23 @@ class SpotEngine:
         self._check_cache.clear()
 
     # ------------------------------------------------------------------ accounts
-    def account(self, book: Any, margin: bool) -> SpotAccount:
-        """The spot (or margin) account of ``book``, created on first use."""
-        acc: SpotAccount | None = book.margin if margin else book.spot
+    def account(self, acct: Any, margin: bool) -> SpotAccount:
+        """The spot (or margin) account of ``acct``, created on first use."""
+        acc: SpotAccount | None = acct.margin if margin else acct.spot
         if acc is None:
             cfg = self.config
             if margin:
-                acc = book.margin = SpotAccount(
-                    Wallet(cfg.margin_balances, cfg.margin_borrow_limits), book,
+                acc = acct.margin = SpotAccount(
+                    Wallet(cfg.margin_balances, cfg.margin_borrow_limits), acct,
                     cfg.history_size)
             else:
-                acc = book.spot = SpotAccount(Wallet(cfg.spot_balances), book,
+                acc = acct.spot = SpotAccount(Wallet(cfg.spot_balances), acct,
                                               cfg.history_size)
         return acc
 
-    def wallet(self, book: Any, margin: bool, isolated: str | None = None) -> Wallet:
+    def wallet(self, acct: Any, margin: bool, isolated: str | None = None) -> Wallet:
         """The spot wallet, the cross margin wallet, or the isolated wallet of a pair."""
-        acc = self.account(book, margin)
+        acc = self.account(acct, margin)
         if isolated is None:
             return acc.wallet
         w = acc.isolated.get(isolated)
@@ -310,15 +310,15 @@ class SpotEngine:
         """A fresh 24-hex order id (seconds, then a sequence number), KuCoin's spot form."""
         return f"{(now_ms // 1000) & 0xFFFFFFFF:08x}{next(self._seq) & (2**64 - 1):016x}"
 
-    def set_price(self, symbol: str, price: Decimal | str | float, books: Any = (),
+    def set_price(self, symbol: str, price: Decimal | str | float, accts: Any = (),
                   now_ms: int = 0) -> None:
-        """Move a pair's spot price; the resting orders of ``books`` it goes through
+        """Move a pair's spot price; the resting orders of ``accts`` it goes through
         fill at their own price (as makers)."""
         if symbol not in self.symbols:
             raise KeyError(symbol)
         market = self.prices[symbol] = dec(price)
-        for book in books:
-            for acc in (book.spot, book.margin):
+        for acct in accts:
+            for acc in (acct.spot, acct.margin):
                 if acc is None:
                     continue
                 for order in [o for o in acc.open.values()
@@ -328,18 +328,18 @@ class SpotEngine:
                     self._matched(acc, order, order.price, now_ms, False)
 
     # ------------------------------------------------------------------ orders
-    def place(self, book: Any, args: dict[str, Any], spec: SpotSymbolSpec, margin: bool,
+    def place(self, acct: Any, args: dict[str, Any], spec: SpotSymbolSpec, margin: bool,
               now_ms: int, *, replacing: bool = False) -> Rejected | SpotOrder:
         """Place a checked order (see :meth:`check`): the order (open, or done when it
         filled or was cancelled at once) or the refusal. ``replacing``: spot.modify's
         replacement, which keeps the old clientOid."""
-        acc = self.account(book, margin)
+        acc = self.account(acct, margin)
         self.expire(acc, now_ms)
         coid = args.get("clientOid")
         if coid is not None and not replacing and acc.used_recently(coid, now_ms):
             return _DUPLICATE
         isolated = spec.symbol if margin and args.get("isIsolated") is True else None
-        wallet = self.wallet(book, margin, isolated)
+        wallet = self.wallet(acct, margin, isolated)
         order = SpotOrder(self.new_id(now_ms), spec, args, wallet, now_ms)
         market = self.prices[spec.symbol]
         rests = order.type == "limit" and not order.crosses(market) \
@@ -358,16 +358,16 @@ class SpotEngine:
             order.borrowed = short
             order.loan_apply_id = self.new_id(now_ms)
         acc.remember(coid, now_ms)
-        if book.events is not None:
-            publish_spot(book, order, "received")
+        if acct.events is not None:
+            publish_spot(acct, order, "received")
         if order.type == "market":
             self._matched(acc, order, market, now_ms, True)
         elif rests:
             order.hold = need
             wallet.move(currency, -need, held=need)
             acc.add(order)
-            if book.events is not None:
-                publish_spot(book, order, "open")
+            if acct.events is not None:
+                publish_spot(acct, order, "open")
         elif order.crosses(market) and not order.post_only:
             self._matched(acc, order, market, now_ms, True)
         else:  # IOC/FOK that does not cross, or a crossing postOnly
@@ -421,10 +421,10 @@ class SpotEngine:
             w.repay(received, amount)
         return size
 
-    def cancel(self, book: Any, args: dict[str, Any], margin: bool,
+    def cancel(self, acct: Any, args: dict[str, Any], margin: bool,
                now_ms: int) -> Rejected | SpotOrder:
         """Cancel the open order that rule-checked cancel ``args`` name."""
-        acc = self.account(book, margin)
+        acc = self.account(acct, margin)
         self.expire(acc, now_ms)
         order = acc.find(args)
         if order is None:
@@ -441,11 +441,11 @@ class SpotEngine:
         if finish:
             self._finished(acc, order)
 
-    def modify(self, book: Any, args: dict[str, Any],
+    def modify(self, acct: Any, args: dict[str, Any],
                now_ms: int) -> Rejected | tuple[SpotOrder, SpotOrder]:
         """``spot.modify``: cancel the order and place its replacement (new price and/or
         size); (old, new), or the refusal with the old order untouched."""
-        acc = self.account(book, False)
+        acc = self.account(acct, False)
         self.expire(acc, now_ms)
         old = acc.find(args)
         if old is None:
@@ -460,14 +460,14 @@ class SpotEngine:
             return bad
         hold = old.hold
         self._cancel_open(acc, old, finish=False)
-        sink = book.events
+        sink = acct.events
         held_back: list[tuple[str, Any]] = []
         if sink is not None:  # the new order's events go out after the old one's cancel
-            book.events = lambda family, data: held_back.append((family, data))
+            acct.events = lambda family, data: held_back.append((family, data))
         try:
-            new = self.place(book, new_args, old.spec, False, now_ms, replacing=True)
+            new = self.place(acct, new_args, old.spec, False, now_ms, replacing=True)
         finally:
-            book.events = sink
+            acct.events = sink
         if type(new) is Rejected:  # put the old order back as it was
             old.status, old.canceled_size, old.hold = "open", _ZERO, hold
             old.wallet.move(old.held_currency, -hold, held=hold)
@@ -488,7 +488,7 @@ class SpotEngine:
 
     # ------------------------------------------------------------------ checks
     def check(self, order: Any, margin: bool, now_ms: int) -> Rejected | SpotSymbolSpec:
-        """Rule checks (:func:`kucoin_fast._protocol.rules.validate_spot_order`) and the pair's
+        """Rule checks (:func:`kucoin_fast._protocol.validate.validate_spot_order`) and the pair's
         checks of a request's order, memoised on the order's shape: they are a pure
         function of the order minus its clientOid (once that is well-formed), except for
         the ``allowMaxTimeWindow`` clock check."""

@@ -219,7 +219,7 @@ def test_spot_methods_on_the_futures_socket(arun: Any) -> None:
                                                    "size": 1})
             assert r.ws_key == f.ws_key == futures and client.connection(SPOT) is None
             assert ex.counters.sessions_authenticated == 1
-            assert [i.status for i in ex.engine.books[ex.accounts[0].account_id].history] == \
+            assert [i.status for i in ex.account_state().history] == \
                 ["filled"]
     arun(main())
 

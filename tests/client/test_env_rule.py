@@ -28,8 +28,8 @@ def test_other_values_are_an_error_naming_the_variable(value: str) -> None:
 
 
 def _probe(value: str) -> subprocess.CompletedProcess[str]:
-    code = ("import kucoin_fast, kucoin_fast.emulator._server as s; "
-            "print(kucoin_fast.USING_EXTENSIONS, s._fast is not None)")
+    code = ("import kucoin_fast, kucoin_fast.emulator._build as s; "
+            "print(kucoin_fast.USING_EXTENSIONS, s.FAST is not None)")
     env = {**os.environ, "KUCOIN_FAST_NO_EXTENSIONS": value, "PYTHONPATH": PKG_PARENT}
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           env=env, timeout=60, check=False)

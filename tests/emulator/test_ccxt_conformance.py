@@ -208,7 +208,7 @@ def test_watch_orders_through_ccxt_pro(family: str) -> None:
             await x.load_markets()
             watch = asyncio.ensure_future(x.watch_orders(symbol))
             # the subscription is live once the account's push sink is set
-            book = ex._book(None)
+            book = ex.account_state()
             for _ in range(500):
                 if book.events is not None:
                     break

@@ -82,7 +82,7 @@ def test_cli_flags_cover_every_fault_switch() -> None:
     assert (f.drop_fraction, f.close_after, f.close_mode, f.malformed, f.seed) == \
         (0.25, 5, "rst", "numeric_id", 9)
     assert f.stall_before_welcome and f.session_max_age_s == 2.0
-    assert str(em.engine.mark_prices["XBTUSDTM"]) == "50000"
+    assert str(em.futures.mark_prices["XBTUSDTM"]) == "50000"
     assert em.brokers == {"B": "k"}
     assert em.config.weights["futures.cancel"] == 3 and em.config.weights["futures.order"] == 2
     assert not em.config.fast_path and not em.fast_path_available
@@ -138,7 +138,7 @@ def test_cli_account_and_market_flags() -> None:
     assert str(em.spot.prices["ETH-USDT"]) == "3000.5" and cfg.weights["spot.order"] == 3
     balances = em.balances()  # a new account starts from the flags
     assert balances["futures"]["USDT"] == "100" and balances["spot"]["SOL"]["available"] == "2"
-    assert em.positions() == [] and em.engine.book(em.accounts[0].account_id).ledger.mode == \
+    assert em.positions() == [] and em.account_state().ledger.mode == \
         "hedge"
     for bad in (["--spot-balance", "USDT"], ["--spot-price", "=1"]):
         with pytest.raises(CommandError, match="--spot-(balance|price) must be"):

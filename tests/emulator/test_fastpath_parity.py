@@ -15,12 +15,12 @@ from hypothesis import strategies as st
 from picows import WSMsgType
 from picows.picows import _make_test_ws_frame
 
-from kucoin_fast.emulator import Emulator, _server
+from kucoin_fast.emulator import Emulator, _build
 from kucoin_fast.emulator._engine import entry_view
 from kucoin_fast.emulator._rest import futures_object
-from kucoin_fast.emulator._server import _Session
+from kucoin_fast.emulator._session import ST_AUTHED
 
-pytestmark = pytest.mark.skipif(_server._fast is None, reason="fast path not built")
+pytestmark = pytest.mark.skipif(_build.FAST is None, reason="fast path not built")
 
 
 class Pair:
@@ -31,15 +31,14 @@ class Pair:
         for fast in (True, False):
             em = Emulator([ACCOUNT], fast_path=fast, rate_limit=300)
             em.set_mark_price("XBTUSDTM", "50000")
-            session = _Session(em, ACCOUNT, None, False)
-            session.state = _server._ST_AUTHED
+            session = _build.Session(em.venue, ACCOUNT, None, False)
+            session.state = ST_AUTHED
             written: list[bytes] = []
             session.write = written.append
             listener: Any = session
             if fast:
-                assert _server._fast is not None
-                listener = _server._fast.FastListener(session, em._shapes, em.engine.ids,
-                                                      em._plan_for)
+                listener = em.venue.listener(session)
+                assert listener is not session
             self.sides.append((em, listener, written))
 
     def feed(self, payload: bytes) -> tuple[list[Any], list[Any]]:
@@ -54,7 +53,7 @@ class Pair:
     def state(self, i: int) -> Any:
         em = self.sides[i][0]
         c = em.counters
-        book = em.engine.books[ACCOUNT.account_id]
+        book = em.account_state(ACCOUNT)
         # every finished order as the REST lookup describes it (ids and times aside)
         lookups = [{k: v for k, v in futures_object(entry_view(h)).items()
                     if k not in ("id", "createdAt", "updatedAt", "endAt", "orderTime")}
@@ -155,8 +154,8 @@ def requests(draw: st.DrawFn) -> bytes:
 
 
 def test_state_constant_agrees() -> None:
-    assert _server._fast is not None
-    assert _server._fast.ST_AUTHED == _server._ST_AUTHED
+    assert _build.FAST is not None
+    assert _build.FAST.ST_AUTHED == ST_AUTHED
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -96,8 +96,8 @@ def test_reduce_only_and_close_order_act_on_the_position(fast_path: bool) -> Non
             # Nothing to reduce or close: accepted, then cancelled.
             for o in (order(reduceOnly=True), order(closeOrder=True, side=None, size=None)):
                 r = await request(ws, "futures.order", o)
-                assert r["code"] == "200000" and ex.engine.books[
-                    "67b0d1c8e4b0a10001a2b3c4"].history[-1].status == "cancelled"
+                assert r["code"] == "200000" and ex.account_state(
+                    "67b0d1c8e4b0a10001a2b3c4").history[-1].status == "cancelled"
             await request(ws, "futures.order", order(size=4))
             # reduceOnly in the growing direction is cancelled; the other way it reduces,
             # and the excess past zero is cancelled.

@@ -135,8 +135,8 @@ def test_fast_and_python_paths_agree_byte_for_byte() -> None:
     assert out[True] == out[False]
     assert '"code": "300018"' in "".join(out[True])  # m3's second item: m2-b rests
     assert fast_hits[False] == 0
-    from kucoin_fast.emulator import _server
-    if _server._fast is not None:
+    from kucoin_fast.emulator import _build
+    if _build.FAST is not None:
         # x1, x2 (sell crossing), d (id escaped: no), m1: each in two spacings
         assert fast_hits[True] == 6
 
@@ -402,7 +402,7 @@ def test_ioc_not_crossing_is_cancelled_not_rested(fast_path: bool) -> None:
             r = await request(ws, "futures.order", o)
             assert r["code"] == "200000"
             assert ex.open_orders() == []
-            hist = ex.engine.books[ACCOUNT_ID].history
+            hist = ex.account_state(ACCOUNT_ID).history
             assert hist[-1].client_oid == o["clientOid"] and hist[-1].status == "cancelled"
             r = await request(ws, "futures.cancel", {"orderId": r["data"]["orderId"]})
             assert r["code"] == "100004"
@@ -471,7 +471,7 @@ def test_filled_orders_keep_memory_bounded() -> None:
                                           "args": order()}))
             for _ in range(n):
                 assert (await recv_json(ws))["code"] == "200000"
-        book = ex.engine.books[ACCOUNT_ID]
+        book = ex.account_state(ACCOUNT_ID)
         assert book.open == {} and book.by_client_oid == {}
         assert len(book.history) == 50  # bounded
     with_emu(body, rate_limit=None, history_size=50)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from emu_helpers import ACCOUNT, request, rest_data, rest_get, run, session, with_emu
 
-from kucoin_fast.emulator import Emulator, _server
+from kucoin_fast.emulator import Emulator, _build
 
 XBT_MARK = Decimal("110205.37")
 # Spot and margin wallets with quote to spend.
@@ -67,7 +67,7 @@ async def _place_all(ex: Emulator, tag: str) -> dict[str, Any]:
     return out
 
 
-@pytest.mark.skipif(_server._fast is None, reason="fast path not built")
+@pytest.mark.skipif(_build.FAST is None, reason="fast path not built")
 def test_fast_and_python_paths_give_the_same_lookups() -> None:
     """Each shape placed through the compiled fast path and through the Python path
     reads back the same, field by field (ids and times aside)."""

@@ -172,22 +172,30 @@ def test_push_spot_topic() -> None:
 def test_sync_ops_push_before_replying(monkeypatch: pytest.MonkeyPatch) -> None:
     """The order of writes inside the emulator: a sync op's pushes, then its reply; an
     async op's reply, then its pushes (push_order="response_first")."""
-    from kucoin_fast.emulator import _push, _session
+    from kucoin_fast.emulator import _push, _venue
 
     writes: list[str] = []
-    flush, reply_ok = _push.PushSession.flush, _session.Session.reply_ok
+    flush, join = _push.PushSession.flush, _venue.Venue.join
 
     def spy_flush(self: Any) -> None:
         if self.out:
             writes.append("push")
         flush(self)
 
-    def spy_reply(self: Any, rid: str, *args: Any) -> None:
-        writes.append(f"reply:{rid}")
-        reply_ok(self, rid, *args)
+    def spy_join(self: Any, ws_session: Any) -> None:
+        # Every write of the WS API session: a reply names its request id.
+        write = ws_session.write
+
+        def spy_write(data: bytes) -> None:
+            for rid in ("sync", "async"):
+                if f'"id":"{rid}"'.encode() in data:
+                    writes.append(f"reply:{rid}")
+            write(data)
+        ws_session.write = spy_write
+        join(self, ws_session)
 
     monkeypatch.setattr(_push.PushSession, "flush", spy_flush)
-    monkeypatch.setattr(_session.Session, "reply_ok", spy_reply)
+    monkeypatch.setattr(_venue.Venue, "join", spy_join)
 
     async def main(ex: Emulator) -> None:
         async with await push(ex) as pws:

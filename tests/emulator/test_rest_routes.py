@@ -36,7 +36,7 @@ def test_public_endpoints_need_no_signature() -> None:
         assert (xbt["multiplier"], xbt["tickSize"], xbt["lotSize"], xbt["baseCurrency"],
                 xbt["quoteCurrency"], xbt["isInverse"], xbt["status"]) == \
             (0.001, 0.1, 1, "XBT", "USDT", False, "Open")
-        assert xbt["markPrice"] == float(ex.engine.mark_prices["XBTUSDTM"])
+        assert xbt["markPrice"] == float(ex.futures.mark_prices["XBTUSDTM"])
         _, _, body = await rest_get(ex.spot_rest_url, "/api/v2/symbols/BTC-USDT", signed=False)
         assert (body["data"]["priceIncrement"], body["data"]["baseMinSize"]) == \
             ("0.1", "0.00001")

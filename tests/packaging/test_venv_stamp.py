@@ -35,6 +35,7 @@ def _hash(root: Path, extras: str = "test,bench", **env: str) -> str:
 def tree(tmp_path: Path) -> Path:
     """The build inputs of the checkout, with a built file for every compiled module."""
     for rel in ["setup.py", "pyproject.toml", "kucoin_fast/_core/connection.py",
+                "kucoin_fast/emulator/_account.py", "kucoin_fast/emulator/_session.py",
                 "kucoin_fast/client.py",
                 *(str(p.relative_to(ROOT)) for ext in ("pyx", "pxd")
                   for p in (ROOT / "kucoin_fast").rglob(f"*.{ext}"))]:
@@ -42,7 +43,8 @@ def tree(tmp_path: Path) -> Path:
         shutil.copy(ROOT / rel, tmp_path / rel)
     for pyx in (tmp_path / "kucoin_fast").rglob("*.pyx"):
         pyx.with_suffix(".cpython-3x.so").write_bytes(b"")
-    (tmp_path / "kucoin_fast" / "_core" / "connection_c.cpython-3x.so").write_bytes(b"")
+    for pure in ("_core/connection_c", "emulator/_account_c", "emulator/_session_c"):
+        (tmp_path / "kucoin_fast" / f"{pure}.cpython-3x.so").write_bytes(b"")
     return tmp_path
 
 

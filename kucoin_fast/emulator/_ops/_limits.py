@@ -12,7 +12,7 @@ from ..._protocol.specs import DEFAULT_RATE_LIMIT, DEFAULT_SPOT_RATE_LIMIT
 from ._registry import MARGIN, SPOT, OpSpec
 
 if TYPE_CHECKING:
-    from .._engine import Book
+    from .._account import AccountState
     from .._session import Session
     from .._wire import RateLimit
 
@@ -26,7 +26,7 @@ def admit(session: Session, spec: OpSpec, rid: str,
     """Count the request and apply the limits. False when an error reply was sent,
     else the userRateLimit triple for the reply (None when rate limiting is off)."""
     session.n_requests += 1
-    counters = session.em.counters
+    counters = session.venue.counters
     counters.requests += 1
     cfg = session.cfg
     faults = session.faults
@@ -67,35 +67,35 @@ def _connection_window_ok(session: Session, t_in: int) -> bool:
     return True
 
 
-def draw(book: Book, futures: bool, weight: int, limit: int, window: int,
+def draw(acct: AccountState, futures: bool, weight: int, limit: int, window: int,
          now_ms: int) -> tuple[bool, int, int]:
     """Take ``weight`` from the account's futures pool (else its Spot pool) if it fits:
     (taken, remaining, ms until the window resets). The WS API and the REST service
     draw on the same pools; the compiled fast path keeps the futures window on the same
-    Book fields."""
-    start, used = (book.rl_start_ms, book.rl_used) if futures else book.spot_rl
+    AccountState fields."""
+    start, used = (acct.rl_start_ms, acct.rl_used) if futures else acct.spot_rl
     if now_ms - start >= window:
         start, used = now_ms, 0
     ok = used + weight <= limit
     if ok:
         used += weight
     if futures:
-        book.rl_start_ms, book.rl_used = start, used
+        acct.rl_start_ms, acct.rl_used = start, used
     else:
-        book.spot_rl[0], book.spot_rl[1] = start, used
+        acct.spot_rl[0], acct.spot_rl[1] = start, used
     return ok, limit - used, start + window - now_ms
 
 
 def _uid_pool(session: Session, spec: OpSpec, rid: str, t_in: int,
               limit: int) -> RateLimit | Literal[False]:
     cfg = session.cfg
-    book = session.book
-    assert book is not None
-    ok, remaining, reset = draw(book, spec.family not in _SPOT_POOL,
+    acct = session.account_state
+    assert acct is not None
+    ok, remaining, reset = draw(acct, spec.family not in _SPOT_POOL,
                                 cfg.weights.get(spec.name, spec.weight), limit,
                                 cfg.rate_limit_window_ms, t_in // 1_000_000)
     if not ok:
-        session.em.counters.rate_limited += 1
+        session.venue.counters.rate_limited += 1
         session.reply_error(rid, spec.name, "429000", ERRORS["429000"], t_in, (0, limit, reset))
         return False
     return remaining, limit, reset

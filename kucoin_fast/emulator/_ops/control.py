@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 @op(OP_PING, family=CONTROL, limited=False)
 def ping(session: Session, rid: str, args: Any, t_in: int, rl: RateLimit | None) -> None:
     """``{"id","op":"ping"}`` -> ``{"id","op":"pong","timestamp"}``; not rate limited."""
-    session.em.counters.pings += 1
+    session.venue.counters.pings += 1
     session.emit(pong(rid, session.now()), False)
 
 

@@ -1,5 +1,5 @@
 """The futures ops: ``futures.order``, ``futures.cancel``, ``futures.multi_order`` and
-``futures.multi_cancel`` (protocol §5.3-§5.5, replies §6.2), on the account's book.
+``futures.multi_cancel`` (protocol §5.3-§5.5, replies §6.2), on the account's state.
 
 Each handler runs after the shared prelude (``_limits.admit``). KuCoin attaches
 ``userRateLimit`` to cancels but not to orders, so the order handlers drop it unless
@@ -32,19 +32,19 @@ def order(session: Session, rid: str, args: Any, t_in: int, rl: RateLimit | None
     """Place one order: A ``{"orderId","clientOid"}`` or a B rejection."""
     if not session.cfg.rate_limit_on_orders:
         rl = None
-    em = session.em
-    checked = em.engine.check_order(args)
+    venue = session.venue
+    checked = venue.futures.check_order(args)
     if isinstance(checked, Rejected):
-        em.counters.orders_rejected += 1
+        venue.counters.orders_rejected += 1
         session.reply_error(rid, OP_ORDER, checked.code, checked.msg, t_in, rl)
         return
-    assert session.book is not None
-    res = em.engine.place_checked(session.book, args, checked, t_in // 1_000_000)
+    assert session.account_state is not None
+    res = venue.futures.place_checked(session.account_state, args, checked, t_in // 1_000_000)
     if not isinstance(res, str):  # an exact-type check: the cheap one on the hot path
-        em.counters.orders_rejected += 1
+        venue.counters.orders_rejected += 1
         session.reply_error(rid, OP_ORDER, res.code, res.msg, t_in, rl)
         return
-    em.counters.orders_accepted += 1
+    venue.counters.orders_accepted += 1
     if session.enable_ns:
         tin, tout = t_in, _time_ns()
     else:
@@ -61,27 +61,27 @@ def order(session: Session, rid: str, args: Any, t_in: int, rl: RateLimit | None
 def cancel(session: Session, rid: str, args: Any, t_in: int, rl: RateLimit | None) -> None:
     """Cancel by orderId (A ``{"cancelledOrderIds":[…]}``) or by clientOid and symbol
     (A ``{"clientOid"}``); 100004 when there is no such open order."""
-    em = session.em
+    venue = session.venue
     bad = _rules.validate_cancel(args, strict_keys=False)
     if bad is not None:
-        em.counters.cancels_failed += 1
+        venue.counters.cancels_failed += 1
         session.reply_error(rid, OP_CANCEL, bad.code, bad.msg, t_in, rl)
         return
-    book = session.book
-    assert book is not None
+    acct = session.account_state
+    assert acct is not None
     if "orderId" in args:
         oid = args["orderId"]
         data = (f'{{"cancelledOrderIds":[{enc(oid)}]}}'
-                if em.engine.cancel_by_order_id(book, oid, args.get("symbol")) else "")
+                if venue.futures.cancel_by_order_id(acct, oid, args.get("symbol")) else "")
     else:
         coid = args["clientOid"]
         data = (f'{{"clientOid":{enc(coid)}}}'
-                if em.engine.cancel_by_client_oid(book, coid, args["symbol"]) else "")
+                if venue.futures.cancel_by_client_oid(acct, coid, args["symbol"]) else "")
     if data:
-        em.counters.cancels_ok += 1
+        venue.counters.cancels_ok += 1
         session.reply_ok(rid, OP_CANCEL, data, t_in, rl)
     else:
-        em.counters.cancels_failed += 1
+        venue.counters.cancels_failed += 1
         session.reply_error(rid, OP_CANCEL, "100004", ERRORS["100004"], t_in, rl)
 
 
@@ -91,27 +91,27 @@ def multi_order(session: Session, rid: str, args: Any, t_in: int,
     """Place up to 20 orders: A with one item per order, failures included."""
     if not session.cfg.rate_limit_on_orders:
         rl = None
-    em = session.em
+    venue = session.venue
     bad = _rules.validate_multi_order(args)
     if bad is not None:
         session.reply_error(rid, OP_MULTI_ORDER, bad.code, bad.msg, t_in, rl)
         return
-    book = session.book
-    assert book is not None
+    acct = session.account_state
+    assert acct is not None
     items = []
     now_ms = t_in // 1_000_000
     for item in args:
         coid = item.get("clientOid") if isinstance(item, dict) else None
         sym = item.get("symbol") if isinstance(item, dict) else None
-        checked = em.engine.check_order(item)
+        checked = venue.futures.check_order(item)
         res: Rejected | str = checked if isinstance(checked, Rejected) \
-            else em.engine.place_checked(book, item, checked, now_ms)
+            else venue.futures.place_checked(acct, item, checked, now_ms)
         if isinstance(res, str):
-            em.counters.orders_accepted += 1
+            venue.counters.orders_accepted += 1
             items.append({"orderId": res, "clientOid": coid, "symbol": sym,
                           "code": SUCCESS_CODE, "msg": "success"})
         else:
-            em.counters.orders_rejected += 1
+            venue.counters.orders_rejected += 1
             items.append({"orderId": None, "clientOid": coid, "symbol": sym,
                           "code": res.code, "msg": res.msg})
     session.reply_ok(rid, OP_MULTI_ORDER, dumps(items), t_in, rl)
@@ -121,30 +121,30 @@ def multi_order(session: Session, rid: str, args: Any, t_in: int,
 def multi_cancel(session: Session, rid: str, args: Any, t_in: int,
                  rl: RateLimit | None) -> None:
     """Cancel by ``orderIdsList`` or ``clientOidsList``: A with one item per id."""
-    em = session.em
+    venue = session.venue
     bad = _rules.validate_multi_cancel(args, strict_keys=False)
     if bad is not None:
         session.reply_error(rid, OP_MULTI_CANCEL, bad.code, bad.msg, t_in, rl)
         return
-    book = session.book
-    assert book is not None
-    engine = em.engine
+    acct = session.account_state
+    assert acct is not None
+    futures = venue.futures
     items: list[dict[str, Any]] = []
     if "orderIdsList" in args:
         for oid in args["orderIdsList"]:
-            ok = engine.cancel_by_order_id(book, oid)
+            ok = futures.cancel_by_order_id(acct, oid)
             items.append({"orderId": oid, "clientOid": None,
                           **(_CANCELLED if ok else _NOT_CANCELABLE)})
     else:
         for it in args["clientOidsList"]:
-            ok = engine.cancel_by_client_oid(book, it["clientOid"], it["symbol"]) is not None
+            ok = futures.cancel_by_client_oid(acct, it["clientOid"], it["symbol"]) is not None
             items.append({"orderId": None, "clientOid": it["clientOid"],
                           **(_CANCELLED if ok else _NOT_CANCELABLE)})
     for it2 in items:
         if it2["code"] == _CANCELLED["code"]:
-            em.counters.cancels_ok += 1
+            venue.counters.cancels_ok += 1
         else:
-            em.counters.cancels_failed += 1
+            venue.counters.cancels_failed += 1
     session.reply_ok(rid, OP_MULTI_CANCEL, dumps(items), t_in, rl)
 
 

@@ -1,5 +1,5 @@
 """The spot ops: ``spot.order``, ``spot.sync_order``, ``spot.modify``, ``spot.cancel`` and
-``spot.sync_cancel`` (spot doc §1.1-§1.5), on the account's spot book
+``spot.sync_cancel`` (spot doc §1.1-§1.5), on the account's spot orders
 (:mod:`.._spot`), and the shared handlers :mod:`.margin` uses.
 
 Reply shapes and ``userRateLimit``: docs/emulator.md.
@@ -37,9 +37,9 @@ _PUSH_FIRST = frozenset({OP_SPOT_SYNC_ORDER, OP_SPOT_SYNC_CANCEL})
 def answer(session: Session, rid: str, op_name: str, res: Any, data: str | None,
            t_in: int, rl: RateLimit | None, is_order: bool) -> None:
     """A (``data``) or B (``res``, a refusal), counted as an order or a cancel."""
-    counters = session.em.counters
+    counters = session.venue.counters
     if op_name in _PUSH_FIRST:
-        session.em.push.flush()
+        session.venue.flush_pushes()
     if data is None:
         if is_order:
             counters.orders_rejected += 1
@@ -60,11 +60,11 @@ def order_op(name: str, family: str, margin: bool, data_of: OrderData, doc: str)
                 rl: RateLimit | None) -> None:
         if not session.cfg.rate_limit_on_orders:
             rl = None
-        spot = session.em.spot
+        spot = session.venue.spot
         now_ms = t_in // 1_000_000
         res: Any = spot.check(args, margin, now_ms)
         if type(res) is not Rejected:
-            res = spot.place(session.book, args, res, margin, now_ms)
+            res = spot.place(session.account_state, args, res, margin, now_ms)
         data = None if type(res) is Rejected else data_of(res)
         answer(session, rid, name, res, data, t_in, rl, True)
 
@@ -78,7 +78,7 @@ def cancel_op(name: str, family: str, margin: bool, data_of: CancelData, doc: st
                 rl: RateLimit | None) -> None:
         res: Any = _rules.validate_spot_cancel(args, strict_keys=False)
         if res is None:
-            res = session.em.spot.cancel(session.book, args, margin, t_in // 1_000_000)
+            res = session.venue.spot.cancel(session.account_state, args, margin, t_in // 1_000_000)
         data = data_of(args, res) if type(res) is SpotOrder else None
         answer(session, rid, name, res, data, t_in, rl, False)
 
@@ -146,7 +146,7 @@ def spot_modify(session: Session, rid: str, args: Any, t_in: int,
         rl = None
     res: Any = _rules.validate_spot_modify(args, strict_keys=False)
     if res is None:
-        res = session.em.spot.modify(session.book, args, t_in // 1_000_000)
+        res = session.venue.spot.modify(session.account_state, args, t_in // 1_000_000)
     data = None
     if type(res) is tuple:
         new = res[1]
