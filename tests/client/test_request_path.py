@@ -3,6 +3,8 @@ connection through the entry points its .pxd declares."""
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import kucoin_fast
@@ -53,3 +55,17 @@ def test_the_request_coroutine_uses_only_public_connection_members() -> None:
     pxd = (PACKAGE / "_core" / "connection_c.pxd").read_text()
     for name in ("start_request", "abandon_request"):
         assert re.search(rf"cdef \w+ {name}\(", pxd), name
+
+
+def test_the_python_connection_runs_without_cython_installed() -> None:
+    # Cython is a build requirement only: the pure-Python build must import without it
+    # and build its connection from the Python scanner, encoder and writer.
+    code = ("import sys; sys.modules['cython'] = None; "
+            "from kucoin_fast._core import connection, encode_py, parse_py; "
+            "assert connection.FrameBuffer is encode_py.FrameBuffer; "
+            "assert connection.Writer is encode_py.Writer; "
+            "assert connection.ReplyScan is parse_py.ReplyScan; "
+            "assert connection.cython.compiled is False")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
