@@ -4,8 +4,8 @@
 
 The one source of the connection's lifecycle: run as plain Python, and compiled by the
 build with Cython into ``kucoin_fast._core.connection_c`` (C types in ``_connection_c.pxd``).
-What needs C comes as a kit (:mod:`kucoin_fast._core.build`): the reply scanner
-(:mod:`._parse`) and the encoder and frame writer (:mod:`._encode`). :class:`Connection`
+What needs C it imports from its own build: the reply scanner (:mod:`.parse`) and the
+encoder and frame writer (:mod:`.encode`), or their oracles. :class:`Connection`
 holds all state of one WebSocket. Request path and guarantees: docs/internals.md.
 """
 from __future__ import annotations
