@@ -22,8 +22,9 @@ from urllib.parse import urlsplit
 from ._core import build as _impl
 from ._core.build import WSAPIResponse
 from ._core.busypoll import DEFAULT_BUDGET_S, BusyPoller
-from ._core.contract import ConnectionAPI
 from ._core.redact import RedactingLogger
+from ._core.request_py import Dispatch
+from ._keeping.admission import Admission
 from ._keeping.connector import ConnectOptions, Connector
 from ._keeping.policy import ReconnectPolicy
 from ._keeping.throttle import ThrottleState
@@ -31,9 +32,6 @@ from ._protocol import ops as _ops
 from ._protocol import specs as _specs
 from ._protocol.errors import (
     ConfigurationError,
-    ConnectionLostError,
-    KucoinAPIError,
-    RateLimitError,
 )
 from ._protocol.params import (
     FuturesCancelParams,
@@ -171,6 +169,29 @@ def _connect_options(testnet: bool, ws_url: str | None, allow_insecure_ws: bool,
         max_frame_size=max_frame_size, coalesce_writes=coalesce_writes, clock=clock)
 
 
+def _redactor(logger_name: str, credentials: Credentials,
+              partner_key: str | None) -> RedactingLogger:
+    """The transport logger, which blanks the client's secrets."""
+    redactor = RedactingLogger(logging.getLogger(logger_name + ".transport"))
+    redactor.add_secrets(credentials.api_key, credentials.api_secret,
+                         credentials.api_passphrase, *([partner_key] if partner_key else []))
+    return redactor
+
+
+def _request_path(connector: Connector, busy_poll: float | bool, throttle: bool,
+                  throttle_reserve: int) -> tuple[BusyPoller | None, ThrottleState | None,
+                                                  Dispatch]:
+    """A client's busy poller, throttle and request dispatch: straight to a live
+    connection, through the keeping layer's :class:`Admission` otherwise."""
+    busy = None if busy_poll is False else BusyPoller(
+        DEFAULT_BUDGET_S if busy_poll is True else float(busy_poll))
+    throttle_state = ThrottleState(reserve=throttle_reserve) if throttle else None
+    admission = Admission(connector, throttle_state, busy)
+    dispatch = _impl.SELECTED.Dispatch(connector.live, busy, admission.call,
+                                       direct=throttle_state is None)
+    return busy, throttle_state, dispatch
+
+
 def _call_user(callback: Callable[..., Any] | None, what: str, *args: Any) -> None:
     if callback is None:
         return
@@ -229,8 +250,7 @@ class PreparedOrder:
             >>> prepared.send(price="50000", size="2", client_oid="mm-43",
             ...               callback=on_result)
         """
-        return self._send(self.ws_key, self._template, price, size, client_oid,  # type: ignore[no-any-return]
-                          callback)
+        return self._send(self.ws_key, self._template, price, size, client_oid, callback)
 
 
 class RequestMethods:
@@ -260,13 +280,11 @@ class RequestMethods:
 
     if TYPE_CHECKING:  # provided by WebsocketAPIClient
         _request: Callable[[str, Any, str], Coroutine[Any, Any, WSAPIResponse]]
-        async def _call_after_connect(self, op: str, args: Any,
-                                      ws_key: str) -> WSAPIResponse: ...
         def _template(self, template: Any, op: str, ws_key: str) -> PreparedOrder: ...
 
     async def _typed(self, op: _ops.Op[_T], args: Any, ws_key: str) -> _T:
         """Send ``op`` and return its row's result type read from the reply."""
-        return op.wrap(await self._call_after_connect(op.name, args, ws_key))
+        return op.wrap(await self._request(op.name, args, ws_key))
 
     def submit_futures_order(
         self, params: FuturesOrderParams, ws_key: str = _DEFAULT_KEY
@@ -700,10 +718,7 @@ class WebsocketAPIClient(RequestMethods, OrderTracking):
             testnet, ws_url, allow_insecure_ws, request_timeout, connect_timeout, enable_ns,
             partner, partner_key, _tls_context(ssl_context, insecure_skip_tls_verify, logger),
             ping_interval, ping_timeout, max_frame_size, coalesce_writes, clock)
-        redactor = self._redactor = RedactingLogger(
-            logging.getLogger(logger_name + ".transport"))
-        redactor.add_secrets(credentials.api_key, credentials.api_secret,
-                             credentials.api_passphrase, *([partner_key] if partner_key else []))
+        redactor = self._redactor = _redactor(logger_name, credentials, partner_key)
         self._connector: Final = Connector(
             self._options, credentials, _impl.SELECTED, logger=logger,
             transport_logger=redactor, policy=reconnect_policy or ReconnectPolicy(),
@@ -716,9 +731,6 @@ class WebsocketAPIClient(RequestMethods, OrderTracking):
             rest, backoff=reconcile_backoff, symbol=reconcile_symbol,
             resolved=lambda: self.resolved_outcomes, auto_reconcile=auto_reconcile,
             on_reconciled=on_reconciled, spawn=self._connector.spawn, report=_call_user)
-        self._live: Final = self._connector.live
-        self._busy: BusyPoller | None = None if busy_poll is False else BusyPoller(
-            DEFAULT_BUDGET_S if busy_poll is True else float(busy_poll))
         self._on_state_change, self._on_unknown_outcome, self._on_resolved_outcome = \
             on_state_change, on_unknown_outcome, on_resolved_outcome
         #: Requests whose outcome became unknown (newest last, bounded by
@@ -728,10 +740,8 @@ class WebsocketAPIClient(RequestMethods, OrderTracking):
         #: Late replies of timed-out or cancelled requests (newest last, bounded).
         self.resolved_outcomes: collections.deque[ResolvedOutcome] = collections.deque(
             maxlen=outcome_history)
-        self._throttle = ThrottleState(reserve=throttle_reserve) if throttle else None
-        self._dispatch: Final[Any] = _impl.SELECTED.Dispatch(
-            self._live, self._throttle is not None, self._busy, self._call_after_connect,
-            self._not_connected)
+        self._busy, self._throttle, self._dispatch = _request_path(
+            self._connector, busy_poll, throttle, throttle_reserve)
         #: The request methods' one call: ``_request(op, args, ws_key)`` is the coroutine.
         self._request = self._dispatch.call
 
@@ -794,7 +804,7 @@ class WebsocketAPIClient(RequestMethods, OrderTracking):
     def __repr__(self) -> str:
         """The URL, the state and the open ``ws_key`` connections; never a secret."""
         return (f"WebsocketAPIClient(ws_url={self.ws_url!r}, state={self.state!r}, "
-                f"connections={sorted(self._live)})")
+                f"connections={sorted(self._connector.live)})")
 
     # --------------------------------------------------------------- state
 
@@ -811,7 +821,7 @@ class WebsocketAPIClient(RequestMethods, OrderTracking):
     @property
     def is_connected(self) -> bool:
         """True while the default ``ws_key`` has an authenticated connection."""
-        return _DEFAULT_KEY in self._live
+        return _DEFAULT_KEY in self._connector.live
 
     async def wait_connected(self, ws_key: str = _DEFAULT_KEY,
                              timeout: float | None = None) -> None:
@@ -942,43 +952,6 @@ class WebsocketAPIClient(RequestMethods, OrderTracking):
                 total[name] = total.get(name, 0) + count
         return total
 
-    # ----------------------------------------------------- request path
-
-    async def _call_after_connect(self, op: str, args: Any, ws_key: str) -> WSAPIResponse:
-        throttle = self._throttle
-        if throttle is not None:
-            wait = throttle.wait_time()
-            if wait > 0:
-                throttle.held += 1
-                await self._connector.hold(wait, op, args, ws_key)
-        conn = self._live.get(ws_key)
-        if conn is None:
-            conn = await self._connector.get_for(ws_key, op, args)
-        if self._busy is not None:
-            self._busy.kick(conn)
-        if throttle is None:
-            return await conn.call(op, args)
-        return await self._throttled_call(throttle, conn, op, args)
-
-    @staticmethod
-    async def _throttled_call(throttle: ThrottleState, conn: ConnectionAPI, op: str,
-                              args: Any) -> WSAPIResponse:
-        throttle.consume()
-        try:
-            response = await conn.call(op, args)
-        except RateLimitError as exc:
-            rl = exc.rate_limit
-            if rl is not None and rl.remaining is not None and rl.reset is not None:
-                throttle.update(rl)
-            elif exc.reset_ms is not None:
-                throttle.hold(exc.reset_ms)
-            raise
-        except KucoinAPIError as exc:
-            throttle.update(exc.rate_limit)
-            raise
-        throttle.update(response.rate_limit)
-        return response
-
     # ------------------------------------------------------ low-level path
 
     def prepare_order(self, template: FuturesOrderParams,
@@ -1030,10 +1003,4 @@ class WebsocketAPIClient(RequestMethods, OrderTracking):
             ...     "futures.cancel", {"clientOid": "mm-42", "symbol": "XBTUSDTM"}, on_result)
         """
         return int(self._dispatch.request_with_callback(ws_key, op, params, callback))
-
-    @staticmethod
-    def _not_connected(ws_key: str, op: str, args: Any) -> None:
-        raise ConnectionLostError(
-            "not connected: await client.connect() first", op=op, ws_key=ws_key,
-            sent=False, client_oids=_ops.client_oids_of(op, args))
 

@@ -1,52 +1,50 @@
 """Selects the compiled build or the pure-Python one, as one :class:`Implementation`.
 
-Each build is the connection (``_connection.py`` run as Python, or ``_connection_c``)
-and its kit of scanner, encoder and writer. ``KUCOIN_FAST_NO_EXTENSIONS`` selects
-:data:`PYTHON`; otherwise the compiled build is required. Details: docs/internals.md.
+Each build is the connection (``connection.py`` run as Python, or ``connection_c``)
+with the scanner, encoder and writer it imports, and the request dispatch.
+``KUCOIN_FAST_NO_EXTENSIONS`` selects :data:`PYTHON`; otherwise the compiled build is
+required. Details: docs/internals.md.
 """
 from __future__ import annotations
 
 import functools
-from types import ModuleType, SimpleNamespace
-from typing import TYPE_CHECKING, Any, Final
+from types import ModuleType
+from typing import TYPE_CHECKING, Final
 
 from .._env import NO_EXTENSIONS, load_compiled
 from . import connection as _connection
 from . import encode_py as _encode_py
 from . import parse_py as _parse_py
-from . import request_py as _await_py
+from . import request_py as _request_py
 from . import sign as _sign
 from . import writer_py as _writer_py
 
 
 class Implementation:
-    """One build of the hot paths: ``Connection`` (with its kit bound), the reply and
-    template classes, and the encoder, scanner and signing modules."""
+    """One build of the hot paths: its ``Connection``, reply, template, buffer and
+    dispatch classes, and its encoder, scanner and signing modules. The classes are
+    typed as the pure-Python ones, which the compiled ones match (tests/typing)."""
 
     def __init__(self, name: str, connection: ModuleType, encode: ModuleType,
-                 writer: ModuleType,
-                 parse: ModuleType, await_: ModuleType) -> None:
+                 writer: ModuleType, parse: ModuleType, request: ModuleType) -> None:
         self.name: Final = name
-        self.connection_module: Final = connection
         self.encode: Final = encode
         self.parse: Final = parse
         self.sign: Final = _sign
-        self.kit: Final = SimpleNamespace(FrameBuffer=encode.FrameBuffer, Writer=writer.Writer,
-                                          ReplyScan=parse.ReplyScan)
-        self.Connection: Final[Any] = functools.partial(connection.Connection, kit=self.kit)
-        self.connection_class: Final[type] = connection.Connection
-        self.WSAPIResponse: Final[type] = connection.WSAPIResponse
-        self.OrderTemplate: Final[type] = encode.OrderTemplate
-        self.FrameBuffer: Final[type] = encode.FrameBuffer
+        self.writer: Final = writer
+        self.Connection: Final[type[_connection.Connection]] = connection.Connection
+        self.WSAPIResponse: Final[type[_connection.WSAPIResponse]] = connection.WSAPIResponse
+        self.OrderTemplate: Final[type[_encode_py.OrderTemplate]] = encode.OrderTemplate
+        self.FrameBuffer: Final[type[_encode_py.FrameBuffer]] = encode.FrameBuffer
         #: Routes a client's requests to its connections (the facade's request path).
-        self.Dispatch: Final[Any] = await_.Dispatch
+        self.Dispatch: Final[type[_request_py.Dispatch]] = request.Dispatch
 
     def __repr__(self) -> str:
         return f"Implementation({self.name!r})"
 
 
 PYTHON: Final = Implementation("python", _connection, _encode_py, _writer_py, _parse_py,
-                                _await_py)
+                                _request_py)
 
 
 @functools.cache
@@ -63,11 +61,12 @@ def compiled() -> Implementation:
 SELECTED: Final = PYTHON if NO_EXTENSIONS else compiled()
 USING_EXTENSIONS: Final = SELECTED is not PYTHON
 if TYPE_CHECKING:
-    # Both builds' reply classes have this interface (the compiled one is checked
-    # against it by the typing tests); mypy sees the Python one.
-    from .connection import WSAPIResponse
+    # Both builds' reply classes have this interface (tests/typing checks the
+    # compiled one against it); mypy sees the Python one.
+    from .connection import Connection, WSAPIResponse
 else:
+    Connection = SELECTED.Connection
     WSAPIResponse = SELECTED.WSAPIResponse
 
-__all__ = ["PYTHON", "SELECTED", "USING_EXTENSIONS", "Implementation", "WSAPIResponse",
-           "compiled"]
+__all__ = ["PYTHON", "SELECTED", "USING_EXTENSIONS", "Connection", "Implementation",
+           "WSAPIResponse", "compiled"]

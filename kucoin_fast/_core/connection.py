@@ -4,8 +4,8 @@
 
 The one source of the connection's lifecycle: run as plain Python, and compiled by the
 build with Cython into ``kucoin_fast._core.connection_c`` (C types in ``_connection_c.pxd``).
-What needs C comes as a kit (:mod:`kucoin_fast._core.build`): the reply scanner
-(:mod:`._parse`) and the encoder and frame writer (:mod:`._encode`). :class:`Connection`
+What needs C it imports from its own build: the reply scanner (:mod:`.parse`) and the
+encoder and frame writer (:mod:`.encode`), or their oracles. :class:`Connection`
 holds all state of one WebSocket. Request path and guarantees: docs/internals.md.
 """
 from __future__ import annotations
@@ -48,6 +48,24 @@ from .._protocol.errors import (
     api_error,
     handshake_error,
 )
+
+
+class _Interpreted:
+    """What this module reads of Cython's shadow module where Cython is not installed."""
+
+    compiled = False
+
+
+try:
+    import cython  # type: ignore[import-untyped,import-not-found,unused-ignore]
+except ImportError:  # Cython is a build tool: without it this module runs as Python
+    cython = _Interpreted()
+# The scanner, encoder and writer of this build: Cython folds ``cython.compiled`` and
+# drops this import, so the compiled module uses the types its .pxd cimports.
+if not cython.compiled:
+    from .encode_py import FrameBuffer
+    from .parse_py import ReplyScan
+    from .writer_py import Writer
 
 # Scan kinds: one definition, in the oracle.
 _K_MALFORMED = _parse_py.K_MALFORMED
@@ -454,7 +472,7 @@ class Connection(WSListener):
     """
 
     def __init__(self, loop: Any, *, ws_key: str, secret: bytes, request_timeout: float,
-                 kit: Any, url_timestamp_ms: int = 0,
+                 url_timestamp_ms: int = 0,
                  on_lost: Callable[[Any, Any], None] | None = None,
                  on_notice: Callable[[Any, str, Any], None] | None = None,
                  on_outcome: Callable[[Any], None] | None = None,
@@ -466,24 +484,19 @@ class Connection(WSListener):
         if coalesce_writes not in (False, True, "auto"):
             raise ValueError("coalesce_writes must be True, False or 'auto'")
         self._loop = loop
-        self._kit = kit
-        self._buf = kit.FrameBuffer(512)
-        self._scan = kit.ReplyScan()
-        self._writer: Any = None
+        self._buf = FrameBuffer(512)
+        self._scan = ReplyScan()
+        self._writer: Writer = None  # type: ignore[assignment]  # on_ws_connected sets it
         self._mode = coalesce_writes
         self.transport: Any = None
         self.ws_key = ws_key
-        self._secret = secret
         self._request_timeout = float(request_timeout)
-        self._url_timestamp_ms = url_timestamp_ms
         self._on_lost = on_lost
-        self._on_notice = on_notice
         self._logger = logger if logger is not None else logging.getLogger("kucoin_fast")
         self._debug = self._logger.isEnabledFor(logging.DEBUG)
         self._keepalive = _Keepalive(self, float(ping_interval or 0.0),
                                      float(ping_timeout or 0.0))
         self._requests = _Requests(loop, ws_key, float(request_timeout), clock, on_outcome)
-        self._writable_waiters: list[Any] = []
         self._next_id = 1
         self.last_request_id = 0
         self._state = _AWAIT_CONNECT
@@ -493,7 +506,6 @@ class Connection(WSListener):
         #: ``timestamp`` as sent, local ns after): the session challenge's (before: this
         #: object's creation), then each pong answering the latest keepalive ping's.
         self.server_clock: Any = None
-        self._created_ns = time.time_ns()
         self._lost_reason: Any = None
         self.server_notice: Any = None
         self.replies = self.malformed_frames = self.unsolicited_errors = 0
@@ -503,12 +515,10 @@ class Connection(WSListener):
         self.write_paused = False
         self._max_frame_size = int(max_frame_size)
         self._redactor = redactor
-        # A fragmented message being received: its text so far (None for a binary one,
-        # which is counted and dropped), its size.
-        self._fragmented = False
-        self._fragments: Any = None
-        self._fragments_size = 0
-        self._owed_pong: Any = None  # the latest ping's payload, while write-paused
+        self._handshake = _Handshake(self, secret, url_timestamp_ms)
+        self._framing = _Framing(self)
+        self._notices = _Notices(self, on_notice)
+        self._drain = _DrainWaiters(loop)
 
     # ------------------------------------------------------------------ state
     @property
@@ -574,13 +584,24 @@ class Connection(WSListener):
         """
         if self.write_paused:
             await self.wait_writable(self._request_timeout)  # still full: _send raises
-        entry = self._send(op, args, None, True)
+        entry = self.start_request(op, args)
         try:
             response: WSAPIResponse = await entry.waiter
         except CancelledError:
-            self._requests.caller_cancelled(entry)
+            self.abandon_request(entry)
             raise
         return response
+
+    def start_request(self, op: str, args: Any) -> _Pending:
+        """Send one request whose reply one task alone awaits (:meth:`call`, the
+        compiled request coroutine): its entry, whose ``waiter`` is the future. Raises
+        what :meth:`request` raises when nothing was sent."""
+        return self._send(op, args, None, True)
+
+    def abandon_request(self, entry: _Pending) -> None:
+        """The task awaiting ``entry`` (from :meth:`start_request`) was cancelled: the
+        request becomes an unknown outcome, its reply a resolved one."""
+        self._requests.caller_cancelled(entry)
 
     def request_with_callback(self, op: str, args: Any, callback: Any) -> int:
         """Like :meth:`request`, but ``callback(result)`` is called with the
@@ -604,16 +625,7 @@ class Connection(WSListener):
         Returns False when it is still full after ``timeout`` seconds."""
         if not self.write_paused or self._state == _CLOSED:
             return True
-        waiter = self._loop.create_future()
-        self._writable_waiters.append(waiter)
-        try:
-            await asyncio.wait_for(waiter, timeout)
-        except asyncio.TimeoutError:
-            return False
-        finally:
-            if waiter in self._writable_waiters:
-                self._writable_waiters.remove(waiter)
-        return True
+        return await self._drain.wait(timeout)
 
     def _send(self, op: str, args: Any, callback: Any, awaited: bool) -> _Pending:
         self._check_sendable(op, args)
@@ -665,14 +677,7 @@ class Connection(WSListener):
         written = 0 if self._writer is None else self._writer.written
         self.lost_client_oids, self.lost_requests, self.unsent_requests = \
             self._requests.fail_all(reason, by_client, written)
-        self._release_writable()
-
-    def _release_writable(self) -> None:
-        waiters = self._writable_waiters
-        self._writable_waiters = []
-        for waiter in waiters:
-            if not waiter.done():
-                waiter.set_result(None)
+        self._drain.release()
 
     def close(self) -> None:
         """Close from our side: coalesced frames are written first, then pending
@@ -708,7 +713,7 @@ class Connection(WSListener):
     # ------------------------------------------------------- picows callbacks
     def on_ws_connected(self, transport: Any) -> None:
         self.transport = transport
-        self._writer = self._kit.Writer(self._loop, transport, self._mode)
+        self._writer = Writer(self._loop, transport, self._mode)
         if self._state == _AWAIT_CONNECT:
             self._state = _AWAIT_CHALLENGE
 
@@ -720,12 +725,12 @@ class Connection(WSListener):
         """picows: the write buffer drained below its low-water mark. The latest ping
         received meanwhile is answered now (RFC 6455 §5.5.3 allows answering only it)."""
         self.write_paused = False
-        owed = self._owed_pong
+        owed = self._framing.owed_pong
         transport = self.transport
         if owed is not None and transport is not None and not transport.is_disconnected:
-            self._owed_pong = None
+            self._framing.owed_pong = None
             transport.send_pong(owed)
-        self._release_writable()
+        self._drain.release()
 
     def on_ws_disconnected(self, transport: Any) -> None:
         reason = "connection lost"
@@ -742,7 +747,7 @@ class Connection(WSListener):
         writer.begin_frame(frame.last_in_buffer)
         try:
             msg_type = frame.msg_type
-            if msg_type == _TEXT and frame.fin and not self._fragmented \
+            if msg_type == _TEXT and frame.fin and not self._framing.fragmented \
                     and frame.payload_size <= self._max_frame_size \
                     and not (frame.rsv1 | frame.rsv2 | frame.rsv3):
                 # One whole text message: a reply, scanned in place.
@@ -751,69 +756,9 @@ class Connection(WSListener):
                 else:
                     self._on_message(frame.get_payload_as_bytes(), frame.last_in_buffer)
             else:
-                self._on_other_frame(transport, frame, msg_type)
+                self._framing.on_frame(transport, frame, msg_type)
         finally:
             writer.end_frame()
-
-    def _on_other_frame(self, transport: Any, frame: Any, msg_type: Any) -> None:
-        """Any frame but a whole text message within the size bound: control frames,
-        fragments (reassembled, RFC 6455 §5.4), binary messages (dropped), and what
-        fails the connection (RSV bits without an extension, a continuation outside a
-        fragmented message or a new message inside one, more than ``max_frame_size``)."""
-        if frame.rsv1 or frame.rsv2 or frame.rsv3:
-            self._fail(WSCloseCode.PROTOCOL_ERROR, "a frame with RSV bits set")
-        elif msg_type == _PING:
-            # Answered here, not by picows (enable_auto_pong=False), so that every frame
-            # of a read, its last included, passes begin/end_frame. While the peer does
-            # not read, only the latest ping is answered (when the buffer drains).
-            if self.write_paused:
-                self._owed_pong = frame.get_payload_as_bytes()
-            else:
-                transport.send_pong(frame.get_payload_as_bytes())
-        elif msg_type == _CLOSE:
-            # The server is closing: frames still coalesced will never be read, so
-            # they are dropped and their requests fail with sent=False.
-            self._writer.discard()
-            transport.send_close(frame.get_close_code(), frame.get_close_message())
-            transport.disconnect()
-        elif msg_type == _PONG:
-            pass
-        elif msg_type == _CONTINUATION:
-            if self._fragmented:
-                self._add_fragment(frame)
-            else:
-                self._fail(WSCloseCode.PROTOCOL_ERROR, "a continuation frame outside a "
-                                                       "fragmented message")
-        elif self._fragmented:
-            self._fail(WSCloseCode.PROTOCOL_ERROR, "a new message inside a fragmented one")
-        elif frame.payload_size > self._max_frame_size:
-            self._fail(WSCloseCode.MESSAGE_TOO_BIG,
-                       f"a frame of more than {self._max_frame_size} bytes")
-        elif not frame.fin:
-            self._fragmented = True
-            self._fragments = bytearray() if msg_type == _TEXT else None
-            self._fragments_size = 0
-            self._add_fragment(frame)
-        else:
-            self._drop_frame("binary frame")
-
-    def _add_fragment(self, frame: Any) -> None:
-        size = self._fragments_size + frame.payload_size
-        if size > self._max_frame_size:
-            self._fail(WSCloseCode.MESSAGE_TOO_BIG,
-                       f"a fragmented message of more than {self._max_frame_size} bytes")
-            return
-        self._fragments_size = size
-        fragments = self._fragments
-        if fragments is not None:
-            fragments += frame.get_payload_as_memoryview()
-        if frame.fin:
-            self._fragmented = False
-            self._fragments = None
-            if fragments is None:
-                self._drop_frame("binary message")
-            else:
-                self._on_message(bytes(fragments), frame.last_in_buffer)
 
     def _on_message(self, payload: bytes, last_in_buffer: bool) -> None:
         """A whole text message outside the in-place case: reassembled, or received
@@ -822,30 +767,13 @@ class Connection(WSListener):
         if state == _READY:
             self._on_reply(self._scan.scan_bytes(payload), last_in_buffer, payload)
         elif state == _AWAIT_CHALLENGE or state == _AWAIT_WELCOME:
-            self._on_handshake(payload)
+            self._handshake.on_message(payload)
         elif self._scan.scan_bytes(payload) == _K_REPLY and self._scan.request_id > 0:
             # After the client's own close: a reply to a request that failed
             # with ClientClosedError becomes a ResolvedOutcome (see fail_all).
-            self._on_unmatched_reply(self._scan.request_id)
+            self._notices.on_unmatched_reply(self._scan.request_id)
         else:
             self._drop_frame("frame after close")
-
-    def _fail(self, code: Any, why: str) -> None:
-        """The gateway broke RFC 6455: close with ``code`` and end the connection (the
-        pending requests fail as for a loss; a pending handshake with ConnectError)."""
-        self.malformed_frames += 1
-        self._fragmented = False
-        self._fragments = None
-        reason = f"the gateway broke the WebSocket protocol: {why} (close {int(code)})"
-        if self._debug:
-            self._logger.debug("%s: %s", self.ws_key, reason)
-        self._end(reason, False, None)
-        transport = self.transport
-        if transport is not None and not transport.is_disconnected:
-            if not transport.is_close_frame_sent:
-                transport.send_close(code, why.encode())
-            transport.disconnect(not self.write_paused)
-        self._report_lost()
 
     def _drop_frame(self, why: str) -> None:
         self.malformed_frames += 1
@@ -861,12 +789,12 @@ class Connection(WSListener):
             if kind == _K_PONG:
                 self._keepalive.on_pong(scan.request_id)
                 if scan.request_id == self._keepalive._number:
-                    self._read_clock(self._keepalive.ping_ns, message if type(message) is bytes
-                                     else message.get_payload_as_bytes())
+                    self._notices.read_clock(self._keepalive.ping_ns, message if type(message)
+                                             is bytes else message.get_payload_as_bytes())
             elif kind == _K_NOTICE:
-                self._on_unsolicited_error(scan.code, scan.msg)
+                self._notices.on_error_frame(scan.code, scan.msg)
             elif kind == _K_BAD_UTF8:
-                self._fail(WSCloseCode.INVALID_TEXT, "a text message that is not UTF-8")
+                self._framing.fail(WSCloseCode.INVALID_TEXT, "a text message that is not UTF-8")
             else:
                 self._drop_frame(scan.why)
             return
@@ -875,7 +803,7 @@ class Connection(WSListener):
         key = request_id  # one int object for the lookup and the removal
         entry = pending.get(key) if request_id > 0 else None
         if entry is None:
-            self._on_unmatched_reply(request_id)
+            self._notices.on_unmatched_reply(request_id)
             return
         op = scan.op
         if scan.code is None or (op is not None and op != entry.op):
@@ -902,7 +830,7 @@ class Connection(WSListener):
         response._id = None
         response._rid = entry.request_id
         response.op = scan.op if scan.op is not None else entry.op
-        response.code = scan.code
+        response.code = scan.code  # type: ignore[assignment]  # a reply has one (_on_reply)
         response.msg = scan.msg
         response.data = scan.take_data()
         response._in_time = scan.in_time_raw
@@ -926,72 +854,200 @@ class Connection(WSListener):
                          ws_key=self.ws_key, client_oids=_oids_of_ref(entry.ref),
                          rate_limit=response.rate_limit)
 
-    def _on_unmatched_reply(self, request_id: int) -> None:
-        entry = self._requests.unmatched(request_id, self._next_id)
-        if entry is not None and self._scan.code is not None:
-            state = entry.state
-            kind = KIND_CANCELLED if state == _E_CANCELLED else \
-                KIND_CLOSED if state == _E_CLOSED else KIND_TIMEOUT
-            self._requests.resolved(entry, kind, self._response(entry))
-        if self._debug:
-            self._logger.debug("%s: reply to no pending request (%s, id %s)", self.ws_key,
-                               "late" if entry is not None else "duplicate or unknown",
-                               self._redact(self._scan.id_text())[:40])
 
-    def _on_unsolicited_error(self, code: Any, msg: Any) -> None:
-        """A type-C error frame (no id) on a ready connection, e.g. 501000 shutdown."""
-        self.unsolicited_errors += 1
-        code = self._redact(code)
-        if isinstance(msg, str):
-            msg = self._redact(msg)
-        self.server_notice = (code, msg)
-        if self._debug:
-            self._logger.debug("%s: server error frame without id: code %s", self.ws_key, code)
-        if self._on_notice is not None:
-            try:
-                self._on_notice(self, code, msg)
-            except Exception as exc:  # noqa: BLE001 - never break the frame handler
-                self._loop.call_exception_handler({
-                    "message": "kucoin_fast: on_notice callback raised", "exception": exc})
+class _Handshake:
+    """The session's opening (protocol §2): the gateway's challenge, signed as
+    received, then its welcome; a refusal or a bad frame fails ``handshake_done``."""
 
-    # -------------------------------------------------------------- handshake
-    def _on_handshake(self, payload: bytes) -> None:
-        scan = self._scan
+    def __init__(self, conn: Connection, secret: bytes, url_timestamp_ms: int) -> None:
+        self._conn = conn
+        self._secret = secret
+        self._url_timestamp_ms = url_timestamp_ms
+        self._created_ns = time.time_ns()
+
+    def on_message(self, payload: bytes) -> None:
+        """A message before the welcome: the challenge, the welcome, or an error."""
+        conn = self._conn
+        scan = conn._scan
         kind = scan.scan_handshake(payload)
         if kind == _K_ERROR:
             msg = scan.msg
-            self._fail_handshake(handshake_error(
-                self._redact(scan.code), self._redact(msg) if isinstance(msg, str) else None,
+            self.fail(handshake_error(
+                conn._redact(scan.code or ""), conn._redact(msg) if isinstance(msg, str) else None,
                 None if scan.in_time_raw == _NO_TIME else scan.in_time_raw,
                 self._url_timestamp_ms))
         elif kind == _K_BAD_UTF8:
-            self._fail(WSCloseCode.INVALID_TEXT, "a handshake message that is not UTF-8")
+            conn._framing.fail(WSCloseCode.INVALID_TEXT, "a handshake message that is not UTF-8")
         elif kind == _K_MALFORMED:
-            self._fail_handshake(ConnectError(f"the gateway sent a bad handshake frame "
-                                              f"({scan.why})"))
-        elif self._state == _AWAIT_CHALLENGE:
+            self.fail(ConnectError(f"the gateway sent a bad handshake frame ({scan.why})"))
+        elif conn._state == _AWAIT_CHALLENGE:
             if kind != _K_CHALLENGE:
-                self._fail_handshake(ConnectError(
-                    "the gateway's first frame is not a session challenge"))
+                self.fail(ConnectError("the gateway's first frame is not a session challenge"))
                 return
             # Sign the exact bytes received (protocol §2.1): never re-serialise.
-            self.session_id = scan.session_id
-            self._state = _AWAIT_WELCOME
+            conn.session_id = scan.session_id
+            conn._state = _AWAIT_WELCOME
             signature = sign_challenge(self._secret, payload)
-            if self._redactor is not None:
-                self._redactor.add_attempt_secrets(signature.decode())
-            self._buf.text(signature)
-            self._writer.send(self._buf)
-            self._read_clock(self._created_ns, payload)
+            if conn._redactor is not None:
+                conn._redactor.add_attempt_secrets(signature.decode())
+            conn._buf.text(signature)
+            conn._writer.send(conn._buf)
+            conn._notices.read_clock(self._created_ns, payload)
         elif kind != _K_WELCOME:
-            self._fail_handshake(ConnectError("the gateway's second frame is not the welcome"))
+            self.fail(ConnectError("the gateway's second frame is not the welcome"))
         else:
-            self._state = _READY
-            self._keepalive.start(scan.ping_interval, scan.ping_timeout)
-            if not self.handshake_done.done():
-                self.handshake_done.set_result(None)
+            conn._state = _READY
+            conn._keepalive.start(scan.ping_interval, scan.ping_timeout)
+            if not conn.handshake_done.done():
+                conn.handshake_done.set_result(None)
 
-    def _read_clock(self, before_ns: int, payload: bytes) -> None:
+    def fail(self, exc: Any) -> None:
+        """End the connection: ``handshake_done`` fails with ``exc``."""
+        conn = self._conn
+        conn._end(str(exc), False, exc)
+        transport = conn.transport
+        if transport is not None and not transport.is_disconnected:
+            transport.send_close(WSCloseCode.OK)
+            transport.disconnect()
+
+
+class _Framing:
+    """RFC 6455 beyond a whole text message within the size bound: control frames,
+    fragmented messages (reassembled, §5.4), binary messages (dropped), and the
+    protocol failures that end the connection."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        # A fragmented message being received: its text so far (None for a binary one,
+        # which is counted and dropped), its size.
+        self.fragmented = False
+        self._fragments: Any = None
+        self._fragments_size = 0
+        self.owed_pong: Any = None  # the latest ping's payload, while write-paused
+
+    def on_frame(self, transport: Any, frame: Any, msg_type: Any) -> None:
+        """Any frame but a whole text message within the size bound. What fails the
+        connection: RSV bits without an extension, a continuation outside a fragmented
+        message or a new message inside one, more than ``max_frame_size``."""
+        conn = self._conn
+        if frame.rsv1 or frame.rsv2 or frame.rsv3:
+            self.fail(WSCloseCode.PROTOCOL_ERROR, "a frame with RSV bits set")
+        elif msg_type == _PING:
+            # Answered here, not by picows (enable_auto_pong=False), so that every frame
+            # of a read, its last included, passes begin/end_frame. While the peer does
+            # not read, only the latest ping is answered (when the buffer drains).
+            if conn.write_paused:
+                self.owed_pong = frame.get_payload_as_bytes()
+            else:
+                transport.send_pong(frame.get_payload_as_bytes())
+        elif msg_type == _CLOSE:
+            # The server is closing: frames still coalesced will never be read, so
+            # they are dropped and their requests fail with sent=False.
+            conn._writer.discard()
+            transport.send_close(frame.get_close_code(), frame.get_close_message())
+            transport.disconnect()
+        elif msg_type == _PONG:
+            pass
+        elif msg_type == _CONTINUATION:
+            if self.fragmented:
+                self._add_fragment(frame)
+            else:
+                self.fail(WSCloseCode.PROTOCOL_ERROR,
+                          "a continuation frame outside a fragmented message")
+        elif self.fragmented:
+            self.fail(WSCloseCode.PROTOCOL_ERROR, "a new message inside a fragmented one")
+        elif frame.payload_size > conn._max_frame_size:
+            self.fail(WSCloseCode.MESSAGE_TOO_BIG,
+                      f"a frame of more than {conn._max_frame_size} bytes")
+        elif not frame.fin:
+            self.fragmented = True
+            self._fragments = bytearray() if msg_type == _TEXT else None
+            self._fragments_size = 0
+            self._add_fragment(frame)
+        else:
+            conn._drop_frame("binary frame")
+
+    def _add_fragment(self, frame: Any) -> None:
+        conn = self._conn
+        size = self._fragments_size + frame.payload_size
+        if size > conn._max_frame_size:
+            self.fail(WSCloseCode.MESSAGE_TOO_BIG,
+                      f"a fragmented message of more than {conn._max_frame_size} bytes")
+            return
+        self._fragments_size = size
+        fragments = self._fragments
+        if fragments is not None:
+            fragments += frame.get_payload_as_memoryview()
+        if frame.fin:
+            self.fragmented = False
+            self._fragments = None
+            if fragments is None:
+                conn._drop_frame("binary message")
+            else:
+                conn._on_message(bytes(fragments), frame.last_in_buffer)
+
+    def fail(self, code: Any, why: str) -> None:
+        """The gateway broke RFC 6455: close with ``code`` and end the connection (the
+        pending requests fail as for a loss; a pending handshake with ConnectError)."""
+        conn = self._conn
+        conn.malformed_frames += 1
+        self.fragmented = False
+        self._fragments = None
+        reason = f"the gateway broke the WebSocket protocol: {why} (close {int(code)})"
+        if conn._debug:
+            conn._logger.debug("%s: %s", conn.ws_key, reason)
+        conn._end(reason, False, None)
+        transport = conn.transport
+        if transport is not None and not transport.is_disconnected:
+            if not transport.is_close_frame_sent:
+                transport.send_close(code, why.encode())
+            transport.disconnect(not conn.write_paused)
+        conn._report_lost()
+
+
+class _Notices:
+    """What the gateway sends that no waiting request takes: id-less error frames (e.g.
+    501000, handed to ``on_notice``), late, duplicate and unknown replies; and the clock
+    it stamps on a challenge or a pong (``server_clock``)."""
+
+    def __init__(self, conn: Connection, on_notice: Callable[[Any, str, Any], None] | None
+                 ) -> None:
+        self._conn = conn
+        self._on_notice = on_notice
+
+    def on_unmatched_reply(self, request_id: int) -> None:
+        """A reply no pending request waits for: a late one resolves its request's
+        outcome; counted either way."""
+        conn = self._conn
+        entry = conn._requests.unmatched(request_id, conn._next_id)
+        if entry is not None and conn._scan.code is not None:
+            state = entry.state
+            kind = KIND_CANCELLED if state == _E_CANCELLED else \
+                KIND_CLOSED if state == _E_CLOSED else KIND_TIMEOUT
+            conn._requests.resolved(entry, kind, conn._response(entry))
+        if conn._debug:
+            conn._logger.debug("%s: reply to no pending request (%s, id %s)", conn.ws_key,
+                               "late" if entry is not None else "duplicate or unknown",
+                               conn._redact(conn._scan.id_text())[:40])
+
+    def on_error_frame(self, code: Any, msg: Any) -> None:
+        """A type-C error frame (no id) on a ready connection, e.g. 501000 shutdown."""
+        conn = self._conn
+        conn.unsolicited_errors += 1
+        code = conn._redact(code)
+        if isinstance(msg, str):
+            msg = conn._redact(msg)
+        conn.server_notice = (code, msg)
+        if conn._debug:
+            conn._logger.debug("%s: server error frame without id: code %s", conn.ws_key, code)
+        if self._on_notice is not None:
+            try:
+                self._on_notice(conn, code, msg)
+            except Exception as exc:  # noqa: BLE001 - never break the frame handler
+                conn._loop.call_exception_handler({
+                    "message": "kucoin_fast: on_notice callback raised", "exception": exc})
+
+    def read_clock(self, before_ns: int, payload: bytes) -> None:
         """``server_clock`` from a challenge or pong ``payload`` (kept when it has no
         integer ``timestamp``)."""
         after_ns = time.time_ns()
@@ -1000,14 +1056,36 @@ class Connection(WSListener):
         except (ValueError, AttributeError):  # not JSON / not an object: keep the last
             return
         if type(stamp) is int:
-            self.server_clock = (before_ns, stamp, after_ns)
+            self._conn.server_clock = (before_ns, stamp, after_ns)
 
-    def _fail_handshake(self, exc: Any) -> None:
-        self._end(str(exc), False, exc)
-        transport = self.transport
-        if transport is not None and not transport.is_disconnected:
-            transport.send_close(WSCloseCode.OK)
-            transport.disconnect()
+
+class _DrainWaiters:
+    """Tasks waiting for the socket's write buffer to drain (:meth:`Connection.wait_writable`)."""
+
+    def __init__(self, loop: Any) -> None:
+        self._loop = loop
+        self._waiters: list[Any] = []
+
+    async def wait(self, timeout: float) -> bool:
+        """Wait for :meth:`release`; False when ``timeout`` seconds passed first."""
+        waiter = self._loop.create_future()
+        self._waiters.append(waiter)
+        try:
+            await asyncio.wait_for(waiter, timeout)
+        except asyncio.TimeoutError:
+            return False
+        finally:
+            if waiter in self._waiters:
+                self._waiters.remove(waiter)
+        return True
+
+    def release(self) -> None:
+        """Wake every waiter (the buffer drained, or the connection ended)."""
+        waiters = self._waiters
+        self._waiters = []
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(None)
 
 
 class _Keepalive:

@@ -112,32 +112,79 @@ cdef class _Keepalive:
     cdef void on_pong(self, long long number) except *
 
 
+cdef class _Handshake:
+    cdef Connection _conn
+    cdef bytes _secret
+    cdef long long _url_timestamp_ms
+    cdef long long _created_ns
+
+    @cython.locals(conn=Connection, scan=ReplyScan, kind=cython.int)
+    cdef void on_message(self, bytes payload) except *
+
+    @cython.locals(conn=Connection)
+    cdef void fail(self, object exc) except *
+
+
+cdef class _Framing:
+    cdef Connection _conn
+    cdef bint fragmented
+    cdef object _fragments
+    cdef Py_ssize_t _fragments_size
+    cdef object owed_pong
+
+    @cython.locals(conn=Connection)
+    cdef void on_frame(self, WSTransport transport, WSFrame frame, int msg_type) except *
+
+    @cython.locals(conn=Connection, size=Py_ssize_t)
+    cdef void _add_fragment(self, WSFrame frame) except *
+
+    @cython.locals(conn=Connection)
+    cdef void fail(self, object code, str why) except *
+
+
+cdef class _Notices:
+    cdef Connection _conn
+    cdef object _on_notice
+
+    @cython.locals(conn=Connection, entry=_Pending)
+    cdef void on_unmatched_reply(self, long long request_id) except *
+
+    @cython.locals(conn=Connection)
+    cdef void on_error_frame(self, object code, object msg) except *
+    cdef void read_clock(self, long long before_ns, bytes payload) except *
+
+
+cdef class _DrainWaiters:
+    cdef object _loop
+    cdef list _waiters
+
+    cdef void release(self) except *
+
+
 cdef class Connection(WSListener):
     cdef readonly WSTransport transport
     cdef object _loop
-    cdef object _kit
     cdef FrameBuffer _buf
     cdef ReplyScan _scan
     cdef Writer _writer
     cdef _Requests _requests
     cdef _Keepalive _keepalive
+    cdef _Handshake _handshake
+    cdef _Framing _framing
+    cdef _Notices _notices
+    cdef _DrainWaiters _drain
     cdef object _mode
     cdef readonly str ws_key
-    cdef bytes _secret
     cdef double _request_timeout
-    cdef long long _url_timestamp_ms
     cdef object _on_lost
-    cdef object _on_notice
     cdef object _logger
     cdef bint _debug
-    cdef list _writable_waiters
     cdef long long _next_id
     cdef readonly long long last_request_id
     cdef int _state
     cdef readonly object handshake_done
     cdef readonly object session_id
     cdef readonly object server_clock
-    cdef long long _created_ns
     cdef object _lost_reason
     cdef readonly object server_notice
     cdef readonly long long replies
@@ -149,10 +196,10 @@ cdef class Connection(WSListener):
     cdef readonly bint write_paused
     cdef Py_ssize_t _max_frame_size
     cdef object _redactor
-    cdef bint _fragmented
-    cdef object _fragments
-    cdef Py_ssize_t _fragments_size
-    cdef object _owed_pong
+
+    # The request coroutine's entry points (kucoin_fast._core.request cimports them).
+    cdef _Pending start_request(self, object op, object args)
+    cdef void abandon_request(self, _Pending entry) except *
 
     @cython.locals(request_id=cython.longlong)
     cdef _Pending _send(self, object op, object args, object callback, bint awaited)
@@ -162,19 +209,11 @@ cdef class Connection(WSListener):
     cdef object _backpressure(self, object op, object args)
     cdef void _send_ping_frame(self, long long number) except *
     cdef void _end(self, str reason, bint by_client, object handshake_exc) except *
-    cdef void _release_writable(self) except *
     cdef void _report_lost(self) except *
     cdef void _drop_frame(self, str why) except *
 
-    cdef void _on_other_frame(self, WSTransport transport, WSFrame frame,
-                              int msg_type) except *
-
-    @cython.locals(size=Py_ssize_t)
-    cdef void _add_fragment(self, WSFrame frame) except *
-
     @cython.locals(state=cython.int)
     cdef void _on_message(self, bytes payload, bint last_in_buffer) except *
-    cdef void _fail(self, object code, str why) except *
 
     @cython.locals(scan=ReplyScan, request_id=cython.longlong, op=str,
                    entry=_Pending, pending=dict, requests=_Requests, wake_now=cython.bint)
@@ -184,15 +223,6 @@ cdef class Connection(WSListener):
     cdef WSAPIResponse _response(self, _Pending entry)
     cdef str _redact(self, str text)
     cdef object _api_error(self, _Pending entry, WSAPIResponse response)
-
-    @cython.locals(entry=_Pending)
-    cdef void _on_unmatched_reply(self, long long request_id) except *
-    cdef void _on_unsolicited_error(self, object code, object msg) except *
-
-    @cython.locals(scan=ReplyScan, kind=cython.int)
-    cdef void _on_handshake(self, bytes payload) except *
-    cdef void _fail_handshake(self, object exc) except *
-    cdef void _read_clock(self, long long before_ns, bytes payload) except *
 
     cpdef on_ws_connected(self, WSTransport transport)
 

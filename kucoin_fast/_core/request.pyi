@@ -1,4 +1,4 @@
-"""Type stubs for the compiled :mod:`kucoin_fast._core.request` (oracle: :mod:`._await_py`)."""
+"""Type stubs for the compiled :mod:`kucoin_fast._core.request` (oracle: :mod:`.request_py`)."""
 from collections.abc import Callable, Coroutine, Generator
 from typing import Any
 
@@ -6,9 +6,9 @@ from typing_extensions import disjoint_base
 
 @disjoint_base
 class Dispatch:
-    def __init__(self, live: dict[str, Any], throttled: bool, busy: Any,
-                 slow: Callable[[str, Any, str], Coroutine[Any, Any, Any]],
-                 not_connected: Callable[[str, str, Any], Any]) -> None: ...
+    def __init__(self, live: dict[str, Any], busy: Any,
+                 admit: Callable[[str, Any, str], Coroutine[Any, Any, Any]],
+                 direct: bool = ...) -> None: ...
     def call(self, op: str, args: Any, ws_key: str) -> RequestCall: ...
     def send_prepared(self, ws_key: str, template: Any, price: Any, size: Any,
                       client_oid: Any, callback: Any) -> int: ...

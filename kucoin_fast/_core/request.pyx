@@ -2,8 +2,9 @@
 """The request path of the compiled build: from the facade's method to the awaited reply.
 
 :class:`RequestCall` (made by :meth:`Dispatch.call`) is a coroutine that sends the
-request on its first step when the connection is up, unthrottled and writable, and
-otherwise runs the client's own coroutine for that case. Oracle: :mod:`._await_py`.
+request on its first step when the connection is up, unthrottled and writable, through
+the connection's entry points (its .pxd), and otherwise runs the keeping layer's
+admission coroutine. Oracle: :mod:`.request_py`.
 Design and cancellation: docs/internals.md.
 """
 cimport cython
@@ -20,6 +21,8 @@ cdef object _future_done = Future.done
 cdef object _future_result = Future.result
 
 from kucoin_fast._core.connection_c cimport Connection, _Pending
+
+from kucoin_fast._core.request_py import not_connected
 
 cdef extern from *:
     """
@@ -60,29 +63,25 @@ cdef enum:
 
 
 cdef class Dispatch:
-    """Routes one client's requests: the connection of their ``ws_key`` when it is live
-    and nothing holds requests back, the client's coroutine ``slow`` otherwise.
+    """Routes one client's requests: to the live connection of their ``ws_key`` when it
+    is writable and ``direct``, to ``admit`` otherwise.
 
     ``live``: the connector's dict of live connections by ``ws_key`` (the same object,
-    updated in place). ``throttled``: requests go through the client-side throttle
-    (always ``slow``). ``busy``: the busy poller to kick before a send, or None.
-    ``slow(op, args, ws_key)``: the client's coroutine for every other case.
-    ``not_connected(ws_key, op, args)``: raises the error of a synchronous send when
-    ``ws_key`` has no live connection."""
+    updated in place). ``busy``: the busy poller to kick before a send, or None.
+    ``admit(op, args, ws_key)``: the keeping layer's coroutine for every other case
+    (throttle, connect on demand, a full write buffer). ``direct``: False sends every
+    request through ``admit`` (the client-side throttle)."""
 
     cdef dict _live
-    cdef bint _throttled
+    cdef bint _direct
     cdef object _busy
-    cdef object _slow
-    cdef object _not_connected
+    cdef object _admit
 
-    def __init__(self, dict live, bint throttled, object busy, object slow,
-                 object not_connected):
+    def __init__(self, dict live, object busy, object admit, bint direct=True):
         self._live = live
-        self._throttled = throttled
         self._busy = busy
-        self._slow = slow
-        self._not_connected = not_connected
+        self._admit = admit
+        self._direct = direct
 
     def call(self, str op, object args, str ws_key):
         """The coroutine a request method returns (see the module's docstring)."""
@@ -107,8 +106,7 @@ cdef class Dispatch:
     cdef Connection _connection(self, str ws_key, object op, object args):
         conn = self._live.get(ws_key)
         if conn is None:
-            self._not_connected(ws_key, op, args)
-            raise AssertionError("not_connected returned")  # it raises
+            raise not_connected(ws_key, op, args)
         if self._busy is not None:
             self._busy.kick(conn)
         return <Connection>conn
@@ -186,7 +184,7 @@ cdef class RequestCall:
         if state == _WAITING:
             self._waiter = None
             if isinstance(exc, CancelledError):
-                self._conn._requests.caller_cancelled(self._entry)
+                self._conn.abandon_request(self._entry)
         raise exc
 
     def close(self):
@@ -201,16 +199,14 @@ cdef class RequestCall:
         cdef Connection conn
         cdef _Pending entry
         found = dispatch._live.get(self._ws_key)
-        if found is None or dispatch._throttled:
-            self._inner = dispatch._slow(self._op, self._args, self._ws_key)
-        elif (<Connection>found).write_paused:
-            self._inner = (<Connection>found).call(self._op, self._args)
+        if found is None or not dispatch._direct or (<Connection>found).write_paused:
+            self._inner = dispatch._admit(self._op, self._args, self._ws_key)
         else:
             conn = <Connection>found
             if dispatch._busy is not None:
                 dispatch._busy.kick(conn)
             self._state = _DONE  # a send that raises leaves nothing outstanding
-            entry = conn._send(self._op, self._args, None, True)
+            entry = conn.start_request(self._op, self._args)
             self._conn = conn
             self._entry = entry
             self._waiter = entry.waiter
@@ -235,7 +231,7 @@ cdef class RequestCall:
             # raises the request's error
             result = _future_result(waiter) if exact else waiter.result()
         except CancelledError:
-            self._conn._requests.caller_cancelled(self._entry)
+            self._conn.abandon_request(self._entry)
             raise
         Py_INCREF(result)
         out[0] = <PyObject*>result

@@ -1,41 +1,61 @@
-"""The request path of the pure-Python build (the oracle of :mod:`._await`).
+"""The request path of the pure-Python build (the oracle of :mod:`.request`).
 
 Same decisions as the compiled :class:`Dispatch`, taken when the coroutine is first
-awaited: the live connection's ``call`` when it is up and nothing holds requests back,
-the client's own coroutine ``slow`` otherwise. The compiled build returns a coroutine
-object of its own instead of nesting two ``async def``; what it does is the same.
+awaited: the live connection's entry points when it is up and nothing holds requests
+back, the keeping layer's admission coroutine ``admit`` otherwise. The compiled build
+returns a coroutine object of its own; what it does is the same.
 """
 from __future__ import annotations
 
+from asyncio import CancelledError
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["Dispatch"]
+from .._protocol.errors import ConnectionLostError
+from .._protocol.ops import client_oids_of
+
+if TYPE_CHECKING:
+    from .connection import WSAPIResponse
+
+__all__ = ["Dispatch", "not_connected"]
+
+#: The keeping layer's coroutine for a request the dispatch does not send itself.
+Admit = Callable[[str, Any, str], Coroutine[Any, Any, "WSAPIResponse"]]
+
+
+def not_connected(ws_key: str, op: str, args: Any) -> ConnectionLostError:
+    """The error of a synchronous send when ``ws_key`` has no live connection."""
+    return ConnectionLostError(
+        "not connected: await client.connect() first", op=op, ws_key=ws_key,
+        sent=False, client_oids=client_oids_of(op, args))
 
 
 class Dispatch:
     """Routes one client's requests (see :class:`kucoin_fast._core.request.Dispatch`)."""
 
-    __slots__ = ("_busy", "_live", "_not_connected", "_slow", "_throttled")
+    __slots__ = ("_admit", "_busy", "_direct", "_live")
 
-    def __init__(self, live: dict[str, Any], throttled: bool, busy: Any,
-                 slow: Callable[[str, Any, str], Coroutine[Any, Any, Any]],
-                 not_connected: Callable[[str, str, Any], Any]) -> None:
+    def __init__(self, live: dict[str, Any], busy: Any, admit: Admit,
+                 direct: bool = True) -> None:
         self._live = live
-        self._throttled = throttled
         self._busy = busy
-        self._slow = slow
-        self._not_connected = not_connected
+        self._admit = admit
+        self._direct = direct
 
     async def call(self, op: str, args: Any, ws_key: str) -> Any:
         """The coroutine a request method returns. Its first step picks the route, so
         a coroutine made before a reconnect goes out on the new connection."""
         conn = self._live.get(ws_key)
-        if conn is not None and not self._throttled:
-            if self._busy is not None:
-                self._busy.kick(conn)
-            return await conn.call(op, args)
-        return await self._slow(op, args, ws_key)
+        if conn is None or not self._direct or conn.write_paused:
+            return await self._admit(op, args, ws_key)
+        if self._busy is not None:
+            self._busy.kick(conn)
+        entry = conn.start_request(op, args)
+        try:
+            return await entry.waiter
+        except CancelledError:
+            conn.abandon_request(entry)
+            raise
 
     def send_prepared(self, ws_key: str, template: Any, price: Any, size: Any,
                       client_oid: Any, callback: Any) -> int:
@@ -50,8 +70,7 @@ class Dispatch:
     def _connection(self, ws_key: str, op: str, args: Any) -> Any:
         conn = self._live.get(ws_key)
         if conn is None:
-            self._not_connected(ws_key, op, args)
-            raise AssertionError("not_connected returned")  # it raises
+            raise not_connected(ws_key, op, args)
         if self._busy is not None:
             self._busy.kick(conn)
         return conn

@@ -16,7 +16,7 @@ from typing import Any
 
 from picows import WSError, ws_connect
 
-from .._core.contract import ConnectionAPI
+from .._core.build import Connection
 from .._core.redact import RedactingLogger
 from .._protocol.errors import (
     AuthenticationError,
@@ -107,7 +107,7 @@ class Connector:
         self._on_outcome = on_outcome
         self._on_reconnected = on_reconnected
         self.slots: dict[str, Slot] = {}
-        self.live: dict[str, ConnectionAPI] = {}
+        self.live: dict[str, Connection] = {}
         self.closed = False
         self._closed_fut: asyncio.Future[None] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()

@@ -11,7 +11,7 @@ import time
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
-from .._protocol import validate as _rules
+from .._protocol import validate as _validate
 from .._protocol.codes import ERRORS
 from .._protocol.specs import CONTRACTS, MAX_OPEN_LIMIT_ORDERS, MAX_OPEN_STOP_ORDERS, ContractSpec
 from ._events import FuturesView, futures_view, publish_futures
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 POST_ONLY_CROSS_CODE: Final = "300000"
 POST_ONLY_CROSS_MSG: Final = "Request parameter illegal: postOnly order would take liquidity"
 _CACHE_MAX: Final = 4096
-_COID_OK: Final = _rules.CLIENT_OID_RE.match
+_COID_OK: Final = _validate.CLIENT_OID_RE.match
 
 
 class OrderInfo:
@@ -94,7 +94,7 @@ class HistoryEntry(NamedTuple):
 
 
 def _param(field: str, rule: str) -> Rejected:
-    v = _rules.Violation("400100", field, rule)
+    v = _validate.Violation("400100", field, rule)
     return Rejected(v.code, v.msg)
 
 
@@ -177,7 +177,7 @@ class FuturesEngine:
         return self._check_order_uncached(order)
 
     def _check_order_uncached(self, order: Any) -> Rejected | ContractSpec:
-        bad = _rules.validate_order(order, strict_keys=False)
+        bad = _validate.validate_order(order, strict_keys=False)
         if bad is not None:
             return Rejected(bad.code, bad.msg)
         return self.check_contract(order)

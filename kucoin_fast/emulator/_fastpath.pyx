@@ -21,7 +21,7 @@ from kucoin_fast.emulator._session_c cimport Session
 import time
 
 from kucoin_fast._protocol import ops as _ops
-from kucoin_fast._protocol.codes import SUCCESS_CODE
+from kucoin_fast._protocol import codes as _codes
 from kucoin_fast._protocol.specs import ContractSpec
 from kucoin_fast.emulator._ledger import fill_spec
 from kucoin_fast.emulator._session import ST_AUTHED
@@ -37,7 +37,7 @@ cdef str _OP_ORDER_S = _ops.FUTURES_ORDER.name
 cdef str _OP_MULTI_S = _ops.FUTURES_MULTI_ORDER.name
 cdef bytes _OP_ORDER_B = _OP_ORDER_S.encode()
 cdef bytes _OP_MULTI_B = _OP_MULTI_S.encode()
-cdef bytes _OK_B = SUCCESS_CODE.encode()
+cdef bytes _OK_B = _codes.SUCCESS_CODE.encode()
 cdef bytes _A = b'{"id":"'
 cdef bytes _B = b'","op":"' + _OP_ORDER_B + b'","code":"' + _OK_B + b'","data":{"orderId":"'
 cdef bytes _C = b'","clientOid":"'

@@ -13,7 +13,7 @@ from collections import deque
 from decimal import ROUND_DOWN, Decimal
 from typing import Any, Final
 
-from .._protocol import codes as _rules
+from .._protocol import codes as _codes
 from .._protocol import validate as _validate
 from .._protocol.codes import ERRORS
 from .._protocol.specs import SPOT_SYMBOLS, SpotSymbolSpec
@@ -28,9 +28,9 @@ MAX_OPEN_PER_ACCOUNT: Final = 2000
 CLIENT_OID_MEMORY_MS: Final = 24 * 3600 * 1000
 CLIENT_OID_MEMORY_MAX: Final = 200_000
 _EXPIRED_MSG: Final = "Order expired: clientTimestamp + allowMaxTimeWindow < gateway time"
-_NOT_CANCELABLE: Final = Rejected("400100", _rules.SPOT_NOT_CANCELABLE_MSG)
-_DUPLICATE: Final = Rejected("400100", _rules.SPOT_DUPLICATE_OID_MSG)
-_CAP: Final = Rejected("200003", _rules.SPOT_ORDER_CAP_MSG)
+_NOT_CANCELABLE: Final = Rejected("400100", _codes.SPOT_NOT_CANCELABLE_MSG)
+_DUPLICATE: Final = Rejected("400100", _codes.SPOT_DUPLICATE_OID_MSG)
+_CAP: Final = Rejected("200003", _codes.SPOT_ORDER_CAP_MSG)
 _CACHE_MAX: Final = 4096
 _COID_OK: Final = _validate.CLIENT_OID_RE.match
 
@@ -540,25 +540,25 @@ def check_amounts(spec: SpotSymbolSpec, price: Any, size: Any, funds: Any) -> Re
     """A pair's increment and size checks of an order's price (limit), size and funds."""
     p = dec(price) if price is not None else None
     if p is not None and not _multiple(p, spec.price_increment):
-        return Rejected("400100", _rules.SPOT_PRICE_INCREMENT_MSG)
+        return Rejected("400100", _codes.SPOT_PRICE_INCREMENT_MSG)
     if size is not None:
         s = dec(size)
         if not _multiple(s, spec.base_increment):
-            return Rejected("400100", _rules.SPOT_SIZE_INCREMENT_MSG)
+            return Rejected("400100", _codes.SPOT_SIZE_INCREMENT_MSG)
         if s < spec.base_min_size:
-            return Rejected("400100", _rules.SPOT_SIZE_MIN_MSG)
+            return Rejected("400100", _codes.SPOT_SIZE_MIN_MSG)
         if s > spec.base_max_size:
-            return Rejected("400100", _rules.SPOT_SIZE_MAX_MSG)
+            return Rejected("400100", _codes.SPOT_SIZE_MAX_MSG)
         if p is not None and p * s < spec.min_funds:
             return _below_min_funds(spec, spec.min_funds)
     if funds is not None:
         f = dec(funds)
         if not _multiple(f, spec.quote_increment):
-            return Rejected("400100", _rules.SPOT_FUNDS_INCREMENT_MSG)
+            return Rejected("400100", _codes.SPOT_FUNDS_INCREMENT_MSG)
         if f < spec.quote_min_size:
             return _below_min_funds(spec, spec.quote_min_size)
         if f > spec.quote_max_size:
-            return Rejected("400100", _rules.SPOT_FUNDS_MAX_MSG)
+            return Rejected("400100", _codes.SPOT_FUNDS_MAX_MSG)
     return None
 
 

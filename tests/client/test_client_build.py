@@ -28,7 +28,7 @@ def _import(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
     code = ("import sys; sys.meta_path[:] = [f for f in sys.meta_path "
             "if 'editable' not in getattr(f, '__module__', '').lower()]; "
             "import kucoin_fast; "
-            "sys.stdout.write(kucoin_fast._core.build.SELECTED.connection_class.__module__)")
+            "sys.stdout.write(kucoin_fast._core.build.SELECTED.Connection.__module__)")
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           env=environ, cwd=str(tmp_path), timeout=60, check=False)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any, Final
 
-from ..._protocol import validate as _rules
+from ..._protocol import validate as _validate
 from ..._protocol.codes import BATCH_CANCEL_ITEM_SUCCESS_CODE, ERRORS, SUCCESS_CODE
 from ..._protocol.ops import OP_CANCEL, OP_MULTI_CANCEL, OP_MULTI_ORDER, OP_ORDER
 from .._ledger import Rejected
@@ -62,7 +62,7 @@ def cancel(session: Session, rid: str, args: Any, t_in: int, rl: RateLimit | Non
     """Cancel by orderId (A ``{"cancelledOrderIds":[…]}``) or by clientOid and symbol
     (A ``{"clientOid"}``); 100004 when there is no such open order."""
     venue = session.venue
-    bad = _rules.validate_cancel(args, strict_keys=False)
+    bad = _validate.validate_cancel(args, strict_keys=False)
     if bad is not None:
         venue.counters.cancels_failed += 1
         session.reply_error(rid, OP_CANCEL, bad.code, bad.msg, t_in, rl)
@@ -92,7 +92,7 @@ def multi_order(session: Session, rid: str, args: Any, t_in: int,
     if not session.cfg.rate_limit_on_orders:
         rl = None
     venue = session.venue
-    bad = _rules.validate_multi_order(args)
+    bad = _validate.validate_multi_order(args)
     if bad is not None:
         session.reply_error(rid, OP_MULTI_ORDER, bad.code, bad.msg, t_in, rl)
         return
@@ -122,7 +122,7 @@ def multi_cancel(session: Session, rid: str, args: Any, t_in: int,
                  rl: RateLimit | None) -> None:
     """Cancel by ``orderIdsList`` or ``clientOidsList``: A with one item per id."""
     venue = session.venue
-    bad = _rules.validate_multi_cancel(args, strict_keys=False)
+    bad = _validate.validate_multi_cancel(args, strict_keys=False)
     if bad is not None:
         session.reply_error(rid, OP_MULTI_CANCEL, bad.code, bad.msg, t_in, rl)
         return

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ..._protocol import validate as _rules
+from ..._protocol import validate as _validate
 from ..._protocol.ops import (
     OP_SPOT_CANCEL,
     OP_SPOT_MODIFY,
@@ -76,7 +76,7 @@ def cancel_op(name: str, family: str, margin: bool, data_of: CancelData, doc: st
     """Register the handler of a cancel op (by orderId or clientOid, with symbol)."""
     def handler(session: Session, rid: str, args: Any, t_in: int,
                 rl: RateLimit | None) -> None:
-        res: Any = _rules.validate_spot_cancel(args, strict_keys=False)
+        res: Any = _validate.validate_spot_cancel(args, strict_keys=False)
         if res is None:
             res = session.venue.spot.cancel(session.account_state, args, margin, t_in // 1_000_000)
         data = data_of(args, res) if type(res) is SpotOrder else None
@@ -144,7 +144,7 @@ def spot_modify(session: Session, rid: str, args: Any, t_in: int,
     """Cancel-and-replace: A ``{"newOrderId"[, "clientOid"]}`` or a B rejection."""
     if not session.cfg.rate_limit_on_orders:
         rl = None
-    res: Any = _rules.validate_spot_modify(args, strict_keys=False)
+    res: Any = _validate.validate_spot_modify(args, strict_keys=False)
     if res is None:
         res = session.venue.spot.modify(session.account_state, args, t_in // 1_000_000)
     data = None
