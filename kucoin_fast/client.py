@@ -1,10 +1,8 @@
 """The asyncio facade: :class:`WebsocketAPIClient` (Node SDK ``WebsocketAPIClient`` names).
 
-This module owns the client's options, its public request API (:class:`RequestMethods`,
-:class:`OrderTracking`), the outcome records and the throttle, and :class:`PreparedOrder`.
-Connection management and reconnection live in :mod:`kucoin_fast._keeping.connector`, one
-connection's mechanics in :mod:`kucoin_fast._core.connection`. Failure semantics:
-``docs/reliability.md``.
+It owns the client's options, its public request API (:class:`RequestMethods`,
+:class:`OrderTracking`), the outcome records and :class:`PreparedOrder`; the layers
+below do the work (docs/layout.md).
 """
 from __future__ import annotations
 

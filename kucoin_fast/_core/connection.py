@@ -3,7 +3,7 @@
 """One authenticated WS API connection: handshake, keepalive, request correlation.
 
 The one source of the connection's lifecycle: run as plain Python, and compiled by the
-build with Cython into ``kucoin_fast._core.connection_c`` (C types in ``_connection_c.pxd``).
+build with Cython into ``kucoin_fast._core.connection_c`` (C types in ``connection_c.pxd``).
 What needs C it imports from its own build: the reply scanner (:mod:`.parse`) and the
 encoder and frame writer (:mod:`.encode`), or their oracles. :class:`Connection`
 holds all state of one WebSocket. Request path and guarantees: docs/internals.md.

@@ -1,7 +1,7 @@
 # cython: language_level=3
-"""C types for ``_connection.py`` when it is compiled as ``kucoin_fast._core.connection_c``.
+"""C types for ``connection.py`` when it is compiled as ``kucoin_fast._core.connection_c``.
 
-The source is ``_connection.py`` (pure Python, the one source); this file only adds
+The source is ``connection.py`` (pure Python, the one source); this file only adds
 types, so the compiled build calls the scanner, encoder and writer through their C
 vtables and keeps per-request objects on freelists.
 """

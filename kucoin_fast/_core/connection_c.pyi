@@ -1,4 +1,4 @@
-"""Type stubs for ``kucoin_fast._core.connection_c``: ``_connection.py`` compiled by Cython.
+"""Type stubs for ``kucoin_fast._core.connection_c``: ``connection.py`` compiled by Cython.
 
 The source is the one Python module :mod:`kucoin_fast._core.connection`; these are its
 names (the compiled classes have the same methods and attributes).

@@ -1,4 +1,4 @@
-"""Type stubs for the compiled :mod:`kucoin_fast._core.encode` (oracle: :mod:`._encode_py`)."""
+"""Type stubs for the compiled :mod:`kucoin_fast._core.encode` (oracle: :mod:`.encode_py`)."""
 from typing import Any
 
 from typing_extensions import disjoint_base

@@ -1,4 +1,4 @@
-"""Type stubs for the compiled :mod:`kucoin_fast._core.parse` (oracle: :mod:`._parse_py`)."""
+"""Type stubs for the compiled :mod:`kucoin_fast._core.parse` (oracle: :mod:`.parse_py`)."""
 from typing import Any, final
 
 from .._protocol.results import RateLimit
