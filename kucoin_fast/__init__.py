@@ -7,7 +7,9 @@ error hierarchy and :mod:`kucoin_fast.emulator` for the local gateway emulator.
 """
 from __future__ import annotations
 
+import importlib
 import logging
+from typing import TYPE_CHECKING, Any
 
 from ._core.build import USING_EXTENSIONS, WSAPIResponse
 from ._core.oid import new_client_oid
@@ -35,7 +37,6 @@ from .errors import (
     ServerError,
     ServiceShuttingDownError,
 )
-from .events import OrderEvents
 from .params import (
     CancelByClientOidParams,
     CancelByOrderIdParams,
@@ -69,6 +70,21 @@ from .types import (
 __version__ = "0.1.0"
 
 logging.getLogger("kucoin_fast").addHandler(logging.NullHandler())
+
+if TYPE_CHECKING:
+    from .events import OrderEvents
+
+
+def __getattr__(name: str) -> Any:
+    """The order-event stream and the REST and push modules load on first use."""
+    if name == "OrderEvents":
+        from .events import OrderEvents
+
+        return OrderEvents
+    if name in ("events", "rest"):
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "COALESCE_AUTO",

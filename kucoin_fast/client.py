@@ -24,13 +24,14 @@ from ._core.redact import RedactingLogger
 from ._core.request_py import Dispatch
 from ._keeping.admission import Admission
 from ._keeping.connector import ConnectOptions, Connector
-from ._keeping.policy import ReconnectPolicy
+from ._keeping.policy import RECONCILE_BACKOFF, ReconnectPolicy
 from ._keeping.throttle import ThrottleState
 from ._protocol import ops as _ops
 from ._protocol import specs as _specs
 from ._protocol.errors import (
     ConfigurationError,
 )
+from ._protocol.ops import FUTURES, SPOT
 from ._protocol.params import (
     FuturesCancelParams,
     FuturesMultiCancelParams,
@@ -52,9 +53,10 @@ from ._protocol.results import (
     SpotOrderState,
     UnknownOutcome,
 )
-from ._recovery.push import OrderEvents
-from ._recovery.reconcile import DEFAULT_BACKOFF, OrderLoop, ReconciledCallback, SymbolHint
-from ._recovery.rest import FUTURES, SPOT, RestClient
+
+if TYPE_CHECKING:  # the recovery layer is imported when a client is made
+    from ._recovery.push import OrderEvents
+    from ._recovery.reconcile import OrderLoop, ReconciledCallback, SymbolHint
 
 __all__ = ["COALESCE_AUTO", "OrderCallback", "PreparedOrder", "StateCallback",
            "WebsocketAPIClient"]
@@ -632,6 +634,8 @@ class OrderTracking:
             ...     async for ev in events:
             ...         print(ev.client_oid, ev.status, ev.is_fill)
         """
+        from ._recovery.push import OrderEvents
+
         options = self._connector.options
         loop = self._order_loop
         stream = OrderEvents(
@@ -704,7 +708,7 @@ class WebsocketAPIClient(RequestMethods, OrderTracking):
         insecure_skip_tls_verify: bool = False,
         rest_url: str | Mapping[str, str] | None = None, auto_reconcile: bool = False,
         on_reconciled: ReconciledCallback | None = None, reconcile_symbol: SymbolHint = None,
-        reconcile_backoff: Sequence[float] = DEFAULT_BACKOFF, rest_timeout: float = 10.0,
+        reconcile_backoff: Sequence[float] = RECONCILE_BACKOFF, rest_timeout: float = 10.0,
     ) -> None:
         """See the class docstring."""
         logger = self._logger = logging.getLogger(logger_name)
@@ -722,6 +726,9 @@ class WebsocketAPIClient(RequestMethods, OrderTracking):
             transport_logger=redactor, policy=reconnect_policy or ReconnectPolicy(),
             auto_reconnect=auto_reconnect, on_state=self._on_state,
             on_outcome=self._on_outcome, on_reconnected=self._on_reconnected)
+        from ._recovery.reconcile import OrderLoop
+        from ._recovery.rest import RestClient
+
         rest = RestClient(credentials, rest_url=_check_rest_url(rest_url, allow_insecure_ws),
                           timeout=rest_timeout, clock=clock, redactor=redactor,
                           ssl_context=self._options.ssl_context, logger=logger)

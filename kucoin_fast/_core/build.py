@@ -3,7 +3,7 @@
 Each build is the connection (``connection.py`` run as Python, or ``connection_c``)
 with the scanner, encoder and writer it imports, and the request dispatch.
 ``KUCOIN_FAST_NO_EXTENSIONS`` selects :data:`PYTHON`; otherwise the compiled build is
-required. Details: docs/internals.md.
+required, and the Python twins are imported only when asked for. Details: docs/internals.md.
 """
 from __future__ import annotations
 
@@ -12,12 +12,12 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Final
 
 from .._env import NO_EXTENSIONS, load_compiled
-from . import connection as _connection
-from . import encode_py as _encode_py
-from . import parse_py as _parse_py
-from . import request_py as _request_py
 from . import sign as _sign
-from . import writer_py as _writer_py
+
+if TYPE_CHECKING:
+    from . import connection as _connection
+    from . import encode_py as _encode_py
+    from . import request_py as _request_py
 
 
 class Implementation:
@@ -43,8 +43,12 @@ class Implementation:
         return f"Implementation({self.name!r})"
 
 
-PYTHON: Final = Implementation("python", _connection, _encode_py, _writer_py, _parse_py,
-                                _request_py)
+@functools.cache
+def python() -> Implementation:
+    """The pure-Python build (:data:`PYTHON`), imported on first use."""
+    from . import connection, encode_py, parse_py, request_py, writer_py
+
+    return Implementation("python", connection, encode_py, writer_py, parse_py, request_py)
 
 
 @functools.cache
@@ -58,9 +62,11 @@ def compiled() -> Implementation:
 
 
 #: The implementation the client uses.
-SELECTED: Final = PYTHON if NO_EXTENSIONS else compiled()
-USING_EXTENSIONS: Final = SELECTED is not PYTHON
+SELECTED: Final = python() if NO_EXTENSIONS else compiled()
+USING_EXTENSIONS: Final = not NO_EXTENSIONS
 if TYPE_CHECKING:
+    #: The pure-Python build (see :func:`python`).
+    PYTHON: Implementation
     # Both builds' reply classes have this interface (tests/typing checks the
     # compiled one against it); mypy sees the Python one.
     from .connection import Connection, WSAPIResponse
@@ -68,5 +74,12 @@ else:
     Connection = SELECTED.Connection
     WSAPIResponse = SELECTED.WSAPIResponse
 
+
+def __getattr__(name: str) -> Implementation:
+    if name == "PYTHON":
+        return python()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = ["PYTHON", "SELECTED", "USING_EXTENSIONS", "Connection", "Implementation",
-           "WSAPIResponse", "compiled"]
+           "WSAPIResponse", "compiled", "python"]

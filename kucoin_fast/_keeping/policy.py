@@ -6,8 +6,13 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Final
 
-__all__ = ["Backoff", "ReconnectPolicy"]
+__all__ = ["RECONCILE_BACKOFF", "Backoff", "ReconnectPolicy"]
+
+
+#: Delays between REST lookups of an order KuCoin does not find (yet).
+RECONCILE_BACKOFF: Final = (0.25, 0.5, 1.0, 2.0)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Final
 
+from .._keeping.policy import RECONCILE_BACKOFF
 from .._protocol import codes as _codes
 from .._protocol import ops as _ops
 from .._protocol import validate as _validate
@@ -23,7 +24,7 @@ __all__ = ["DEFAULT_BACKOFF", "OrderLoop", "ReconciledCallback", "Reconciler", "
            "status_from_event", "status_from_rest"]
 
 #: Delays between lookups of an order KuCoin does not find (yet).
-DEFAULT_BACKOFF: Final = (0.25, 0.5, 1.0, 2.0)
+DEFAULT_BACKOFF: Final = RECONCILE_BACKOFF
 #: The symbol of a spot/margin clientOid: one for all, a mapping, or a function.
 SymbolHint = str | Mapping[str, str] | Callable[[str], "str | None"] | None
 #: Ops whose late reply says whether the order exists.

@@ -61,9 +61,9 @@ def test_the_python_connection_runs_without_cython_installed() -> None:
     # Cython is a build requirement only: the pure-Python build must import without it
     # and build its connection from the Python scanner, encoder and writer.
     code = ("import sys; sys.modules['cython'] = None; "
-            "from kucoin_fast._core import connection, encode_py, parse_py; "
+            "from kucoin_fast._core import connection, encode_py, parse_py, writer_py; "
             "assert connection.FrameBuffer is encode_py.FrameBuffer; "
-            "assert connection.Writer is encode_py.Writer; "
+            "assert connection.Writer is writer_py.Writer; "
             "assert connection.ReplyScan is parse_py.ReplyScan; "
             "assert connection.cython.compiled is False")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

@@ -93,7 +93,7 @@ class DispatchAPI(Protocol):
 
 CONFORMS = PROTOCOLS + """
 from kucoin_fast._core import connection, connection_c, encode, encode_py, parse, parse_py
-from kucoin_fast._core import request, request_py
+from kucoin_fast._core import request, request_py, writer, writer_py
 
 
 def connections(a: connection.Connection, b: connection_c.Connection
@@ -110,7 +110,7 @@ def buffers(a: encode.FrameBuffer, b: encode_py.FrameBuffer
     return a, b
 
 
-def writers(a: encode.Writer, b: encode_py.Writer) -> tuple[WriterAPI, WriterAPI]:
+def writers(a: writer.Writer, b: writer_py.Writer) -> tuple[WriterAPI, WriterAPI]:
     return a, b
 
 
