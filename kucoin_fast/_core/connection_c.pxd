@@ -93,24 +93,6 @@ cdef class _Requests:
     cdef tuple fail_all(self, str reason, bint by_client, long long written)
 
 
-cdef class _Keepalive:
-    cdef Connection _conn
-    cdef double _interval_override
-    cdef double _timeout_override
-    cdef double interval
-    cdef double timeout
-    cdef object _ping_handle
-    cdef object _pong_handle
-    cdef long long _number
-    cdef long long ping_ns
-    cdef long long _awaited
-    cdef long long pongs
-
-    cdef void start(self, object welcome_interval_ms, object welcome_timeout_ms) except *
-    cdef void stop(self) except *
-    cdef void on_pong(self, long long number) except *
-
-
 cdef class Connection(WSListener):
     cdef readonly WSTransport transport
     cdef object _loop
@@ -119,7 +101,7 @@ cdef class Connection(WSListener):
     cdef ReplyScan _scan
     cdef Writer _writer
     cdef _Requests _requests
-    cdef _Keepalive _keepalive
+    cdef object _keepalive  # a .keepalive.Keepalive: one timer per interval
     cdef object _mode
     cdef readonly str ws_key
     cdef bytes _secret
