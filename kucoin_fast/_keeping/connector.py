@@ -30,7 +30,7 @@ from .._protocol.results import WS_KEY_MAP, ConnectionState, Credentials
 from .._protocol.rules import client_oids_of
 from .policy import ReconnectPolicy
 from .slots import Slot
-from .supervisor import Supervisor, WatchedTasks
+from .supervisor import Supervisor, WatchedTasks, observe
 
 __all__ = ["ConnectOptions", "Connector"]
 
@@ -64,11 +64,6 @@ def _unsent(error: KucoinError, op: str, args: Any, ws_key: str) -> KucoinError:
     vars(exc).update(vars(error), sent=False, outcome_unknown=False, request_id=None, op=op,
                      ws_key=ws_key, client_oids=client_oids_of(op, args))
     return exc
-
-
-def _observe(task: asyncio.Future[Any]) -> None:
-    if not task.cancelled():
-        task.exception()
 
 
 def _abandon(conn: Any, reason: str) -> None:
@@ -135,10 +130,10 @@ class Connector:
                 self._on_reconnected(ws_key)
 
         return Supervisor(
-            ws_key, self.policy, tasks=self._tasks, logger=self._logger,
-            on_state=self._on_state, connect_once=lambda: self.get(ws_key),
+            ws_key, self.policy, tasks=self._tasks, logger=self._logger, on_state=self._on_state,
+            connect_once=lambda: self.get(ws_key), label=f"connection {ws_key}",
             is_up=lambda: self.slots[ws_key].live is not None, is_closed=lambda: self.closed,
-            on_error=self._record_error, on_reconnected=reconnected, label=f"connection {ws_key}")
+            on_error=self._record_error, on_reconnected=reconnected)
 
     def _record_error(self, error: BaseException | None) -> None:
         self.last_error = error
@@ -214,20 +209,7 @@ class Connector:
                     f"{type(self.last_error).__name__ if self.last_error else 'none'})",
                     ws_key=ws_key, sent=False) from None
             return slot.live
-        task = slot.connecting
-        if task is None:
-            task = slot.connecting = asyncio.get_running_loop().create_task(self._open(slot))
-            # Callers get its error through the shield; a close() that cancels them as
-            # the connect fails must not leave it unobserved.
-            task.add_done_callback(_observe)
-        # shield: one caller giving up must not abort a connect others wait for.
-        try:
-            return await asyncio.shield(task)
-        except asyncio.CancelledError:
-            if task.cancelled() and self.closed:  # close() stopped the connect, not our caller
-                raise ConnectionLostError("the client was closed while connecting",
-                                          ws_key=ws_key, sent=False) from None
-            raise
+        return await slot.supervisor.connect_shared(lambda: self._open_in_time(slot))
 
     async def wait_connected(self, ws_key: str, timeout: float | None = None) -> None:
         """Wait until ``ws_key`` has an authenticated connection (see the client's
@@ -260,17 +242,11 @@ class Connector:
                 fut.set_result(None)
         return fut
 
-    async def _open(self, slot: Slot) -> Any:
-        try:
-            return await slot.supervisor.attempt(lambda: self._open_in_time(slot))
-        finally:
-            slot.connecting = None
-
     async def _open_in_time(self, slot: Slot) -> Any:
         attempt = asyncio.ensure_future(self._open_unguarded(slot))
         # Retrieved here too: a close() that cancels the wait just as the attempt
         # fails must not leave its error unobserved.
-        attempt.add_done_callback(_observe)
+        attempt.add_done_callback(observe)
         try:
             return await asyncio.wait_for(attempt, self.options.connect_timeout)
         except asyncio.TimeoutError:
@@ -393,9 +369,6 @@ class Connector:
             self._closed_fut.set_result(None)
         reconnects = [task for s in self.slots.values()
                       if (task := s.supervisor.cancel()) is not None]
-        for slot in self.slots.values():
-            if slot.connecting is not None:
-                slot.connecting.cancel()
         if reconnects:
             await asyncio.gather(*reconnects, return_exceptions=True)
         connections = [c for s in self.slots.values() for c in (s.live, *s.draining)

@@ -7,7 +7,6 @@ connections being drained after a 501000 notice. "Connected" is stored once:
 """
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from .supervisor import Supervisor
@@ -18,7 +17,7 @@ __all__ = ["Slot"]
 class Slot:
     """The state of one ``ws_key`` (owned and mutated by the connector only)."""
 
-    __slots__ = ("connecting", "draining", "last", "live", "supervisor", "ws_key")
+    __slots__ = ("draining", "last", "live", "supervisor", "ws_key")
 
     def __init__(self, ws_key: str, supervisor: Supervisor) -> None:
         self.ws_key = ws_key
@@ -28,8 +27,6 @@ class Slot:
         self.live: Any = None
         #: The most recent connection, live or not (stats after a loss).
         self.last: Any = None
-        #: The first-connect task callers share (None when no connect is running).
-        self.connecting: asyncio.Task[Any] | None = None
         #: Connections retired by a 501000 notice, closed once their requests are done.
         self.draining: set[Any] = set()
 

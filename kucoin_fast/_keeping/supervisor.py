@@ -12,17 +12,23 @@ from typing import Any, TypeVar
 from picows import WSError
 
 from .._core.redact import RedactingLogger
-from .._protocol.errors import AuthenticationError, ConnectError, KucoinError
+from .._protocol.errors import AuthenticationError, ConnectError, ConnectionLostError, KucoinError
 from .._protocol.results import ConnectionState
 from .policy import Backoff, ReconnectPolicy
 
-__all__ = ["RETRYABLE", "StateReport", "Supervisor", "WatchedTasks"]
+__all__ = ["RETRYABLE", "StateReport", "Supervisor", "WatchedTasks", "observe"]
 
 T = TypeVar("T")
 #: ``(name, state, error)`` after every state change of a supervised socket.
 StateReport = Callable[[str, str, "BaseException | None"], None]
 #: Errors of one connect attempt that the next attempt may not meet.
 RETRYABLE = (KucoinError, OSError, WSError, asyncio.TimeoutError)
+
+
+def observe(task: asyncio.Future[Any]) -> None:
+    """Mark ``task``'s error retrieved (its callers get the error their own way)."""
+    if not task.cancelled():
+        task.exception()
 
 
 class WatchedTasks:
@@ -91,6 +97,8 @@ class Supervisor:
         self.state: str = ConnectionState.IDLE
         #: The reconnect task (None when not reconnecting).
         self.task: asyncio.Task[None] | None = None
+        #: The attempt callers of :meth:`connect_shared` share (None when none runs).
+        self.connecting: asyncio.Task[Any] | None = None
         #: Reconnect attempts made so far.
         self.attempts = 0
         self.last_error: BaseException | None = None
@@ -147,6 +155,31 @@ class Supervisor:
             if not self._is_closed() and self.task is None:
                 self.set_state(ConnectionState.DISCONNECTED, exc)
             raise
+
+    async def connect_shared(self, connect: Callable[[], Awaitable[T]]) -> T:
+        """:meth:`attempt`, shared by every caller that comes while it runs: one caller
+        giving up does not abort it for the others. Raises ``ConnectionLostError`` when
+        the owner closed and cancelled it."""
+        task = self.connecting
+        if task is None:
+            task = self.connecting = asyncio.get_running_loop().create_task(
+                self._attempt_shared(connect))
+            # Callers get its error through the shield; a close() that cancels them as
+            # the attempt fails must not leave it unobserved.
+            task.add_done_callback(observe)
+        try:
+            return await asyncio.shield(task)
+        except asyncio.CancelledError:
+            if task.cancelled() and self._is_closed():  # the close, not our caller
+                raise ConnectionLostError(f"{self.label}: closed while connecting",
+                                          ws_key=self.name, sent=False) from None
+            raise
+
+    async def _attempt_shared(self, connect: Callable[[], Awaitable[T]]) -> T:
+        try:
+            return await self.attempt(connect)
+        finally:
+            self.connecting = None
 
     def opened(self) -> None:
         """The socket is up and usable: ``connected``."""
@@ -229,7 +262,10 @@ class Supervisor:
             self._on_give_up(exc)
 
     def cancel(self) -> asyncio.Task[None] | None:
-        """Cancel the reconnect task (the owner closes); returns it to be awaited."""
+        """Cancel the reconnect task and the shared attempt (the owner closes); returns
+        the reconnect task, to be awaited."""
+        if self.connecting is not None:
+            self.connecting.cancel()
         task = self.task
         if task is not None:
             task.cancel()
