@@ -42,6 +42,10 @@ class WatchedTasks:
         self._on_failure = on_failure
         self.tasks: set[asyncio.Task[Any]] = set()
 
+    def __len__(self) -> int:
+        """Tasks still running."""
+        return len(self.tasks)
+
     def spawn(self, coro: Coroutine[Any, Any, T], name: str | None = None) -> asyncio.Task[T]:
         """Run ``coro`` in a watched task; ``name``: what it serves (for the report)."""
         task = asyncio.get_running_loop().create_task(coro)
