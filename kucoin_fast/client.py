@@ -573,6 +573,7 @@ class OrderTracking:
         def _order_loop(self) -> OrderLoop: ...
         @property
         def _connector(self) -> Connector: ...
+        def _on_state(self, ws_key: str, state: str, error: BaseException | None) -> None: ...
 
     async def reconcile(self, items: UnknownOutcome | str | Sequence[UnknownOutcome | str], *,
                         symbol: SymbolHint = None,
@@ -643,7 +644,7 @@ class OrderTracking:
             policy=self._connector.policy, connect_timeout=options.connect_timeout,
             redactor=self._redactor, logger=self._logger, cache=loop.cache,
             ssl_context=options.ssl_context, ping_interval=options.ping_interval,
-            ping_timeout=options.ping_timeout, high_water=high_water)
+            ping_timeout=options.ping_timeout, high_water=high_water, on_state=self._on_state)
         loop.streams.add(stream)
         return stream
 

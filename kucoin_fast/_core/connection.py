@@ -34,6 +34,7 @@ from .._protocol.results import (
 )
 from . import parse_py as _parse_py
 from . import refs as _refs
+from .keepalive import PING_INTERVAL_RANGE_MS, PING_TIMEOUT_RANGE_MS, Keepalive
 from .sign import sign_challenge
 
 if TYPE_CHECKING:
@@ -98,9 +99,6 @@ _FORGOTTEN_MAX = 65536
 #: The largest message accepted when the client names none (picows' frames are bounded
 #: by the same value).
 DEFAULT_MAX_FRAME_SIZE = 1 << 20
-#: The welcome's ``pingInterval`` and ``pingTimeout`` are kept within these ranges (ms).
-PING_INTERVAL_RANGE_MS = (100, 60000)
-PING_TIMEOUT_RANGE_MS = (1000, 60000)
 _SUCCESS = _codes.SUCCESS_CODE
 _TEXT = WSMsgType.TEXT
 _CLOSE = WSMsgType.CLOSE
@@ -494,8 +492,10 @@ class Connection(WSListener):
         self._on_lost = on_lost
         self._logger = logger if logger is not None else logging.getLogger("kucoin_fast")
         self._debug = self._logger.isEnabledFor(logging.DEBUG)
-        self._keepalive = _Keepalive(self, float(ping_interval or 0.0),
-                                     float(ping_timeout or 0.0))
+        self._keepalive = Keepalive(loop, self._keepalive_ping, self.abort,
+                                    interval=float(ping_interval or 0.0),
+                                    timeout=float(ping_timeout or 0.0), name=ws_key,
+                                    logger=self._logger)
         self._requests = _Requests(loop, ws_key, float(request_timeout), clock, on_outcome)
         self._next_id = 1
         self.last_request_id = 0
@@ -706,9 +706,10 @@ class Connection(WSListener):
             self._on_lost = None
             on_lost(self, self._lost_reason)
 
-    def _send_ping_frame(self, number: int) -> None:
-        self._buf.ping(number)
-        self._writer.send(self._buf)
+    def _keepalive_ping(self, number: int) -> None:
+        if self._state == _READY:  # the keepalive's callback: a JSON ping, ready only
+            self._buf.ping(number)
+            self._writer.send(self._buf)
 
     # ------------------------------------------------------- picows callbacks
     def on_ws_connected(self, transport: Any) -> None:
@@ -788,7 +789,7 @@ class Connection(WSListener):
         if kind != _K_REPLY:
             if kind == _K_PONG:
                 self._keepalive.on_pong(scan.request_id)
-                if scan.request_id == self._keepalive._number:
+                if scan.request_id == self._keepalive.number:
                     self._notices.read_clock(self._keepalive.ping_ns, message if type(message)
                                              is bytes else message.get_payload_as_bytes())
             elif kind == _K_NOTICE:
@@ -1086,86 +1087,6 @@ class _DrainWaiters:
         for waiter in waiters:
             if not waiter.done():
                 waiter.set_result(None)
-
-
-class _Keepalive:
-    """KuCoin's JSON ping (protocol §4) on a ready connection: one ping every
-    ``interval`` seconds; no pong within ``timeout`` aborts the connection."""
-
-    def __init__(self, conn: Connection, interval: float, timeout: float) -> None:
-        self._conn = conn
-        self._interval_override = interval
-        self._timeout_override = timeout
-        self.interval = 18.0
-        self.timeout = 10.0
-        self._ping_handle: Any = None
-        self._pong_handle: Any = None
-        self._number = 0
-        self.ping_ns = 0  # time.time_ns() when ping ``_number`` was sent
-        self._awaited = 0
-        self.pongs = 0
-
-    def start(self, welcome_interval_ms: Any, welcome_timeout_ms: Any) -> None:
-        """Start pinging, at the welcome's cadence (kept within
-        :data:`PING_INTERVAL_RANGE_MS` and :data:`PING_TIMEOUT_RANGE_MS`: a value
-        outside is logged once) unless the client overrode it."""
-        outside = False
-        if self._interval_override > 0:
-            self.interval = self._interval_override
-        elif welcome_interval_ms is not None:
-            low, high = PING_INTERVAL_RANGE_MS
-            outside = not low <= welcome_interval_ms <= high
-            self.interval = min(max(welcome_interval_ms, low), high) / 1000.0
-        if self._timeout_override > 0:
-            self.timeout = self._timeout_override
-        elif welcome_timeout_ms is not None:
-            low, high = PING_TIMEOUT_RANGE_MS
-            outside = outside or not low <= welcome_timeout_ms <= high
-            self.timeout = min(max(welcome_timeout_ms, low), high) / 1000.0
-        conn = self._conn
-        if outside:
-            conn._logger.warning(
-                "%s: the welcome's keepalive (pingInterval %s ms, pingTimeout %s ms) is "
-                "outside %s ms / %s ms: pinging every %gs, pong timeout %gs", conn.ws_key,
-                welcome_interval_ms, welcome_timeout_ms, PING_INTERVAL_RANGE_MS,
-                PING_TIMEOUT_RANGE_MS, self.interval, self.timeout)
-        self._ping_handle = conn._loop.call_later(self.interval, self._ping)
-
-    def stop(self) -> None:
-        """Cancel both timers (the connection ended)."""
-        for handle in (self._ping_handle, self._pong_handle):
-            if handle is not None:
-                handle.cancel()
-        self._ping_handle = None
-        self._pong_handle = None
-
-    def _ping(self) -> None:
-        conn = self._conn
-        self._ping_handle = None
-        if not conn.is_ready:
-            return
-        self._number += 1
-        self.ping_ns = time.time_ns()
-        conn._send_ping_frame(self._number)
-        if self._pong_handle is None:
-            self._awaited = self._number
-            self._pong_handle = conn._loop.call_later(self.timeout, self._on_pong_timeout)
-        self._ping_handle = conn._loop.call_later(self.interval, self._ping)
-
-    def _on_pong_timeout(self) -> None:
-        self._pong_handle = None
-        conn = self._conn
-        if conn._debug:
-            conn._logger.debug("%s: no pong within %.3fs, connection is dead", conn.ws_key,
-                               self.timeout)
-        conn.abort(f"no pong within {self.timeout:g}s (keepalive)")
-
-    def on_pong(self, number: int) -> None:
-        """A pong for ping ``number`` arrived."""
-        self.pongs += 1
-        if number >= self._awaited and self._pong_handle is not None:
-            self._pong_handle.cancel()
-            self._pong_handle = None
 
 
 __all__ = ["DEFAULT_MAX_FRAME_SIZE", "PING_INTERVAL_RANGE_MS", "PING_TIMEOUT_RANGE_MS",

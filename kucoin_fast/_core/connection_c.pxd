@@ -94,24 +94,6 @@ cdef class _Requests:
     cdef tuple fail_all(self, str reason, bint by_client, long long written)
 
 
-cdef class _Keepalive:
-    cdef Connection _conn
-    cdef double _interval_override
-    cdef double _timeout_override
-    cdef double interval
-    cdef double timeout
-    cdef object _ping_handle
-    cdef object _pong_handle
-    cdef long long _number
-    cdef long long ping_ns
-    cdef long long _awaited
-    cdef long long pongs
-
-    cdef void start(self, object welcome_interval_ms, object welcome_timeout_ms) except *
-    cdef void stop(self) except *
-    cdef void on_pong(self, long long number) except *
-
-
 cdef class _Handshake:
     cdef Connection _conn
     cdef bytes _secret
@@ -168,7 +150,7 @@ cdef class Connection(WSListener):
     cdef ReplyScan _scan
     cdef Writer _writer
     cdef _Requests _requests
-    cdef _Keepalive _keepalive
+    cdef object _keepalive  # a .keepalive.Keepalive: one timer per interval
     cdef _Handshake _handshake
     cdef _Framing _framing
     cdef _Notices _notices
@@ -207,7 +189,6 @@ cdef class Connection(WSListener):
     cdef _Pending _register(self, long long request_id, object op, object callback,
                             bint awaited)
     cdef object _backpressure(self, object op, object args)
-    cdef void _send_ping_frame(self, long long number) except *
     cdef void _end(self, str reason, bint by_client, object handshake_exc) except *
     cdef void _report_lost(self) except *
     cdef void _drop_frame(self, str why) except *

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import traceback
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from ssl import SSLContext
@@ -19,7 +18,6 @@ from picows import WSError, ws_connect
 from .._core.build import Connection
 from .._core.redact import RedactingLogger
 from .._protocol.errors import (
-    AuthenticationError,
     ClientClosedError,
     ConfigurationError,
     ConnectError,
@@ -30,8 +28,9 @@ from .._protocol.errors import (
 )
 from .._protocol.ops import client_oids_of
 from .._protocol.results import WS_KEY_MAP, ConnectionState, Credentials
-from .policy import Backoff, ReconnectPolicy
+from .policy import ReconnectPolicy
 from .slots import Slot
+from .supervisor import Supervisor, WatchedTasks, observe
 
 __all__ = ["ConnectOptions", "Connector"]
 
@@ -65,11 +64,6 @@ def _unsent(error: KucoinError, op: str, args: Any, ws_key: str) -> KucoinError:
     vars(exc).update(vars(error), sent=False, outcome_unknown=False, request_id=None, op=op,
                      ws_key=ws_key, client_oids=client_oids_of(op, args))
     return exc
-
-
-def _observe(task: asyncio.Future[Any]) -> None:
-    if not task.cancelled():
-        task.exception()
 
 
 def _abandon(conn: Any, reason: str) -> None:
@@ -110,11 +104,14 @@ class Connector:
         self.live: dict[str, Connection] = {}
         self.closed = False
         self._closed_fut: asyncio.Future[None] | None = None
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._tasks = WatchedTasks(logger, transport_logger, self._task_failed)
         #: The last connect / reconnect error (None after a successful connect).
         self.last_error: BaseException | None = None
-        #: Reconnect attempts made so far (all keys).
-        self.reconnect_attempts = 0
+
+    @property
+    def reconnect_attempts(self) -> int:
+        """Reconnect attempts made so far (all keys)."""
+        return sum(slot.supervisor.attempts for slot in self.slots.values())
 
     # ------------------------------------------------------------------ slots
     def slot(self, ws_key: str) -> Slot:
@@ -124,8 +121,22 @@ class Connector:
             if ws_key not in WS_KEY_MAP:
                 raise ConfigurationError(
                     f"unknown ws_key {ws_key!r}; use one of {', '.join(WS_KEY_MAP)}")
-            slot = self.slots[ws_key] = Slot(ws_key, Backoff(self.policy))
+            slot = self.slots[ws_key] = Slot(ws_key, self._supervisor(ws_key))
         return slot
+
+    def _supervisor(self, ws_key: str) -> Supervisor:
+        def reconnected() -> None:
+            if self._on_reconnected is not None:
+                self._on_reconnected(ws_key)
+
+        return Supervisor(
+            ws_key, self.policy, tasks=self._tasks, logger=self._logger, on_state=self._on_state,
+            connect_once=lambda: self.get(ws_key), label=f"connection {ws_key}",
+            is_up=lambda: self.slots[ws_key].live is not None, is_closed=lambda: self.closed,
+            on_error=self._record_error, on_reconnected=reconnected)
+
+    def _record_error(self, error: BaseException | None) -> None:
+        self.last_error = error
 
     def state(self, ws_key: str) -> str:
         """The :class:`ConnectionState` of ``ws_key``."""
@@ -134,42 +145,25 @@ class Connector:
         slot = self.slots.get(ws_key)
         return ConnectionState.IDLE if slot is None else slot.state
 
-    def _set_state(self, slot: Slot, state: str, error: BaseException | None = None) -> None:
-        if slot.set_state(state):
-            self._on_state(slot.ws_key, state, error)
-
     def _set_live(self, slot: Slot, conn: Any) -> None:
         slot.live = conn
         if conn is None:
             self.live.pop(slot.ws_key, None)
         else:
             slot.last = conn
-            slot.backoff.connected()
             self.live[slot.ws_key] = conn
 
     # ------------------------------------------------------------ background
     def spawn(self, coro: Coroutine[Any, Any, Any], ws_key: str | None = None) -> asyncio.Task[Any]:
         """Run ``coro`` in a watched task (see the module docstring)."""
-        task = asyncio.get_running_loop().create_task(coro)
-        self._tasks.add(task)
-        task.add_done_callback(lambda t: self._task_done(t, ws_key))
-        return task
+        return self._tasks.spawn(coro, ws_key)
 
-    def _task_done(self, task: asyncio.Task[Any], ws_key: str | None) -> None:
-        self._tasks.discard(task)
-        if task.cancelled():
-            return
-        exc = task.exception()
-        if exc is None:
-            return
+    def _task_failed(self, exc: BaseException, ws_key: str | None) -> None:
         self.last_error = exc
-        text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-        self._logger.error("background task for %s failed (state -> disconnected):\n%s",
-                           ws_key or "the client", self._redactor.redact(text))
         if ws_key is not None and not self.closed:
             slot = self.slot(ws_key)
             if slot.live is None:
-                self._set_state(slot, ConnectionState.DISCONNECTED, exc)
+                slot.supervisor.set_state(ConnectionState.DISCONNECTED, exc)
 
     # ------------------------------------------------------------- connecting
     async def get_for(self, ws_key: str, op: str, args: Any) -> Any:
@@ -203,7 +197,7 @@ class Connector:
             return slot.live
         if self.closed:
             raise ConnectionLostError("the client is closed", ws_key=ws_key, sent=False)
-        reconnect = slot.reconnecting
+        reconnect = slot.supervisor.task
         if reconnect is not None and reconnect is not asyncio.current_task():
             # Between reconnect attempts (backoff): wait for the reconnect loop instead
             # of connecting on our own (no connect storm from callers).
@@ -215,22 +209,7 @@ class Connector:
                     f"{type(self.last_error).__name__ if self.last_error else 'none'})",
                     ws_key=ws_key, sent=False) from None
             return slot.live
-        task = slot.connecting
-        if task is None:
-            if slot.reconnecting is None:
-                self._set_state(slot, ConnectionState.CONNECTING)
-            task = slot.connecting = asyncio.get_running_loop().create_task(self._open(slot))
-            # Callers get its error through the shield; a close() that cancels them as
-            # the connect fails must not leave it unobserved.
-            task.add_done_callback(_observe)
-        # shield: one caller giving up must not abort a connect others wait for.
-        try:
-            return await asyncio.shield(task)
-        except asyncio.CancelledError:
-            if task.cancelled() and self.closed:  # close() stopped the connect, not our caller
-                raise ConnectionLostError("the client was closed while connecting",
-                                          ws_key=ws_key, sent=False) from None
-            raise
+        return await slot.supervisor.connect_shared(lambda: self._open_in_time(slot))
 
     async def wait_connected(self, ws_key: str, timeout: float | None = None) -> None:
         """Wait until ``ws_key`` has an authenticated connection (see the client's
@@ -245,10 +224,10 @@ class Connector:
         while slot.live is None:
             if self.closed:
                 raise ClientClosedError("the client is closed", ws_key=ws_key, sent=False)
-            if slot.reconnecting is None:
+            if slot.supervisor.task is None:
                 await self.get(ws_key)
                 continue
-            waiter: asyncio.Future[Any] = asyncio.ensure_future(slot.event.wait())
+            waiter: asyncio.Future[Any] = asyncio.ensure_future(slot.supervisor.event.wait())
             try:
                 await asyncio.wait([waiter, self._closed_future()],
                                    return_when=asyncio.FIRST_COMPLETED)
@@ -263,39 +242,16 @@ class Connector:
                 fut.set_result(None)
         return fut
 
-    async def _open(self, slot: Slot) -> Any:
+    async def _open_in_time(self, slot: Slot) -> Any:
+        attempt = asyncio.ensure_future(self._open_unguarded(slot))
+        # Retrieved here too: a close() that cancels the wait just as the attempt
+        # fails must not leave its error unobserved.
+        attempt.add_done_callback(observe)
         try:
-            self._count_attempt(slot)
-            attempt = asyncio.ensure_future(self._open_unguarded(slot))
-            # Retrieved here too: a close() that cancels the wait just as the attempt
-            # fails must not leave its error unobserved.
-            attempt.add_done_callback(_observe)
             return await asyncio.wait_for(attempt, self.options.connect_timeout)
         except asyncio.TimeoutError:
-            error = ConnectTimeoutError(f"connecting to {self.options.ws_url} took longer "
-                                        f"than {self.options.connect_timeout:g}s")
-            self._connect_failed(slot, error)
-            raise error from None
-        except KucoinError as exc:
-            self._connect_failed(slot, exc)
-            raise
-        finally:
-            slot.connecting = None
-
-    def _count_attempt(self, slot: Slot) -> None:
-        """Record a connect attempt, or refuse it when the rate cap is reached."""
-        wait = slot.backoff.attempt_wait()
-        if wait > 0:
-            raise ConnectError(
-                f"not connecting to {self.options.ws_url}: {self.policy.max_per_minute} "
-                f"attempts in the last minute (reconnect_policy.max_per_minute); the next "
-                f"is allowed in {wait:.1f}s")
-        slot.backoff.attempt()
-
-    def _connect_failed(self, slot: Slot, error: BaseException) -> None:
-        self.last_error = error
-        if not self.closed and slot.reconnecting is None:
-            self._set_state(slot, ConnectionState.DISCONNECTED, error)
+            raise ConnectTimeoutError(f"connecting to {self.options.ws_url} took longer "
+                                      f"than {self.options.connect_timeout:g}s") from None
 
     def _new_connection(self, slot: Slot) -> tuple[Any, str]:
         """A connection object and its freshly signed URL (new timestamp, signatures)."""
@@ -355,8 +311,7 @@ class Connector:
             raise ConnectError(f"{opts.ws_url} announced its shutdown (501000) with the "
                                f"welcome")
         self._set_live(slot, conn)
-        self.last_error = None
-        self._set_state(slot, ConnectionState.CONNECTED)
+        slot.supervisor.opened()
         return conn
 
     # ------------------------------------------------------------ losing one
@@ -370,13 +325,7 @@ class Connector:
             self.spawn(self._reap(conn.transport, slot.ws_key))
         if self.closed or not was_live:
             return
-        slot.backoff.ended(conn.replies > 0)
-        if self.auto_reconnect:
-            self._logger.warning("connection %s ended: %s; reconnecting", slot.ws_key, reason)
-            self._start_reconnect(slot)
-        else:
-            self._logger.warning("connection %s ended: %s", slot.ws_key, reason)
-            self._set_state(slot, ConnectionState.DISCONNECTED)
+        slot.supervisor.lost(conn.replies > 0, reason, self.auto_reconnect)
 
     async def _reap(self, transport: Any, ws_key: str) -> None:
         # picows stores a locally detected failure (e.g. an oversized frame) in the
@@ -388,53 +337,6 @@ class Connector:
             self._logger.debug("connection %s: transport ended with %s: %s", ws_key,
                                type(exc).__name__, self._redactor.redact(str(exc)))
 
-    def _start_reconnect(self, slot: Slot) -> None:
-        if slot.reconnecting is not None or self.closed:
-            return
-        self._set_state(slot, ConnectionState.RECONNECTING)
-        slot.reconnecting = self.spawn(self._reconnect_loop(slot), slot.ws_key)
-
-    async def _reconnect_loop(self, slot: Slot) -> None:
-        """Open a new connection (fresh signature) with the slot's backoff, which goes on
-        across drops until a connection proves itself; at most one WARNING per failed
-        attempt; stop on an authentication error or after ``max_attempts``. Anything
-        unexpected ends the loop with ``disconnected`` (see :meth:`spawn`)."""
-        backoff = slot.backoff
-        try:
-            while not self.closed and slot.live is None:
-                delay, capped = backoff.delay()
-                if capped:
-                    self._logger.warning(
-                        "reconnects of %s reached %d in a minute (reconnect_policy."
-                        "max_per_minute): holding the next one %.1fs", slot.ws_key,
-                        self.policy.max_per_minute, delay)
-                if delay > 0:
-                    await asyncio.sleep(delay)
-                self.reconnect_attempts += 1
-                try:
-                    await self.get(slot.ws_key)
-                except AuthenticationError as exc:
-                    self.last_error = exc
-                    self._logger.error("reconnect of %s stopped: authentication failed (%s %s)",
-                                       slot.ws_key, exc.code, type(exc).__name__)
-                    self._set_state(slot, ConnectionState.DISCONNECTED, exc)
-                    return
-                except (KucoinError, OSError) as exc:
-                    backoff.failed()
-                    self.last_error = exc
-                    if backoff.exhausted:
-                        self._logger.error("reconnect of %s gave up after %d attempts: %s",
-                                           slot.ws_key, backoff.failures, type(exc).__name__)
-                        self._set_state(slot, ConnectionState.DISCONNECTED, exc)
-                        return
-                    self._logger.warning("reconnect attempt %d of %s failed (%s)",
-                                         backoff.failures, slot.ws_key, type(exc).__name__)
-            if slot.live is not None and not self.closed and self._on_reconnected is not None:
-                self._on_reconnected(slot.ws_key)
-        finally:
-            if slot.reconnecting is asyncio.current_task():
-                slot.reconnecting = None
-
     def _on_notice(self, conn: Any, code: str, msg: Any) -> None:
         """A type-C frame without id. 501000 (service shutting down): retire the
         connection for new requests, open a new one, close the old one once its
@@ -445,15 +347,9 @@ class Connector:
         if slot.live is not conn:
             return
         self._set_live(slot, None)
-        slot.backoff.ended(conn.replies > 0)
         slot.draining.add(conn)
-        if self.auto_reconnect:
-            self._logger.warning("connection %s: server shutting down (501000); reconnecting",
-                                 slot.ws_key)
-            self._start_reconnect(slot)
-        else:
-            self._logger.warning("connection %s: server shutting down (501000)", slot.ws_key)
-            self._set_state(slot, ConnectionState.DISCONNECTED)
+        slot.supervisor.lost(conn.replies > 0, "server shutting down (501000)",
+                             self.auto_reconnect)
         self.spawn(self._drain_and_close(conn))
 
     async def _drain_and_close(self, conn: Any) -> None:
@@ -471,11 +367,8 @@ class Connector:
         self.closed = True
         if self._closed_fut is not None and not self._closed_fut.done():
             self._closed_fut.set_result(None)
-        reconnects = [s.reconnecting for s in self.slots.values() if s.reconnecting is not None]
-        for slot in self.slots.values():
-            for task in (slot.reconnecting, slot.connecting):
-                if task is not None:
-                    task.cancel()
+        reconnects = [task for s in self.slots.values()
+                      if (task := s.supervisor.cancel()) is not None]
         if reconnects:
             await asyncio.gather(*reconnects, return_exceptions=True)
         connections = [c for s in self.slots.values() for c in (s.live, *s.draining)
@@ -492,5 +385,4 @@ class Connector:
                 except (asyncio.TimeoutError, WSError, OSError) as exc:
                     self._logger.debug("close of %s did not finish cleanly: %r", conn.ws_key,
                                        type(exc).__name__)
-        if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._tasks.join()

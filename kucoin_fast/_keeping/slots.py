@@ -7,11 +7,9 @@ connections being drained after a 501000 notice. "Connected" is stored once:
 """
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
-from .._protocol.results import ConnectionState
-from .policy import Backoff
+from .supervisor import Supervisor
 
 __all__ = ["Slot"]
 
@@ -19,43 +17,20 @@ __all__ = ["Slot"]
 class Slot:
     """The state of one ``ws_key`` (owned and mutated by the connector only)."""
 
-    __slots__ = ("_event", "backoff", "connecting", "draining", "last", "live", "reconnecting", "state",
-                 "ws_key")
+    __slots__ = ("draining", "last", "live", "supervisor", "ws_key")
 
-    def __init__(self, ws_key: str, backoff: Backoff) -> None:
+    def __init__(self, ws_key: str, supervisor: Supervisor) -> None:
         self.ws_key = ws_key
-        #: Failed attempts in a row and recent attempt times, kept across drops.
-        self.backoff = backoff
+        #: The state, backoff and reconnect task of this key.
+        self.supervisor = supervisor
         #: The authenticated connection requests go to (None while there is none).
         self.live: Any = None
         #: The most recent connection, live or not (stats after a loss).
         self.last: Any = None
-        self.state: str = ConnectionState.IDLE
-        #: The first-connect task callers share (None when no connect is running).
-        self.connecting: asyncio.Task[Any] | None = None
-        #: The reconnect loop (None when not reconnecting).
-        self.reconnecting: asyncio.Task[Any] | None = None
         #: Connections retired by a 501000 notice, closed once their requests are done.
         self.draining: set[Any] = set()
-        self._event: asyncio.Event | None = None
 
     @property
-    def event(self) -> asyncio.Event:
-        """Set while :attr:`live` is set (created on first use, on the running loop)."""
-        if self._event is None:
-            self._event = asyncio.Event()
-            if self.live is not None:
-                self._event.set()
-        return self._event
-
-    def set_state(self, state: str) -> bool:
-        """Record ``state``; False when it is the current one already."""
-        if self.state == state:
-            return False
-        self.state = state
-        if self._event is not None:
-            if state == ConnectionState.CONNECTED:
-                self._event.set()
-            else:
-                self._event.clear()
-        return True
+    def state(self) -> str:
+        """The key's :class:`~kucoin_fast.ConnectionState` (its supervisor's)."""
+        return self.supervisor.state

@@ -19,11 +19,13 @@ from typing import Any, Final
 from urllib.parse import quote
 
 import simdjson
-from picows import WSError, WSFrame, WSListener, WSMsgType, WSTransport, ws_connect
+from picows import WSFrame, WSListener, WSMsgType, WSTransport, ws_connect
 
+from .._core.keepalive import Keepalive
 from .._core.redact import RedactingLogger
-from .._keeping.policy import Backoff, ReconnectPolicy
-from .._protocol.errors import AuthenticationError, ConnectError, ConnectTimeoutError, KucoinError
+from .._keeping.policy import ReconnectPolicy
+from .._keeping.supervisor import StateReport, Supervisor, WatchedTasks
+from .._protocol.errors import AuthenticationError, ConnectError, ConnectTimeoutError
 from .._protocol.results import ConnectionState, OrderEvent
 from .rest import FUTURES, SPOT, RestClient
 
@@ -111,8 +113,8 @@ class _Listener(WSListener):
 
 
 class _Channel:
-    """One family's push connection, reconnected with a fresh token (see the module
-    docstring); owned by an :class:`OrderEvents`."""
+    """One family's push connection, reconnected with a fresh token by its
+    :class:`~kucoin_fast._keeping.supervisor.Supervisor`; owned by an :class:`OrderEvents`."""
 
     def __init__(self, stream: OrderEvents, family: str, topics: Sequence[str]) -> None:
         self.stream = stream
@@ -120,14 +122,21 @@ class _Channel:
         self.topics = tuple(topics)
         self.parser = simdjson.Parser()
         self.transport: WSTransport | None = None
-        self.state = ConnectionState.IDLE
         self._waiters: dict[str, asyncio.Future[Any]] = {}
-        self._lost: asyncio.Future[None] | None = None
-        self._ping: asyncio.TimerHandle | None = None
-        self._pong: asyncio.TimerHandle | None = None
-        self._ping_interval = self._ping_timeout = 0.0
-        self.backoff = Backoff(stream.policy)
+        self._keepalive: Keepalive | None = None
+        self._up = False  # subscribed, and the socket has not ended since
+        self._end_reason = ""
+        self._delivered_at_open = 0
         self.delivered = 0  # push messages delivered (a healthy connection's proof)
+        self.supervisor = Supervisor(
+            "push:" + family, stream.policy, tasks=stream.tasks, logger=stream.log,
+            on_state=stream.report_state, connect_once=self.connect, is_up=lambda: self._up,
+            is_closed=lambda: stream.closed, on_give_up=stream.fail, label="push " + family)
+
+    @property
+    def state(self) -> str:
+        """The channel's :class:`~kucoin_fast.ConnectionState`."""
+        return self.supervisor.state
 
     # ------------------------------------------------------------ frames
     def on_text(self, payload: bytes) -> None:
@@ -137,45 +146,45 @@ class _Channel:
             self.stream.deliver(value)
         elif kind in ("ack", "welcome"):
             self._resolve(kind + ":" + value, value)
-        elif kind == "pong" and self._pong is not None:
-            self._pong.cancel()
-            self._pong = None
+        elif kind == "pong" and self._keepalive is not None:
+            self._keepalive.on_pong()
         elif kind == "error":
             code, text = value
-            error = ConnectError(f"push {self.family}: error {code}: {text}")
-            for waiter in self._waiters.values():
-                if not waiter.done():
-                    waiter.set_exception(error)
-            self._waiters.clear()
-            self.stream.log.warning("push %s: error frame %s %s; reconnecting", self.family,
-                                    code, text)
-            if self.transport is not None:
-                self.transport.disconnect(True)
+            self._fail_waiters(ConnectError(f"push {self.family}: error {code}: {text}"))
+            self._drop(f"error frame {code} {text}", True)
 
     def _resolve(self, key: str, value: Any) -> None:
         waiter = self._waiters.pop(key, None)
         if waiter is not None and not waiter.done():
             waiter.set_result(value)
 
-    def on_disconnected(self) -> None:
-        self._stop_keepalive()
-        lost = ConnectError(f"push {self.family}: connection closed")
+    def _fail_waiters(self, error: BaseException) -> None:
         for waiter in self._waiters.values():
             if not waiter.done():
-                waiter.set_exception(lost)
+                waiter.set_exception(error)
         self._waiters.clear()
-        if self._lost is not None and not self._lost.done():
-            self._lost.set_result(None)
 
-    # ------------------------------------------------------------ one session
+    def _drop(self, reason: str, clean: bool) -> None:
+        """End the socket for ``reason`` (an error frame, a missed pong)."""
+        self._end_reason = reason
+        if self.transport is not None:
+            self.transport.disconnect(clean)
+
+    def on_disconnected(self) -> None:
+        if self._keepalive is not None:
+            self._keepalive.stop()
+        self._fail_waiters(ConnectError(f"push {self.family}: connection closed"))
+        if self._up:
+            self._up = False
+            self.supervisor.lost(self.delivered > self._delivered_at_open,
+                                 self._end_reason or "connection closed")
+
+    # ------------------------------------------------------------ one connection
     def _waiter(self, key: str) -> asyncio.Future[Any]:
         waiter = self._waiters[key] = asyncio.get_running_loop().create_future()
         return waiter
 
-    async def _expect(self, key: str, timeout: float,
-                      waiter: asyncio.Future[Any] | None = None) -> Any:
-        if waiter is None:
-            waiter = self._waiter(key)
+    async def _expect(self, key: str, timeout: float, waiter: asyncio.Future[Any]) -> Any:
         try:
             return await asyncio.wait_for(waiter, timeout)
         except asyncio.TimeoutError:
@@ -184,8 +193,12 @@ class _Channel:
         finally:
             self._waiters.pop(key, None)
 
-    async def session(self) -> None:
-        """Connect (fresh token), subscribe, and return when the connection ends."""
+    async def connect(self) -> None:
+        """One connect attempt (under the supervisor's rate cap): fresh token, welcome,
+        subscriptions; returns once subscribed."""
+        await self.supervisor.attempt(self._open)
+
+    async def _open(self) -> None:
         stream = self.stream
         bullet = await stream.rest.bullet_private(self.family)
         server = bullet["instanceServers"][0]
@@ -196,24 +209,16 @@ class _Channel:
         # and for a few attempts after (a late log line of the previous connection).
         stream.redactor.set_slot_secrets(f"push:{id(self)}", token, url)
         stream.redactor.add_attempt_secrets(token, url)
-        self._ping_interval = stream.ping_interval or server.get("pingInterval", 18000) / 1000
-        self._ping_timeout = stream.ping_timeout or server.get("pingTimeout", 10000) / 1000
-        self._lost = asyncio.get_running_loop().create_future()
-        timeout = stream.connect_timeout
-        key = "welcome:" + connect_id
-        welcome = self._waiter(key)  # before connecting: it may come with the upgrade
+        self._end_reason = ""
+        welcome = self._waiter("welcome:" + connect_id)  # it may come with the upgrade
         try:
             self.transport, _ = await asyncio.wait_for(ws_connect(
                 lambda: _Listener(self), url, ssl_context=stream.ssl_context,
-                websocket_handshake_timeout=timeout, logger_name=stream.redactor,
-                max_redirects=0, enable_auto_ping=False), timeout)
-            await self._expect(key, timeout, welcome)
-            for topic in self.topics:
-                rid = str(next(_ids))
-                ack = self._waiter("ack:" + rid)
-                self.send({"id": rid, "type": "subscribe", "topic": topic,
-                           "privateChannel": True, "response": True})
-                await self._expect("ack:" + rid, timeout, ack)
+                websocket_handshake_timeout=stream.connect_timeout,
+                logger_name=stream.redactor, max_redirects=0, enable_auto_ping=False),
+                stream.connect_timeout)
+            await self._expect("welcome:" + connect_id, stream.connect_timeout, welcome)
+            await self._subscribe()
         except BaseException:
             self._waiters.clear()
             if not welcome.done():
@@ -221,39 +226,40 @@ class _Channel:
             if self.transport is not None:
                 self.transport.disconnect(False)
             raise
-        self._schedule_ping()
-        self.backoff.connected()
-        stream.channel_state(self, ConnectionState.CONNECTED)
-        await self._lost
+        if stream.closed:  # close() came while connecting
+            self._drop("the stream was closed", True)
+            raise ConnectError(f"push {self.family}: the stream was closed while connecting")
+        self._start_keepalive(server)
+        self._up = True
+        self._delivered_at_open = self.delivered
+        self.supervisor.opened()
+
+    async def _subscribe(self) -> None:
+        for topic in self.topics:
+            rid = str(next(_ids))
+            ack = self._waiter("ack:" + rid)
+            self.send({"id": rid, "type": "subscribe", "topic": topic,
+                       "privateChannel": True, "response": True})
+            await self._expect("ack:" + rid, self.stream.connect_timeout, ack)
+
+    def _start_keepalive(self, server: Mapping[str, Any]) -> None:
+        stream = self.stream
+        if self._keepalive is None:
+            self._keepalive = Keepalive(
+                asyncio.get_running_loop(), self._send_ping,
+                lambda reason: self._drop(reason, False), interval=stream.ping_interval or 0.0,
+                timeout=stream.ping_timeout or 0.0, name="push " + self.family,
+                logger=stream.log)
+        self._keepalive.start(server.get("pingInterval"), server.get("pingTimeout"))
+
+    def _send_ping(self, number: int) -> None:
+        self.send({"id": str(next(_ids)), "type": "ping"})
 
     def send(self, message: Mapping[str, Any]) -> None:
         """Send one JSON message (subscribe, ping)."""
         if self.transport is not None and not self.transport.is_disconnected:
             self.transport.send(WSMsgType.TEXT, json.dumps(message, separators=(",", ":"))
                                 .encode())
-
-    def _schedule_ping(self) -> None:
-        self._ping = asyncio.get_running_loop().call_later(self._ping_interval, self._send_ping)
-
-    def _send_ping(self) -> None:
-        if self._pong is None:
-            self._pong = asyncio.get_running_loop().call_later(self._ping_timeout,
-                                                               self._pong_missed)
-        self.send({"id": str(next(_ids)), "type": "ping"})
-        self._schedule_ping()
-
-    def _pong_missed(self) -> None:
-        self._pong = None
-        self.stream.log.warning("push %s: no pong within %gs; reconnecting", self.family,
-                                self._ping_timeout)
-        if self.transport is not None:
-            self.transport.disconnect(False)
-
-    def _stop_keepalive(self) -> None:
-        for handle in (self._ping, self._pong):
-            if handle is not None:
-                handle.cancel()
-        self._ping = self._pong = None
 
     def pause(self, paused: bool) -> None:
         """Stop (or resume) reading the socket: the consumer's backpressure."""
@@ -262,47 +268,10 @@ class _Channel:
             under = tr.underlying_transport
             under.pause_reading() if paused else under.resume_reading()
 
-    # ------------------------------------------------------------ supervisor
-    async def run(self) -> None:
-        """Keep the connection up until the stream closes (see the module docstring)."""
-        stream = self.stream
-        backoff = self.backoff
-        while not stream.closed:
-            delivered = self.delivered
-            backoff.attempt()
-            try:
-                await self.session()
-                backoff.ended(self.delivered > delivered)
-                if not stream.closed:
-                    stream.log.warning("push %s: connection ended; reconnecting", self.family)
-            except AuthenticationError as exc:
-                stream.fail(exc)
-                return
-            except (KucoinError, OSError, WSError, asyncio.TimeoutError) as exc:
-                backoff.failed()
-                stream.log.warning("push %s: connect attempt %d failed (%s)", self.family,
-                                   backoff.failures, type(exc).__name__)
-                stream.connect_failed(self, exc)
-                if backoff.exhausted:
-                    stream.log.error("push %s: gave up after %d attempts", self.family,
-                                     backoff.failures)
-                    stream.fail(exc)
-                    return
-            if stream.closed:
-                return
-            stream.reconnects += 1
-            stream.channel_state(self, ConnectionState.RECONNECTING)
-            delay, capped = backoff.delay()
-            if capped:
-                stream.log.warning("push %s: reconnects reached %d in a minute "
-                                   "(reconnect_policy.max_per_minute): holding the next "
-                                   "one %.1fs", self.family, stream.policy.max_per_minute,
-                                   delay)
-            await asyncio.sleep(delay)
-
     def close(self) -> None:
-        """Disconnect now (the supervisor is cancelled by the stream)."""
-        self._stop_keepalive()
+        """Disconnect now (the reconnect task is cancelled by the stream)."""
+        if self._keepalive is not None:
+            self._keepalive.stop()
         if self.transport is not None:
             self.transport.disconnect(True)
         self.stream.redactor.set_slot_secrets(f"push:{id(self)}")
@@ -317,6 +286,8 @@ class OrderEvents:
     (futures: the per-symbol topic; spot: filtered here, KuCoin's V2 topic has no
     symbol form). ``state`` is ``connected`` once every family's connection is
     subscribed; ``reconnects`` counts reconnects; ``error`` is the error that stopped it.
+    ``on_state(name, state, error)`` reports each connection's state changes, as the
+    client does its WS API connections' (``name``: ``push:futures``, ``push:spot``).
     """
 
     def __init__(self, rest: RestClient, families: Sequence[str], *,
@@ -324,7 +295,7 @@ class OrderEvents:
                  policy: ReconnectPolicy, connect_timeout: float, redactor: RedactingLogger,
                  logger: logging.Logger, cache: EventCache | None, ssl_context: Any = None,
                  ping_interval: float | None = None, ping_timeout: float | None = None,
-                 high_water: int = 10_000) -> None:
+                 high_water: int = 10_000, on_state: StateReport | None = None) -> None:
         if not families or any(f not in TOPICS for f in families):
             raise ValueError(f"families must be a non-empty subset of {tuple(TOPICS)}")
         self.rest, self.policy, self.redactor, self.log = rest, policy, redactor, logger
@@ -332,15 +303,15 @@ class OrderEvents:
         self.ping_interval, self.ping_timeout = ping_interval, ping_timeout
         self.symbols = frozenset(symbols) if symbols else None
         self._callback, self._cache, self._high_water = callback, cache, high_water
+        self._on_state = on_state
+        self.tasks = WatchedTasks(logger, redactor, lambda exc, name: self.fail(exc))
+        self.closed = False
         self._channels = [_Channel(self, f, [self._topic(f)]) for f in dict.fromkeys(families)]
         self._buffer: collections.deque[OrderEvent] = collections.deque()
         self._wake: asyncio.Event | None = None
-        self._ready: asyncio.Future[None] | None = None
-        self._tasks: list[asyncio.Task[None]] = []
+        self._started = False
         self._paused = False
-        self.closed = False
         self.error: BaseException | None = None
-        self.reconnects = 0
         #: Events received (all families).
         self.received = 0
 
@@ -354,6 +325,11 @@ class OrderEvents:
                 f"state={self.state!r}, received={self.received})")
 
     @property
+    def reconnects(self) -> int:
+        """Reconnect attempts made so far (all families)."""
+        return sum(c.supervisor.attempts for c in self._channels)
+
+    @property
     def state(self) -> str:
         """``connected`` when every channel is; else the first other channel state."""
         states = [c.state for c in self._channels]
@@ -365,23 +341,23 @@ class OrderEvents:
     # ------------------------------------------------------------ lifecycle
     async def start(self) -> None:
         """Connect every channel; returns once all are subscribed (the connect timeout
-        bounds the wait; an authentication error is raised)."""
-        if self._tasks:
+        bounds the wait; the first connect error, e.g. authentication, is raised)."""
+        if self._started:
             return
-        loop = asyncio.get_running_loop()
-        self._ready = loop.create_future()
-        for channel in self._channels:
-            task = loop.create_task(channel.run())
-            task.add_done_callback(self._task_done)
-            self._tasks.append(task)
+        self._started = True
+        connects = [asyncio.ensure_future(c.connect()) for c in self._channels]
         try:
-            await asyncio.wait_for(asyncio.shield(self._ready), self.connect_timeout * 2)
-        except asyncio.TimeoutError:
+            await asyncio.wait_for(asyncio.gather(*connects), self.connect_timeout * 2)
+        except BaseException as exc:
+            for connect in connects:  # the other channels' attempts end before the close
+                connect.cancel()
+            await asyncio.gather(*connects, return_exceptions=True)
+            if isinstance(exc, AuthenticationError):
+                self.fail(exc)
             await self.close()
-            raise ConnectTimeoutError("the order-event stream did not connect within "
-                                      f"{self.connect_timeout * 2:g}s") from None
-        except BaseException:
-            await self.close()
+            if isinstance(exc, asyncio.TimeoutError):
+                raise ConnectTimeoutError("the order-event stream did not connect within "
+                                          f"{self.connect_timeout * 2:g}s") from None
             raise
 
     async def close(self) -> None:
@@ -389,12 +365,7 @@ class OrderEvents:
         self.closed = True
         for channel in self._channels:
             channel.close()
-        for task in self._tasks:
-            task.cancel()
-        if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
-        if self._ready is not None and not self._ready.done():
-            self._ready.cancel()
+        await self.tasks.join(cancel=True)
         self._notify()
 
     async def __aenter__(self) -> OrderEvents:  # noqa: PYI034 (Self needs 3.11)
@@ -404,35 +375,16 @@ class OrderEvents:
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
 
-    def _task_done(self, task: asyncio.Task[None]) -> None:
-        if task.cancelled():
-            return
-        exc = task.exception()
-        if exc is not None:
-            self.log.error("order-event stream stopped by %s: %s", type(exc).__name__,
-                           self.redactor.redact(str(exc)))
-            self.fail(exc)
-
     # ------------------------------------------------------------ channel reports
-    def channel_state(self, channel: _Channel, state: str) -> None:
-        """A channel's state changed."""
-        channel.state = state
-        if self.state == ConnectionState.CONNECTED and self._ready is not None \
-                and not self._ready.done():
-            self._ready.set_result(None)
-
-    def connect_failed(self, channel: _Channel, error: BaseException) -> None:
-        """A connect attempt failed: the first one fails :meth:`start`."""
-        if self._ready is not None and not self._ready.done() and channel.state == \
-                ConnectionState.IDLE:
-            self._ready.set_exception(error)
+    def report_state(self, name: str, state: str, error: BaseException | None) -> None:
+        """A channel's state changed: hand it to ``on_state``."""
+        if self._on_state is not None:
+            self._on_state(name, state, error)
 
     def fail(self, error: BaseException) -> None:
         """Stop the stream with ``error`` (raised to the consumer after the buffer)."""
         self.error = error
         self.closed = True
-        if self._ready is not None and not self._ready.done():
-            self._ready.set_exception(error)
         for channel in self._channels:
             channel.close()
         self._notify()
