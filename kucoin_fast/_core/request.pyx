@@ -24,34 +24,7 @@ from kucoin_fast._core.connection_c cimport Connection, _Pending
 
 from kucoin_fast._core.request_py import not_connected
 
-cdef extern from *:
-    """
-    typedef int (*kf_step_fn)(PyObject *self, PyObject *arg, PyObject **out);
-    static kf_step_fn kf_step = NULL;
-
-    /* am_send: the awaiting frame's SEND (and a task's step) resume the request here;
-       kf_step returns 0 (yield *out), 1 (return *out) or -1 (raise). */
-    static PySendResult kf_am_send(PyObject *self, PyObject *arg, PyObject **result) {
-        int r = kf_step(self, arg, result);
-        if (r < 0) {
-            *result = NULL;
-            return PYGEN_ERROR;
-        }
-        return r == 0 ? PYGEN_NEXT : PYGEN_RETURN;
-    }
-
-    static int kf_install_am_send(PyObject *type, kf_step_fn step) {
-        PyTypeObject *t = (PyTypeObject *)type;
-        if (t->tp_as_async == NULL || t->tp_as_async->am_await == NULL) {
-            PyErr_SetString(PyExc_SystemError, "kucoin_fast._core.request: no async slots");
-            return -1;
-        }
-        kf_step = step;
-        t->tp_as_async->am_send = kf_am_send;
-        PyType_Modified(t);
-        return 0;
-    }
-    """
+cdef extern from "kf_await.h":
     ctypedef int (*kf_step_fn)(PyObject* self, PyObject* arg, PyObject** out) except -1
     int kf_install_am_send(object type, kf_step_fn step) except -1
 
