@@ -132,6 +132,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", default=",".join(CLIENTS),
                         help="comma-separated subset to run (the floor is always run)")
     args = parser.parse_args(argv)
+    unknown = [n for n in args.clients.split(",") if n and n not in CLIENTS]
+    if unknown:
+        parser.error(f"--clients: unknown {', '.join(unknown)} (known: {', '.join(CLIENTS)})")
 
     # The baselines send no keepalive and sit idle while the others run: keep the
     # emulator from closing them for idleness.

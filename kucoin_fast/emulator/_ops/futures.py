@@ -16,7 +16,7 @@ from ..._protocol.codes import BATCH_CANCEL_ITEM_SUCCESS_CODE, ERRORS, SUCCESS_C
 from ..._protocol.ops import OP_CANCEL, OP_MULTI_CANCEL, OP_MULTI_ORDER, OP_ORDER
 from .._ledger import Rejected
 from .._wire import dumps, enc, rate_limit_member
-from ._registry import FUTURES, op
+from ._registry import op
 
 if TYPE_CHECKING:
     from .._session import Session
@@ -27,7 +27,7 @@ _NOT_CANCELABLE: Final = {"code": "100004", "msg": ERRORS["100004"]}
 _CANCELLED: Final = {"code": BATCH_CANCEL_ITEM_SUCCESS_CODE, "msg": "success"}
 
 
-@op(OP_ORDER, family=FUTURES)
+@op(OP_ORDER)
 def order(session: Session, rid: str, args: Any, t_in: int, rl: RateLimit | None) -> None:
     """Place one order: A ``{"orderId","clientOid"}`` or a B rejection."""
     if not session.cfg.rate_limit_on_orders:
@@ -57,7 +57,7 @@ def order(session: Session, rid: str, args: Any, t_in: int, rl: RateLimit | None
                  f'"inTime":{tin},"outTime":{tout}{tail}'.encode())
 
 
-@op(OP_CANCEL, family=FUTURES)
+@op(OP_CANCEL)
 def cancel(session: Session, rid: str, args: Any, t_in: int, rl: RateLimit | None) -> None:
     """Cancel by orderId (A ``{"cancelledOrderIds":[…]}``) or by clientOid and symbol
     (A ``{"clientOid"}``); 100004 when there is no such open order."""
@@ -85,7 +85,7 @@ def cancel(session: Session, rid: str, args: Any, t_in: int, rl: RateLimit | Non
         session.reply_error(rid, OP_CANCEL, "100004", ERRORS["100004"], t_in, rl)
 
 
-@op(OP_MULTI_ORDER, family=FUTURES)
+@op(OP_MULTI_ORDER)
 def multi_order(session: Session, rid: str, args: Any, t_in: int,
                 rl: RateLimit | None) -> None:
     """Place up to 20 orders: A with one item per order, failures included."""
@@ -117,7 +117,7 @@ def multi_order(session: Session, rid: str, args: Any, t_in: int,
     session.reply_ok(rid, OP_MULTI_ORDER, dumps(items), t_in, rl)
 
 
-@op(OP_MULTI_CANCEL, family=FUTURES)
+@op(OP_MULTI_CANCEL)
 def multi_cancel(session: Session, rid: str, args: Any, t_in: int,
                  rl: RateLimit | None) -> None:
     """Cancel by ``orderIdsList`` or ``clientOidsList``: A with one item per id."""

@@ -6,7 +6,6 @@ from __future__ import annotations
 from ..._protocol.ops import OP_MARGIN_CANCEL, OP_MARGIN_ORDER
 from .._spot import SpotOrder, amount_text
 from .._wire import dumps
-from ._registry import MARGIN
 from .spot import cancel_data, cancel_op, order_data, order_op
 
 
@@ -19,10 +18,10 @@ def _margin_order_data(order: SpotOrder) -> str:
 
 
 margin_order = order_op(
-    OP_MARGIN_ORDER, MARGIN, True, _margin_order_data,
+    OP_MARGIN_ORDER, True, _margin_order_data,
     """Place one margin order: A ``{"orderId","clientOid"[,"borrowSize","loanApplyId"]}``.""")
 margin_cancel = cancel_op(
-    OP_MARGIN_CANCEL, MARGIN, True, cancel_data,
+    OP_MARGIN_CANCEL, True, cancel_data,
     """Cancel a margin order by ``{symbol, orderId}`` or ``{symbol, clientOid}``.""")
 
 

@@ -20,7 +20,7 @@ from ..._protocol.ops import (
 from .._ledger import Rejected
 from .._spot import SpotOrder
 from .._wire import dumps
-from ._registry import SPOT, Handler, op
+from ._registry import Handler, op
 
 if TYPE_CHECKING:
     from .._session import Session
@@ -54,7 +54,7 @@ def answer(session: Session, rid: str, op_name: str, res: Any, data: str | None,
         session.reply_ok(rid, op_name, data, t_in, rl)
 
 
-def order_op(name: str, family: str, margin: bool, data_of: OrderData, doc: str) -> Handler:
+def order_op(name: str, margin: bool, data_of: OrderData, doc: str) -> Handler:
     """Register the handler of an order op: check, place, answer ``data_of(order)``."""
     def handler(session: Session, rid: str, args: Any, t_in: int,
                 rl: RateLimit | None) -> None:
@@ -69,10 +69,10 @@ def order_op(name: str, family: str, margin: bool, data_of: OrderData, doc: str)
         answer(session, rid, name, res, data, t_in, rl, True)
 
     handler.__doc__ = doc
-    return op(name, family=family)(handler)
+    return op(name)(handler)
 
 
-def cancel_op(name: str, family: str, margin: bool, data_of: CancelData, doc: str) -> Handler:
+def cancel_op(name: str, margin: bool, data_of: CancelData, doc: str) -> Handler:
     """Register the handler of a cancel op (by orderId or clientOid, with symbol)."""
     def handler(session: Session, rid: str, args: Any, t_in: int,
                 rl: RateLimit | None) -> None:
@@ -83,7 +83,7 @@ def cancel_op(name: str, family: str, margin: bool, data_of: CancelData, doc: st
         answer(session, rid, name, res, data, t_in, rl, False)
 
     handler.__doc__ = doc
-    return op(name, family=family)(handler)
+    return op(name)(handler)
 
 
 def order_data(order: SpotOrder) -> dict[str, Any]:
@@ -128,17 +128,17 @@ def _sync_cancel_data(args: dict[str, Any], order: SpotOrder) -> str:
     return dumps(data)
 
 
-spot_order = order_op(OP_SPOT_ORDER, SPOT, False, _order_json,
+spot_order = order_op(OP_SPOT_ORDER, False, _order_json,
                       """Place one order: A ``{"orderId"[, "clientOid"]}`` or a B rejection.""")
-spot_sync_order = order_op(OP_SPOT_SYNC_ORDER, SPOT, False, _sync_order_data,
+spot_sync_order = order_op(OP_SPOT_SYNC_ORDER, False, _sync_order_data,
                            """Place one order and answer with its state after matching.""")
-spot_cancel = cancel_op(OP_SPOT_CANCEL, SPOT, False, cancel_data,
+spot_cancel = cancel_op(OP_SPOT_CANCEL, False, cancel_data,
                         """Cancel by ``{symbol, orderId}`` or ``{symbol, clientOid}``.""")
-spot_sync_cancel = cancel_op(OP_SPOT_SYNC_CANCEL, SPOT, False, _sync_cancel_data,
+spot_sync_cancel = cancel_op(OP_SPOT_SYNC_CANCEL, False, _sync_cancel_data,
                              """Cancel and answer with the order's final state.""")
 
 
-@op(OP_SPOT_MODIFY, family=SPOT)
+@op(OP_SPOT_MODIFY)
 def spot_modify(session: Session, rid: str, args: Any, t_in: int,
                 rl: RateLimit | None) -> None:
     """Cancel-and-replace: A ``{"newOrderId"[, "clientOid"]}`` or a B rejection."""
