@@ -26,12 +26,11 @@ class Implementation:
     typed as the pure-Python ones, which the compiled ones match (tests/typing)."""
 
     def __init__(self, name: str, connection: ModuleType, encode: ModuleType,
-                 writer: ModuleType, parse: ModuleType, request: ModuleType) -> None:
+                 parse: ModuleType, request: ModuleType) -> None:
         self.name: Final = name
         self.encode: Final = encode
         self.parse: Final = parse
         self.sign: Final = _sign
-        self.writer: Final = writer
         self.Connection: Final[type[_connection.Connection]] = connection.Connection
         self.WSAPIResponse: Final[type[_connection.WSAPIResponse]] = connection.WSAPIResponse
         self.OrderTemplate: Final[type[_encode_py.OrderTemplate]] = encode.OrderTemplate
@@ -46,9 +45,9 @@ class Implementation:
 @functools.cache
 def python() -> Implementation:
     """The pure-Python build (:data:`PYTHON`), imported on first use."""
-    from . import connection, encode_py, parse_py, request_py, writer_py
+    from . import connection, encode_py, parse_py, request_py
 
-    return Implementation("python", connection, encode_py, writer_py, parse_py, request_py)
+    return Implementation("python", connection, encode_py, parse_py, request_py)
 
 
 @functools.cache
@@ -56,8 +55,7 @@ def compiled() -> Implementation:
     """The compiled build (raises ImportError, saying how to build it, when it is not)."""
     return Implementation(
         "compiled", load_compiled(f"{__package__}.connection_c"),
-        load_compiled(f"{__package__}.encode"), load_compiled(f"{__package__}.writer"),
-        load_compiled(f"{__package__}.parse"),
+        load_compiled(f"{__package__}.encode"), load_compiled(f"{__package__}.parse"),
         load_compiled(f"{__package__}.request"))
 
 

@@ -34,7 +34,7 @@ from .._protocol.results import (
 )
 from . import parse_py as _parse_py
 from . import refs as _refs
-from .keepalive import PING_INTERVAL_RANGE_MS, PING_TIMEOUT_RANGE_MS, Keepalive
+from .keepalive import Keepalive
 from .sign import sign_challenge
 
 if TYPE_CHECKING:
@@ -1089,5 +1089,4 @@ class _DrainWaiters:
                 waiter.set_result(None)
 
 
-__all__ = ["DEFAULT_MAX_FRAME_SIZE", "PING_INTERVAL_RANGE_MS", "PING_TIMEOUT_RANGE_MS",
-           "Connection", "WSAPIResponse"]
+__all__ = ["DEFAULT_MAX_FRAME_SIZE", "Connection", "WSAPIResponse"]

@@ -6,12 +6,9 @@ names (the compiled classes have the same methods and attributes).
 from typing import Any
 
 from .connection import DEFAULT_MAX_FRAME_SIZE as DEFAULT_MAX_FRAME_SIZE
-from .connection import PING_INTERVAL_RANGE_MS as PING_INTERVAL_RANGE_MS
-from .connection import PING_TIMEOUT_RANGE_MS as PING_TIMEOUT_RANGE_MS
 from .connection import Connection as Connection
 from .connection import WSAPIResponse as WSAPIResponse
 
 __pyx_capi__: dict[str, Any]
 
-__all__ = ["DEFAULT_MAX_FRAME_SIZE", "PING_INTERVAL_RANGE_MS", "PING_TIMEOUT_RANGE_MS",
-           "Connection", "WSAPIResponse"]
+__all__ = ["DEFAULT_MAX_FRAME_SIZE", "Connection", "WSAPIResponse"]

@@ -2,6 +2,7 @@
 shapes of requests, replies and errors."""
 from __future__ import annotations
 
+from types import FunctionType
 from typing import Any
 
 
@@ -10,8 +11,6 @@ def rehome(public: str, namespace: dict[str, Any], names: list[str]) -> None:
     (reprs, pickling and the API reference then show the public path)."""
     for name in names:
         obj = namespace[name]
-        if isinstance(obj, type) or callable(obj):
-            try:
-                obj.__module__ = public
-            except (AttributeError, TypeError):
-                pass
+        # Classes and functions the package defines (not an alias such as ``WsKey = str``).
+        if isinstance(obj, (type, FunctionType)) and obj.__module__.startswith("kucoin_fast."):
+            obj.__module__ = public

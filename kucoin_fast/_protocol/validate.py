@@ -29,7 +29,7 @@ from .fields import (
 )
 from .specs import MULTI_CANCEL_MAX, MULTI_ORDER_MAX
 
-__all__ = ["CLIENT_OID_RE", "Violation", "validate_cancel", "validate_margin_order",
+__all__ = ["Violation", "validate_cancel", "validate_margin_order",
            "validate_multi_cancel", "validate_multi_order", "validate_order",
            "validate_order_batch", "validate_spot_cancel", "validate_spot_modify",
            "validate_spot_order"]

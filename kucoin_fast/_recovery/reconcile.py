@@ -20,11 +20,9 @@ from .._protocol.results import OrderEvent, OrderStatus, ResolvedOutcome, Unknow
 from .push import EventCache
 from .rest import FUTURES, MARGIN, SPOT, RestClient, family_of
 
-__all__ = ["DEFAULT_BACKOFF", "OrderLoop", "ReconciledCallback", "Reconciler", "SymbolHint",
+__all__ = ["OrderLoop", "ReconciledCallback", "Reconciler", "SymbolHint",
            "status_from_event", "status_from_rest"]
 
-#: Delays between lookups of an order KuCoin does not find (yet).
-DEFAULT_BACKOFF: Final = RECONCILE_BACKOFF
 #: The symbol of a spot/margin clientOid: one for all, a mapping, or a function.
 SymbolHint = str | Mapping[str, str] | Callable[[str], "str | None"] | None
 #: Ops whose late reply says whether the order exists.
@@ -76,7 +74,7 @@ class Reconciler:
 
     def __init__(self, rest: RestClient, cache: EventCache,
                  resolved: Callable[[], Iterable[ResolvedOutcome]],
-                 backoff: Sequence[float] = DEFAULT_BACKOFF, symbol: SymbolHint = None,
+                 backoff: Sequence[float] = RECONCILE_BACKOFF, symbol: SymbolHint = None,
                  sleep: Callable[[float], Any] = asyncio.sleep) -> None:
         if any(d < 0 for d in backoff):
             raise ValueError("reconcile backoff delays must be >= 0")

@@ -11,6 +11,7 @@ import time
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
+from .._protocol import fields as _fields
 from .._protocol import validate as _validate
 from .._protocol.codes import ERRORS
 from .._protocol.specs import CONTRACTS, MAX_OPEN_LIMIT_ORDERS, MAX_OPEN_STOP_ORDERS, ContractSpec
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 POST_ONLY_CROSS_CODE: Final = "300000"
 POST_ONLY_CROSS_MSG: Final = "Request parameter illegal: postOnly order would take liquidity"
 _CACHE_MAX: Final = 4096
-_COID_OK: Final = _validate.CLIENT_OID_RE.match
+_COID_OK: Final = _fields.CLIENT_OID_RE.match
 
 
 class OrderInfo:

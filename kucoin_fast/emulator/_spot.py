@@ -14,6 +14,7 @@ from decimal import ROUND_DOWN, Decimal
 from typing import Any, Final
 
 from .._protocol import codes as _codes
+from .._protocol import fields as _fields
 from .._protocol import validate as _validate
 from .._protocol.codes import ERRORS
 from .._protocol.specs import SPOT_SYMBOLS, SpotSymbolSpec
@@ -32,7 +33,7 @@ _NOT_CANCELABLE: Final = Rejected("400100", _codes.SPOT_NOT_CANCELABLE_MSG)
 _DUPLICATE: Final = Rejected("400100", _codes.SPOT_DUPLICATE_OID_MSG)
 _CAP: Final = Rejected("200003", _codes.SPOT_ORDER_CAP_MSG)
 _CACHE_MAX: Final = 4096
-_COID_OK: Final = _validate.CLIENT_OID_RE.match
+_COID_OK: Final = _fields.CLIENT_OID_RE.match
 
 
 def dec(value: Any) -> Decimal:

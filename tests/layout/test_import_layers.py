@@ -102,3 +102,17 @@ def test_import_leaves_aiohttp_unloaded() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=60, check=True, cwd=ROOT)
     assert out.stdout.strip() == "False"
+
+
+def test_re_exports_carry_their_public_module() -> None:
+    import pickle
+
+    import kucoin_fast.errors
+    import kucoin_fast.types
+
+    assert kucoin_fast.errors.ConnectError.__module__ == "kucoin_fast.errors"
+    assert kucoin_fast.types.BatchResult.__module__ == "kucoin_fast.types"
+    assert kucoin_fast.errors.api_error.__module__ == "kucoin_fast.errors"
+    assert str.__module__ == "builtins"  # ``WsKey = str`` is left alone
+    err = pickle.loads(pickle.dumps(kucoin_fast.errors.ConfigurationError("bad option")))
+    assert type(err) is kucoin_fast.errors.ConfigurationError and str(err) == "bad option"
