@@ -30,8 +30,9 @@ def _num(value: Any) -> Decimal:
 
 
 @asynccontextmanager
-async def emulator() -> AsyncIterator[tuple[Emulator, WebsocketAPIClient]]:
-    async with Emulator([ACCOUNT], rate_limit=None) as ex:
+async def emulator(fast_path: bool = True
+                   ) -> AsyncIterator[tuple[Emulator, WebsocketAPIClient]]:
+    async with Emulator([ACCOUNT], rate_limit=None, fast_path=fast_path) as ex:
         for wallet in ("spot", "margin", "futures"):
             ex.set_balance("USDT", "1000000", wallet=wallet)
         ex.set_balance("BTC", "10", wallet="spot")
@@ -98,9 +99,9 @@ def test_load_markets_spot_and_futures() -> None:
     run(main(), 60)
 
 
-def test_futures_orders_through_ccxt() -> None:
+def test_futures_orders_through_ccxt(fast_path: bool) -> None:
     async def main() -> None:
-        async with emulator() as (ex, client), ccxt_client(ccxtpro.kucoinfutures, ex) as x:
+        async with emulator(fast_path) as (ex, client), ccxt_client(ccxtpro.kucoinfutures, ex) as x:
             base = {"symbol": "XBTUSDTM", "side": "buy"}
             placed = {}
             for coid, extra in (
@@ -200,11 +201,11 @@ def test_spot_and_margin_orders_through_ccxt() -> None:
 
 
 @pytest.mark.parametrize("family", ["spot", "futures"])
-def test_watch_orders_through_ccxt_pro(family: str) -> None:
+def test_watch_orders_through_ccxt_pro(family: str, fast_path: bool) -> None:
     async def main() -> None:
         cls = ccxtpro.kucoin if family == "spot" else ccxtpro.kucoinfutures
         symbol = SPOT if family == "spot" else SWAP
-        async with emulator() as (ex, client), ccxt_client(cls, ex) as x:
+        async with emulator(fast_path) as (ex, client), ccxt_client(cls, ex) as x:
             await x.load_markets()
             watch = asyncio.ensure_future(x.watch_orders(symbol))
             # the subscription is live once the account's push sink is set
